@@ -1,0 +1,6 @@
+//! Exhibit: a local-first evidence and discovery-review library.
+//!
+//! [`Matter`] is the one entry point: the CLI (`src/main.rs`), the HTTP server and the desktop
+//! shell are thin transports over it. See ARCHITECTURE.md for the map.
+
+pub mod ingest;
