@@ -3,4 +3,11 @@
 //! [`Matter`] is the one entry point: the CLI (`src/main.rs`), the HTTP server and the desktop
 //! shell are thin transports over it. See ARCHITECTURE.md for the map.
 
+pub mod error;
+pub mod index;
 pub mod ingest;
+pub mod matter;
+pub mod verify;
+
+pub use error::{Error, Result};
+pub use matter::Matter;

@@ -1,4 +1,9 @@
 //! Ingestion: walk → detect → extract (isolated, bounded) → dedupe → store → index.
 
+pub mod commit;
 pub mod detect;
 pub mod extract;
+pub mod pipeline;
+pub mod worker;
+
+pub use pipeline::{IngestOptions, IngestProgress, IngestSummary};

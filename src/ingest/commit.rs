@@ -1,0 +1,217 @@
+//! Writing one source file's extracted items into the matter, inside the caller's transaction.
+//!
+//! Deduplication happens here, at the family level: a family root (a loose file, an archive
+//! member, a message) whose SHA-256 or email dedupe key is already in the matter is not stored
+//! again; it gains a location instead (custodian + path), so provenance is never lost.
+//! Attachments stay with their family and are never deduplicated on their own.
+
+use super::worker::NodeOut;
+use crate::error::Result;
+use crate::ingest::extract::Problem;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// What committing one source file did.
+#[derive(Debug, Default)]
+pub struct FileCommit {
+    /// New item ids, in insertion order.
+    pub added: Vec<i64>,
+    /// Existing items that gained a location (their custodians changed: re-index them).
+    pub relocated: Vec<i64>,
+    /// Family roots that were already in the matter.
+    pub duplicates: u64,
+    pub errors: u64,
+    /// The source file's SHA-256, when it was read.
+    pub sha256: Option<String>,
+}
+
+/// Codes that describe a type we do not read rather than a failure; kept on the item, not
+/// listed as errors.
+const NOT_ERRORS: &[&str] = &["unsupported_type"];
+
+pub struct Committer<'a> {
+    tx: &'a Connection,
+    batch: i64,
+    custodian: &'a str,
+    prefix: String,
+    next_id: i64,
+}
+
+impl<'a> Committer<'a> {
+    pub fn new(tx: &'a Connection, batch: i64, custodian: &'a str) -> Result<Self> {
+        let prefix: String = tx
+            .query_row("SELECT value FROM meta WHERE key = 'control_prefix'", [], |r| r.get(0))
+            .optional()?
+            .unwrap_or_else(|| "EXH".into());
+        let next_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM item", [], |r| r.get(0))?;
+        Ok(Committer { tx, batch, custodian, prefix, next_id })
+    }
+
+    /// Records a file that could not be extracted at all (worker timeout, crash): the original
+    /// was stored by the caller; the item carries the problem.
+    pub fn commit_failed(&mut self, path: &str, node: NodeOut) -> Result<FileCommit> {
+        self.commit_file(path, vec![node])
+    }
+
+    /// Stores the nodes of one source file found at `path`.
+    pub fn commit_file(&mut self, path: &str, nodes: Vec<NodeOut>) -> Result<FileCommit> {
+        let mut out = FileCommit { sha256: nodes.first().map(|n| n.sha256.clone()), ..Default::default() };
+        // Per node: its item id (new or existing), family id, display path, and whether it
+        // belongs to a family that was already stored (then its attachments are skipped).
+        let mut ids: Vec<i64> = Vec::with_capacity(nodes.len());
+        let mut families: Vec<i64> = Vec::with_capacity(nodes.len());
+        let mut paths: Vec<String> = Vec::with_capacity(nodes.len());
+        let mut known: Vec<bool> = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let (display, parent) = match (node.parent, node.container) {
+                (Some(p), _) => (format!("{} » {}", paths[p], node.name), Some(p)),
+                (None, Some(c)) => (format!("{}/{}", paths[c], node.name), None),
+                (None, None) => (path.to_string(), None),
+            };
+            if let Some(p) = parent {
+                if known[p] {
+                    ids.push(0);
+                    families.push(0);
+                    paths.push(display);
+                    known.push(true);
+                    continue;
+                }
+                let id = self.insert_item(&node, Some(ids[p]), families[p], None)?;
+                self.record_problem(&node.problem, id, &display, &mut out)?;
+                out.added.push(id);
+                ids.push(id);
+                families.push(families[p]);
+                paths.push(display);
+                known.push(false);
+                continue;
+            }
+            // A family root: deduplicate.
+            let container = node.container.map(|c| ids[c]).filter(|&id| id != 0);
+            if let Some(existing) = self.find_duplicate(&node)? {
+                out.duplicates += 1;
+                if self.add_location(existing, &display, &node.sha256)? {
+                    out.relocated.push(existing);
+                }
+                ids.push(existing);
+                families.push(existing);
+                paths.push(display);
+                known.push(true);
+                continue;
+            }
+            let id = self.insert_item(&node, None, 0, container)?;
+            self.add_location(id, &display, &node.sha256)?;
+            self.record_problem(&node.problem, id, &display, &mut out)?;
+            out.added.push(id);
+            ids.push(id);
+            families.push(id);
+            paths.push(display);
+            known.push(false);
+        }
+        Ok(out)
+    }
+
+    fn find_duplicate(&self, n: &NodeOut) -> Result<Option<i64>> {
+        let by_hash = self
+            .tx
+            .prepare_cached("SELECT id FROM item WHERE sha256 = ?1 AND parent_id IS NULL ORDER BY id LIMIT 1")?
+            .query_row([&n.sha256], |r| r.get(0))
+            .optional()?;
+        if by_hash.is_some() {
+            return Ok(by_hash);
+        }
+        match &n.dedupe_key {
+            Some(k) => Ok(self
+                .tx
+                .prepare_cached("SELECT id FROM item WHERE dedupe_key = ?1 AND parent_id IS NULL ORDER BY id LIMIT 1")?
+                .query_row([k], |r| r.get(0))
+                .optional()?),
+            None => Ok(None),
+        }
+    }
+
+    /// Adds a location; false when this custodian and path were already recorded.
+    fn add_location(&self, item: i64, path: &str, sha256: &str) -> Result<bool> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO item_location (item_id, custodian, path, sha256, batch_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![item, self.custodian, path, sha256, self.batch])?;
+        if n > 0 {
+            self.tx.prepare_cached("UPDATE item SET indexed = 0 WHERE id = ?1")?.execute([item])?;
+        }
+        Ok(n > 0)
+    }
+
+    fn record_problem(&self, p: &Option<Problem>, item: i64, path: &str, out: &mut FileCommit) -> Result<()> {
+        if let Some(p) = p {
+            if !NOT_ERRORS.contains(&p.code.as_str()) {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO ingest_error (batch_id, item_id, path, stage, code, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![self.batch, item, path, p.stage, p.code, p.reason])?;
+                out.errors += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn insert_item(&mut self, n: &NodeOut, parent: Option<i64>, family: i64, container: Option<i64>) -> Result<i64> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let family = if parent.is_some() { family } else { id };
+        let text = n.text.as_deref().unwrap_or("");
+        let status = if n.failed {
+            "error"
+        } else if text.trim().is_empty() {
+            "no_text"
+        } else {
+            "ok"
+        };
+        let m = &n.meta;
+        let page_count = if n.pages.is_empty() { None } else { Some(n.pages.len() as i64) };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO item (id, control, kind, mime, sha256, size, parent_id, family_id, container_id, name, title,
+                   author, to_json, cc_json, bcc_json, date, modified, message_id, in_reply_to, refs_json, extra_json,
+                   page_count, extractor, status, status_reason, dedupe_key, batch_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+                   ?22, ?23, ?24, ?25, ?26, ?27)",
+            )?
+            .execute(params![
+                id,
+                format!("{}-{:07}", self.prefix, id),
+                n.kind.as_str(),
+                n.mime,
+                n.sha256,
+                n.size as i64,
+                parent,
+                family,
+                container,
+                n.name,
+                m.title,
+                m.author,
+                serde_json::to_string(&m.to)?,
+                serde_json::to_string(&m.cc)?,
+                serde_json::to_string(&m.bcc)?,
+                m.date,
+                m.modified,
+                m.message_id,
+                m.in_reply_to,
+                serde_json::to_string(&m.references)?,
+                serde_json::to_string(&m.extra)?,
+                page_count,
+                n.extractor,
+                status,
+                n.problem.as_ref().map(|p| p.reason.as_str()),
+                if parent.is_none() { n.dedupe_key.as_deref() } else { None },
+                self.batch,
+            ])?;
+        if !text.is_empty() {
+            self.tx
+                .prepare_cached("INSERT INTO item_text (item_id, text, pages_json, layout_json) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![id, text, serde_json::to_string(&n.pages)?, n.layout])?;
+        }
+        Ok(id)
+    }
+}

@@ -1,0 +1,405 @@
+//! Extraction in worker processes, so a hostile or broken file can only kill a worker.
+//!
+//! Parsers for PDF, Office and mail formats panic, loop and allocate without bound on real
+//! files. In-process `catch_unwind` covers panics only; a separate process covers all three:
+//! the parent gives each job a deadline and kills a worker that overruns it, and each worker
+//! caps its own address space (`RLIMIT_AS`) so runaway allocation fails inside the worker. The
+//! parent then records the file as an error with a plain reason and starts a fresh worker.
+//!
+//! Protocol: the parent writes one JSON [`Job`] per line to the worker's stdin; the worker
+//! answers each with one JSON [`Reply`] line on stdout. The worker stores every original it
+//! finds (the file and anything inside it) in the blob store itself, so only text and metadata
+//! cross the pipe.
+
+use crate::ingest::detect::Kind;
+use crate::ingest::extract::{self, Budget, Meta, Node, Problem, Relation};
+use crate::matter::blobs::BlobStore;
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Address-space cap for one worker. Generous for real documents, fatal for bombs.
+pub const WORKER_MEMORY_BYTES: u64 = 1 << 30;
+
+/// One file to extract.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub id: u64,
+    pub path: PathBuf,
+    /// The name the extractors see (used for tie-breaking type detection).
+    pub name: String,
+}
+
+/// A worker's answer: every item found in the file, parents before children.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reply {
+    pub id: u64,
+    pub result: Result<Vec<NodeOut>, Problem>,
+}
+
+/// One extracted item, flattened out of the tree, with its original already stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodeOut {
+    /// Index (in the reply) of the item this one is attached to: a member of its family.
+    pub parent: Option<usize>,
+    /// Index of the archive or mailbox this one was found in: a family of its own.
+    pub container: Option<usize>,
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+    pub kind: Kind,
+    pub mime: String,
+    pub meta: Meta,
+    pub text: Option<String>,
+    pub pages: Vec<usize>,
+    pub layout: Option<String>,
+    pub extractor: String,
+    pub dedupe_key: Option<String>,
+    /// Extraction failed: the original is kept, but there is no text.
+    pub failed: bool,
+    pub problem: Option<Problem>,
+}
+
+/// The worker's main loop (`exhibit __worker MATTER_BLOBS_DIR`). Returns when stdin closes.
+pub fn serve(blob_dir: &Path) -> std::io::Result<()> {
+    limit_memory(WORKER_MEMORY_BYTES);
+    // A panic inside an extractor is caught and reported per file; keep stderr quiet about it.
+    std::panic::set_hook(Box::new(|_| {}));
+    let store = BlobStore::new(blob_dir);
+    let stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    for line in stdin.lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let job: Job = serde_json::from_str(&line).map_err(std::io::Error::other)?;
+        inject_fault(&job.name);
+        let reply = Reply { id: job.id, result: process(&store, &job) };
+        serde_json::to_writer(&mut stdout, &reply).map_err(std::io::Error::other)?;
+        stdout.write_all(b"\n")?;
+        stdout.flush()?;
+    }
+    Ok(())
+}
+
+/// Failpoints for the containment tests: `EXHIBIT_FAULTS="hang:NAME,crash:NAME,oom:NAME"` makes
+/// the worker hang, abort or allocate without bound on a file whose name contains NAME. The
+/// parent's deadline, crash handling and the memory cap are what the tests then observe.
+fn inject_fault(name: &str) {
+    let Ok(spec) = std::env::var("EXHIBIT_FAULTS") else { return };
+    for rule in spec.split(',') {
+        let Some((what, pat)) = rule.split_once(':') else { continue };
+        if pat.is_empty() || !name.contains(pat) {
+            continue;
+        }
+        match what {
+            "hang" => loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            },
+            "crash" => std::process::abort(),
+            "oom" => {
+                let mut hog: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hog.push(vec![1u8; 64 << 20]);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads, extracts and stores one file. Also used in-process by tests.
+pub fn process(store: &BlobStore, job: &Job) -> Result<Vec<NodeOut>, Problem> {
+    let bytes = std::fs::read(&job.path).map_err(|e| read_problem(&job.path, &e))?;
+    let tree = extract::extract_tree(bytes, &job.name, &mut Budget::default());
+    let mut out = Vec::new();
+    flatten(store, tree, None, &mut out)?;
+    Ok(out)
+}
+
+fn flatten(store: &BlobStore, node: Node, up: Option<(usize, Relation)>, out: &mut Vec<NodeOut>) -> Result<(), Problem> {
+    let sha256 = store
+        .put(&node.bytes)
+        .map_err(|e| Problem::new("store", "store_failed", format!("the original could not be stored: {e}")))?;
+    let (parent, container) = match up {
+        Some((i, Relation::Attachment)) => (Some(i), None),
+        Some((i, Relation::Entry)) => (None, Some(i)),
+        None => (None, None),
+    };
+    let mut n = NodeOut {
+        parent,
+        container,
+        name: node.name,
+        sha256,
+        size: node.bytes.len() as u64,
+        kind: node.kind,
+        mime: node.mime,
+        meta: Meta::default(),
+        text: None,
+        pages: Vec::new(),
+        layout: None,
+        extractor: "none".into(),
+        dedupe_key: None,
+        failed: false,
+        problem: None,
+    };
+    match node.result {
+        Ok(ex) => {
+            n.meta = ex.meta;
+            n.text = ex.text;
+            n.pages = ex.pages;
+            n.layout = ex.layout;
+            n.extractor = ex.extractor;
+            n.dedupe_key = ex.dedupe_key;
+            n.problem = ex.warning;
+        }
+        Err(p) => {
+            n.failed = true;
+            n.problem = Some(p);
+        }
+    }
+    drop(node.bytes);
+    let me = out.len();
+    out.push(n);
+    for child in node.children {
+        let rel = child.relation.unwrap_or(Relation::Entry);
+        flatten(store, child, Some((me, rel)), out)?;
+    }
+    Ok(())
+}
+
+fn read_problem(path: &Path, e: &std::io::Error) -> Problem {
+    let what = match e.kind() {
+        std::io::ErrorKind::NotFound => "the file disappeared before it could be read".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied: Exhibit may not read this file".to_string(),
+        _ => format!("the file could not be read: {e}"),
+    };
+    Problem::new("read", "read_failed", format!("{what} ({})", path.display()))
+}
+
+#[cfg(unix)]
+fn limit_memory(bytes: u64) {
+    let lim = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+    // SAFETY: setrlimit only reads the struct we pass.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_AS, &lim);
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_memory(_bytes: u64) {}
+
+/// How a job ended, seen from the parent.
+#[derive(Debug)]
+pub enum Outcome {
+    Done(Result<Vec<NodeOut>, Problem>),
+    /// The worker overran the deadline, crashed or ran out of memory.
+    Failed(Problem),
+}
+
+/// A set of worker processes fed from one job queue.
+pub struct Pool {
+    jobs: Option<Sender<Job>>,
+    results: Receiver<(Job, Outcome)>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// How to start and bound workers.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    pub exe: PathBuf,
+    pub blob_dir: PathBuf,
+    pub workers: usize,
+    /// Base time allowed per file; large files get more (see [`deadline_for`]).
+    pub timeout: Duration,
+}
+
+impl Pool {
+    pub fn start(cfg: PoolConfig) -> crate::error::Result<Pool> {
+        // Fail early, with a clear message, when the worker binary cannot run at all.
+        Worker::spawn(&cfg)?.kill();
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (res_tx, res_rx) = mpsc::channel();
+        let threads = (0..cfg.workers.max(1))
+            .map(|_| {
+                let (cfg, job_rx, res_tx) = (cfg.clone(), job_rx.clone(), res_tx.clone());
+                std::thread::spawn(move || slot(cfg, job_rx, res_tx))
+            })
+            .collect();
+        Ok(Pool { jobs: Some(job_tx), results: res_rx, threads })
+    }
+
+    pub fn submit(&self, job: Job) {
+        if let Some(tx) = &self.jobs {
+            let _ = tx.send(job);
+        }
+    }
+
+    /// Waits up to `wait` for the next finished job.
+    pub fn next(&self, wait: Duration) -> Option<(Job, Outcome)> {
+        self.results.recv_timeout(wait).ok()
+    }
+
+    /// Stops taking jobs; workers finish what they hold and exit.
+    pub fn close(&mut self) {
+        self.jobs.take();
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.close();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Time allowed for a file of `size` bytes: the base, plus a second per 4 MB.
+pub fn deadline_for(base: Duration, size: u64) -> Duration {
+    base + Duration::from_secs(size / (4 << 20))
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<std::io::Result<String>>,
+    stderr_tail: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Worker {
+    fn spawn(cfg: &PoolConfig) -> crate::error::Result<Worker> {
+        let mut child = Command::new(&cfg.exe)
+            .arg("__worker")
+            .arg(&cfg.blob_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| crate::error::Error::Worker { path: cfg.exe.clone(), source: e })?;
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut stderr = child.stderr.take().expect("piped stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr_tail = Arc::new(Mutex::new(Vec::new()));
+        let tail = stderr_tail.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut t = tail.lock().unwrap();
+                t.extend_from_slice(&buf[..n]);
+                let len = t.len();
+                if len > 8192 {
+                    t.drain(..len - 8192);
+                }
+            }
+        });
+        Ok(Worker { child, stdin, lines, stderr_tail })
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Why the worker died, in plain words, once it has.
+    fn death_problem(mut self) -> Problem {
+        let status = self.child.wait().ok();
+        // Give the stderr reader a moment to drain the last words.
+        std::thread::sleep(Duration::from_millis(20));
+        let tail = String::from_utf8_lossy(&self.stderr_tail.lock().unwrap()).to_string();
+        if tail.contains("memory allocation") || tail.contains("out of memory") {
+            return Problem::new(
+                "extract",
+                "memory_limit",
+                format!("extraction gave up: the file needed more than {} MB of memory", WORKER_MEMORY_BYTES >> 20),
+            );
+        }
+        let how = match status {
+            #[cfg(unix)]
+            Some(s) if std::os::unix::process::ExitStatusExt::signal(&s).is_some() => {
+                format!("signal {}", std::os::unix::process::ExitStatusExt::signal(&s).unwrap())
+            }
+            Some(s) => format!("{s}"),
+            None => "unknown status".into(),
+        };
+        Problem::new("extract", "extractor_crashed", format!("the extractor crashed on this file ({how}); the original is kept"))
+    }
+}
+
+fn slot(cfg: PoolConfig, jobs: Arc<Mutex<Receiver<Job>>>, results: Sender<(Job, Outcome)>) {
+    let mut worker: Option<Worker> = None;
+    loop {
+        let job = match jobs.lock().unwrap().recv() {
+            Ok(j) => j,
+            Err(_) => break,
+        };
+        let w = match worker.take() {
+            Some(w) => w,
+            None => match Worker::spawn(&cfg) {
+                Ok(w) => w,
+                Err(e) => {
+                    let p = Problem::new("extract", "worker_failed", format!("the extraction worker could not start: {e}"));
+                    let _ = results.send((job, Outcome::Failed(p)));
+                    continue;
+                }
+            },
+        };
+        let size = std::fs::metadata(&job.path).map(|m| m.len()).unwrap_or(0);
+        let deadline = deadline_for(cfg.timeout, size);
+        let (outcome, keep) = run_job(w, &job, deadline);
+        worker = keep;
+        if results.send((job, outcome)).is_err() {
+            break;
+        }
+    }
+    if let Some(w) = worker {
+        drop(w.stdin);
+        let mut child = w.child;
+        let _ = child.wait();
+    }
+}
+
+/// Sends one job and waits for its reply; returns the worker if it is still usable.
+fn run_job(mut w: Worker, job: &Job, deadline: Duration) -> (Outcome, Option<Worker>) {
+    let line = serde_json::to_string(job).expect("job serializes");
+    if writeln!(w.stdin, "{line}").and_then(|_| w.stdin.flush()).is_err() {
+        return (Outcome::Failed(w.death_problem()), None);
+    }
+    match w.lines.recv_timeout(deadline) {
+        Ok(Ok(line)) => match serde_json::from_str::<Reply>(&line) {
+            Ok(reply) if reply.id == job.id => (Outcome::Done(reply.result), Some(w)),
+            _ => {
+                let p = Problem::new("extract", "worker_protocol", "the extraction worker answered out of turn; the file was set aside");
+                w.kill();
+                (Outcome::Failed(p), None)
+            }
+        },
+        Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => (Outcome::Failed(w.death_problem()), None),
+        Err(RecvTimeoutError::Timeout) => {
+            w.kill();
+            let p = Problem::new(
+                "extract",
+                "timeout",
+                format!("extraction gave up after {} s; the original is kept", deadline.as_secs()),
+            );
+            (Outcome::Failed(p), None)
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! A matter: one folder holding everything about one case.
+//!
+//! ```text
+//! MATTER/
+//!   exhibit.db      SQLite (WAL): items, provenance, errors, review state, audit chain
+//!   blobs/ab/cd/…   originals, named by SHA-256, read-only
+//!   index/          Tantivy index; rebuildable from exhibit.db at any time
+//! ```
+
+pub mod audit;
+pub mod blobs;
+pub mod items;
+pub mod schema;
+
+use crate::error::{Error, Result};
+use crate::index::SearchIndex;
+use blobs::BlobStore;
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const DB_FILE: &str = "exhibit.db";
+
+/// An open matter. The one entry point of the library.
+pub struct Matter {
+    dir: PathBuf,
+    pub(crate) db: Connection,
+    pub(crate) blobs: BlobStore,
+    pub(crate) index: SearchIndex,
+}
+
+/// What `exhibit status` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub matter: String,
+    pub name: String,
+    pub items: u64,
+    pub by_kind: BTreeMap<String, u64>,
+    pub by_status: BTreeMap<String, u64>,
+    pub custodians: BTreeMap<String, u64>,
+    pub errors: u64,
+    pub tags: BTreeMap<String, u64>,
+    pub productions: u64,
+    pub audit_entries: u64,
+}
+
+/// One ingest error record.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorRecord {
+    pub id: i64,
+    pub batch: i64,
+    pub item: Option<i64>,
+    pub control: Option<String>,
+    pub path: String,
+    pub stage: String,
+    pub code: String,
+    pub reason: String,
+}
+
+impl Matter {
+    /// Creates an empty matter in `dir` (which may exist but must not hold a matter).
+    pub fn create(dir: impl AsRef<Path>, name: &str) -> Result<Matter> {
+        let dir = dir.as_ref().to_path_buf();
+        if dir.join(DB_FILE).exists() {
+            return Err(Error::MatterExists(dir));
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Write { path: dir.clone(), source: e })?;
+        let m = Matter::open_unchecked(dir)?;
+        let tx = m.db.unchecked_transaction()?;
+        tx.execute("INSERT INTO meta (key, value) VALUES ('name', ?1)", [name])?;
+        tx.execute("INSERT INTO meta (key, value) VALUES ('control_prefix', 'EXH')", [])?;
+        tx.execute("INSERT INTO meta (key, value) VALUES ('created', ?1)", [now()])?;
+        audit::append(&tx, "matter.create", &serde_json::json!({ "name": name, "schema": schema::VERSION }))?;
+        tx.commit()?;
+        Ok(m)
+    }
+
+    /// Opens an existing matter, migrating its schema forward if needed.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Matter> {
+        let dir = dir.as_ref().to_path_buf();
+        if !dir.join(DB_FILE).exists() {
+            return Err(Error::NoMatter(dir));
+        }
+        Matter::open_unchecked(dir)
+    }
+
+    fn open_unchecked(dir: PathBuf) -> Result<Matter> {
+        let mut db = Connection::open(dir.join(DB_FILE))?;
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "NORMAL")?;
+        db.pragma_update(None, "foreign_keys", "ON")?;
+        db.busy_timeout(std::time::Duration::from_secs(30))?;
+        schema::migrate(&mut db)?;
+        let blobs = BlobStore::new(dir.join("blobs"));
+        let index = SearchIndex::open(&dir.join("index"))?;
+        Ok(Matter { dir, db, blobs, index })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn name(&self) -> Result<String> {
+        Ok(self.meta("name")?.unwrap_or_default())
+    }
+
+    pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.db.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    pub fn status(&self) -> Result<Status> {
+        let count = |sql: &str| -> Result<u64> { Ok(self.db.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+        let group = |sql: &str| -> Result<BTreeMap<String, u64>> {
+            let mut stmt = self.db.prepare(sql)?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        Ok(Status {
+            matter: self.dir.display().to_string(),
+            name: self.name()?,
+            items: count("SELECT COUNT(*) FROM item")?,
+            by_kind: group("SELECT kind, COUNT(*) FROM item GROUP BY kind")?,
+            by_status: group("SELECT status, COUNT(*) FROM item GROUP BY status")?,
+            // Items per custodian, counting each family member under its root's custodians.
+            custodians: group(
+                "SELECT l.custodian, COUNT(DISTINCT i.id) FROM item i JOIN item_location l ON l.item_id = i.family_id GROUP BY l.custodian",
+            )?,
+            errors: count("SELECT COUNT(*) FROM ingest_error")?,
+            tags: group("SELECT t.name, COUNT(it.item_id) FROM tag t LEFT JOIN item_tag it ON it.tag_id = t.id GROUP BY t.id")?,
+            productions: count("SELECT COUNT(*) FROM production")?,
+            audit_entries: count("SELECT COUNT(*) FROM audit")?,
+        })
+    }
+
+    /// Every ingest error, oldest first.
+    pub fn errors(&self) -> Result<Vec<ErrorRecord>> {
+        let mut stmt = self.db.prepare(
+            "SELECT e.id, e.batch_id, e.item_id, i.control, e.path, e.stage, e.code, e.reason
+             FROM ingest_error e LEFT JOIN item i ON i.id = e.item_id ORDER BY e.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ErrorRecord {
+                id: r.get(0)?,
+                batch: r.get(1)?,
+                item: r.get(2)?,
+                control: r.get(3)?,
+                path: r.get(4)?,
+                stage: r.get(5)?,
+                code: r.get(6)?,
+                reason: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The most recent audit entries, newest first.
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<audit::Entry>> {
+        audit::recent(&self.db, limit)
+    }
+}
+
+/// Now, as stored everywhere in the matter.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,144 @@
+//! The matter database schema, as an ordered list of migrations.
+//!
+//! `PRAGMA user_version` records how many have run. Migrations only ever append: a released
+//! migration is never edited, so every matter on disk can be brought forward.
+
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: items, provenance, errors, audit.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    CREATE TABLE batch (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        finished TEXT,
+        custodian TEXT,
+        sources TEXT NOT NULL,
+        status TEXT NOT NULL,
+        files_seen INTEGER NOT NULL DEFAULT 0,
+        items_added INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0
+    );
+
+    -- One row per distinct document. Family roots (loose files, archive entries, messages)
+    -- are deduplicated by sha256 or email dedupe key; attachments belong to their family.
+    CREATE TABLE item (
+        id INTEGER PRIMARY KEY,
+        control TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        parent_id INTEGER REFERENCES item(id),
+        family_id INTEGER NOT NULL,
+        container_id INTEGER REFERENCES item(id),
+        name TEXT NOT NULL,
+        title TEXT,
+        author TEXT,
+        to_json TEXT NOT NULL DEFAULT '[]',
+        cc_json TEXT NOT NULL DEFAULT '[]',
+        bcc_json TEXT NOT NULL DEFAULT '[]',
+        date TEXT,
+        modified TEXT,
+        message_id TEXT,
+        in_reply_to TEXT,
+        refs_json TEXT NOT NULL DEFAULT '[]',
+        extra_json TEXT NOT NULL DEFAULT '{}',
+        page_count INTEGER,
+        extractor TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'no_text', 'error')),
+        status_reason TEXT,
+        dedupe_key TEXT,
+        batch_id INTEGER NOT NULL REFERENCES batch(id),
+        indexed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX item_sha_root ON item(sha256) WHERE parent_id IS NULL;
+    CREATE INDEX item_dedupe ON item(dedupe_key) WHERE dedupe_key IS NOT NULL;
+    CREATE INDEX item_family ON item(family_id);
+    CREATE INDEX item_unindexed ON item(indexed) WHERE indexed = 0;
+
+    CREATE TABLE item_text (
+        item_id INTEGER PRIMARY KEY REFERENCES item(id),
+        text TEXT NOT NULL,
+        pages_json TEXT NOT NULL DEFAULT '[]',
+        layout_json TEXT
+    );
+
+    -- Every place a family root was found: deduplication never loses provenance.
+    CREATE TABLE item_location (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES item(id),
+        custodian TEXT NOT NULL,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        batch_id INTEGER NOT NULL REFERENCES batch(id),
+        UNIQUE (item_id, custodian, path)
+    );
+    CREATE INDEX location_custodian ON item_location(custodian);
+
+    -- Source files fully ingested for a custodian: the resume marker, written in the same
+    -- transaction as the file's items.
+    CREATE TABLE source_file (
+        custodian TEXT NOT NULL,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sha256 TEXT,
+        batch_id INTEGER NOT NULL,
+        PRIMARY KEY (custodian, path)
+    );
+
+    CREATE TABLE ingest_error (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES batch(id),
+        item_id INTEGER REFERENCES item(id),
+        path TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        code TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+
+    CREATE TABLE tag (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, builtin INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE item_tag (
+        item_id INTEGER NOT NULL REFERENCES item(id),
+        tag_id INTEGER NOT NULL REFERENCES tag(id),
+        actor TEXT NOT NULL,
+        time TEXT NOT NULL,
+        PRIMARY KEY (item_id, tag_id)
+    );
+    CREATE TABLE production (id INTEGER PRIMARY KEY, prefix TEXT NOT NULL, created TEXT NOT NULL, status TEXT NOT NULL);
+
+    -- Append-only, hash-chained: hash = sha256(prev_hash || canonical entry).
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    "#,
+];
+
+/// The schema version this build writes.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`VERSION`], one transaction per migration.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > VERSION {
+        return Err(Error::SchemaTooNew { found: current, known: VERSION });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! `exhibit verify`: proves the matter is intact, or says exactly what is not.
+//!
+//! Three independent checks: the audit chain links and hashes; every original still hashes
+//! to its name; the search index holds exactly one document per indexed item and nothing else.
+
+use crate::error::Result;
+use crate::matter::{audit, Matter};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyProblem {
+    /// `audit_chain`, `blob_missing`, `blob_modified`, `index_missing`, `index_orphan`,
+    /// `index_duplicate`.
+    pub code: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub audit_entries: u64,
+    pub blobs_checked: u64,
+    pub items_checked: u64,
+    pub problems: Vec<VerifyProblem>,
+}
+
+impl Matter {
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let mut problems = Vec::new();
+        let mut push = |code: &str, detail: String| problems.push(VerifyProblem { code: code.into(), detail });
+
+        for p in audit::verify_chain(&self.db)? {
+            push("audit_chain", p.detail);
+        }
+        let audit_entries = self.db.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get::<_, i64>(0))? as u64;
+
+        // Every blob any item or location names.
+        let mut stmt = self.db.prepare(
+            "SELECT sha256, MIN(control) FROM (SELECT sha256, control FROM item
+               UNION ALL SELECT l.sha256, i.control FROM item_location l JOIN item i ON i.id = l.item_id) GROUP BY sha256",
+        )?;
+        let blobs: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        for (sha, control) in &blobs {
+            if !self.blobs.contains(sha) {
+                push("blob_missing", format!("the original of {control} ({sha}) is missing from the blob store"));
+            } else if !self.blobs.check(sha)? {
+                push("blob_modified", format!("the original of {control} ({sha}) was modified: its bytes no longer match its hash"));
+            }
+        }
+
+        // Index against database.
+        let mut in_index: HashMap<u64, u32> = HashMap::new();
+        for id in self.index.all_ids()? {
+            *in_index.entry(id).or_default() += 1;
+        }
+        let mut stmt = self.db.prepare("SELECT id, control, indexed FROM item")?;
+        let items: Vec<(i64, String, bool)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        let known: BTreeSet<u64> = items.iter().map(|i| i.0 as u64).collect();
+        for (id, control, indexed) in &items {
+            match in_index.get(&(*id as u64)) {
+                None if *indexed => push("index_missing", format!("{control} is in the database but missing from the search index (run `exhibit reindex`)")),
+                None => push("index_missing", format!("{control} has not been indexed yet (run `exhibit reindex`)")),
+                Some(n) if *n > 1 => push("index_duplicate", format!("{control} is in the search index {n} times (run `exhibit reindex`)")),
+                _ => {}
+            }
+        }
+        for id in in_index.keys().filter(|id| !known.contains(id)) {
+            push("index_orphan", format!("the search index holds a document for item {id}, which the database does not have (run `exhibit reindex`)"));
+        }
+        Ok(VerifyReport {
+            ok: problems.is_empty(),
+            audit_entries,
+            blobs_checked: blobs.len() as u64,
+            items_checked: items.len() as u64,
+            problems,
+        })
+    }
+
+    /// Rebuilds the search index from the database.
+    pub fn reindex(&mut self) -> Result<usize> {
+        let n = self.index.rebuild(&self.db)?;
+        let tx = self.db.unchecked_transaction()?;
+        audit::append(&tx, "index.rebuild", &serde_json::json!({ "items": n }))?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Full-text search.
+    pub fn search(&self, query: &str, limit: usize, offset: usize, sort: crate::index::Sort) -> Result<crate::index::SearchResult> {
+        self.index.search(&self.db, query, limit, offset, sort)
+    }
+
+    /// Test hook: drops one item's index document, as a damaged index would.
+    #[doc(hidden)]
+    pub fn drop_from_index(&mut self, id: i64) -> Result<()> {
+        self.index.delete_item(id)
+    }
+}
