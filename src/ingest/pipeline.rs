@@ -281,6 +281,8 @@ impl Matter {
         if pending.is_empty() {
             return Ok(());
         }
+        std::fs::create_dir_all(self.blobs.root())?;
+        self.blobs.sync()?;
         let tx = self.db.unchecked_transaction()?;
         let mut committer = Committer::new(&tx, batch, custodian)?;
         let mut touched = Vec::new();

@@ -47,6 +47,7 @@ impl BlobStore {
     /// SHA-256 and size.
     pub fn put_file(&self, src: &Path) -> Result<(String, u64)> {
         let tmp = self.tmp_path();
+        fs::create_dir_all(tmp.parent().unwrap()).map_err(|e| Error::Write { path: tmp.clone(), source: e })?;
         let read_err = |e| Error::Read { path: src.to_path_buf(), source: e };
         let mut input = File::open(src).map_err(read_err)?;
         let mut out = File::create(&tmp).map_err(|e| Error::Write { path: tmp.clone(), source: e })?;
@@ -98,9 +99,27 @@ impl BlobStore {
         self.commit_tmp(f, &tmp, sha)
     }
 
+    /// Flushes every blob written so far to disk. Writers do not sync blob by blob (that
+    /// costs a disk flush per file); the single database writer calls this once before each
+    /// transaction that references new blobs, so a committed row never names a blob that a
+    /// power cut could lose.
+    pub fn sync(&self) -> Result<()> {
+        let f = File::open(&self.root).map_err(|e| Error::Write { path: self.root.clone(), source: e })?;
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: syncfs only reads the descriptor, which stays open for the call.
+            if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
+                return Err(Error::Write { path: self.root.clone(), source: std::io::Error::last_os_error() });
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        f.sync_all().map_err(|e| Error::Write { path: self.root.clone(), source: e })?;
+        Ok(())
+    }
+
     fn commit_tmp(&self, f: File, tmp: &Path, sha: &str) -> Result<()> {
         let werr = |p: &Path, e| Error::Write { path: p.to_path_buf(), source: e };
-        f.sync_all().map_err(|e| werr(tmp, e))?;
         drop(f);
         let dest = self.path(sha);
         if dest.exists() {

@@ -6,7 +6,7 @@ use super::{Embedded, Extracted, Problem, Relation};
 use std::io::{Cursor, Read};
 
 /// Uncompressed bytes one archive may expand to before we stop expanding it.
-pub const MAX_EXPANDED_BYTES: u64 = 512 << 20;
+pub const MAX_EXPANDED_BYTES: u64 = 256 << 20;
 /// Members one archive may hold before we stop expanding it.
 pub const MAX_ENTRIES: usize = 50_000;
 /// A member that inflates more than this many times its compressed size, past 16 MB, is a bomb.
@@ -42,21 +42,29 @@ pub fn extract_zip(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
         }
         let name = display_name(entry.name());
         let left = MAX_EXPANDED_BYTES - expanded;
+        let ratio_cap = (entry.compressed_size().max(1)).saturating_mul(MAX_RATIO).max(16 << 20);
         let mut buf = Vec::with_capacity(entry.size().min(left).min(64 << 20) as usize);
-        let read = (&mut entry).take(left + 1).read_to_end(&mut buf);
-        if let Err(e) = read {
-            ex.warning = Some(Problem::new("expand", "zip_damaged", format!("damaged archive: could not read '{name}' ({e})")));
-            continue;
+        match read_bounded(&mut entry, &mut buf, left, ratio_cap) {
+            Ok(Bound::Fits) => {}
+            Ok(Bound::Total) => {
+                ex.warning = Some(bomb(format!(
+                    "the archive expands to more than {} MB (possible zip bomb); expansion stopped at '{name}'",
+                    MAX_EXPANDED_BYTES >> 20
+                )));
+                break;
+            }
+            Ok(Bound::Ratio) => {
+                ex.warning = Some(bomb(format!(
+                    "'{name}' inflates more than {MAX_RATIO} times its compressed size (zip bomb); it was not expanded"
+                )));
+                continue;
+            }
+            Err(e) => {
+                ex.warning = Some(Problem::new("expand", "zip_damaged", format!("damaged archive: could not read '{name}' ({e})")));
+                continue;
+            }
         }
         let got = buf.len() as u64;
-        if got > left {
-            ex.warning = Some(bomb(format!("the archive expands to more than {} MB (possible zip bomb); expansion stopped at '{name}'", MAX_EXPANDED_BYTES >> 20)));
-            break;
-        }
-        if got > 16 << 20 && got > entry.compressed_size().max(1) * MAX_RATIO {
-            ex.warning = Some(bomb(format!("'{name}' inflates more than {MAX_RATIO} times its compressed size (zip bomb); it was not expanded")));
-            continue;
-        }
         expanded += got;
         ex.children.push(Embedded { name, bytes: buf, relation: Relation::Entry });
     }
@@ -68,6 +76,34 @@ pub fn extract_zip(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
         ));
     }
     Ok(ex)
+}
+
+enum Bound {
+    Fits,
+    /// More than the archive's remaining allowance.
+    Total,
+    /// Inflating far beyond its compressed size.
+    Ratio,
+}
+
+/// Reads `r` into `buf` a megabyte at a time, stopping as soon as a limit is crossed, so a
+/// bomb is caught after a few megabytes instead of after exhausting memory.
+fn read_bounded(r: &mut impl Read, buf: &mut Vec<u8>, total_cap: u64, ratio_cap: u64) -> std::io::Result<Bound> {
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(Bound::Fits);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let len = buf.len() as u64;
+        if len > ratio_cap {
+            return Ok(Bound::Ratio);
+        }
+        if len > total_cap {
+            return Ok(Bound::Total);
+        }
+    }
 }
 
 fn bomb(reason: String) -> Problem {
@@ -130,7 +166,7 @@ mod tests {
 
     #[test]
     fn bomb_is_stopped() {
-        let big = vec![0u8; 40 << 20];
+        let big = vec![0u8; 100 << 20];
         let z = make_zip(&[("zeros.bin", &big)]);
         let ex = extract_zip(&z, "bomb.zip").unwrap();
         assert!(ex.children.is_empty());

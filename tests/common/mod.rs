@@ -1,0 +1,55 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use exhibit::ingest::{IngestOptions, IngestSummary};
+use exhibit::Matter;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The built `exhibit` binary (also the worker executable).
+pub fn exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_exhibit"))
+}
+
+/// ../shared/corpus, or `None` (and a message saying the test is skipped).
+pub fn corpus(sub: &str, test: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(sub);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED {test}: {} is absent (the shared corpus is not beside this checkout)", p.display());
+        None
+    }
+}
+
+pub fn opts(custodian: &str) -> IngestOptions {
+    IngestOptions { custodian: custodian.into(), worker_exe: Some(exe()), workers: 2, ..Default::default() }
+}
+
+pub fn ingest(m: &mut Matter, src: &Path, custodian: &str) -> IngestSummary {
+    m.ingest(&[src.to_path_buf()], &opts(custodian), &mut |_| {}).expect("ingest")
+}
+
+/// Runs the CLI; returns (exit code, stdout, stderr).
+pub fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(exe()).args(args).output().expect("run exhibit");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+pub fn cli_json(args: &[&str]) -> serde_json::Value {
+    let mut all: Vec<&str> = args.to_vec();
+    all.push("--json");
+    let (code, out, err) = cli(&all);
+    assert_eq!(code, 0, "exhibit {args:?} failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("exhibit {args:?}: not JSON ({e}): {out}"))
+}
+
+/// Counts rows of a query against the matter database (read-only use by tests).
+pub fn count(matter: &Path, sql: &str) -> i64 {
+    let db = rusqlite::Connection::open(matter.join("exhibit.db")).unwrap();
+    db.query_row(sql, [], |r| r.get(0)).unwrap()
+}
