@@ -3,6 +3,7 @@
 //! [`Matter`] is the one entry point: the CLI (`src/main.rs`), the HTTP server and the desktop
 //! shell are thin transports over it. See ARCHITECTURE.md for the map.
 
+pub mod api;
 pub mod error;
 pub mod index;
 pub mod ingest;

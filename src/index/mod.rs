@@ -123,6 +123,9 @@ impl SearchIndex {
     /// Queues (re-)indexing of these items from the database. Visible after [`Self::commit`].
     pub fn add_items(&mut self, db: &Connection, ids: &[i64]) -> Result<()> {
         let f = self.fields;
+        // One read transaction for the whole set: a consistent view, and one lock instead of
+        // one per query.
+        let _read = db.unchecked_transaction()?;
         let mut stmt = db.prepare_cached(
             "SELECT control, kind, name, title, author, to_json, cc_json, bcc_json, date, modified, t.text
              FROM item i LEFT JOIN item_text t ON t.item_id = i.id WHERE i.id = ?1",

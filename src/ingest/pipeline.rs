@@ -178,6 +178,7 @@ impl Matter {
         // Skip what this custodian already has from an earlier run.
         let mut todo = Vec::new();
         {
+            let _read = self.db.unchecked_transaction()?;
             let mut seen = self.db.prepare("SELECT size, mtime_ns FROM source_file WHERE custodian = ?1 AND path = ?2")?;
             for f in files {
                 let key = f.path.display().to_string();

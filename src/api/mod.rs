@@ -1,0 +1,143 @@
+//! The request/response surface every transport speaks.
+//!
+//! The desktop shell's one `rpc` command and the HTTP server's `POST /api/rpc` both decode a
+//! [`Request`], call [`Session::handle`], and encode the JSON answer or an [`ApiError`]
+//! (`{code, message}`). Nothing here knows which transport it is behind.
+
+use crate::error::Error;
+use crate::index::Sort;
+use crate::ingest::{IngestOptions, IngestProgress};
+use crate::Matter;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// One call. Serialized as `{"method": "...", "params": {...}}`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "method", content = "params", rename_all = "snake_case")]
+pub enum Request {
+    Ping,
+    CreateMatter { dir: PathBuf, name: String },
+    OpenMatter { dir: PathBuf },
+    Status,
+    Errors,
+    Ingest { paths: Vec<PathBuf>, custodian: String },
+    Search {
+        query: String,
+        #[serde(default = "default_limit")]
+        limit: usize,
+        #[serde(default)]
+        offset: usize,
+        #[serde(default)]
+        sort: Sort,
+    },
+    Item { id: String },
+    Verify,
+    Audit {
+        #[serde(default = "default_limit")]
+        limit: usize,
+    },
+}
+
+fn default_limit() -> usize {
+    50
+}
+
+/// An error as it crosses a transport.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError { code: e.code().to_string(), message: e.to_string() }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A transport's state: the matter it has open, if any.
+#[derive(Default)]
+pub struct Session {
+    matter: Option<Matter>,
+}
+
+impl Session {
+    pub fn with_matter(matter: Matter) -> Self {
+        Session { matter: Some(matter) }
+    }
+
+    fn matter(&mut self) -> Result<&mut Matter, ApiError> {
+        self.matter.as_mut().ok_or_else(|| ApiError {
+            code: "no_matter_open".into(),
+            message: "no matter is open: create or open one first".into(),
+        })
+    }
+
+    /// Handles one request; long work reports through `progress`.
+    pub fn handle(&mut self, req: Request, progress: &mut dyn FnMut(&IngestProgress)) -> Result<Value, ApiError> {
+        let v = match req {
+            Request::Ping => serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
+            Request::CreateMatter { dir, name } => {
+                let m = Matter::create(&dir, &name)?;
+                let out = serde_json::to_value(m.status()?).map_err(Error::from)?;
+                self.matter = Some(m);
+                out
+            }
+            Request::OpenMatter { dir } => {
+                let m = Matter::open(&dir)?;
+                let out = serde_json::to_value(m.status()?).map_err(Error::from)?;
+                self.matter = Some(m);
+                out
+            }
+            Request::Status => to_value(self.matter()?.status())?,
+            Request::Errors => serde_json::json!({ "errors": self.matter()?.errors()? }),
+            Request::Ingest { paths, custodian } => {
+                let opts = IngestOptions { custodian, ..Default::default() };
+                to_value(self.matter()?.ingest(&paths, &opts, progress))?
+            }
+            Request::Search { query, limit, offset, sort } => to_value(self.matter()?.search(&query, limit, offset, sort))?,
+            Request::Item { id } => to_value(self.matter()?.item(&id))?,
+            Request::Verify => to_value(self.matter()?.verify())?,
+            Request::Audit { limit } => serde_json::json!({ "entries": self.matter()?.audit_log(limit)? }),
+        };
+        Ok(v)
+    }
+}
+
+fn to_value<T: Serialize>(r: crate::Result<T>) -> Result<Value, ApiError> {
+    let v = r?;
+    Ok(serde_json::to_value(v).map_err(Error::from)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_decode_from_method_and_params() {
+        let r: Request = serde_json::from_str(r#"{"method":"search","params":{"query":"gas"}}"#).unwrap();
+        assert!(matches!(r, Request::Search { ref query, limit: 50, offset: 0, .. } if query == "gas"));
+        let r: Request = serde_json::from_str(r#"{"method":"ping"}"#).unwrap();
+        assert!(matches!(r, Request::Ping));
+    }
+
+    #[test]
+    fn errors_cross_as_code_and_message() {
+        let mut s = Session::default();
+        let e = s.handle(Request::Status, &mut |_| {}).unwrap_err();
+        assert_eq!(e.code, "no_matter_open");
+        let dir = tempfile::tempdir().unwrap();
+        let e = s.handle(Request::OpenMatter { dir: dir.path().to_path_buf() }, &mut |_| {}).unwrap_err();
+        assert_eq!(e.code, "no_matter");
+        assert!(e.message.contains("exhibit init"));
+    }
+}
