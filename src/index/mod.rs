@@ -6,6 +6,8 @@
 //! [`SearchIndex::catch_up`] re-indexes (deleting any earlier copy by id first, so nothing is
 //! ever indexed twice).
 
+pub mod query;
+
 use crate::error::Result;
 use crate::matter::items::custodians;
 use rusqlite::Connection;

@@ -1,0 +1,645 @@
+//! The Exhibit query language (../shared/design/query-language.md), parsed into an AST.
+//!
+//! Reviewers arrive from dtSearch, Relativity and Lucene; the syntax is the union they know:
+//! terms, "phrases", `"a b"~5`, `a w/5 b`, `a pre/5 b`, AND/OR/NOT/-, parentheses, implicit AND,
+//! `trad*` and `te?t`, `enron~1`, `/regex/`, `field:value`, date ranges, and review-state
+//! filters (`tag:`, `has:`, `is:`) that are resolved from SQLite at search time. A syntax error
+//! carries the character position and what was expected there.
+
+use serde::Serialize;
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Node {
+    /// A single word (`field` None means the default text fields).
+    Term { field: Option<String>, text: String },
+    Phrase { field: Option<String>, words: Vec<String>, slop: Option<u32> },
+    /// `trad*`, `te?t`.
+    Wildcard { field: Option<String>, pattern: String },
+    Fuzzy { field: Option<String>, text: String, distance: u8 },
+    Regex { field: Option<String>, pattern: String },
+    /// `a w/5 b` (unordered) or `a pre/5 b` (ordered): at most `distance` words between.
+    Near { left: Box<Node>, right: Box<Node>, distance: u32, ordered: bool },
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+    /// Inclusive date bounds (`YYYY-MM-DD`; open ends are None).
+    Date { from: Option<String>, to: Option<String> },
+    Tag(String),
+    Has(String),
+    Is(String),
+    Family(Box<Node>),
+}
+
+/// Where and why a query could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("at character {position}: {message}")]
+pub struct SyntaxError {
+    /// 1-based character position in the query.
+    pub position: usize,
+    pub message: String,
+}
+
+/// Field names the language accepts (besides `tag`, `has`, `is`, `date`, `family`).
+pub const FIELDS: &[&str] = &[
+    "from", "to", "cc", "bcc", "subject", "title", "filename", "custodian", "kind", "ext", "model", "account", "text", "id",
+    "control",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Quoted(String),
+    Regex(String),
+    LParen,
+    RParen,
+    Colon,
+    Minus,
+    Plus,
+    /// `~` followed by an optional number.
+    Tilde(Option<u32>),
+    Cmp(&'static str),
+    LBracket,
+    RBracket,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    pos: usize,
+    /// Whitespace came right before this token.
+    spaced: bool,
+}
+
+fn err(position: usize, message: impl Into<String>) -> SyntaxError {
+    SyntaxError { position, message: message.into() }
+}
+
+fn lex(q: &str) -> Result<Vec<Token>, SyntaxError> {
+    let chars: Vec<char> = q.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut spaced = true;
+    while i < chars.len() {
+        let c = chars[i];
+        let pos = i + 1;
+        if c.is_whitespace() {
+            spaced = true;
+            i += 1;
+            continue;
+        }
+        let push = |tok: Tok, out: &mut Vec<Token>| {
+            out.push(Token { tok, pos, spaced });
+        };
+        match c {
+            '(' => {
+                push(Tok::LParen, &mut out);
+                i += 1;
+            }
+            ')' => {
+                push(Tok::RParen, &mut out);
+                i += 1;
+            }
+            '[' => {
+                push(Tok::LBracket, &mut out);
+                i += 1;
+            }
+            ']' => {
+                push(Tok::RBracket, &mut out);
+                i += 1;
+            }
+            ':' => {
+                push(Tok::Colon, &mut out);
+                i += 1;
+            }
+            '-' if spaced || out.is_empty() => {
+                push(Tok::Minus, &mut out);
+                i += 1;
+            }
+            '+' if spaced || out.is_empty() => {
+                push(Tok::Plus, &mut out);
+                i += 1;
+            }
+            '>' | '<' => {
+                let op = match (c, chars.get(i + 1)) {
+                    ('>', Some('=')) => ">=",
+                    ('<', Some('=')) => "<=",
+                    ('>', _) => ">",
+                    _ => "<",
+                };
+                push(Tok::Cmp(op), &mut out);
+                i += op.len();
+            }
+            '~' => {
+                let mut j = i + 1;
+                while j < chars.len() && chars[j].is_ascii_digit() {
+                    j += 1;
+                }
+                let n = if j > i + 1 {
+                    Some(chars[i + 1..j].iter().collect::<String>().parse().map_err(|_| err(pos, "the number after ~ is too large"))?)
+                } else {
+                    None
+                };
+                push(Tok::Tilde(n), &mut out);
+                i = j;
+            }
+            '"' | '“' | '”' => {
+                let mut j = i + 1;
+                let mut s = String::new();
+                while j < chars.len() && !matches!(chars[j], '"' | '“' | '”') {
+                    s.push(chars[j]);
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Err(err(pos, "this quotation mark is never closed: add a closing \""));
+                }
+                push(Tok::Quoted(s), &mut out);
+                i = j + 1;
+            }
+            '/' if spaced || out.is_empty() || matches!(out.last().map(|t| &t.tok), Some(Tok::Colon)) => {
+                let mut j = i + 1;
+                let mut s = String::new();
+                while j < chars.len() && chars[j] != '/' {
+                    if chars[j] == '\\' && j + 1 < chars.len() && chars[j + 1] == '/' {
+                        s.push('/');
+                        j += 2;
+                        continue;
+                    }
+                    s.push(chars[j]);
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Err(err(pos, "this regular expression is never closed: add a closing /"));
+                }
+                push(Tok::Regex(s), &mut out);
+                i = j + 1;
+            }
+            _ => {
+                let mut j = i;
+                let mut s = String::new();
+                while j < chars.len() {
+                    let d = chars[j];
+                    if d.is_whitespace() || matches!(d, '(' | ')' | '"' | '“' | '”' | ':' | '~' | '[' | ']' | '<' | '>') {
+                        break;
+                    }
+                    // `w/5` and `pre/5` keep their slash; elsewhere a slash is a word character.
+                    s.push(d);
+                    j += 1;
+                }
+                push(Tok::Word(s), &mut out);
+                i = j;
+            }
+        }
+        spaced = false;
+    }
+    Ok(out)
+}
+
+/// Parses a query. An empty query is an error ("type something to search for").
+pub fn parse(q: &str) -> Result<Node, SyntaxError> {
+    let toks = lex(q)?;
+    if toks.is_empty() {
+        return Err(err(1, "the query is empty: type words to search for"));
+    }
+    let mut p = Parser { toks, i: 0, end: q.chars().count() + 1 };
+    let node = p.or_expr()?;
+    if let Some(t) = p.peek() {
+        let what = match &t.tok {
+            Tok::RParen => "a ')' with no '(' before it".to_string(),
+            other => format!("unexpected {}", describe(other)),
+        };
+        return Err(err(t.pos, what));
+    }
+    Ok(node)
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Word(w) => format!("'{w}'"),
+        Tok::Quoted(s) => format!("\"{s}\""),
+        Tok::Regex(r) => format!("/{r}/"),
+        Tok::LParen => "'('".into(),
+        Tok::RParen => "')'".into(),
+        Tok::Colon => "':'".into(),
+        Tok::Minus => "'-'".into(),
+        Tok::Plus => "'+'".into(),
+        Tok::Tilde(_) => "'~'".into(),
+        Tok::Cmp(c) => format!("'{c}'"),
+        Tok::LBracket => "'['".into(),
+        Tok::RBracket => "']'".into(),
+    }
+}
+
+struct Parser {
+    toks: Vec<Token>,
+    i: usize,
+    end: usize,
+}
+
+fn proximity_op(w: &str) -> Option<(u32, bool)> {
+    let lower = w.to_ascii_lowercase();
+    let (num, ordered) = if let Some(n) = lower.strip_prefix("w/") {
+        (n, false)
+    } else if let Some(n) = lower.strip_prefix("pre/") {
+        (n, true)
+    } else if let Some(n) = lower.strip_prefix("near/") {
+        (n, false)
+    } else {
+        return None;
+    };
+    num.parse().ok().map(|n| (n, ordered))
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.toks.get(self.i)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let t = self.toks.get(self.i).cloned();
+        self.i += 1;
+        t
+    }
+
+    fn pos(&self) -> usize {
+        self.peek().map(|t| t.pos).unwrap_or(self.end)
+    }
+
+    fn is_word(&self, w: &str) -> bool {
+        matches!(self.peek(), Some(Token { tok: Tok::Word(x), .. }) if x == w)
+    }
+
+    fn or_expr(&mut self) -> Result<Node, SyntaxError> {
+        let mut parts = vec![self.and_expr()?];
+        while self.is_word("OR") || self.is_word("||") {
+            self.next();
+            parts.push(self.and_expr()?);
+        }
+        Ok(if parts.len() == 1 { parts.pop().unwrap() } else { Node::Or(parts) })
+    }
+
+    fn and_expr(&mut self) -> Result<Node, SyntaxError> {
+        let mut parts = vec![self.near_expr()?];
+        loop {
+            match self.peek() {
+                None => break,
+                Some(Token { tok: Tok::RParen, .. }) => break,
+                Some(Token { tok: Tok::Word(w), .. }) if w == "OR" || w == "||" => break,
+                Some(Token { tok: Tok::Word(w), .. }) if w == "AND" || w == "&&" => {
+                    self.next();
+                    parts.push(self.near_expr()?);
+                }
+                _ => parts.push(self.near_expr()?),
+            }
+        }
+        Ok(if parts.len() == 1 { parts.pop().unwrap() } else { Node::And(parts) })
+    }
+
+    fn near_expr(&mut self) -> Result<Node, SyntaxError> {
+        let mut left = self.unary()?;
+        while let Some(Token { tok: Tok::Word(w), pos, .. }) = self.peek().cloned() {
+            let Some((distance, ordered)) = proximity_op(&w) else { break };
+            self.next();
+            if self.peek().is_none() {
+                return Err(err(pos, format!("'{w}' needs a word or phrase after it")));
+            }
+            let right = self.unary()?;
+            for side in [&left, &right] {
+                if !proximity_operand(side) {
+                    return Err(err(pos, format!("'{w}' joins words, phrases, wildcards or (a OR b) groups of them")));
+                }
+            }
+            left = Node::Near { left: Box::new(left), right: Box::new(right), distance, ordered };
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Node, SyntaxError> {
+        match self.peek() {
+            Some(Token { tok: Tok::Word(w), .. }) if w == "NOT" => {
+                let pos = self.pos();
+                self.next();
+                if self.peek().is_none() {
+                    return Err(err(pos, "NOT needs something after it"));
+                }
+                Ok(Node::Not(Box::new(self.unary()?)))
+            }
+            Some(Token { tok: Tok::Minus, .. }) => {
+                let pos = self.pos();
+                self.next();
+                if self.peek().is_none() {
+                    return Err(err(pos, "'-' needs something after it"));
+                }
+                Ok(Node::Not(Box::new(self.unary()?)))
+            }
+            Some(Token { tok: Tok::Plus, .. }) => {
+                self.next();
+                self.unary()
+            }
+            _ => self.primary(),
+        }
+    }
+
+    fn primary(&mut self) -> Result<Node, SyntaxError> {
+        let pos = self.pos();
+        let Some(t) = self.next() else {
+            return Err(err(pos, "expected a word, a \"phrase\" or '(' here"));
+        };
+        match t.tok {
+            Tok::LParen => {
+                let inner = self.or_expr()?;
+                match self.next() {
+                    Some(Token { tok: Tok::RParen, .. }) => Ok(inner),
+                    _ => Err(err(t.pos, "this '(' is never closed: add a ')'")),
+                }
+            }
+            Tok::Quoted(s) => self.phrase(None, &s, t.pos),
+            Tok::Regex(r) => Ok(Node::Regex { field: None, pattern: r }),
+            Tok::Word(w) => {
+                if matches!(w.as_str(), "AND" | "OR" | "&&" | "||") {
+                    return Err(err(t.pos, format!("'{w}' needs something on its left")));
+                }
+                if proximity_op(&w).is_some() {
+                    return Err(err(t.pos, format!("'{w}' needs a word on its left")));
+                }
+                // `field:` and `date>=` forms.
+                match self.peek().map(|t| t.tok.clone()) {
+                    Some(Tok::Colon) if !self.peek().unwrap().spaced => {
+                        self.next();
+                        self.field_value(&w, t.pos)
+                    }
+                    Some(Tok::Cmp(op)) if w.eq_ignore_ascii_case("date") => {
+                        self.next();
+                        let vpos = self.pos();
+                        let v = match self.next() {
+                            Some(Token { tok: Tok::Word(v), .. }) => v,
+                            _ => return Err(err(vpos, "expected a date (YYYY, YYYY-MM or YYYY-MM-DD) here")),
+                        };
+                        let (lo, hi) = date_bounds(&v).ok_or_else(|| err(vpos, format!("'{v}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")))?;
+                        Ok(match op {
+                            ">=" => Node::Date { from: Some(lo), to: None },
+                            ">" => Node::Date { from: Some(next_day(&hi)), to: None },
+                            "<=" => Node::Date { from: None, to: Some(hi) },
+                            _ => Node::Date { from: None, to: Some(prev_day(&lo)) },
+                        })
+                    }
+                    _ => self.word(None, w, t.pos),
+                }
+            }
+            other => Err(err(t.pos, format!("expected a word, a \"phrase\" or '(' here, found {}", describe(&other)))),
+        }
+    }
+
+    /// A bare word, with an optional `~N` (fuzzy) suffix; wildcards become `Wildcard`.
+    fn word(&mut self, field: Option<String>, w: String, pos: usize) -> Result<Node, SyntaxError> {
+        if let Some(Token { tok: Tok::Tilde(n), spaced: false, .. }) = self.peek().cloned() {
+            self.next();
+            let distance = n.unwrap_or(1);
+            if distance > 2 {
+                return Err(err(pos, "fuzzy matching allows an edit distance of 1 or 2"));
+            }
+            return Ok(Node::Fuzzy { field, text: w, distance: distance as u8 });
+        }
+        if w.contains('*') || w.contains('?') {
+            if w.chars().all(|c| c == '*' || c == '?') {
+                return Err(err(pos, "a wildcard needs at least one letter or digit"));
+            }
+            return Ok(Node::Wildcard { field, pattern: w });
+        }
+        Ok(Node::Term { field, text: w })
+    }
+
+    fn phrase(&mut self, field: Option<String>, s: &str, pos: usize) -> Result<Node, SyntaxError> {
+        let words: Vec<String> = s.split_whitespace().map(str::to_string).collect();
+        if words.is_empty() {
+            return Err(err(pos, "the phrase is empty"));
+        }
+        let mut slop = None;
+        if let Some(Token { tok: Tok::Tilde(n), spaced: false, pos: tpos }) = self.peek().cloned() {
+            self.next();
+            slop = Some(n.ok_or_else(|| err(tpos, "expected a number after ~ (e.g. \"price cap\"~5)"))?);
+        }
+        if words.len() == 1 && slop.is_none() {
+            let w = words.into_iter().next().unwrap();
+            return Ok(Node::Term { field, text: w });
+        }
+        Ok(Node::Phrase { field, words, slop })
+    }
+
+    fn field_value(&mut self, name: &str, pos: usize) -> Result<Node, SyntaxError> {
+        let field = name.to_ascii_lowercase();
+        let vpos = self.pos();
+        match field.as_str() {
+            "tag" | "has" | "is" => {
+                let v = match self.next() {
+                    Some(Token { tok: Tok::Word(v), .. }) | Some(Token { tok: Tok::Quoted(v), .. }) => v,
+                    _ => return Err(err(vpos, format!("expected a value after {field}:"))),
+                };
+                return Ok(match field.as_str() {
+                    "tag" => Node::Tag(v),
+                    "has" => Node::Has(v.to_ascii_lowercase()),
+                    _ => Node::Is(v.to_ascii_lowercase()),
+                });
+            }
+            "family" => {
+                match self.next() {
+                    Some(Token { tok: Tok::LParen, .. }) => {}
+                    _ => return Err(err(vpos, "expected '(' after family: (e.g. family:(fraud AND tag:Hot))")),
+                }
+                let inner = self.or_expr()?;
+                match self.next() {
+                    Some(Token { tok: Tok::RParen, .. }) => return Ok(Node::Family(Box::new(inner))),
+                    _ => return Err(err(vpos, "this '(' is never closed: add a ')'")),
+                }
+            }
+            "date" => return self.date_value(vpos),
+            f if FIELDS.contains(&f) => {}
+            _ => {
+                return Err(err(
+                    pos,
+                    format!("unknown field '{name}': known fields are {}, tag, has, is, date, family", FIELDS.join(", ")),
+                ))
+            }
+        }
+        let field = Some(field);
+        match self.next() {
+            Some(Token { tok: Tok::Word(v), pos, .. }) => self.word(field, v, pos),
+            Some(Token { tok: Tok::Quoted(v), pos, .. }) => self.phrase(field, &v, pos),
+            Some(Token { tok: Tok::Regex(r), .. }) => Ok(Node::Regex { field, pattern: r }),
+            Some(Token { tok: Tok::LParen, .. }) => {
+                // field:(a OR b): apply the field to every term inside.
+                let inner = self.or_expr()?;
+                match self.next() {
+                    Some(Token { tok: Tok::RParen, .. }) => Ok(with_field(inner, field.as_deref().unwrap())),
+                    _ => Err(err(vpos, "this '(' is never closed: add a ')'")),
+                }
+            }
+            _ => Err(err(vpos, format!("expected a value after {name}:"))),
+        }
+    }
+
+    fn date_value(&mut self, vpos: usize) -> Result<Node, SyntaxError> {
+        match self.next() {
+            Some(Token { tok: Tok::Word(v), .. }) => {
+                let (lo, hi) = date_bounds(&v).ok_or_else(|| err(vpos, format!("'{v}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")))?;
+                Ok(Node::Date { from: Some(lo), to: Some(hi) })
+            }
+            Some(Token { tok: Tok::LBracket, .. }) => {
+                let bound = |this: &mut Self, low: bool| -> Result<Option<String>, SyntaxError> {
+                    let p = this.pos();
+                    match this.next() {
+                        Some(Token { tok: Tok::Word(w), .. }) if w == "*" => Ok(None),
+                        Some(Token { tok: Tok::Word(w), .. }) => {
+                            let (lo, hi) = date_bounds(&w).ok_or_else(|| err(p, format!("'{w}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")))?;
+                            Ok(Some(if low { lo } else { hi }))
+                        }
+                        _ => Err(err(p, "expected a date or * here")),
+                    }
+                };
+                let from = bound(self, true)?;
+                let p = self.pos();
+                match self.next() {
+                    Some(Token { tok: Tok::Word(w), .. }) if w.eq_ignore_ascii_case("TO") => {}
+                    _ => return Err(err(p, "expected TO between the two dates (date:[2000-01-01 TO 2000-06-30])")),
+                }
+                let to = bound(self, false)?;
+                let p = self.pos();
+                match self.next() {
+                    Some(Token { tok: Tok::RBracket, .. }) => Ok(Node::Date { from, to }),
+                    _ => Err(err(p, "expected ']' to close the date range")),
+                }
+            }
+            _ => Err(err(vpos, "expected a date (YYYY, YYYY-MM, YYYY-MM-DD) or a range [A TO B] after date:")),
+        }
+    }
+}
+
+fn proximity_operand(n: &Node) -> bool {
+    match n {
+        Node::Term { .. } | Node::Phrase { .. } | Node::Wildcard { .. } | Node::Fuzzy { .. } => true,
+        Node::Or(parts) => parts.iter().all(proximity_operand),
+        _ => false,
+    }
+}
+
+fn with_field(n: Node, f: &str) -> Node {
+    let fld = Some(f.to_string());
+    match n {
+        Node::Term { text, .. } => Node::Term { field: fld, text },
+        Node::Phrase { words, slop, .. } => Node::Phrase { field: fld, words, slop },
+        Node::Wildcard { pattern, .. } => Node::Wildcard { field: fld, pattern },
+        Node::Fuzzy { text, distance, .. } => Node::Fuzzy { field: fld, text, distance },
+        Node::Regex { pattern, .. } => Node::Regex { field: fld, pattern },
+        Node::And(v) => Node::And(v.into_iter().map(|c| with_field(c, f)).collect()),
+        Node::Or(v) => Node::Or(v.into_iter().map(|c| with_field(c, f)).collect()),
+        Node::Not(c) => Node::Not(Box::new(with_field(*c, f))),
+        Node::Near { left, right, distance, ordered } => {
+            Node::Near { left: Box::new(with_field(*left, f)), right: Box::new(with_field(*right, f)), distance, ordered }
+        }
+        other => other,
+    }
+}
+
+/// First and last day covered by `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+pub fn date_bounds(v: &str) -> Option<(String, String)> {
+    use chrono::NaiveDate;
+    let parts: Vec<&str> = v.split('-').collect();
+    let y: i32 = parts.first()?.parse().ok().filter(|_| parts[0].len() == 4)?;
+    match parts.len() {
+        1 => Some((format!("{y:04}-01-01"), format!("{y:04}-12-31"))),
+        2 => {
+            let m: u32 = parts[1].parse().ok()?;
+            let first = NaiveDate::from_ymd_opt(y, m, 1)?;
+            let next = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(y, m + 1, 1)? };
+            let last = next.pred_opt()?;
+            Some((first.to_string(), last.to_string()))
+        }
+        3 => {
+            let d = NaiveDate::from_ymd_opt(y, parts[1].parse().ok()?, parts[2].parse().ok()?)?;
+            Some((d.to_string(), d.to_string()))
+        }
+        _ => None,
+    }
+}
+
+fn next_day(d: &str) -> String {
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok().and_then(|d| d.succ_opt()).map(|d| d.to_string()).unwrap_or_else(|| d.into())
+}
+
+fn prev_day(d: &str) -> String {
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok().and_then(|d| d.pred_opt()).map(|d| d.to_string()).unwrap_or_else(|| d.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Node {
+        Node::Term { field: None, text: s.into() }
+    }
+
+    #[test]
+    fn booleans_and_implicit_and() {
+        assert_eq!(parse("gas desk").unwrap(), Node::And(vec![t("gas"), t("desk")]));
+        assert_eq!(parse("a OR b c").unwrap(), Node::Or(vec![t("a"), Node::And(vec![t("b"), t("c")])]));
+        assert_eq!(parse("(a OR b) AND c").unwrap(), Node::And(vec![Node::Or(vec![t("a"), t("b")]), t("c")]));
+        assert_eq!(parse("a -b").unwrap(), Node::And(vec![t("a"), Node::Not(Box::new(t("b")))]));
+        assert_eq!(parse("NOT a").unwrap(), Node::Not(Box::new(t("a"))));
+        assert_eq!(parse("well-known").unwrap(), t("well-known"));
+    }
+
+    #[test]
+    fn phrases_proximity_wildcards_fuzzy_regex() {
+        assert_eq!(
+            parse("\"price cap\"~5").unwrap(),
+            Node::Phrase { field: None, words: vec!["price".into(), "cap".into()], slop: Some(5) }
+        );
+        assert_eq!(
+            parse("price w/5 cap").unwrap(),
+            Node::Near { left: Box::new(t("price")), right: Box::new(t("cap")), distance: 5, ordered: false }
+        );
+        assert!(matches!(parse("price pre/3 cap").unwrap(), Node::Near { ordered: true, distance: 3, .. }));
+        assert_eq!(parse("trad*").unwrap(), Node::Wildcard { field: None, pattern: "trad*".into() });
+        assert_eq!(parse("enron~1").unwrap(), Node::Fuzzy { field: None, text: "enron".into(), distance: 1 });
+        assert_eq!(parse("/sk-[a-z0-9]{20}/").unwrap(), Node::Regex { field: None, pattern: "sk-[a-z0-9]{20}".into() });
+    }
+
+    #[test]
+    fn fields_dates_and_review_state() {
+        assert_eq!(parse("from:kaminski").unwrap(), Node::Term { field: Some("from".into()), text: "kaminski".into() });
+        assert_eq!(
+            parse("custodian:\"Farmer, Daren\"").unwrap(),
+            Node::Phrase { field: Some("custodian".into()), words: vec!["Farmer,".into(), "Daren".into()], slop: None }
+        );
+        assert_eq!(parse("date:2001-02").unwrap(), Node::Date { from: Some("2001-02-01".into()), to: Some("2001-02-28".into()) });
+        assert_eq!(
+            parse("date:[2000-01-01 TO 2000-06-30]").unwrap(),
+            Node::Date { from: Some("2000-01-01".into()), to: Some("2000-06-30".into()) }
+        );
+        assert_eq!(parse("date>=2001-01-01").unwrap(), Node::Date { from: Some("2001-01-01".into()), to: None });
+        assert_eq!(parse("date<2001").unwrap(), Node::Date { from: None, to: Some("2000-12-31".into()) });
+        assert_eq!(parse("-tag:Reviewed").unwrap(), Node::Not(Box::new(Node::Tag("Reviewed".into()))));
+        assert_eq!(parse("has:redactions").unwrap(), Node::Has("redactions".into()));
+        assert!(matches!(parse("family:(fraud AND tag:Hot)").unwrap(), Node::Family(_)));
+    }
+
+    #[test]
+    fn errors_say_where_and_what() {
+        let e = parse("(gas OR desk").unwrap_err();
+        assert_eq!(e.position, 1);
+        assert!(e.message.contains("never closed"));
+        let e = parse("gas AND").unwrap_err();
+        assert_eq!(e.position, 8);
+        let e = parse("\"open phrase").unwrap_err();
+        assert!(e.message.contains("quotation"));
+        let e = parse("colour:red").unwrap_err();
+        assert!(e.message.contains("unknown field 'colour'"));
+        let e = parse("date:2001-13").unwrap_err();
+        assert_eq!(e.position, 6);
+        let e = parse("a ) b").unwrap_err();
+        assert_eq!(e.position, 3);
+        assert!(parse("").is_err());
+        assert!(parse("OR b").is_err());
+    }
+}
