@@ -6,20 +6,21 @@
 //! [`SearchIndex::catch_up`] re-indexes (deleting any earlier copy by id first, so nothing is
 //! ever indexed twice).
 
+pub mod facets;
 pub mod query;
+pub mod search;
+
+pub use search::{Hit, SearchResult, Sort};
 
 use crate::error::Result;
 use crate::matter::items::custodians;
 use rusqlite::Connection;
-use serde::Serialize;
 use std::path::Path;
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::QueryParser;
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
-use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// The index's fields.
 #[derive(Clone, Copy)]
@@ -27,41 +28,83 @@ pub struct Fields {
     pub id: Field,
     pub control: Field,
     pub kind: Field,
+    /// Custodian names as words (`custodian:farmer`).
     pub custodian: Field,
+    /// Custodian names whole, for facets.
+    pub custodian_raw: Field,
     pub title: Field,
     pub text: Field,
+    /// Title and text as unstemmed tokens that keep inner punctuation (`sk-proj-…`,
+    /// `enron.com`), for wildcards, fuzzy matching and regular expressions.
+    pub exact: Field,
     pub from: Field,
     pub to: Field,
     pub cc: Field,
     pub bcc: Field,
     pub filename: Field,
     pub ext: Field,
+    pub sender_domain: Field,
+    pub model: Field,
+    pub account: Field,
     pub date: Field,
 }
 
+/// Analyzer names registered on the index.
+pub const STEM: &str = "exhibit_stem";
+pub const WORDS: &str = "exhibit_words";
+pub const EXACT: &str = "exhibit_exact";
+
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text_opts = |stored: bool| {
-        let idx = TextFieldIndexing::default().set_tokenizer("default").set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let o = TextOptions::default().set_indexing_options(idx);
-        if stored { o.set_stored() } else { o }
+    let text = |tokenizer: &str, positions: bool| {
+        let rec = if positions { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::Basic };
+        TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(rec))
     };
     let f = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
-        control: b.add_text_field("control", STRING | STORED),
+        control: b.add_text_field("control", STRING),
         kind: b.add_text_field("kind", STRING | FAST),
-        custodian: b.add_text_field("custodian", STRING | FAST),
-        title: b.add_text_field("title", text_opts(true)),
-        text: b.add_text_field("text", text_opts(true)),
-        from: b.add_text_field("from", text_opts(false)),
-        to: b.add_text_field("to", text_opts(false)),
-        cc: b.add_text_field("cc", text_opts(false)),
-        bcc: b.add_text_field("bcc", text_opts(false)),
-        filename: b.add_text_field("filename", text_opts(false)),
+        custodian: b.add_text_field("custodian", text(WORDS, true)),
+        custodian_raw: b.add_text_field("custodian_raw", STRING | FAST),
+        title: b.add_text_field("title", text(STEM, true)),
+        text: b.add_text_field("text", text(STEM, true)),
+        exact: b.add_text_field("exact", text(EXACT, false)),
+        from: b.add_text_field("from", text(WORDS, true)),
+        to: b.add_text_field("to", text(WORDS, true)),
+        cc: b.add_text_field("cc", text(WORDS, true)),
+        bcc: b.add_text_field("bcc", text(WORDS, true)),
+        filename: b.add_text_field("filename", text(WORDS, true)),
         ext: b.add_text_field("ext", STRING | FAST),
-        date: b.add_date_field("date", INDEXED | STORED | FAST),
+        sender_domain: b.add_text_field("sender_domain", STRING | FAST),
+        model: b.add_text_field("model", STRING | FAST),
+        account: b.add_text_field("account", STRING | FAST),
+        date: b.add_date_field("date", INDEXED | FAST),
     };
     (b.build(), f)
+}
+
+/// The analyzers, by name. Queries and highlighting use the same ones as indexing.
+pub fn analyzer(name: &str) -> TextAnalyzer {
+    use tantivy::tokenizer::*;
+    match name {
+        STEM => TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(80))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+        EXACT => TextAnalyzer::builder(
+            RegexTokenizer::new(r"[\p{L}\p{N}_]+(?:[-.@/+=:'][\p{L}\p{N}_]+)*").expect("static pattern"),
+        )
+        .filter(RemoveLongFilter::limit(255))
+        .filter(LowerCaser)
+        .build(),
+        _ => TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(80))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .build(),
+    }
 }
 
 pub struct SearchIndex {
@@ -74,42 +117,15 @@ pub struct SearchIndex {
 /// Memory the index writer may use for buffering (shared by its threads).
 const WRITER_HEAP: usize = 96 << 20;
 
-/// One search hit, as `exhibit search` prints it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Hit {
-    pub id: i64,
-    pub control: String,
-    pub kind: String,
-    pub title: Option<String>,
-    pub date: Option<String>,
-    pub custodians: Vec<String>,
-    pub score: f32,
-    /// A passage of the text around the hits, HTML-escaped, hits in `<b>…</b>`.
-    pub snippet: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SearchResult {
-    pub query: String,
-    pub total: usize,
-    pub offset: usize,
-    pub hits: Vec<Hit>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sort {
-    #[default]
-    Relevance,
-    Date,
-}
-
 impl SearchIndex {
     pub fn open(dir: &Path) -> Result<SearchIndex> {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
         let index = Index::open_or_create(mmap, schema)?;
+        for name in [STEM, WORDS, EXACT] {
+            index.tokenizers().register(name, analyzer(name));
+        }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(SearchIndex { index, reader, writer: None, fields })
     }
@@ -129,7 +145,8 @@ impl SearchIndex {
         // one per query.
         let _read = db.unchecked_transaction()?;
         let mut stmt = db.prepare_cached(
-            "SELECT control, kind, name, title, author, to_json, cc_json, bcc_json, date, modified, t.text
+            "SELECT control, kind, name, title, author, to_json, cc_json, bcc_json, date, modified, t.text,
+                    json_extract(extra_json, '$.model'), json_extract(extra_json, '$.account')
              FROM item i LEFT JOIN item_text t ON t.item_id = i.id WHERE i.id = ?1",
         )?;
         for &id in ids {
@@ -144,20 +161,32 @@ impl SearchIndex {
                     [r.get::<_, String>(5)?, r.get::<_, String>(6)?, r.get::<_, String>(7)?],
                     r.get::<_, Option<String>>(8)?.or(r.get::<_, Option<String>>(9)?),
                     r.get::<_, Option<String>>(10)?,
+                    (r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?),
                 ))
             })?;
-            let (control, kind, name, title, author, recips, date, text) = row;
+            let (control, kind, name, title, author, recips, date, text, (model, account)) = row;
             doc.add_u64(f.id, id as u64);
             doc.add_text(f.control, &control);
             doc.add_text(f.kind, &kind);
             for c in custodians(db, id)? {
                 doc.add_text(f.custodian, &c);
+                doc.add_text(f.custodian_raw, &c);
             }
             if let Some(t) = &title {
                 doc.add_text(f.title, t);
+                doc.add_text(f.exact, t);
             }
             if let Some(a) = &author {
                 doc.add_text(f.from, a);
+                if let Some(domain) = sender_domain(a) {
+                    doc.add_text(f.sender_domain, domain);
+                }
+            }
+            if let Some(m) = &model {
+                doc.add_text(f.model, m.to_lowercase());
+            }
+            if let Some(a) = &account {
+                doc.add_text(f.account, a.to_lowercase());
             }
             for (field, list) in [f.to, f.cc, f.bcc].into_iter().zip(recips) {
                 for r in serde_json::from_str::<Vec<String>>(&list).unwrap_or_default() {
@@ -171,6 +200,7 @@ impl SearchIndex {
             }
             if let Some(t) = &text {
                 doc.add_text(f.text, t);
+                doc.add_text(f.exact, t);
             }
             let w = self.writer()?;
             w.delete_term(Term::from_field_u64(f.id, id as u64));
@@ -237,42 +267,6 @@ impl SearchIndex {
         self.commit()
     }
 
-    /// Runs `query` (terms, phrases, AND/OR/NOT, `field:value`) and returns one page of hits
-    /// with the exact total.
-    pub fn search(&self, db: &Connection, query: &str, limit: usize, offset: usize, sort: Sort) -> Result<SearchResult> {
-        let f = self.fields;
-        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text]);
-        parser.set_conjunction_by_default();
-        let q = parser.parse_query(query)?;
-        let searcher = self.reader.searcher();
-        let limit = limit.max(1);
-        let (total, addrs): (usize, Vec<(f32, DocAddress)>) = match sort {
-            Sort::Relevance => searcher.search(&q, &(Count, TopDocs::with_limit(limit).and_offset(offset).order_by_score()))?,
-            Sort::Date => {
-                let (n, docs) = searcher.search(
-                    &q,
-                    &(Count, TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<tantivy::DateTime>("date", Order::Desc)),
-                )?;
-                (n, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
-            }
-        };
-        let mut snippets = SnippetGenerator::create(&searcher, &*q, f.text)?;
-        snippets.set_max_num_chars(240);
-        let mut hits = Vec::with_capacity(addrs.len());
-        let mut meta = db.prepare_cached("SELECT control, kind, COALESCE(title, name), COALESCE(date, modified) FROM item WHERE id = ?1")?;
-        for (score, addr) in addrs {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let id = doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0) as i64;
-            let (control, kind, title, date) = meta.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-            let mut snippet = snippets.snippet_from_doc(&doc).to_html();
-            if snippet.is_empty() {
-                let text = doc.get_first(f.text).and_then(|v| v.as_str()).unwrap_or("");
-                snippet = html_escape(&text.chars().take(200).collect::<String>());
-            }
-            hits.push(Hit { id, control, kind, title, date, custodians: custodians(db, id)?, score, snippet });
-        }
-        Ok(SearchResult { query: query.to_string(), total, offset, hits })
-    }
 }
 
 /// Sets `indexed = 1` on these items (after the commit that holds them).
@@ -293,6 +287,12 @@ fn parse_date(s: &str) -> Option<tantivy::DateTime> {
     Some(tantivy::DateTime::from_timestamp_secs(dt.timestamp()))
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+/// The domain of a sender address (`"Vince J Kaminski" <vince.kaminski@enron.com>` → `enron.com`).
+pub fn sender_domain(from: &str) -> Option<String> {
+    let addr = match (from.rfind('<'), from.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &from[a + 1..b],
+        _ => from,
+    };
+    let domain = addr.rsplit_once('@')?.1.trim().trim_end_matches(['>', '.', ' ']).to_ascii_lowercase();
+    (!domain.is_empty()).then_some(domain)
 }

@@ -1,0 +1,149 @@
+//! Facet counts over any result set: kind, custodian, tag, year-month, extension, sender domain.
+
+use super::search::{collect_ids, IdSet};
+use super::SearchIndex;
+use crate::error::Result;
+use rusqlite::Connection;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::StrColumn;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// Counts per value, most frequent first (months in calendar order).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub total: u64,
+    pub kind: Vec<(String, u64)>,
+    pub custodian: Vec<(String, u64)>,
+    pub tag: Vec<(String, u64)>,
+    pub month: Vec<(String, u64)>,
+    pub ext: Vec<(String, u64)>,
+    pub sender_domain: Vec<(String, u64)>,
+}
+
+const STR_FIELDS: [&str; 4] = ["kind", "custodian_raw", "ext", "sender_domain"];
+
+struct FacetCollector;
+
+struct SegmentCounts {
+    cols: Vec<Option<StrColumn>>,
+    counts: Vec<HashMap<u64, u64>>,
+    date: Option<tantivy::columnar::Column<tantivy::DateTime>>,
+    months: HashMap<i64, u64>,
+    total: u64,
+}
+
+type Fruit = (Vec<HashMap<String, u64>>, HashMap<i64, u64>, u64);
+
+impl Collector for FacetCollector {
+    type Fruit = Fruit;
+    type Child = SegmentCounts;
+
+    fn for_segment(&self, _ord: SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<SegmentCounts> {
+        let ff = seg.fast_fields();
+        let cols = STR_FIELDS.iter().map(|f| ff.str(f).ok().flatten()).collect();
+        Ok(SegmentCounts { cols, counts: vec![HashMap::new(); STR_FIELDS.len()], date: ff.date("date").ok(), months: HashMap::new(), total: 0 })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Fruit>) -> tantivy::Result<Fruit> {
+        let mut out: Fruit = (vec![HashMap::new(); STR_FIELDS.len()], HashMap::new(), 0);
+        for (maps, months, total) in fruits {
+            for (i, m) in maps.into_iter().enumerate() {
+                for (k, v) in m {
+                    *out.0[i].entry(k).or_default() += v;
+                }
+            }
+            for (k, v) in months {
+                *out.1.entry(k).or_default() += v;
+            }
+            out.2 += total;
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for SegmentCounts {
+    type Fruit = Fruit;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.total += 1;
+        for (i, col) in self.cols.iter().enumerate() {
+            if let Some(col) = col {
+                for ord in col.term_ords(doc) {
+                    *self.counts[i].entry(ord).or_default() += 1;
+                }
+            }
+        }
+        if let Some(d) = self.date.as_ref().and_then(|c| c.first(doc)) {
+            let secs = d.into_timestamp_secs();
+            // Month key: year * 12 + month index.
+            if let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) {
+                use chrono::Datelike;
+                *self.months.entry(dt.year() as i64 * 12 + dt.month0() as i64).or_default() += 1;
+            }
+        }
+    }
+
+    fn harvest(self) -> Fruit {
+        let mut maps = Vec::with_capacity(self.cols.len());
+        for (col, counts) in self.cols.iter().zip(self.counts) {
+            let mut m = HashMap::new();
+            if let Some(col) = col {
+                let mut s = String::new();
+                for (ord, n) in counts {
+                    if col.ord_to_str(ord, &mut s).unwrap_or(false) {
+                        m.insert(s.clone(), n);
+                    }
+                }
+            }
+            maps.push(m);
+        }
+        (maps, self.months, self.total)
+    }
+}
+
+fn ranked(m: HashMap<String, u64>) -> Vec<(String, u64)> {
+    let mut v: Vec<_> = m.into_iter().filter(|(k, _)| !k.is_empty()).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+impl SearchIndex {
+    /// Facet counts over the items matching `query` (`*` or empty for the whole matter).
+    pub fn facets(&self, db: &Connection, query: &str) -> Result<Facets> {
+        let searcher = self.reader.searcher();
+        let q: Box<dyn tantivy::query::Query> = if query.trim().is_empty() || query.trim() == "*" {
+            Box::new(tantivy::query::AllQuery)
+        } else {
+            self.compile(db, query)?.query
+        };
+        let (mut maps, months, total) = searcher.search(&*q, &FacetCollector)?;
+        let sender = ranked(maps.pop().unwrap_or_default());
+        let ext = ranked(maps.pop().unwrap_or_default());
+        let custodian = ranked(maps.pop().unwrap_or_default());
+        let kind = ranked(maps.pop().unwrap_or_default());
+        let month: Vec<(String, u64)> = months
+            .into_iter()
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .map(|(k, n)| (format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1), n))
+            .collect();
+        // Tags live in SQLite: count the assignments of matching items.
+        let ids: IdSet = collect_ids(&searcher, &*q)?;
+        let mut tags: HashMap<String, u64> = HashMap::new();
+        let mut stmt = db.prepare_cached("SELECT it.item_id, t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (id, name) = row?;
+            if ids.contains(id as u64) {
+                *tags.entry(name).or_default() += 1;
+            }
+        }
+        Ok(Facets { total, kind, custodian, tag: ranked(tags), month, ext, sender_domain: sender })
+    }
+}
