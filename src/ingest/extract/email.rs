@@ -545,7 +545,7 @@ impl<'f, 'a> Storage<'f, 'a> {
         } else {
             let b = self.stream(&format!("__substg1.0_{id:04X}{PT_STRING8:04X}"))?;
             let b = b.strip_suffix(&[0]).unwrap_or(&b);
-            self.codepage.unwrap_or(encoding_rs::WINDOWS_1252).decode(b).0.into_owned()
+            decode_8bit(b, self.codepage)
         };
         let s = s.trim_end_matches('\0').trim().to_string();
         (!s.is_empty()).then_some(s)
@@ -564,6 +564,29 @@ impl<'f, 'a> Storage<'f, 'a> {
         };
         v.sort();
         v
+    }
+}
+
+/// 8-bit text in the declared code page; when the bytes are not valid in it (Outlook often
+/// declares one code page and stores another), the charset detector's guess.
+fn decode_8bit(b: &[u8], cp: Option<&'static encoding_rs::Encoding>) -> String {
+    let (text, _, errors) = cp.unwrap_or(encoding_rs::WINDOWS_1252).decode(b);
+    if !errors {
+        return text.into_owned();
+    }
+    decode_guess(b)
+}
+
+/// "Name <addr>" for an SMTP address; the name alone when the address is an Exchange
+/// distinguished name ("/O=ENRON/OU=NA/CN=RECIPIENTS/...").
+fn show_address(name: Option<String>, addr: Option<String>) -> Option<String> {
+    let addr = addr.filter(|a| a.contains('@') && !a.starts_with('/'));
+    let name = name.map(|n| n.trim_matches('\'').trim().to_string()).filter(|n| !n.is_empty());
+    match (name, addr) {
+        (Some(n), Some(a)) if !n.eq_ignore_ascii_case(&a) => Some(format!("{n} <{a}>")),
+        (_, Some(a)) => Some(a),
+        (Some(n), None) => Some(n),
+        (None, None) => None,
     }
 }
 
@@ -603,7 +626,7 @@ fn codepage(cp: u32) -> Option<&'static encoding_rs::Encoding> {
         28597 => ISO_8859_7,
         28598 => ISO_8859_8,
         28605 => ISO_8859_15,
-        50220 | 50221 | 50222 => ISO_2022_JP,
+        50220..=50222 => ISO_2022_JP,
         51932 => EUC_JP,
         51949 => EUC_KR,
         10000 => MACINTOSH,
@@ -646,12 +669,13 @@ fn read_msg(file: &mut Cfb<'_>, path: &str, header_len: usize) -> Result<Extract
         .or_else(|| s.string(0x0C1F).filter(|a| a.contains('@')))
         .or_else(|| s.string(0x0065).filter(|a| a.contains('@')))
         .or_else(|| s.string(0x0C1F));
-    meta.author = match (sender_name, sender_addr) {
-        (Some(n), Some(a)) if !n.eq_ignore_ascii_case(&a) => Some(format!("{n} <{a}>")),
-        (_, Some(a)) => Some(a),
-        (Some(n), None) => Some(n),
-        (None, None) => None,
-    };
+    if let Some(dn) = sender_addr.as_ref().filter(|a| !a.contains('@') || a.starts_with('/')) {
+        meta.extra.insert("sender_exchange_address".into(), dn.clone());
+    }
+    // An Exchange-internal sender: the SMTP address may still be in the internet headers.
+    let header_from = parsed.as_ref().and_then(|(_, m)| m.from()).and_then(|a| a.first()).and_then(|a| a.address.as_deref().map(str::to_string));
+    let sender_addr = sender_addr.filter(|a| a.contains('@') && !a.starts_with('/')).or(header_from);
+    meta.author = show_address(sender_name, sender_addr);
 
     // Recipients: the recipient storages, else the display lists.
     for r in s.substorages("__recip_version1.0_") {
@@ -660,12 +684,7 @@ fn read_msg(file: &mut Cfb<'_>, path: &str, header_len: usize) -> Result<Extract
         rs.codepage = rs.codepage.or(s.codepage);
         let name = rs.string(0x3001);
         let addr = rs.string(0x39FE).or_else(|| rs.string(0x3003).filter(|a| a.contains('@'))).or_else(|| rs.string(0x3003));
-        let shown = match (name, addr) {
-            (Some(n), Some(a)) if !n.eq_ignore_ascii_case(&a) && !n.eq_ignore_ascii_case(&format!("'{a}'")) => format!("{n} <{a}>"),
-            (_, Some(a)) => a,
-            (Some(n), None) => n,
-            (None, None) => continue,
-        };
+        let Some(shown) = show_address(name, addr) else { continue };
         match rs.props.long(0x0C15) {
             Some(2) => meta.cc.push(shown),
             Some(3) => meta.bcc.push(shown),
@@ -719,12 +738,12 @@ fn read_msg(file: &mut Cfb<'_>, path: &str, header_len: usize) -> Result<Extract
 
     // Body: plain text, else HTML (binary in the internet code page, or a string).
     let mut warning = None;
-    let mut body = s.string(0x1000).unwrap_or_default();
+    let mut body = s.string(0x1000).unwrap_or_default().replace("\r\n", "\n");
     if body.trim().is_empty() {
         let html = match s.binary(0x1013) {
             Some(b) => {
-                let enc = s.props.long(0x3FDE).and_then(codepage).or(s.codepage).unwrap_or(encoding_rs::UTF_8);
-                Some(enc.decode(&b).0.into_owned())
+                let enc = s.props.long(0x3FDE).and_then(codepage).or(s.codepage);
+                Some(decode_8bit(&b, enc.or(Some(encoding_rs::UTF_8))))
             }
             None => s.string(0x1013),
         };
@@ -806,6 +825,8 @@ fn ext_for_mime(mime: Option<&str>) -> &'static str {
         "text/plain" => "txt",
         "text/html" => "html",
         "message/rfc822" => "eml",
+        "application/pkcs7-mime" | "application/x-pkcs7-mime" => "p7m",
+        "application/pkcs7-signature" | "application/x-pkcs7-signature" => "p7s",
         _ => "bin",
     }
 }
@@ -985,6 +1006,53 @@ From b@x Mon Jan  1 00:00:01 2001\nFrom: b@x\nSubject: two\n\nbody two\n";
         assert_eq!(ex.children.len(), 2);
         assert!(ex.children[1].bytes.starts_with(b"From: b@x\r\n"));
         assert!(extract_mbox(b"not a mailbox", "x").is_err());
+    }
+
+    /// A minimal .msg built in memory: subject, sender, a recipient, body, date, attachment.
+    fn tiny_msg() -> Vec<u8> {
+        use std::io::Write;
+        let mut f = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        let utf16 = |s: &str| s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<u8>>();
+        let put = |f: &mut cfb::CompoundFile<Cursor<Vec<u8>>>, path: &str, data: &[u8]| {
+            f.create_stream(path).unwrap().write_all(data).unwrap();
+        };
+        put(&mut f, "/__substg1.0_0037001F", &utf16("Quarterly numbers"));
+        put(&mut f, "/__substg1.0_0C1A001F", &utf16("Sally Beck"));
+        put(&mut f, "/__substg1.0_0C1F001F", &utf16("/O=ENRON/OU=NA/CN=RECIPIENTS/CN=SBECK"));
+        put(&mut f, "/__substg1.0_5D01001F", &utf16("sally.beck@enron.com"));
+        put(&mut f, "/__substg1.0_1000001F", &utf16("See the numbers.\r\n"));
+        put(&mut f, "/__substg1.0_1035001F", &utf16("<abc@enron.com>"));
+        // Top-level property stream: 32-byte header, then PR_CLIENT_SUBMIT_TIME (PT_SYSTIME).
+        let mut props = vec![0u8; 32];
+        props.extend_from_slice(&PT_SYSTIME.to_le_bytes());
+        props.extend_from_slice(&0x0039u16.to_le_bytes());
+        props.extend_from_slice(&[6, 0, 0, 0]);
+        props.extend_from_slice(&(((978_307_200i64 + 11_644_473_600) * 10_000_000) as u64).to_le_bytes());
+        put(&mut f, "/__properties_version1.0", &props);
+        f.create_storage("/__recip_version1.0_#00000000").unwrap();
+        put(&mut f, "/__recip_version1.0_#00000000/__substg1.0_3001001F", &utf16("Kathy Kokas"));
+        put(&mut f, "/__recip_version1.0_#00000000/__substg1.0_39FE001F", &utf16("kathy.kokas@enron.com"));
+        f.create_storage("/__attach_version1.0_#00000000").unwrap();
+        put(&mut f, "/__attach_version1.0_#00000000/__substg1.0_3707001F", &utf16("numbers.csv"));
+        put(&mut f, "/__attach_version1.0_#00000000/__substg1.0_37010102", b"a,b\n1,2\n");
+        f.flush().unwrap();
+        f.into_inner().into_inner()
+    }
+
+    #[test]
+    fn reads_msg() {
+        let ex = extract_msg(&tiny_msg(), "m.msg").unwrap();
+        let m = &ex.meta;
+        assert_eq!(m.title.as_deref(), Some("Quarterly numbers"));
+        assert_eq!(m.author.as_deref(), Some("Sally Beck <sally.beck@enron.com>"));
+        assert_eq!(m.to, vec!["Kathy Kokas <kathy.kokas@enron.com>"]);
+        assert_eq!(m.date.as_deref(), Some("2001-01-01T00:00:00Z"));
+        assert_eq!(m.message_id.as_deref(), Some("abc@enron.com"));
+        assert!(ex.text.as_ref().unwrap().ends_with("\n\nSee the numbers.\n"));
+        assert_eq!(ex.children.len(), 1);
+        assert_eq!(ex.children[0].name, "numbers.csv");
+        assert_eq!(ex.children[0].bytes, b"a,b\n1,2\n");
+        assert!(ex.dedupe_key.is_some());
     }
 
     #[test]
