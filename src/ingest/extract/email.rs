@@ -392,9 +392,9 @@ pub fn extract_mbox(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
     Ok(ex)
 }
 
-/// Splits an mbox into messages. A separator is a line starting with "From " at the start of
-/// the file or after a blank line, followed by a header line; this keeps an unquoted "From "
-/// inside a body (mboxo) from splitting a message. `>From ` quoting (mboxrd and mboxo) loses
+/// Splits an mbox into messages. A separator is a "From " line shaped like an envelope line
+/// ("From sender date", or Netscape's "From -") that follows a blank line or precedes a header
+/// line; this keeps an unquoted "From " sentence inside a body (mboxo) from splitting a message. `>From ` quoting (mboxrd and mboxo) loses
 /// one `>`. Line endings (LF or CRLF) are kept as they are.
 fn split_mbox(raw: &[u8]) -> Vec<Vec<u8>> {
     // Lines with their terminators.
@@ -418,8 +418,8 @@ fn split_mbox(raw: &[u8]) -> Vec<Vec<u8>> {
     let mut cur: Option<Vec<u8>> = None;
     for (i, line) in lines.iter().enumerate() {
         let sep = line.starts_with(b"From ")
-            && (i == 0 || is_blank(lines[i - 1]))
-            && lines.get(i + 1).is_some_and(|n| is_header(n));
+            && envelope_like(line)
+            && (i == 0 || is_blank(lines[i - 1]) || lines.get(i + 1).is_some_and(|n| is_header(n)));
         if sep || i == 0 && line.starts_with(b"From ") {
             if let Some(m) = cur.take() {
                 out.push(finish_mbox_message(m));
@@ -440,6 +440,20 @@ fn split_mbox(raw: &[u8]) -> Vec<Vec<u8>> {
     }
     out.retain(|m| !m.iter().all(|b| b.is_ascii_whitespace()));
     out
+}
+
+/// "From -", "From " alone, or "From <sender> <date with a time or a year>".
+fn envelope_like(line: &[u8]) -> bool {
+    let rest = String::from_utf8_lossy(&line[5..]);
+    let rest = rest.trim();
+    if rest.is_empty() || rest == "-" {
+        return true;
+    }
+    let Some((_, date)) = rest.split_once(char::is_whitespace) else { return false };
+    let b = date.as_bytes();
+    let time = b.windows(3).any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit());
+    let year = b.windows(4).any(|w| w.iter().all(u8::is_ascii_digit));
+    time || year
 }
 
 /// Drops the blank line that separates a message from the next "From " line.
@@ -1006,6 +1020,15 @@ From b@x Mon Jan  1 00:00:01 2001\nFrom: b@x\nSubject: two\n\nbody two\n";
         assert_eq!(ex.children.len(), 2);
         assert!(ex.children[1].bytes.starts_with(b"From: b@x\r\n"));
         assert!(extract_mbox(b"not a mailbox", "x").is_err());
+
+        // gmime style: Netscape "From -" lines with no blank line before them; Tika style:
+        // envelope lines and no headers at all.
+        let g = "From - \nFrom: a@x\nSubject: one\n\nbody\nFrom - \nFrom: b@x\nSubject: two\n\nbody\n";
+        assert_eq!(extract_mbox(g.as_bytes(), "g").unwrap().children.len(), 2);
+        let t = "From someone Mon Jun 01 10:00:00 2009\n\nTest content 1\n\nFrom someone Mon Jun 01 11:00:00 2010\n\nTest content 2\n";
+        let ex = extract_mbox(t.as_bytes(), "t").unwrap();
+        assert_eq!(ex.children.len(), 2);
+        assert_eq!(ex.children[1].bytes, b"\nTest content 2\n");
     }
 
     /// A minimal .msg built in memory: subject, sender, a recipient, body, date, attachment.
