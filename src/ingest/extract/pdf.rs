@@ -549,9 +549,9 @@ impl Frag {
 }
 
 /// A gap wider than this many ems inside a line starts a new fragment.
-const FRAG_GAP: f64 = 1.0;
+const FRAG_GAP: f64 = 0.6;
 /// A vertical band at least this many ems wide, free of text, separates columns.
-const COLUMN_GAP: f64 = 1.0;
+const COLUMN_GAP: f64 = 0.6;
 /// A horizontal band at least this many ems high, free of text, separates blocks.
 const BLOCK_GAP: f64 = 0.5;
 /// Pages with more fragments than this are read top to bottom without column detection.
@@ -600,8 +600,9 @@ fn layout_page(buf: &str, glyphs: &[Glyph]) -> (String, Vec<WordBox>) {
     }
 
     // Reading order: columns and blocks within each direction.
-    let mut out_lines: Vec<Vec<Word>> = Vec::new();
-    for frags in by_dir.iter_mut() {
+    // (words, x0, x1, baseline, size, direction) of each output line.
+    let mut out_lines: Vec<(Vec<Word>, f64, f64, f64, f64, usize)> = Vec::new();
+    for (dir, frags) in by_dir.iter_mut().enumerate() {
         if frags.is_empty() {
             continue;
         }
@@ -614,11 +615,16 @@ fn layout_page(buf: &str, glyphs: &[Glyph]) -> (String, Vec<WordBox>) {
         }
         for line in lines {
             let mut words = Vec::new();
+            let (mut x0, mut x1, mut size) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+            let base = frags[line[0]].base;
             for i in line {
+                x0 = x0.min(frags[i].x0);
+                x1 = x1.max(frags[i].x1);
+                size = size.max(frags[i].size);
                 words.append(&mut frags[i].words);
             }
             if !words.is_empty() {
-                out_lines.push(words);
+                out_lines.push((words, x0, x1, base, size, dir));
             }
         }
     }
@@ -627,9 +633,13 @@ fn layout_page(buf: &str, glyphs: &[Glyph]) -> (String, Vec<WordBox>) {
     let mut text = String::new();
     let mut chars = 0usize;
     let mut boxes: Vec<WordBox> = Vec::new();
-    for (li, line) in out_lines.iter().enumerate() {
+    for (li, (line, x0, _, base, size, dir)) in out_lines.iter().enumerate() {
         if li > 0 {
-            let joined = hyphen_join(&text, &line[0].text);
+            // Only across a line break within one column: the next line is just below and
+            // starts left of where the hyphenated line ends.
+            let (_, _, px1, pbase, psize, pdir) = &out_lines[li - 1];
+            let below = dir == pdir && base < pbase && pbase - base < 2.5 * psize.max(*size) && x0 < px1;
+            let joined = below && hyphen_join(&text, &line[0].text);
             if joined {
                 let h = text.pop();
                 debug_assert!(h.is_some());
@@ -750,7 +760,7 @@ fn split_words(buf: &str, glyphs: &[Glyph], line: &[Placed]) -> Vec<Word> {
         // The same glyph drawn again at (nearly) the same spot: fake bold or a shadow.
         let dup = kept.iter().rev().take(4).any(|k| {
             let kg = &glyphs[k.idx];
-            (k.x0 - p.x0).abs() < 0.2 * p.size
+            (k.x0 - p.x0).abs() < f64::min(0.2 * p.size, 0.3 * (p.x1 - p.x0))
                 && (k.base - p.base).abs() < 0.2 * p.size
                 && &buf[kg.start as usize..kg.end as usize] == s
         });
