@@ -179,7 +179,12 @@ fn header_score(text: &[u8]) -> usize {
         "content-type", "x-mailer", "cc", "delivered-to",
     ];
     let mut score = 0;
-    for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+    // The last piece has no newline after it: the sniffing window cut it, so it says nothing.
+    let complete = match text.iter().rposition(|&b| b == b'\n') {
+        Some(i) => &text[..i],
+        None => text,
+    };
+    for (n, line) in complete.split(|&b| b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             break;
