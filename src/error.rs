@@ -21,6 +21,8 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("the ingest worker could not be started ({path}): {source}. Is the `exhibit` binary next to this program?")]
     Worker { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Invalid(String),
     #[error("the search query is not valid: {0}")]
     Query(String),
     #[error("the operation was cancelled")]
@@ -46,6 +48,7 @@ impl Error {
             Error::Read { .. } => "read_failed",
             Error::Write { .. } => "write_failed",
             Error::Worker { .. } => "worker_failed",
+            Error::Invalid(_) => "invalid",
             Error::Query(_) => "bad_query",
             Error::Cancelled => "cancelled",
             Error::Db(_) => "database",

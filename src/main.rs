@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use exhibit::index::Sort;
 use exhibit::ingest::IngestOptions;
+use exhibit::review::{Propagate, Target};
 use exhibit::{Error, Matter};
 use serde::Serialize;
 use std::io::IsTerminal;
@@ -63,6 +64,35 @@ enum Command {
         offset: usize,
         #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
         sort: SortArg,
+        /// Also count the results by kind, custodian, tag, month, extension and sender domain.
+        #[arg(long)]
+        facets: bool,
+    },
+    /// Facet counts over a query's results (default: the whole matter).
+    Facets {
+        query: Vec<String>,
+    },
+    /// Search-term report: one query per line of FILE.
+    Str {
+        file: PathBuf,
+        /// Also write the report as CSV here.
+        #[arg(long, value_name = "CSV")]
+        csv: Option<PathBuf>,
+    },
+    /// Code items: add, remove or list tags.
+    Tag {
+        #[command(subcommand)]
+        action: TagAction,
+    },
+    /// Notes on items.
+    Note {
+        #[command(subcommand)]
+        action: NoteAction,
+    },
+    /// Saved searches.
+    Saved {
+        #[command(subcommand)]
+        action: SavedAction,
     },
     /// One item: metadata, text, family, tags.
     Show {
@@ -71,6 +101,9 @@ enum Command {
         /// Show the redacted view.
         #[arg(long)]
         redacted: bool,
+        /// Also give the character offsets of this query's hits in the text.
+        #[arg(long, value_name = "QUERY")]
+        hits: Option<String>,
     },
     /// Check the audit chain, every original and the index (exit 1 on any problem).
     Verify {
@@ -88,6 +121,45 @@ enum Command {
     /// Internal: an extraction worker (started by `ingest`).
     #[command(name = "__worker", hide = true)]
     Worker { blob_dir: PathBuf },
+}
+
+#[derive(clap::Args)]
+struct Coding {
+    tag: String,
+    /// Items (ids or control numbers).
+    items: Vec<String>,
+    /// Every item matching this query instead.
+    #[arg(long, conflicts_with = "items")]
+    query: Option<String>,
+    /// Spread to the whole family of each item.
+    #[arg(long)]
+    family: bool,
+    /// Spread to items with the same SHA-256.
+    #[arg(long)]
+    duplicates: bool,
+}
+
+#[derive(Subcommand)]
+enum TagAction {
+    /// Apply a tag (a new name creates a user tag).
+    Add(Coding),
+    /// Remove a tag (also how a bulk coding is undone).
+    Remove(Coding),
+    /// Every tag with its count.
+    List,
+}
+
+#[derive(Subcommand)]
+enum NoteAction {
+    Add { item: String, text: Vec<String> },
+    List { item: String },
+}
+
+#[derive(Subcommand)]
+enum SavedAction {
+    Add { name: String, query: Vec<String> },
+    List,
+    Remove { name: String },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -196,14 +268,19 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             })?;
         }
-        Command::Search { query, limit, offset, sort } => {
+        Command::Search { query, limit, offset, sort, facets } => {
             let m = open(&cli.matter)?;
             let sort = match sort {
                 SortArg::Relevance => Sort::Relevance,
                 SortArg::Date => Sort::Date,
             };
-            let r = m.search(&query.join(" "), limit, offset, sort)?;
-            emit(json, &r, |r| {
+            let query = query.join(" ");
+            let r = m.search(&query, limit, offset, sort)?;
+            let mut out = serde_json::to_value(&r)?;
+            if facets {
+                out["facets"] = serde_json::to_value(m.facets(&query)?)?;
+            }
+            emit(json, &out, |_| {
                 println!("{} items match", r.total);
                 for h in &r.hits {
                     println!(
@@ -217,10 +294,19 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             })?;
         }
-        Command::Show { id, redacted: _ } => {
+        Command::Show { id, redacted: _, hits } => {
             let m = open(&cli.matter)?;
             let item = m.item(&id)?;
-            emit(json, &item, |i| {
+            let mut out = serde_json::to_value(&item)?;
+            let offsets = match &hits {
+                Some(q) => Some(m.hit_offsets(&id, q)?),
+                None => None,
+            };
+            if let Some(o) = &offsets {
+                out["hits"] = serde_json::to_value(o)?;
+            }
+            let i = &item;
+            emit(json, &out, |_| {
                 println!("{} · {} · {}", i.control, i.kind, i.metadata.name);
                 if let Some(t) = &i.title {
                     println!("title: {t}");
@@ -236,8 +322,106 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
                 println!("custodians: {}", i.custodians.join("; "));
                 println!("family: {} ({} members)", i.family.root.control, i.family.members.len());
+                if !i.tags.is_empty() {
+                    println!("tags: {}", i.tags.join(", "));
+                }
+                if let Some(o) = &offsets {
+                    println!("{} hits at {:?}", o.len(), o);
+                }
                 println!("\n{}", i.text);
             })?;
+        }
+        Command::Facets { query } => {
+            let m = open(&cli.matter)?;
+            let f = m.facets(&query.join(" "))?;
+            emit(json, &f, |f| {
+                println!("{} items", f.total);
+                for (name, list) in [("kind", &f.kind), ("custodian", &f.custodian), ("tag", &f.tag), ("month", &f.month), ("ext", &f.ext), ("sender domain", &f.sender_domain)] {
+                    let top: Vec<String> = list.iter().take(12).map(|(k, n)| format!("{k} ({n})")).collect();
+                    println!("{name}: {}", top.join(", "));
+                }
+            })?;
+        }
+        Command::Str { file, csv } => {
+            let m = open(&cli.matter)?;
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::Read { path: file.clone(), source: e })?;
+            let lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let r = m.terms_report(&lines)?;
+            if let Some(path) = &csv {
+                std::fs::write(path, r.to_csv()).map_err(|e| Error::Write { path: path.clone(), source: e })?;
+            }
+            emit(json, &r, |r| {
+                println!("{:<40} {:>8} {:>8} {:>10}", "term", "hits", "unique", "+families");
+                for row in &r.rows {
+                    println!("{:<40} {:>8} {:>8} {:>10}", row.term, row.hits, row.unique_hits, row.hits_with_families);
+                }
+                println!("{:<40} {:>8} {:>8} {:>10}", "TOTAL (any term)", r.total_hits, "", r.total_with_families);
+            })?;
+        }
+        Command::Tag { action } => {
+            let mut m = open(&cli.matter)?;
+            match action {
+                TagAction::List => {
+                    let tags = m.tags()?;
+                    emit(json, &serde_json::json!({ "tags": tags }), |_| {
+                        for t in &tags {
+                            println!("{:>8}  {}", t.count, t.name);
+                        }
+                    })?;
+                }
+                TagAction::Add(c) | TagAction::Remove(c) if c.items.is_empty() && c.query.is_none() => {
+                    let _ = c;
+                    return Err(Error::Invalid("name the items to code, or give --query".into()));
+                }
+                TagAction::Add(c) => {
+                    let (target, prop) = coding_target(&c);
+                    let r = m.tag_add(&c.tag, &target, prop)?;
+                    emit(json, &r, |r| println!("tagged {} items '{}' ({} already had it)", r.changed, r.tag, r.items - r.changed))?;
+                }
+                TagAction::Remove(c) => {
+                    let (target, prop) = coding_target(&c);
+                    let r = m.tag_remove(&c.tag, &target, prop)?;
+                    emit(json, &r, |r| println!("removed '{}' from {} items", r.tag, r.changed))?;
+                }
+            }
+        }
+        Command::Note { action } => {
+            let mut m = open(&cli.matter)?;
+            match action {
+                NoteAction::Add { item, text } => {
+                    let n = m.note_add(&item, &text.join(" "))?;
+                    emit(json, &n, |n| println!("note {} added to item {}", n.id, n.item))?;
+                }
+                NoteAction::List { item } => {
+                    let notes = m.notes(&item)?;
+                    emit(json, &serde_json::json!({ "notes": notes }), |_| {
+                        for n in &notes {
+                            println!("{}  {}  {}", n.time, n.actor, n.text);
+                        }
+                    })?;
+                }
+            }
+        }
+        Command::Saved { action } => {
+            let mut m = open(&cli.matter)?;
+            match action {
+                SavedAction::Add { name, query } => {
+                    let s = m.save_search(&name, &query.join(" "))?;
+                    emit(json, &s, |s| println!("saved '{}': {}", s.name, s.query))?;
+                }
+                SavedAction::List => {
+                    let list = m.saved_searches()?;
+                    emit(json, &serde_json::json!({ "saved_searches": list }), |_| {
+                        for s in &list {
+                            println!("{:<24} {}", s.name, s.query);
+                        }
+                    })?;
+                }
+                SavedAction::Remove { name } => {
+                    m.delete_saved_search(&name)?;
+                    emit(json, &serde_json::json!({ "removed": name }), |_| println!("removed saved search '{name}'"))?;
+                }
+            }
         }
         Command::Verify { production } => {
             if production.is_some() {
@@ -278,6 +462,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn coding_target(c: &Coding) -> (Target, Propagate) {
+    let target = match &c.query {
+        Some(q) => Target::Query(q.clone()),
+        None => Target::Items(c.items.clone()),
+    };
+    (target, Propagate { families: c.family, duplicates: c.duplicates })
 }
 
 /// A byte-based progress bar on stderr, only when stderr is a terminal.

@@ -76,24 +76,4 @@ impl Matter {
             problems,
         })
     }
-
-    /// Rebuilds the search index from the database.
-    pub fn reindex(&mut self) -> Result<usize> {
-        let n = self.index.rebuild(&self.db)?;
-        let tx = self.db.unchecked_transaction()?;
-        audit::append(&tx, "index.rebuild", &serde_json::json!({ "items": n }))?;
-        tx.commit()?;
-        Ok(n)
-    }
-
-    /// Full-text search.
-    pub fn search(&self, query: &str, limit: usize, offset: usize, sort: crate::index::Sort) -> Result<crate::index::SearchResult> {
-        self.index.search(&self.db, query, limit, offset, sort)
-    }
-
-    /// Test hook: drops one item's index document, as a damaged index would.
-    #[doc(hidden)]
-    pub fn drop_from_index(&mut self, id: i64) -> Result<()> {
-        self.index.delete_item(id)
-    }
 }

@@ -717,6 +717,39 @@ pub fn snippet(text: &str, spans: &[(usize, usize)], width: usize) -> String {
     out.trim().to_string()
 }
 
+impl crate::Matter {
+    /// Rebuilds the search index from the database.
+    pub fn reindex(&mut self) -> Result<usize> {
+        let n = self.index.rebuild(&self.db)?;
+        let tx = self.db.unchecked_transaction()?;
+        crate::matter::audit::append(&tx, "index.rebuild", &serde_json::json!({ "items": n }))?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Full-text search.
+    pub fn search(&self, query: &str, limit: usize, offset: usize, sort: Sort) -> Result<SearchResult> {
+        self.index.search(&self.db, query, limit, offset, sort)
+    }
+
+    /// Test hook: drops one item's index document, as a damaged index would.
+    #[doc(hidden)]
+    pub fn drop_from_index(&mut self, id: i64) -> Result<()> {
+        self.index.delete_item(id)
+    }
+
+    /// Facet counts over the items matching `query` (`*` for all).
+    pub fn facets(&self, query: &str) -> Result<super::facets::Facets> {
+        self.index.facets(&self.db, query)
+    }
+
+    /// Character offsets of every hit of `query` in one item's text.
+    pub fn hit_offsets(&self, item: &str, query: &str) -> Result<Vec<[usize; 2]>> {
+        let view = self.item(item)?;
+        self.index.hit_offsets(&self.db, query, &view.text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

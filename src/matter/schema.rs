@@ -123,6 +123,29 @@ const MIGRATIONS: &[&str] = &[
         hash TEXT NOT NULL
     );
     "#,
+    // 2: review state: notes, saved searches, the default tag set.
+    r#"
+    CREATE TABLE note (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES item(id),
+        actor TEXT NOT NULL,
+        time TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX note_item ON note(item_id);
+    CREATE TABLE saved_search (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        query TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE INDEX item_tag_tag ON item_tag(tag_id);
+    INSERT OR IGNORE INTO tag (name, builtin) VALUES
+        ('Responsive', 1), ('Not responsive', 1), ('Privileged – attorney-client', 1),
+        ('Privileged – work product', 1), ('Hot', 1), ('Confidential', 1), ('Trade secret', 1),
+        ('Needs redaction', 1), ('Reviewed', 1);
+    "#,
 ];
 
 /// The schema version this build writes.
