@@ -537,7 +537,7 @@ pub fn extract_docx(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
             if a.get("type").is_some_and(|t| t != "normal") {
                 continue; // separators
             }
-            let text = super::html::tidy(&text);
+            let text = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
             if text.is_empty() {
                 continue;
             }
@@ -667,9 +667,14 @@ pub fn extract_spreadsheet(bytes: &[u8], _name: &str) -> Result<Extracted, Probl
         return Err(damaged(what, "not an Excel or OpenDocument spreadsheet file"));
     }
 
-    // Package properties (xlsx/xlsb: docProps; ods: meta.xml).
+    // Package properties (xlsx/xlsb: docProps; ods: meta.xml) and xlsx cell comments.
     if is_zip {
         if let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) {
+            let comments = xlsx_comments(&mut zip);
+            if !comments.is_empty() && !out.full() {
+                out.text.push_str("\n[Cell comments]\n");
+                out.text.push_str(&comments.join("\n"));
+            }
             if zip.file_names().any(|n| n == "meta.xml") {
                 let mut cut = false;
                 if let Ok(Some(m)) = read_part(&mut zip, "meta.xml", &mut cut) {
@@ -694,6 +699,64 @@ pub fn extract_spreadsheet(bytes: &[u8], _name: &str) -> Result<Extracted, Probl
     }
     ex.text = Some(out.text.trim_end().to_string());
     Ok(ex)
+}
+
+/// Notes attached to cells (xl/comments*.xml), as `Sheet-part A1 (author): text`.
+fn xlsx_comments(zip: &mut Zip) -> Vec<String> {
+    let mut parts: Vec<String> = zip
+        .file_names()
+        .filter(|n| n.starts_with("xl/comments") && n.ends_with(".xml"))
+        .map(str::to_string)
+        .collect();
+    parts.sort_by_key(|n| (part_number(n), n.clone()));
+    let mut lines = Vec::new();
+    for part in parts {
+        let mut cut = false;
+        let Ok(Some(xml)) = read_part(zip, &part, &mut cut) else { continue };
+        let mut authors: Vec<String> = Vec::new();
+        let mut in_author = false;
+        let mut cur: Option<(String, Option<usize>, String)> = None;
+        let _ = walk(&xml, |ev| match ev {
+            Ev::Start(e) => match local(e).as_slice() {
+                b"author" => {
+                    in_author = true;
+                    authors.push(String::new());
+                }
+                b"comment" => {
+                    let r = attr(e, b"ref").unwrap_or_default();
+                    let a = attr(e, b"authorId").and_then(|a| a.parse().ok());
+                    cur = Some((r, a, String::new()));
+                }
+                _ => {}
+            },
+            Ev::End(n) => match n {
+                b"author" => in_author = false,
+                b"comment" => {
+                    if let Some((r, a, t)) = cur.take() {
+                        let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                        if !t.is_empty() {
+                            let who = a.and_then(|a| authors.get(a)).filter(|s| !s.is_empty());
+                            lines.push(match who {
+                                Some(w) => format!("{r} ({w}): {t}"),
+                                None => format!("{r}: {t}"),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ev::Text(t) => {
+                if in_author {
+                    if let Some(a) = authors.last_mut() {
+                        a.push_str(t);
+                    }
+                } else if let Some((_, _, buf)) = &mut cur {
+                    buf.push_str(t);
+                }
+            }
+        });
+    }
+    lines
 }
 
 fn book_error(msg: &str, password: bool) -> Problem {
@@ -862,10 +925,28 @@ fn format_cell(v: &calamine::DataRef) -> String {
                 }
             }
         }
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::DateTimeIso(s) => s.replacen('T', " ", 1),
+        DataRef::DurationIso(s) => iso_duration(s).unwrap_or_else(|| s.clone()),
         DataRef::Error(e) => e.to_string(),
         DataRef::Empty => String::new(),
     }
+}
+
+/// `PT10H10M10S` as `10:10:10` (ODS time cells).
+fn iso_duration(s: &str) -> Option<String> {
+    let rest = s.strip_prefix("PT")?;
+    let (mut h, mut m, mut sec) = (0f64, 0f64, 0f64);
+    let mut num = String::new();
+    for c in rest.chars() {
+        match c {
+            '0'..='9' | '.' => num.push(c),
+            'H' => h = std::mem::take(&mut num).parse().ok()?,
+            'M' => m = std::mem::take(&mut num).parse().ok()?,
+            'S' => sec = std::mem::take(&mut num).parse().ok()?,
+            _ => return None,
+        }
+    }
+    Some(format!("{}:{:02}:{:02}", h as u64, m as u64, sec.round() as u64))
 }
 
 /// A float as Excel's "General" format shows it: at most 15 significant digits, no noise.
@@ -1211,7 +1292,12 @@ pub fn extract_rtf(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
     let mut ex = Extracted { extractor: "rtf".into(), ..Default::default() };
     let mut r = Rtf::new();
     r.run(trimmed);
-    let Rtf { out, info, .. } = r;
+    let Rtf { mut out, info, annotations, .. } = r;
+    if !annotations.is_empty() {
+        out = super::html::tidy(&out);
+        out.push_str("\n\n[Comments]\n");
+        out.push_str(&annotations.join("\n"));
+    }
     for (k, v) in info {
         let v = v.trim().to_string();
         if v.is_empty() {
@@ -1246,6 +1332,8 @@ enum Dest {
     Info,
     /// An \info field: \title, \author, \creatim, ...
     InfoField(&'static str),
+    /// A comment (`\annotation`): collected apart, shown after the body.
+    Annotation,
 }
 
 #[derive(Clone)]
@@ -1253,6 +1341,10 @@ struct Group {
     dest: Dest,
     uc: usize,
     font: Option<i32>,
+    /// This group opened the current destination (so its end closes it).
+    root: bool,
+    /// Inside `\upr`: the destination to go back to for its `\ud` (Unicode) half.
+    upr: Option<Box<Dest>>,
 }
 
 struct Rtf {
@@ -1270,6 +1362,10 @@ struct Rtf {
     star: bool,
     date: [i32; 5],
     overflow: usize,
+    annotations: Vec<String>,
+    annot: String,
+    /// Info fields already read (a repeated `{\author ...}` does not append).
+    info_done: Vec<&'static str>,
     /// `\deff`: the font of text that names none.
     deff: Option<i32>,
 }
@@ -1279,7 +1375,7 @@ const SKIP_DESTS: &[&str] = &[
     "latentstyles", "listtable", "listoverridetable", "rsidtbl", "generator", "xmlnstbl", "mmathPr",
     "fldinst", "filetbl", "revtbl", "pgdsctbl", "private", "userprops", "docvar", "xe", "tc", "bkmkstart",
     "bkmkend", "atnid", "atnauthor", "atntime", "atnref", "atndate", "nonshppict", "blipuid", "fchars", "lchars",
-    "header_ignore", "upr", "wgrffmtfilter", "passwordhash", "protusertbl", "pnseclvl", "listpicture", "ftnsep",
+    "header_ignore", "wgrffmtfilter", "passwordhash", "protusertbl", "pnseclvl", "listpicture", "ftnsep",
     "ftnsepc", "aftnsep", "aftnsepc", "sp", "sn", "sv", "template", "falt", "panose", "fname", "objclass",
     "objname",
 ];
@@ -1296,7 +1392,10 @@ impl Rtf {
             out: String::new(),
             info: BTreeMap::new(),
             stack: Vec::new(),
-            g: Group { dest: Dest::Text, uc: 1, font: None },
+            g: Group { dest: Dest::Text, uc: 1, font: None, root: false, upr: None },
+            annotations: Vec::new(),
+            info_done: Vec::new(),
+            annot: String::new(),
             ansi: encoding_rs::WINDOWS_1252,
             fonts: BTreeMap::new(),
             table_font: None,
@@ -1328,7 +1427,12 @@ impl Rtf {
     fn put(&mut self, s: &str) {
         match &self.g.dest {
             Dest::Text => self.out.push_str(s),
-            Dest::InfoField(k) => self.info.entry(k.to_string()).or_default().push_str(s),
+            Dest::InfoField(k) => {
+                if !self.info_done.contains(k) {
+                    self.info.entry(k.to_string()).or_default().push_str(s)
+                }
+            }
+            Dest::Annotation => self.annot.push_str(s),
             _ => {}
         }
     }
@@ -1338,7 +1442,7 @@ impl Rtf {
             self.skip_chars -= 1;
             return;
         }
-        if matches!(self.g.dest, Dest::Text | Dest::InfoField(_)) {
+        if matches!(self.g.dest, Dest::Text | Dest::InfoField(_) | Dest::Annotation) {
             self.bytes.push(b);
         }
     }
@@ -1346,8 +1450,13 @@ impl Rtf {
     fn run(&mut self, data: &[u8]) {
         let mut i = 0;
         let n = data.len();
+        let mut group_start = false;
         while i < n && self.out.len() <= MAX_TEXT_BYTES {
             let c = data[i];
+            let was_group_start = std::mem::replace(&mut group_start, c == b'{');
+            if c == b'\\' && data.get(i + 1) == Some(&b'*') {
+                group_start = was_group_start;
+            }
             match c {
                 b'{' => {
                     self.flush();
@@ -1357,6 +1466,7 @@ impl Rtf {
                         self.overflow += 1;
                     } else {
                         self.stack.push(self.g.clone());
+                        self.g.root = false;
                     }
                     i += 1;
                 }
@@ -1416,7 +1526,9 @@ impl Rtf {
                         i += 1;
                         match c {
                             b'\\' | b'{' | b'}' => self.text_byte(c),
-                            b'*' => self.star = true,
+                            // `{\*\dest ...}`: an optional destination. A `\*` elsewhere (some
+                            // writers put one before an ordinary control word) means nothing.
+                            b'*' => self.star = group_start,
                             b'~' => self.literal(" "),
                             b'_' => self.literal("-"),
                             b'\n' | b'\r' => self.literal("\n"),
@@ -1445,6 +1557,9 @@ impl Rtf {
 
     fn end_group(&mut self) {
         if let Dest::InfoField(k) = self.g.dest {
+            if self.g.root && self.info.contains_key(k) && !self.info_done.contains(&k) {
+                self.info_done.push(k);
+            }
             if matches!(k, "creatim" | "revtim" | "printim") {
                 let [y, mo, d, h, mi] = self.date;
                 if y > 0 {
@@ -1456,6 +1571,13 @@ impl Rtf {
         }
         if self.g.dest == Dest::FontTable {
             self.table_font = None;
+        }
+        if self.g.dest == Dest::Annotation && self.g.root {
+            let a = std::mem::take(&mut self.annot);
+            let a = a.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !a.is_empty() {
+                self.annotations.push(a);
+            }
         }
     }
 
@@ -1484,8 +1606,38 @@ impl Rtf {
             }
             return;
         }
+        if word == "upr" {
+            // {\upr{ANSI version}{\*\ud{Unicode version}}}: keep only the Unicode half.
+            self.g.upr = Some(Box::new(self.g.dest.clone()));
+            self.g.dest = Dest::Skip;
+            return;
+        }
+        if word == "ud" {
+            self.g.dest = self.g.upr.take().map(|d| *d).unwrap_or(Dest::Text);
+            return;
+        }
         if star && !KEEP_STAR.contains(&word) {
             self.g.dest = Dest::Skip;
+            return;
+        }
+        match word {
+            // Unicode characters count in every destination (info fields too).
+            "uc" => {
+                self.g.uc = param.unwrap_or(1).clamp(0, 10) as usize;
+                return;
+            }
+            "u" => {
+                let v = param.unwrap_or(0);
+                let unit = if v < 0 { (v + 65536) as u16 } else { v as u16 };
+                self.unicode(unit);
+                self.skip_chars = self.g.uc;
+                return;
+            }
+            _ => {}
+        }
+        if word == "annotation" && self.g.dest == Dest::Text {
+            self.g.dest = Dest::Annotation;
+            self.g.root = true;
             return;
         }
         if word == "info" {
@@ -1495,6 +1647,7 @@ impl Rtf {
         if self.g.dest == Dest::Info || matches!(self.g.dest, Dest::InfoField(_)) {
             if let Some(f) = INFO_FIELDS.iter().find(|f| **f == word) {
                 self.g.dest = Dest::InfoField(f);
+                self.g.root = true;
                 return;
             }
             if let Dest::InfoField(_) = self.g.dest {
@@ -1514,10 +1667,6 @@ impl Rtf {
             self.g.dest = Dest::Skip;
             return;
         }
-        if word == "ud" {
-            self.g.dest = Dest::Text;
-            return;
-        }
         if self.g.dest == Dest::Skip {
             return;
         }
@@ -1530,13 +1679,6 @@ impl Rtf {
             "mac" => self.ansi = encoding_rs::MACINTOSH,
             "deff" => self.deff = param.map(|f| f as i32),
             "f" => self.g.font = param.map(|f| f as i32),
-            "uc" => self.g.uc = param.unwrap_or(1).clamp(0, 10) as usize,
-            "u" => {
-                let v = param.unwrap_or(0);
-                let unit = if v < 0 { (v + 65536) as u16 } else { v as u16 };
-                self.unicode(unit);
-                self.skip_chars = self.g.uc;
-            }
             "par" | "line" | "sect" | "page" | "row" | "lbr" => self.literal("\n"),
             "cell" | "nestcell" | "tab" => self.literal("\t"),
             "emdash" => self.literal("\u{2014}"),
@@ -1769,7 +1911,7 @@ mod tests {
     #[test]
     fn rtf_text_codepages_unicode_and_info() {
         let rtf = br#"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss Arial;}{\f1\fcharset204 Times Cyr;}}{\colortbl;\red0\green0\blue0;}{\stylesheet{\s0 Normal;}}
-{\info{\title Deal memo}{\author Ken Lay}{\operator Jeff}{\creatim\yr2001\mo10\dy2\hr9\min30}}
+{\info{\upr{\title Deal ???}{\*\ud{\title Deal \u8212\'3f memo}}}{\author Ken Lay}{\author Ken Lay}{\operator Jeff}{\creatim\yr2001\mo10\dy2\hr9\min30}}
 {\*\generator Riched20;}\pard Caf\'e9 na\u239?ve \{braces\}\par
 {\f1 \'cf\'f0\'e8\'e2\'e5\'f2}\par
 {\pict\wmetafile8 0123456789abcdef}\uc2\u8364\'80\'80 euro\par
@@ -1778,8 +1920,8 @@ mod tests {
 smile \u-10179?\u-8704?\par}"#;
         let ex = extract_rtf(rtf, "x.rtf").unwrap();
         let text = ex.text.unwrap();
-        assert_eq!(text, "Café naïve {braces}\nПривет\n€ euro\nlink\tend\nlast\nnote text\n\ta\tb\nsmile 😀");
-        assert_eq!(ex.meta.title.as_deref(), Some("Deal memo"));
+        assert_eq!(text, "Café naïve {braces}\nПривет\n€ euro\nlink\tend\nlast\n\ta\tb\nsmile 😀\n\n[Comments]\nnote text");
+        assert_eq!(ex.meta.title.as_deref(), Some("Deal — memo"));
         assert_eq!(ex.meta.author.as_deref(), Some("Ken Lay"));
         assert_eq!(ex.meta.date.as_deref(), Some("2001-10-02T09:30:00Z"));
         assert_eq!(ex.meta.extra.get("last_modified_by").map(String::as_str), Some("Jeff"));
