@@ -87,7 +87,7 @@ fn office_corpus_never_panics_or_hangs() {
                             }
                             let text = ex.text.as_deref().unwrap_or("");
                             if text.trim().is_empty() {
-                                empty.push(label.clone());
+                                empty.push(format!("{label} ({})", kind.as_str()));
                             } else {
                                 with_text += 1;
                             }
@@ -144,6 +144,16 @@ fn known_strings_appear() {
     let checks: &[(&str, &[&str])] = &[
         ("docx/sample.docx", &["Lorem ipsum dolor sit amet, consectetuer adipiscing elit."]),
         ("xlsx/temperature.xlsx", &["Sheet: ", "label\tvalue", "celsius", "fahrenheit"]),
+        ("docx/delins.docx", &["Tika can be:", "[Deleted text (tracked changes)]\nA pendant worn in place of the red spot"]),
+        ("docx/headerFooter.docx", &["[Headers and footers]\nThis is a simple header"]),
+        ("docx/comment.docx", &["[Comments]\nComment by Unbekannter Autor", "This is the first line"]),
+        ("xlsx/comments.xlsx", &["[Cell comments]\nA1 (Sven Nissel): comment top row1"]),
+        ("xlsx/date.xlsx", &["2021-01-01\t15"]),
+        ("xlsx/any_sheets.xlsx", &["Sheet: Hidden (hidden)", "This workbook contains 4 sheets"]),
+        ("other/testRTF-ms932.rtf", &["こんにちは", "テスト"]),
+        ("other/testRTFWindowsCodepage1250.rtf", &["zażółć gęślą jaźń"]),
+        ("other/testRTFIgnoredControlWord.rtf", &["The quick brown fox jumps over the lazy dog"]),
+        ("other/testFooter.odt", &["Here is some text on page 2", "[Headers and footers]\nHere is footer text"]),
     ];
     for (rel, needles) in checks {
         let Some(ex) = text_of(rel) else { return };
