@@ -440,7 +440,10 @@ impl WordText {
 
 /// Parses one WordprocessingML part. `items` splits it into footnotes / comments: for each
 /// element of that local name, its text and attributes (`id`, `type`, `author`, `date`).
-fn word_part(xml: &[u8], items: Option<&[u8]>, deleted: &mut Vec<String>) -> (String, Vec<(BTreeMap<String, String>, String)>, Option<String>) {
+/// One footnote / endnote / comment: its attributes and text.
+type Item = (BTreeMap<String, String>, String);
+
+fn word_part(xml: &[u8], items: Option<&[u8]>, deleted: &mut Vec<String>) -> (String, Vec<Item>, Option<String>) {
     let mut w = WordText::default();
     let mut list = Vec::new();
     let mut cur: Option<BTreeMap<String, String>> = None;
@@ -916,7 +919,7 @@ fn format_cell(v: &calamine::DataRef) -> String {
             } else {
                 let (y, mo, da, h, mi, s, _) = d.to_ymd_hms_milli();
                 let f = d.as_f64();
-                if f < 1.0 && f >= 0.0 {
+                if (0.0..1.0).contains(&f) {
                     format!("{h:02}:{mi:02}:{s:02}")
                 } else if h == 0 && mi == 0 && s == 0 {
                     format!("{y:04}-{mo:02}-{da:02}")
@@ -1427,10 +1430,8 @@ impl Rtf {
     fn put(&mut self, s: &str) {
         match &self.g.dest {
             Dest::Text => self.out.push_str(s),
-            Dest::InfoField(k) => {
-                if !self.info_done.contains(k) {
-                    self.info.entry(k.to_string()).or_default().push_str(s)
-                }
+            Dest::InfoField(k) if !self.info_done.contains(k) => {
+                self.info.entry(k.to_string()).or_default().push_str(s)
             }
             Dest::Annotation => self.annot.push_str(s),
             _ => {}
@@ -1689,12 +1690,8 @@ impl Rtf {
             "ldblquote" => self.literal("\u{201c}"),
             "rdblquote" => self.literal("\u{201d}"),
             "emspace" | "enspace" | "qmspace" => self.literal(" "),
-            "trowd" => {
-                // A new table row begins on its own line.
-                if !self.out.is_empty() && !self.out.ends_with('\n') {
-                    self.out.push('\n');
-                }
-            }
+            // A new table row begins on its own line.
+            "trowd" if !self.out.is_empty() && !self.out.ends_with('\n') => self.out.push('\n'),
             _ => {}
         }
     }
