@@ -169,6 +169,12 @@ enum SortArg {
 }
 
 fn main() -> ExitCode {
+    // Behave like other Unix tools when the reader goes away (`exhibit search x | head`).
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

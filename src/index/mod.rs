@@ -112,6 +112,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Option<IndexWriter>,
     pub fields: Fields,
+    /// The index was recreated on open (schema change): every item must be re-indexed.
+    pub rebuilt: bool,
 }
 
 /// Memory the index writer may use for buffering (shared by its threads).
@@ -122,12 +124,22 @@ impl SearchIndex {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
-        let index = Index::open_or_create(mmap, schema)?;
+        let (index, rebuilt) = match Index::open_or_create(mmap, schema.clone()) {
+            Ok(i) => (i, false),
+            // Written by an older Exhibit with other fields: the index is derived data, so
+            // start it afresh and let the matter re-index from the database.
+            Err(tantivy::TantivyError::SchemaError(_)) => {
+                std::fs::remove_dir_all(dir)?;
+                std::fs::create_dir_all(dir)?;
+                (Index::create_in_dir(dir, schema)?, true)
+            }
+            Err(e) => return Err(e.into()),
+        };
         for name in [STEM, WORDS, EXACT] {
             index.tokenizers().register(name, analyzer(name));
         }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: None, fields })
+        Ok(SearchIndex { index, reader, writer: None, fields, rebuilt })
     }
 
     fn writer(&mut self) -> Result<&mut IndexWriter> {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{
-    AllQuery, BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
+    BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, SegmentReader, Term};
@@ -237,13 +237,7 @@ impl<'a> Compiler<'a> {
             Node::And(parts) => {
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for p in parts {
-                    match p {
-                        Node::Not(inner) => clauses.push((Occur::MustNot, self.compile(inner, !positive)?)),
-                        other => clauses.push((Occur::Must, self.compile(other, positive)?)),
-                    }
-                }
-                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
-                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                    clauses.push((Occur::Must, self.compile(p, positive)?));
                 }
                 Box::new(BooleanQuery::new(clauses))
             }
@@ -254,10 +248,21 @@ impl<'a> Compiler<'a> {
                 }
                 Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect()))
             }
-            Node::Not(inner) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-                (Occur::MustNot, self.compile(inner, !positive)?),
-            ])),
+            // Negation is evaluated as "id not in the inner query's results": exact, cheap for
+            // review-state sets, and it avoids Tantivy's exclusion scorer, which trips an
+            // assertion when it seeks a phrase scorer that is already exhausted.
+            Node::Not(inner) => {
+                let excluded = match inner.as_ref() {
+                    Node::Tag(name) => review_set(self.db, "tag", name)?,
+                    Node::Has(what) => review_set(self.db, "has", what)?,
+                    Node::Is(what) => review_set(self.db, "is", what)?,
+                    other => {
+                        let q = self.compile(other, !positive)?;
+                        collect_ids(self.searcher, &*q)?
+                    }
+                };
+                id_predicate_not(Arc::new(excluded))
+            }
             Node::Date { from, to } => {
                 let bound = |d: &Option<String>, end: bool| -> Bound<Term> {
                     match d {
@@ -385,6 +390,16 @@ pub fn id_predicate(set: Arc<IdSet>) -> Box<dyn Query> {
         let col = seg.fast_fields().u64("id")?;
         let set = set.clone();
         Ok(move |doc: tantivy::DocId| col.first(doc).is_some_and(|id| set.contains(id)))
+    });
+    Box::new(DocPredicateQuery::from(pred))
+}
+
+/// A query matching documents whose `id` is NOT in `set`.
+pub fn id_predicate_not(set: Arc<IdSet>) -> Box<dyn Query> {
+    let pred = FunctionPredicate::from(move |seg: &SegmentReader| {
+        let col = seg.fast_fields().u64("id")?;
+        let set = set.clone();
+        Ok(move |doc: tantivy::DocId| col.first(doc).is_some_and(|id| !set.contains(id)))
     });
     Box::new(DocPredicateQuery::from(pred))
 }

@@ -124,11 +124,15 @@ fn detect_zip(bytes: &[u8]) -> (Kind, &'static str) {
     if find(bytes, b"xl/workbook.xml").is_some() || find(bytes, b"xl/workbook.bin").is_some() {
         return (Kind::Spreadsheet, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     }
+    // OpenDocument: the `mimetype` member should come first, stored; not every writer obeys,
+    // so fall back to the manifest's media type anywhere in the file.
     let head = &bytes[..bytes.len().min(200)];
-    if find(head, b"application/vnd.oasis.opendocument.spreadsheet").is_some() {
+    let odf = find(bytes, b"META-INF/manifest.xml").is_some() && find(bytes, b"content.xml").is_some();
+    let says = |what: &[u8]| find(head, what).is_some() || (odf && find(bytes, what).is_some());
+    if says(b"application/vnd.oasis.opendocument.spreadsheet") {
         return (Kind::Spreadsheet, "application/vnd.oasis.opendocument.spreadsheet");
     }
-    if find(head, b"application/vnd.oasis.opendocument.text").is_some() {
+    if says(b"application/vnd.oasis.opendocument.text") {
         return (Kind::Odt, "application/vnd.oasis.opendocument.text");
     }
     (Kind::Archive, "application/zip")
@@ -141,6 +145,14 @@ fn detect_ole(bytes: &[u8], ext: &str) -> (Kind, &'static str) {
     };
     if has("__substg1.0_") || ext == "msg" {
         return (Kind::Msg, "application/vnd.ms-outlook");
+    }
+    // Password-protected OOXML is an OLE file holding an "EncryptedPackage"; hand it to the
+    // format's extractor, which says so in words.
+    if has("EncryptedPackage") {
+        return match ext {
+            "xlsx" | "xlsm" | "xlsb" => (Kind::Spreadsheet, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            _ => (Kind::Docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        };
     }
     if has("Workbook") || has("Book") || ext == "xls" {
         return (Kind::Spreadsheet, "application/vnd.ms-excel");

@@ -93,7 +93,12 @@ impl Matter {
         db.busy_timeout(std::time::Duration::from_secs(30))?;
         schema::migrate(&mut db)?;
         let blobs = BlobStore::new(dir.join("blobs"));
-        let index = SearchIndex::open(&dir.join("index"))?;
+        let mut index = SearchIndex::open(&dir.join("index"))?;
+        if index.rebuilt {
+            db.execute("UPDATE item SET indexed = 0", [])?;
+            index.catch_up(&db)?;
+            index.rebuilt = false;
+        }
         Ok(Matter { dir, db, blobs, index })
     }
 
