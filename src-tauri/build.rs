@@ -1,0 +1,10 @@
+fn main() {
+    // Declaring the app's commands makes Tauri generate `allow-rpc` / `deny-rpc` permissions
+    // and, more importantly, switches app commands from "allowed by default" to "allowed only
+    // when a capability grants them" (see capabilities/default.json).
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(&["rpc"])),
+    )
+    .expect("failed to run tauri-build");
+}
