@@ -376,12 +376,45 @@ impl<'a> Compiler<'a> {
         if parts.len() > 4096 {
             return Err(Error::Query("the proximity search expands to too many word pairs: narrow the wildcards".into()));
         }
-        Ok(Self::any(parts))
+        let candidates = Self::any(parts);
+        if !ordered {
+            return Ok(candidates);
+        }
+        // Sloppy phrases also match the two sides swapped (a swap costs two moves), so an
+        // ordered search keeps only the candidates whose text has them in order.
+        let ids = collect_ids(self.searcher, &*candidates)?;
+        let mut stmt = self.db.prepare_cached("SELECT text FROM item_text WHERE item_id = ?1")?;
+        let mut kept = IdSet::default();
+        for id in ids.iter() {
+            let text: Option<String> = stmt.query_row([id as i64], |r| r.get(0)).ok();
+            if text.is_some_and(|t| in_order_within(&tokens(STEM, &t), &la, &ra, distance)) {
+                kept.insert(id);
+            }
+        }
+        Ok(id_predicate(Arc::new(kept)))
     }
 
     fn id_filter(&self, set: IdSet) -> Box<dyn Query> {
         id_predicate(Arc::new(set))
     }
+}
+
+/// True when some left sequence is followed, with at most `distance` words between, by some
+/// right sequence.
+fn in_order_within(toks: &[String], left: &[Vec<String>], right: &[Vec<String>], distance: u32) -> bool {
+    let starts = |seq: &Vec<String>| -> Vec<usize> {
+        if seq.is_empty() || toks.len() < seq.len() {
+            return vec![];
+        }
+        (0..=toks.len() - seq.len()).filter(|&i| toks[i..i + seq.len()] == seq[..]).collect()
+    };
+    let rights: Vec<(usize, usize)> = right.iter().flat_map(|r| starts(r).into_iter().map(move |s| (s, r.len()))).collect();
+    left.iter().any(|l| {
+        starts(l).into_iter().any(|ls| {
+            let end = ls + l.len();
+            rights.iter().any(|&(rs, _)| rs >= end && rs - end <= distance as usize)
+        })
+    })
 }
 
 /// A query matching documents whose `id` is in `set`.

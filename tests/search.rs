@@ -1,0 +1,305 @@
+//! The query language against a small hand-built matter with known answers, a property test
+//! of random boolean queries against direct evaluation, coding, and search-term reports.
+
+mod common;
+
+use common::*;
+use exhibit::review::{Propagate, Target};
+use exhibit::Matter;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+const A_EML: &str = "From: Vince Kaminski <vince.kaminski@enron.com>\r
+To: Sally Beck <sally.beck@enron.com>\r
+Subject: Price cap analysis\r
+Date: Thu, 15 Mar 2001 10:00:00 -0800\r
+Message-ID: <a-1@enron.com>\r
+MIME-Version: 1.0\r
+Content-Type: multipart/mixed; boundary=\"XX\"\r
+\r
+--XX\r
+Content-Type: text/plain\r
+\r
+The price cap on gas trading desk positions was discussed. Fraud risk is low.\r
+--XX\r
+Content-Type: text/plain; name=\"notes.txt\"\r
+Content-Disposition: attachment; filename=\"notes.txt\"\r
+\r
+Attachment body about widgets.\r
+--XX--\r
+";
+
+const B_EML: &str = "From: sally.beck@enron.com\r
+To: vince.kaminski@enron.com\r
+Cc: jeff.skilling@enron.com\r
+Subject: Re: trading limits\r
+Date: Sat, 10 Jun 2000 09:30:00 -0700\r
+Message-ID: <b-2@enron.com>\r
+\r
+Trading limits for the desk: the cap on prices is under review. Call Enron legal.\r
+";
+
+/// Builds the matter; returns it and a map from item id to short name.
+fn fixture(dir: &Path) -> (Matter, std::collections::HashMap<i64, &'static str>) {
+    let src = dir.join("src");
+    let other = dir.join("other");
+    fs::create_dir_all(&src).unwrap();
+    fs::create_dir_all(&other).unwrap();
+    fs::write(src.join("a.eml"), A_EML).unwrap();
+    fs::write(src.join("b.eml"), B_EML).unwrap();
+    fs::write(src.join("c.txt"), "Testing the tester with a test. API key sk-abcdefghijklmnopqrst0123 leaked.").unwrap();
+    fs::write(src.join("d.txt"), "Enorn misspelled company name; gas pipeline capacity report.").unwrap();
+    fs::write(other.join("e.md"), "Quarterly report: nothing about trading at all, only pipeline maintenance.").unwrap();
+    fs::write(other.join("c-copy.txt"), fs::read(src.join("c.txt")).unwrap()).unwrap();
+    let mut m = Matter::create(dir.join("m"), "search").unwrap();
+    ingest(&mut m, &src, "Farmer, Daren");
+    ingest(&mut m, &other, "Beck, Sally");
+    let db = rusqlite::Connection::open(dir.join("m/exhibit.db")).unwrap();
+    let mut names = std::collections::HashMap::new();
+    let mut stmt = db.prepare("SELECT id, name FROM item").unwrap();
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).unwrap() {
+        let (id, name) = row.unwrap();
+        let short: &'static str = match name.as_str() {
+            "a.eml" => "a",
+            "b.eml" => "b",
+            "c.txt" => "c",
+            "d.txt" => "d",
+            "e.md" => "e",
+            "notes.txt" => "att",
+            other => panic!("unexpected item {other}"),
+        };
+        names.insert(id, short);
+    }
+    (m, names)
+}
+
+fn run(m: &Matter, names: &std::collections::HashMap<i64, &'static str>, q: &str) -> BTreeSet<&'static str> {
+    let r = m.search(q, 100, 0, Default::default()).unwrap_or_else(|e| panic!("query {q}: {e}"));
+    assert_eq!(r.total, r.hits.len(), "{q}: total must be exact");
+    r.hits.iter().map(|h| names[&h.id]).collect()
+}
+
+#[test]
+fn every_query_form_finds_exactly_the_known_items() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut m, names) = fixture(tmp.path());
+    let cases: &[(&str, &[&str])] = &[
+        ("fraud", &["a"]),
+        ("Fraud", &["a"]),
+        ("trading", &["a", "b", "e"]),
+        ("\"gas trading desk\"", &["a"]),
+        ("\"price cap\"~5", &["a", "b"]),
+        ("price w/3 cap", &["a", "b"]),
+        ("price pre/3 cap", &["a"]),
+        ("trad*", &["a", "b", "e"]),
+        ("te?t", &["c"]),
+        ("enron~1", &["b", "d"]),
+        ("/sk-[a-z0-9]{20,}/", &["c"]),
+        ("from:kaminski", &["a"]),
+        ("to:\"sally beck\"", &["a"]),
+        ("cc:skilling", &["b"]),
+        ("subject:price", &["a"]),
+        ("title:trading", &["b"]),
+        ("filename:\"d.txt\"", &["d"]),
+        ("kind:email", &["a", "b"]),
+        ("ext:md", &["e"]),
+        ("custodian:farmer", &["a", "att", "b", "c", "d"]),
+        ("custodian:\"Beck, Sally\"", &["c", "e"]),
+        ("date:2001-03", &["a"]),
+        ("date:[2000-01-01 TO 2000-06-30]", &["b"]),
+        ("date>=2001-01-01", &["a"]),
+        ("trading AND NOT fraud", &["b", "e"]),
+        ("trading -fraud", &["b", "e"]),
+        ("(fraud OR pipeline) AND report", &["d", "e"]),
+        ("fraud OR widgets", &["a", "att"]),
+        ("has:attachments", &["a"]),
+        ("is:attachment", &["att"]),
+        ("is:duplicate", &["c"]),
+        ("family:(fraud)", &["a", "att"]),
+        ("family:(widgets) -widgets", &["a"]),
+    ];
+    let mut failures = Vec::new();
+    for (q, want) in cases {
+        let got = run(&m, &names, q);
+        let want: BTreeSet<&str> = want.iter().copied().collect();
+        if got != want {
+            failures.push(format!("{q}: got {got:?}, want {want:?}"));
+        }
+    }
+    // Review state: tags apply without re-indexing.
+    let a_id = names.iter().find(|(_, n)| **n == "a").unwrap().0.to_string();
+    m.tag_add("Hot", &Target::Items(vec![a_id]), Propagate::default()).unwrap();
+    for (q, want) in [("tag:Hot", vec!["a"]), ("tag:hot trading", vec!["a"]), ("-tag:Hot trading", vec!["b", "e"])] {
+        let got = run(&m, &names, q);
+        if got != want.iter().copied().collect() {
+            failures.push(format!("{q}: got {got:?}, want {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn hits_are_highlighted_with_character_offsets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (m, names) = fixture(tmp.path());
+    let r = m.search("\"gas trading desk\" OR fraud", 10, 0, Default::default()).unwrap();
+    let hit = &r.hits[0];
+    assert_eq!(names[&hit.id], "a");
+    assert!(hit.snippet.contains("<b>gas trading desk</b>"), "{}", hit.snippet);
+    assert!(hit.snippet.contains("<b>Fraud</b>"), "{}", hit.snippet);
+    let text: Vec<char> = m.item(&hit.control).unwrap().text.chars().collect();
+    let words: Vec<String> = hit.offsets.iter().map(|[s, e]| text[*s..*e].iter().collect()).collect();
+    assert_eq!(words, ["gas trading desk", "Fraud"]);
+    assert_eq!(m.hit_offsets(&hit.control, "fraud").unwrap().len(), 1);
+}
+
+#[test]
+fn syntax_errors_say_where_and_what() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (m, _) = fixture(tmp.path());
+    let e = m.search("(gas OR desk", 10, 0, Default::default()).unwrap_err();
+    assert_eq!(e.code(), "bad_query");
+    assert!(e.to_string().contains("at character 1") && e.to_string().contains("never closed"), "{e}");
+    let e = m.search("colour:red", 10, 0, Default::default()).unwrap_err();
+    assert!(e.to_string().contains("unknown field 'colour'"), "{e}");
+}
+
+#[test]
+fn paging_is_stable_and_date_order_is_newest_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (m, names) = fixture(tmp.path());
+    let all = m.search("trading OR pipeline OR fraud OR test", 100, 0, Default::default()).unwrap();
+    let mut paged = Vec::new();
+    for off in (0..all.total).step_by(2) {
+        paged.extend(m.search("trading OR pipeline OR fraud OR test", 2, off, Default::default()).unwrap().hits.into_iter().map(|h| h.id));
+    }
+    assert_eq!(paged, all.hits.iter().map(|h| h.id).collect::<Vec<_>>());
+    let by_date = m.search("kind:email", 10, 0, exhibit::index::Sort::Date).unwrap();
+    let order: Vec<&str> = by_date.hits.iter().map(|h| names[&h.id]).collect();
+    assert_eq!(order, ["a", "b"]);
+}
+
+/// A tiny deterministic generator (no external randomness in tests).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const VOCAB: &[&str] = &["alpha", "bravo", "delta", "kilo", "lima", "oscar", "tango", "zulu", "hotel", "india"];
+
+#[derive(Debug)]
+enum Q {
+    T(&'static str),
+    And(Box<Q>, Box<Q>),
+    Or(Box<Q>, Box<Q>),
+    Not(Box<Q>),
+}
+
+impl Q {
+    fn random(r: &mut Lcg, depth: u32) -> Q {
+        if depth == 0 || r.below(3) == 0 {
+            return Q::T(VOCAB[r.below(VOCAB.len() as u64) as usize]);
+        }
+        match r.below(3) {
+            0 => Q::And(Box::new(Q::random(r, depth - 1)), Box::new(Q::random(r, depth - 1))),
+            1 => Q::Or(Box::new(Q::random(r, depth - 1)), Box::new(Q::random(r, depth - 1))),
+            _ => Q::Not(Box::new(Q::random(r, depth - 1))),
+        }
+    }
+    fn text(&self) -> String {
+        match self {
+            Q::T(t) => t.to_string(),
+            Q::And(a, b) => format!("({} AND {})", a.text(), b.text()),
+            Q::Or(a, b) => format!("({} OR {})", a.text(), b.text()),
+            Q::Not(a) => format!("(NOT {})", a.text()),
+        }
+    }
+    fn eval(&self, doc: &BTreeSet<&str>) -> bool {
+        match self {
+            Q::T(t) => doc.contains(t),
+            Q::And(a, b) => a.eval(doc) && b.eval(doc),
+            Q::Or(a, b) => a.eval(doc) || b.eval(doc),
+            Q::Not(a) => !a.eval(doc),
+        }
+    }
+}
+
+#[test]
+fn random_boolean_queries_match_direct_evaluation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    let mut r = Lcg(20261128);
+    let mut docs: Vec<BTreeSet<&str>> = Vec::new();
+    for i in 0..300 {
+        let n = 1 + r.below(6);
+        let words: Vec<&str> = (0..n).map(|_| VOCAB[r.below(VOCAB.len() as u64) as usize]).collect();
+        fs::write(src.join(format!("doc-{i:03}.txt")), format!("doc {i}: {}", words.join(" "))).unwrap();
+        docs.push(words.into_iter().collect());
+    }
+    let mut m = Matter::create(tmp.path().join("m"), "prop").unwrap();
+    ingest(&mut m, &src, "P");
+    let db = rusqlite::Connection::open(tmp.path().join("m/exhibit.db")).unwrap();
+    let doc_of = |id: i64| -> usize {
+        let name: String = db.query_row("SELECT name FROM item WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+        name[4..7].parse().unwrap()
+    };
+    for round in 0..250 {
+        let q = Q::random(&mut r, 3);
+        let want: BTreeSet<usize> = (0..docs.len()).filter(|&i| q.eval(&docs[i])).collect();
+        let res = m.search(&q.text(), 1000, 0, Default::default()).unwrap();
+        let got: BTreeSet<usize> = res.hits.iter().map(|h| doc_of(h.id)).collect();
+        assert_eq!(res.total, want.len(), "round {round}: {} (count)", q.text());
+        assert_eq!(got, want, "round {round}: {}", q.text());
+    }
+}
+
+#[test]
+fn bulk_tagging_is_one_audited_transaction_and_undoable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut m, _) = fixture(tmp.path());
+    let before = m.audit_log(1).unwrap()[0].seq;
+    let r = m.tag_add("Responsive", &Target::Query("trading OR pipeline".into()), Propagate { families: true, duplicates: false }).unwrap();
+    assert_eq!(r.changed, 5, "a + its attachment, b, d, e");
+    let log = m.audit_log(5).unwrap();
+    assert_eq!(log[0].seq, before + 1, "one audit entry for the whole coding action");
+    assert_eq!(log[0].action, "tag.add");
+    assert_eq!(log[0].payload["count"], 5);
+    let tags = m.tags().unwrap();
+    assert_eq!(tags.iter().find(|t| t.name == "Responsive").unwrap().count, 5);
+    assert!(tags.iter().any(|t| t.name == "Privileged – attorney-client" && t.builtin));
+    let undo = m.tag_remove("Responsive", &Target::Query("tag:Responsive".into()), Propagate::default()).unwrap();
+    assert_eq!(undo.changed, 5);
+    assert_eq!(m.search("tag:Responsive", 10, 0, Default::default()).unwrap().total, 0);
+    assert!(m.verify().unwrap().ok);
+}
+
+#[test]
+fn search_term_report_agrees_with_individual_searches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (m, _) = fixture(tmp.path());
+    let terms: Vec<String> = ["trading", "pipeline", "fraud OR widgets", "# a comment", "", "nonexistentword"].iter().map(|s| s.to_string()).collect();
+    let rep = m.terms_report(&terms).unwrap();
+    assert_eq!(rep.rows.len(), 4);
+    let mut union = BTreeSet::new();
+    for row in &rep.rows {
+        let r = m.search(&row.term, 1000, 0, Default::default()).unwrap();
+        assert_eq!(row.hits as usize, r.total, "{}", row.term);
+        union.extend(r.hits.iter().map(|h| h.id));
+    }
+    assert_eq!(rep.total_hits as usize, union.len());
+    let row = |t: &str| rep.rows.iter().find(|r| r.term == t).unwrap();
+    assert_eq!(row("trading").hits, 3);
+    assert_eq!(row("trading").unique_hits, 1, "b only; a is also hit by fraud, e by pipeline");
+    assert_eq!(row("pipeline").unique_hits, 1, "d");
+    assert_eq!(row("fraud OR widgets").hits_with_families, 2);
+    assert_eq!(row("nonexistentword").hits, 0);
+    assert!(rep.to_csv().starts_with("term,hits,unique_hits,hits_with_families\r\n\"trading\",3,1,"));
+}
