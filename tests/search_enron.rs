@@ -1,0 +1,115 @@
+//! Field filters on the real Enron mail agree with a direct scan of the raw headers.
+
+mod common;
+
+use common::*;
+use exhibit::Matter;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+/// Unfolded headers of a raw message.
+fn headers(raw: &[u8]) -> HashMap<String, String> {
+    let text = String::from_utf8_lossy(raw);
+    let mut out: HashMap<String, String> = HashMap::new();
+    let mut last: Option<String> = None;
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(k) = &last {
+                out.get_mut(k).unwrap().push_str(line);
+            }
+            continue;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            let k = k.trim().to_ascii_lowercase();
+            if !out.contains_key(&k) {
+                out.insert(k.clone(), v.trim().to_string());
+                last = Some(k);
+            } else {
+                last = None;
+            }
+        }
+    }
+    out
+}
+
+fn addrs(v: &str) -> BTreeSet<String> {
+    v.split([',', ' ', '<', '>', '"', '\t']).filter(|t| t.contains('@')).map(|t| t.to_ascii_lowercase()).collect()
+}
+
+#[test]
+fn enron_field_filters_match_a_direct_header_scan() {
+    let Some(enron) = corpus("email/enron", "enron field filters") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let mut m = Matter::create(&dir, "enron").unwrap();
+    let custodians = [("williams-w3", "Williams, W3"), ("beck-s", "Beck, Sally")];
+    for (folder, who) in custodians {
+        ingest(&mut m, &enron.join(folder), who);
+    }
+    let db = rusqlite::Connection::open(dir.join("exhibit.db")).unwrap();
+    // Every file, its item and its headers.
+    let mut files: Vec<(PathBuf, &str, i64, HashMap<String, String>)> = Vec::new();
+    for (folder, who) in custodians {
+        for e in walkdir::WalkDir::new(enron.join(folder)).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()) {
+            let p = std::fs::canonicalize(e.path()).unwrap();
+            let id: i64 = db
+                .query_row("SELECT item_id FROM item_location WHERE path = ?1 AND custodian = ?2", [p.to_str().unwrap(), who], |r| r.get(0))
+                .unwrap();
+            let h = headers(&std::fs::read(&p).unwrap());
+            files.push((p, who, id, h));
+        }
+    }
+    let ids_of = |q: &str| -> BTreeSet<i64> {
+        let r = m.search(q, 100_000, 0, Default::default()).unwrap();
+        assert_eq!(r.total, r.hits.len());
+        r.hits.iter().map(|h| h.id).collect()
+    };
+    // The most frequent senders and recipients.
+    let mut from_count: BTreeMap<String, usize> = BTreeMap::new();
+    let mut to_count: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, _, _, h) in &files {
+        for a in addrs(h.get("from").map(String::as_str).unwrap_or("")) {
+            *from_count.entry(a).or_default() += 1;
+        }
+        for a in addrs(h.get("to").map(String::as_str).unwrap_or("")) {
+            *to_count.entry(a).or_default() += 1;
+        }
+    }
+    let top = |m: &BTreeMap<String, usize>| {
+        let mut v: Vec<_> = m.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        v.into_iter().take(6).map(|(k, _)| k.clone()).collect::<Vec<_>>()
+    };
+    let mut checked = 0;
+    for (field, list) in [("from", top(&from_count)), ("to", top(&to_count))] {
+        for addr in list {
+            let want: BTreeSet<i64> =
+                files.iter().filter(|f| addrs(f.3.get(field).map(String::as_str).unwrap_or("")).contains(&addr)).map(|f| f.2).collect();
+            let got = ids_of(&format!("{field}:\"{addr}\""));
+            assert_eq!(got, want, "{field}:{addr}");
+            checked += 1;
+        }
+    }
+    for month in ["2000-06", "2000-12", "2001-03", "2001-05"] {
+        let want: BTreeSet<i64> = files
+            .iter()
+            .filter(|f| {
+                let raw = f.3.get("date").unwrap();
+                let d = chrono::DateTime::parse_from_rfc2822(raw.split(" (").next().unwrap()).unwrap().with_timezone(&chrono::Utc);
+                d.format("%Y-%m").to_string() == month
+            })
+            .map(|f| f.2)
+            .collect();
+        assert_eq!(ids_of(&format!("date:{month}")), want, "date:{month}");
+        checked += 1;
+    }
+    for (_, who) in custodians {
+        let want: BTreeSet<i64> = files.iter().filter(|f| f.1 == who).map(|f| f.2).collect();
+        assert_eq!(ids_of(&format!("custodian:\"{who}\"")), want, "custodian:{who}");
+        checked += 1;
+    }
+    eprintln!("Enron: {checked} field filters agree with the header scan");
+}
