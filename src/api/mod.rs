@@ -7,6 +7,7 @@
 use crate::error::Error;
 use crate::index::Sort;
 use crate::ingest::{IngestOptions, IngestProgress};
+use crate::review::{Propagate, Target};
 use crate::Matter;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,7 +32,45 @@ pub enum Request {
         #[serde(default)]
         sort: Sort,
     },
-    Item { id: String },
+    /// One item; with `hits`, the character offsets of that query's hits in its text.
+    Item {
+        id: String,
+        #[serde(default)]
+        hits: Option<String>,
+    },
+    Facets {
+        #[serde(default)]
+        query: String,
+    },
+    Tags,
+    TagAdd {
+        tag: String,
+        #[serde(default)]
+        items: Vec<String>,
+        #[serde(default)]
+        query: Option<String>,
+        #[serde(default)]
+        family: bool,
+        #[serde(default)]
+        duplicates: bool,
+    },
+    TagRemove {
+        tag: String,
+        #[serde(default)]
+        items: Vec<String>,
+        #[serde(default)]
+        query: Option<String>,
+        #[serde(default)]
+        family: bool,
+        #[serde(default)]
+        duplicates: bool,
+    },
+    NoteAdd { item: String, text: String },
+    Notes { item: String },
+    SaveSearch { name: String, query: String },
+    SavedSearches,
+    DeleteSavedSearch { name: String },
+    TermsReport { terms: Vec<String> },
     Verify,
     Audit {
         #[serde(default = "default_limit")]
@@ -105,11 +144,45 @@ impl Session {
                 to_value(self.matter()?.ingest(&paths, &opts, progress))?
             }
             Request::Search { query, limit, offset, sort } => to_value(self.matter()?.search(&query, limit, offset, sort))?,
-            Request::Item { id } => to_value(self.matter()?.item(&id))?,
+            Request::Item { id, hits } => {
+                let m = self.matter()?;
+                let mut v = to_value(m.item(&id))?;
+                if let Some(q) = hits {
+                    v["hits"] = serde_json::to_value(m.hit_offsets(&id, &q)?).map_err(Error::from)?;
+                }
+                v
+            }
+            Request::Facets { query } => to_value(self.matter()?.facets(&query))?,
+            Request::Tags => serde_json::json!({ "tags": self.matter()?.tags()? }),
+            Request::TagAdd { tag, items, query, family, duplicates } => {
+                let target = target(items, query)?;
+                to_value(self.matter()?.tag_add(&tag, &target, Propagate { families: family, duplicates }))?
+            }
+            Request::TagRemove { tag, items, query, family, duplicates } => {
+                let target = target(items, query)?;
+                to_value(self.matter()?.tag_remove(&tag, &target, Propagate { families: family, duplicates }))?
+            }
+            Request::NoteAdd { item, text } => to_value(self.matter()?.note_add(&item, &text))?,
+            Request::Notes { item } => serde_json::json!({ "notes": self.matter()?.notes(&item)? }),
+            Request::SaveSearch { name, query } => to_value(self.matter()?.save_search(&name, &query))?,
+            Request::SavedSearches => serde_json::json!({ "saved_searches": self.matter()?.saved_searches()? }),
+            Request::DeleteSavedSearch { name } => {
+                self.matter()?.delete_saved_search(&name)?;
+                serde_json::json!({ "removed": name })
+            }
+            Request::TermsReport { terms } => to_value(self.matter()?.terms_report(&terms))?,
             Request::Verify => to_value(self.matter()?.verify())?,
             Request::Audit { limit } => serde_json::json!({ "entries": self.matter()?.audit_log(limit)? }),
         };
         Ok(v)
+    }
+}
+
+fn target(items: Vec<String>, query: Option<String>) -> Result<Target, ApiError> {
+    match (items.is_empty(), query) {
+        (_, Some(q)) => Ok(Target::Query(q)),
+        (false, None) => Ok(Target::Items(items)),
+        (true, None) => Err(ApiError { code: "invalid".into(), message: "name the items to code, or give a query".into() }),
     }
 }
 
