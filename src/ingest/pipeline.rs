@@ -239,8 +239,9 @@ impl Matter {
                 }
             }
             if summary.cancelled {
-                // Let workers finish the files they hold; nothing more is recorded.
-                drop(pool);
+                // Workers finish only the file in hand; what was not recorded is picked up by
+                // the next run.
+                pool.cancel();
             }
         }
         self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;

@@ -205,6 +205,7 @@ pub enum Outcome {
 /// A set of worker processes fed from one job queue.
 pub struct Pool {
     jobs: Option<Sender<Job>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
     results: Receiver<(Job, Outcome)>,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
@@ -226,13 +227,14 @@ impl Pool {
         let (job_tx, job_rx) = mpsc::channel::<Job>();
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, res_rx) = mpsc::channel();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let threads = (0..cfg.workers.max(1))
             .map(|_| {
-                let (cfg, job_rx, res_tx) = (cfg.clone(), job_rx.clone(), res_tx.clone());
-                std::thread::spawn(move || slot(cfg, job_rx, res_tx))
+                let (cfg, job_rx, res_tx, stop) = (cfg.clone(), job_rx.clone(), res_tx.clone(), stop.clone());
+                std::thread::spawn(move || slot(cfg, job_rx, res_tx, stop))
             })
             .collect();
-        Ok(Pool { jobs: Some(job_tx), results: res_rx, threads })
+        Ok(Pool { jobs: Some(job_tx), stop, results: res_rx, threads })
     }
 
     pub fn submit(&self, job: Job) {
@@ -249,6 +251,12 @@ impl Pool {
     /// Stops taking jobs; workers finish what they hold and exit.
     pub fn close(&mut self) {
         self.jobs.take();
+    }
+
+    /// Drops every queued job: workers finish only the file in hand.
+    pub fn cancel(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.close();
     }
 }
 
@@ -343,13 +351,16 @@ impl Worker {
     }
 }
 
-fn slot(cfg: PoolConfig, jobs: Arc<Mutex<Receiver<Job>>>, results: Sender<(Job, Outcome)>) {
+fn slot(cfg: PoolConfig, jobs: Arc<Mutex<Receiver<Job>>>, results: Sender<(Job, Outcome)>, stop: Arc<std::sync::atomic::AtomicBool>) {
     let mut worker: Option<Worker> = None;
     loop {
         let job = match jobs.lock().unwrap().recv() {
             Ok(j) => j,
             Err(_) => break,
         };
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            continue; // drain the queue without extracting
+        }
         let w = match worker.take() {
             Some(w) => w,
             None => match Worker::spawn(&cfg) {

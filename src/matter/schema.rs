@@ -146,6 +146,39 @@ const MIGRATIONS: &[&str] = &[
         ('Privileged – work product', 1), ('Hot', 1), ('Confidential', 1), ('Trade secret', 1),
         ('Needs redaction', 1), ('Reviewed', 1);
     "#,
+    // 3: redactions: spans of extracted text (char offsets) with a reason, a source and a
+    // treatment; the rules that made them; the reason codes.
+    r#"
+    CREATE TABLE redaction_reason (code TEXT PRIMARY KEY, label TEXT NOT NULL, builtin INTEGER NOT NULL DEFAULT 0);
+    INSERT INTO redaction_reason (code, label, builtin) VALUES
+        ('AC', 'Privileged – attorney-client', 1), ('WP', 'Privileged – work product', 1),
+        ('PII', 'Personal data', 1), ('SECRET', 'Credentials and keys', 1),
+        ('TS', 'Trade secret', 1), ('3P', 'Third-party confidential', 1);
+    CREATE TABLE redaction_rule (
+        id INTEGER PRIMARY KEY,
+        spec TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        treatment TEXT NOT NULL,
+        scope TEXT,
+        actor TEXT NOT NULL,
+        time TEXT NOT NULL,
+        matches INTEGER NOT NULL,
+        items INTEGER NOT NULL
+    );
+    CREATE TABLE redaction (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES item(id),
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL CHECK (end > start),
+        reason TEXT NOT NULL REFERENCES redaction_reason(code),
+        source TEXT NOT NULL,
+        treatment TEXT NOT NULL CHECK (treatment IN ('redact', 'pseudonymize')),
+        actor TEXT NOT NULL,
+        time TEXT NOT NULL
+    );
+    CREATE INDEX redaction_item ON redaction(item_id);
+    CREATE INDEX redaction_source ON redaction(source);
+    "#,
 ];
 
 /// The schema version this build writes.
