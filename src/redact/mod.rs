@@ -1,0 +1,8 @@
+//! Redaction: spans over an item's extracted text (character offsets), the rules that propose
+//! them and the redacted views built from them.
+//!
+//! [`recognizers`] is the pure part: text in, candidate spans out.
+
+pub mod recognizers;
+
+pub use recognizers::{Group, Match, Recognizer, RuleError, RuleSet};
