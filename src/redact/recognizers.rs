@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// One candidate span.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Match {
     /// Character (Unicode scalar value) offset of the first character.
     pub start: usize,
@@ -30,7 +30,8 @@ pub struct Match {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Group {
     Pii,
     Secrets,
@@ -268,7 +269,7 @@ impl RuleSet {
             };
             RuleError::BadRegex { position: re[..span.start.offset.min(re.len())].chars().count(), message }
         })?;
-        if hir.properties().minimum_len().is_none_or(|n| n == 0) {
+        if hir.properties().minimum_len() == Some(0) {
             return Err(RuleError::RegexMatchesEmpty);
         }
         let compiled = Regex::new(re).map_err(|e| match e {
@@ -456,7 +457,9 @@ fn num(s: &str) -> u32 {
     s.bytes().filter(u8::is_ascii_digit).fold(0u32, |n, b| n.saturating_mul(10).saturating_add((b - b'0') as u32))
 }
 
-/// At least a digit and a letter; long ones also both cases. Cheap guard against words.
+/// At least two of digits, upper- and lowercase letters: a cheap guard against words and
+/// slugs (`sk-proj-my-demo-app-...`) that a random base62 key of 20+ chars practically never
+/// fails (a digit alone would be missing from ~1.5% of 24-char keys).
 fn looks_random(s: &str) -> bool {
     let (mut d, mut u, mut l) = (false, false, false);
     for b in s.bytes() {
@@ -464,7 +467,7 @@ fn looks_random(s: &str) -> bool {
         u |= b.is_ascii_uppercase();
         l |= b.is_ascii_lowercase();
     }
-    d && (u || l) && (s.len() < 30 || (u && l))
+    (d as u8 + u as u8 + l as u8) >= 2
 }
 
 /// Candidates of `re`, kept when `check` accepts them (possibly narrowed). A rejected candidate
@@ -909,7 +912,8 @@ static SLACK: LazyLock<Regex> = LazyLock::new(|| {
     re(r"xox[baprse]-[0-9]{8,13}-[0-9A-Za-z\-]{10,100}|https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]{6,12}/[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}")
 });
 fn find_slack(text: &str, out: &mut Vec<Raw>) {
-    scan_token(&SLACK, text, "slack_token", out, true);
+    // Legacy tokens end in lowercase hex: the digit groups are structure enough.
+    scan_token(&SLACK, text, "slack_token", out, false);
 }
 
 static STRIPE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,99}"));

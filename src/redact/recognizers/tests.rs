@@ -328,6 +328,8 @@ fn slack_token() {
     one("slack_token", &format!("SLACK_TOKEN={t}"), &t);
     let hook = format!("https://hooks.slack.com/services/T{}/B{}/{}", tok(8, UPPER_NUM, 26), tok(8, UPPER_NUM, 27), tok(24, B62, 28));
     one("slack_token", &format!("post to {hook} please"), &hook);
+    let legacy = format!("xoxp-{}-{}-{}-{}", tok(10, "0123456789", 32), tok(10, "0123456789", 33), tok(11, "0123456789", 34), tok(32, "0123456789abcdef", 35));
+    one("slack_token", &legacy, &legacy);
     none("slack_token", "xoxb-not-a-token");
     none("slack_token", "xoxz-123456789012-abcdefghijkl");
 }
