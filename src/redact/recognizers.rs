@@ -481,7 +481,15 @@ fn scan(re: &Regex, text: &str, rec: &'static str, out: &mut Vec<Raw>, mut check
                 out.push(Raw { start: s, end: e, rec });
                 pos = e.max(m.start() + 1);
             }
-            None => pos = m.start() + next_len(text, m.start()),
+            None => {
+                pos = m.start() + next_len(text, m.start());
+                // No candidate may start right after a digit (every check demands a boundary
+                // there), so skip the rest of a digit run instead of retrying at each digit.
+                let b = text.as_bytes();
+                if b[pos - 1].is_ascii_digit() {
+                    pos += b[pos..].iter().take_while(|c| c.is_ascii_digit()).count();
+                }
+            }
         }
         if pos >= text.len() {
             break;
@@ -681,29 +689,42 @@ fn find_credit_card(text: &str, out: &mut Vec<Raw>) {
         if !number_starts(text, s) {
             return None;
         }
-        let cand = &text[s..e];
-        let seps: Vec<usize> = cand.bytes().enumerate().filter(|(_, b)| !b.is_ascii_digit()).map(|(i, _)| i).collect();
-        if let Some(&first) = seps.first() {
-            if seps.iter().any(|&i| cand.as_bytes()[i] != cand.as_bytes()[first]) {
-                return None;
+        let cand = &text.as_bytes()[s..e];
+        // Digits and group ends, on the stack (the pattern allows at most 28 digits, 5 groups).
+        let mut d = [0u32; 32];
+        let mut nd = 0;
+        let mut ends = [(0usize, 0usize); 5]; // (byte end within cand, digits so far)
+        let mut ng = 0;
+        let mut sep = 0u8;
+        for (i, &b) in cand.iter().enumerate() {
+            if b.is_ascii_digit() {
+                d[nd] = (b - b'0') as u32;
+                nd += 1;
+            } else {
+                if sep != 0 && b != sep {
+                    return None; // mixed separators
+                }
+                sep = b;
+                ends[ng] = (i, nd);
+                ng += 1;
             }
         }
-        // Group lengths and ends; try the longest prefix of groups that is a valid card.
-        let mut bounds = Vec::with_capacity(seps.len() + 1);
-        let mut prev = 0;
-        for &i in &seps {
-            bounds.push((prev, i));
-            prev = i + 1;
-        }
-        bounds.push((prev, cand.len()));
-        for k in (1..=bounds.len()).rev() {
-            let groups: Vec<usize> = bounds[..k].iter().map(|(a, b)| b - a).collect();
-            let end = bounds[k - 1].1;
-            if !card_shape_ok(&groups) || !number_ends(text, s + end) && k == bounds.len() {
+        ends[ng] = (cand.len(), nd);
+        ng += 1;
+        // The longest prefix of groups that is a valid card ("4111 1111 1111 1111 2027").
+        for k in (1..=ng).rev() {
+            let mut groups = [0usize; 5];
+            let mut prev = 0;
+            for (g, &(_, n)) in groups.iter_mut().zip(&ends[..k]) {
+                *g = n - prev;
+                prev = n;
+            }
+            let (end, n) = ends[k - 1];
+            if !card_shape_ok(&groups[..k]) || (k == ng && !number_ends(text, s + end)) {
                 continue;
             }
-            let d: Vec<u32> = digits(&cand[..end]).collect();
-            if iin_ok(&d) && luhn(&d) && !d.iter().all(|&x| x == d[0]) {
+            let d = &d[..n];
+            if iin_ok(d) && luhn(d) && !d.iter().all(|&x| x == d[0]) {
                 return Some((s, s + end));
             }
         }
