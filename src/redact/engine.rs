@@ -1,0 +1,491 @@
+//! Redactions as data: spans of an item's extracted text with a reason and a source, applied
+//! consistently to every copy of the same content, and rendered into a redacted view that is
+//! built only from the text outside the spans.
+
+use super::recognizers::{Match, RuleSet};
+use crate::error::{Error, Result};
+use crate::index::search::IdSet;
+use crate::matter::{audit, items, now, Matter};
+use crate::review::{id_ranges, Target};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What replaces a span in the redacted view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Treatment {
+    /// `[REDACTED – CODE]`.
+    #[default]
+    Redact,
+    /// A stable token per value (same value → same token, keyed per matter), so patterns
+    /// across accounts survive redaction.
+    Pseudonymize,
+}
+
+impl Treatment {
+    fn as_str(self) -> &'static str {
+        match self {
+            Treatment::Redact => "redact",
+            Treatment::Pseudonymize => "pseudonymize",
+        }
+    }
+    fn parse(s: &str) -> Treatment {
+        if s == "pseudonymize" { Treatment::Pseudonymize } else { Treatment::Redact }
+    }
+}
+
+/// One stored redaction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Redaction {
+    pub id: i64,
+    pub item: i64,
+    pub control: String,
+    /// Character offsets in the item's extracted text, end exclusive.
+    pub start: usize,
+    pub end: usize,
+    pub reason: String,
+    /// `manual`, `rule:N`, or `copy:N` (applied from redaction N on identical content).
+    pub source: String,
+    pub treatment: Treatment,
+    pub actor: String,
+    pub time: String,
+}
+
+/// What a rule run did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleRun {
+    /// The stored rule's id; `None` on a dry run.
+    pub rule: Option<i64>,
+    pub dry_run: bool,
+    pub matches: u64,
+    pub items: u64,
+    /// Matches per recognizer.
+    pub by_recognizer: std::collections::BTreeMap<String, u64>,
+    /// A few matches to judge the rule by: item control, recognizer, matched text.
+    pub examples: Vec<(String, String, String)>,
+}
+
+/// A rule's pattern.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RuleSpec {
+    Builtin { names: Vec<String> },
+    Regex { pattern: String },
+    Terms { terms: Vec<String>, whole_word: bool, case_sensitive: bool },
+}
+
+impl RuleSpec {
+    fn compile(&self) -> Result<RuleSet> {
+        let set = match self {
+            RuleSpec::Builtin { names } => {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                RuleSet::builtin(&names)
+            }
+            RuleSpec::Regex { pattern } => RuleSet::default().with_regex(pattern),
+            RuleSpec::Terms { terms, whole_word, case_sensitive } => RuleSet::default().with_terms(terms, *whole_word, *case_sensitive),
+        };
+        set.map_err(|e| Error::Invalid(e.to_string()))
+    }
+}
+
+/// Character-offset text slicing.
+fn char_slice(text: &str, start: usize, end: usize) -> Option<&str> {
+    let mut idx = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len()));
+    let s = idx.by_ref().nth(start)?;
+    let e = if end == start { s } else { idx.nth(end - start - 1)? };
+    Some(&text[s..e])
+}
+
+impl Matter {
+    fn reason_exists(&self, code: &str) -> Result<bool> {
+        Ok(self.db.query_row("SELECT COUNT(*) FROM redaction_reason WHERE code = ?1", [code], |r| r.get::<_, i64>(0))? > 0)
+    }
+
+    fn check_reason(&self, code: &str) -> Result<String> {
+        let code = code.trim().to_uppercase();
+        if !self.reason_exists(&code)? {
+            let known: Vec<String> =
+                self.db.prepare("SELECT code FROM redaction_reason ORDER BY code")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            return Err(Error::Invalid(format!(
+                "unknown redaction reason '{code}': use one of {} or add it with `exhibit redact reason add`",
+                known.join(", ")
+            )));
+        }
+        Ok(code)
+    }
+
+    /// Adds a user-defined reason code.
+    pub fn add_reason(&mut self, code: &str, label: &str) -> Result<()> {
+        let code = code.trim().to_uppercase();
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(Error::Invalid("a reason code is letters, digits, '-' or '_' (e.g. EXPORT-CTRL)".into()));
+        }
+        let tx = self.db.unchecked_transaction()?;
+        tx.execute("INSERT OR REPLACE INTO redaction_reason (code, label, builtin) VALUES (?1, ?2, 0)", params![code, label])?;
+        audit::append(&tx, "redaction.reason", &serde_json::json!({ "code": code, "label": label }))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Redacts characters `start..end` of an item's text, and the same span of every item with
+    /// identical content. Returns the new redaction's id.
+    pub fn redact_add(&mut self, item: &str, start: usize, end: usize, reason: &str, treatment: Treatment) -> Result<i64> {
+        let id = items::resolve(&self.db, item)?;
+        let reason = self.check_reason(reason)?;
+        let text: String =
+            self.db.query_row("SELECT text FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.unwrap_or_default();
+        let len = text.chars().count();
+        if start >= end || end > len {
+            return Err(Error::Invalid(format!("the span {start}:{end} is not inside the item's text (0:{len})")));
+        }
+        let tx = self.db.unchecked_transaction()?;
+        let rid = insert_redaction(&tx, id, start, end, &reason, "manual", treatment)?;
+        let copies = propagate(&tx, id, rid, start, end, &reason, treatment)?;
+        audit::append(
+            &tx,
+            "redaction.add",
+            &serde_json::json!({ "redaction": rid, "item": id, "start": start, "end": end, "reason": reason,
+                                 "treatment": treatment.as_str(), "copies": copies }),
+        )?;
+        tx.commit()?;
+        Ok(rid)
+    }
+
+    /// Removes a redaction (and the copies made from it on identical content).
+    pub fn redact_remove(&mut self, redaction: i64) -> Result<u64> {
+        let tx = self.db.unchecked_transaction()?;
+        let found: Option<(i64, i64, i64, String)> = tx
+            .query_row("SELECT item_id, start, end, reason FROM redaction WHERE id = ?1", [redaction], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        let Some((item, start, end, reason)) = found else {
+            return Err(Error::Invalid(format!("there is no redaction {redaction}: see `exhibit redact list`")));
+        };
+        let n = tx.execute("DELETE FROM redaction WHERE id = ?1 OR source = ?2", params![redaction, format!("copy:{redaction}")])?;
+        audit::append(
+            &tx,
+            "redaction.remove",
+            &serde_json::json!({ "redaction": redaction, "item": item, "start": start, "end": end, "reason": reason, "removed": n }),
+        )?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
+    /// Redactions, optionally of one item and/or one reason.
+    pub fn redactions(&self, item: Option<&str>, reason: Option<&str>) -> Result<Vec<Redaction>> {
+        let item_id = item.map(|i| items::resolve(&self.db, i)).transpose()?;
+        let mut stmt = self.db.prepare(
+            "SELECT r.id, r.item_id, i.control, r.start, r.end, r.reason, r.source, r.treatment, r.actor, r.time
+             FROM redaction r JOIN item i ON i.id = r.item_id
+             WHERE (?1 IS NULL OR r.item_id = ?1) AND (?2 IS NULL OR r.reason = ?2) ORDER BY r.item_id, r.start, r.id",
+        )?;
+        let rows = stmt.query_map(params![item_id, reason.map(|r| r.to_uppercase())], |r| {
+            Ok(Redaction {
+                id: r.get(0)?,
+                item: r.get(1)?,
+                control: r.get(2)?,
+                start: r.get::<_, i64>(3)? as usize,
+                end: r.get::<_, i64>(4)? as usize,
+                reason: r.get(5)?,
+                source: r.get(6)?,
+                treatment: Treatment::parse(&r.get::<_, String>(7)?),
+                actor: r.get(8)?,
+                time: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Runs a pattern rule over a set of items (all when `scope` is None).
+    pub fn redact_rule(&mut self, spec: RuleSpec, reason: &str, treatment: Treatment, scope: Option<&str>, dry_run: bool) -> Result<RuleRun> {
+        let reason = self.check_reason(reason)?;
+        let rules = spec.compile()?;
+        let ids: Vec<i64> = match scope {
+            Some(q) => self.resolve_target(&Target::Query(q.to_string()), Default::default())?,
+            None => self.db.prepare("SELECT item_id FROM item_text ORDER BY item_id")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?,
+        };
+        let mut found: Vec<(i64, Vec<Match>)> = Vec::new();
+        {
+            let mut text_of = self.db.prepare_cached("SELECT text FROM item_text WHERE item_id = ?1")?;
+            for &id in &ids {
+                let Some(text) = text_of.query_row([id], |r| r.get::<_, String>(0)).optional()? else { continue };
+                let m = rules.find(&text);
+                if !m.is_empty() {
+                    found.push((id, m));
+                }
+            }
+        }
+        let matches: u64 = found.iter().map(|(_, m)| m.len() as u64).sum();
+        let mut by_recognizer = std::collections::BTreeMap::new();
+        let mut examples = Vec::new();
+        for (id, ms) in &found {
+            for m in ms {
+                *by_recognizer.entry(m.recognizer.to_string()).or_insert(0u64) += 1;
+                if examples.len() < 10 {
+                    let control: String = self.db.query_row("SELECT control FROM item WHERE id = ?1", [id], |r| r.get(0))?;
+                    examples.push((control, m.recognizer.to_string(), m.text.clone()));
+                }
+            }
+        }
+        let mut run = RuleRun { rule: None, dry_run, matches, items: found.len() as u64, by_recognizer, examples };
+        if dry_run {
+            return Ok(run);
+        }
+        let tx = self.db.unchecked_transaction()?;
+        let spec_json = serde_json::to_string(&spec)?;
+        tx.execute(
+            "INSERT INTO redaction_rule (spec, reason, treatment, scope, actor, time, matches, items) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![spec_json, reason, treatment.as_str(), scope, audit::actor(), now(), matches as i64, found.len() as i64],
+        )?;
+        let rule_id = tx.last_insert_rowid();
+        let source = format!("rule:{rule_id}");
+        let mut touched = Vec::new();
+        for (id, ms) in &found {
+            for m in ms {
+                let rid = insert_redaction(&tx, *id, m.start, m.end, &reason, &source, treatment)?;
+                propagate(&tx, *id, rid, m.start, m.end, &reason, treatment)?;
+            }
+            touched.push(*id);
+        }
+        audit::append(
+            &tx,
+            "redaction.rule",
+            &serde_json::json!({ "rule": rule_id, "spec": spec, "reason": reason, "treatment": treatment.as_str(),
+                                 "scope": scope, "matches": matches, "items": id_ranges(&touched) }),
+        )?;
+        tx.commit()?;
+        run.rule = Some(rule_id);
+        Ok(run)
+    }
+
+    /// The item's text with every redaction applied; the original text of a span never
+    /// reaches the output. Overlapping and touching spans merge (their codes joined).
+    pub fn redacted_text(&self, item: &str) -> Result<String> {
+        let id = items::resolve(&self.db, item)?;
+        let text: String = self.db.query_row("SELECT text FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.unwrap_or_default();
+        let spans = self.redactions(Some(&id.to_string()), None)?;
+        let key = self.pseudonym_key()?;
+        Ok(apply(&text, &spans, &key))
+    }
+
+    /// Other items whose text contains a string redacted on `item` where it is not redacted:
+    /// near-duplicates and other copies to review.
+    pub fn redaction_offers(&self, item: &str) -> Result<Vec<(String, String, usize)>> {
+        let id = items::resolve(&self.db, item)?;
+        let text: String = self.db.query_row("SELECT text FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.unwrap_or_default();
+        let mut out = Vec::new();
+        for r in self.redactions(Some(&id.to_string()), None)? {
+            let Some(s) = char_slice(&text, r.start, r.end) else { continue };
+            if s.trim().chars().count() < 4 {
+                continue;
+            }
+            let found = self.index.matching_ids(&self.db, &format!("\"{}\"", s.replace('"', " ")))?;
+            for other in found.iter() {
+                let other = other as i64;
+                if other == id {
+                    continue;
+                }
+                let control: String = self.db.query_row("SELECT control FROM item WHERE id = ?1", [other], |r| r.get(0))?;
+                out.push((control, s.to_string(), r.id as usize));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The per-matter key for pseudonyms (created on first use, stored in the matter).
+    fn pseudonym_key(&self) -> Result<String> {
+        if let Some(k) = self.meta("pseudonym_key")? {
+            return Ok(k);
+        }
+        let mut seed = Vec::new();
+        seed.extend_from_slice(&std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos().to_le_bytes());
+        seed.extend_from_slice(&std::process::id().to_le_bytes());
+        if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+            use std::io::Read;
+            let mut buf = [0u8; 32];
+            if f.read_exact(&mut buf).is_ok() {
+                seed.extend_from_slice(&buf);
+            }
+        }
+        let key = hex::encode(Sha256::digest(&seed));
+        let tx = self.db.unchecked_transaction()?;
+        tx.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('pseudonym_key', ?1)", [&key])?;
+        audit::append(&tx, "redaction.key", &serde_json::json!({ "created": true }))?;
+        tx.commit()?;
+        Ok(self.meta("pseudonym_key")?.unwrap_or(key))
+    }
+
+    /// Item ids that carry at least one redaction.
+    pub fn redacted_items(&self) -> Result<IdSet> {
+        let mut stmt = self.db.prepare("SELECT DISTINCT item_id FROM redaction")?;
+        let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        let mut s = IdSet::default();
+        for r in rows {
+            s.insert(r? as u64);
+        }
+        Ok(s)
+    }
+}
+
+fn insert_redaction(tx: &rusqlite::Connection, item: i64, start: usize, end: usize, reason: &str, source: &str, t: Treatment) -> Result<i64> {
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM redaction WHERE item_id = ?1 AND start = ?2 AND end = ?3 AND reason = ?4",
+            params![item, start as i64, end as i64, reason],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    tx.execute(
+        "INSERT INTO redaction (item_id, start, end, reason, source, treatment, actor, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![item, start as i64, end as i64, reason, source, t.as_str(), audit::actor(), now()],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Copies a redaction to every other item with the same content (same SHA-256 and therefore
+/// the same text): identical attachments in different families, for example.
+fn propagate(tx: &rusqlite::Connection, item: i64, rid: i64, start: usize, end: usize, reason: &str, t: Treatment) -> Result<Vec<i64>> {
+    let twins: Vec<i64> = tx
+        .prepare_cached("SELECT id FROM item WHERE sha256 = (SELECT sha256 FROM item WHERE id = ?1) AND id != ?1")?
+        .query_map([item], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let source = format!("copy:{rid}");
+    for &twin in &twins {
+        insert_redaction(tx, twin, start, end, reason, &source, t)?;
+    }
+    Ok(twins)
+}
+
+/// A pseudonym for `value`: the same value always gives the same token within a matter.
+pub fn pseudonym(key: &str, reason: &str, value: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(key.as_bytes());
+    h.update(b"\0");
+    h.update(value.trim().to_lowercase().as_bytes());
+    format!("[{reason}-{}]", &hex::encode(h.finalize())[..8])
+}
+
+/// Builds the redacted text: only the characters outside every span are copied.
+pub fn apply(text: &str, spans: &[Redaction], key: &str) -> String {
+    // Merge overlapping/touching spans, keeping every code and the strongest treatment.
+    let mut sorted: Vec<&Redaction> = spans.iter().collect();
+    sorted.sort_by_key(|r| (r.start, r.end));
+    struct Merged {
+        start: usize,
+        end: usize,
+        codes: Vec<String>,
+        pseudo_only: bool,
+    }
+    let mut merged: Vec<Merged> = Vec::new();
+    for r in sorted {
+        match merged.last_mut() {
+            Some(m) if r.start <= m.end => {
+                m.end = m.end.max(r.end);
+                if !m.codes.contains(&r.reason) {
+                    m.codes.push(r.reason.clone());
+                }
+                m.pseudo_only &= r.treatment == Treatment::Pseudonymize;
+            }
+            _ => merged.push(Merged { start: r.start, end: r.end, codes: vec![r.reason.clone()], pseudo_only: r.treatment == Treatment::Pseudonymize }),
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0usize;
+    for m in &merged {
+        let s = m.start.min(chars.len());
+        let e = m.end.min(chars.len());
+        if s > pos {
+            out.extend(&chars[pos..s]);
+        }
+        if m.pseudo_only {
+            let value: String = chars[s..e].iter().collect();
+            out.push_str(&pseudonym(key, &m.codes.join("/"), &value));
+        } else {
+            out.push_str(&format!("[REDACTED – {}]", m.codes.join("/")));
+        }
+        pos = pos.max(e);
+    }
+    if pos < chars.len() {
+        out.extend(&chars[pos..]);
+    }
+    out
+}
+
+/// Redacts inside a JSON document (a model call's raw record): every string value containing
+/// a redacted string has it replaced; keys, numbers and structure are untouched, so the result
+/// is still valid JSON.
+pub fn redact_json(value: &serde_json::Value, secrets: &[(String, String)]) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            let mut out = s.clone();
+            for (secret, replacement) in secrets {
+                if !secret.is_empty() && out.contains(secret.as_str()) {
+                    out = out.replace(secret.as_str(), replacement);
+                }
+            }
+            Value::String(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|v| redact_json(v, secrets)).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), redact_json(v, secrets))).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn red(start: usize, end: usize, reason: &str, t: Treatment) -> Redaction {
+        Redaction { id: 0, item: 0, control: String::new(), start, end, reason: reason.into(), source: "manual".into(), treatment: t, actor: String::new(), time: String::new() }
+    }
+
+    #[test]
+    fn overlapping_spans_merge_and_originals_never_leak() {
+        let text = "Grüße, call 555-0100 or mail jörg@example.de today";
+        let spans = [red(12, 20, "PII", Treatment::Redact), red(16, 46, "AC", Treatment::Redact)];
+        let out = apply(text, &spans, "k");
+        assert_eq!(out, "Grüße, call [REDACTED – PII/AC] today");
+        assert!(!out.contains("555") && !out.contains("jörg"));
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_per_value_and_key() {
+        let a = pseudonym("k1", "PII", "alice@example.com");
+        assert_eq!(a, pseudonym("k1", "PII", "Alice@Example.com "));
+        assert_ne!(a, pseudonym("k1", "PII", "bob@example.com"));
+        assert_ne!(a, pseudonym("k2", "PII", "alice@example.com"));
+        let text = "from alice@example.com to alice@example.com";
+        let spans = [red(5, 22, "PII", Treatment::Pseudonymize), red(26, 43, "PII", Treatment::Pseudonymize)];
+        let out = apply(text, &spans, "k1");
+        assert_eq!(out, format!("from {a} to {a}"));
+    }
+
+    #[test]
+    fn json_redaction_keeps_valid_json() {
+        let v: serde_json::Value = serde_json::json!({
+            "user": "u-123", "ip": "10.1.2.3",
+            "request": {"messages": [{"role": "user", "content": "my key is sk-abc123 ok"}], "temperature": 0.7}
+        });
+        let out = redact_json(&v, &[("sk-abc123".into(), "[REDACTED – SECRET]".into()), ("10.1.2.3".into(), "[REDACTED – PII]".into())]);
+        let text = serde_json::to_string(&out).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["request"]["messages"][0]["content"], "my key is [REDACTED – SECRET] ok");
+        assert_eq!(back["ip"], "[REDACTED – PII]");
+        assert_eq!(back["request"]["temperature"], 0.7);
+        assert!(!text.contains("sk-abc123"));
+    }
+
+    #[test]
+    fn char_slices() {
+        assert_eq!(char_slice("grüße", 1, 4), Some("rüß"));
+        assert_eq!(char_slice("abc", 3, 3), Some(""));
+        assert_eq!(char_slice("abc", 2, 5), None);
+    }
+}
