@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use exhibit::index::Sort;
 use exhibit::ingest::IngestOptions;
+use exhibit::redact::{RuleSpec, Treatment};
 use exhibit::review::{Propagate, Target};
 use exhibit::{Error, Matter};
 use serde::Serialize;
@@ -94,6 +95,11 @@ enum Command {
         #[command(subcommand)]
         action: SavedAction,
     },
+    /// Redactions: manual spans, pattern rules, listing and removal.
+    Redact {
+        #[command(subcommand)]
+        action: RedactAction,
+    },
     /// One item: metadata, text, family, tags.
     Show {
         /// Item id or control number.
@@ -160,6 +166,71 @@ enum SavedAction {
     Add { name: String, query: Vec<String> },
     List,
     Remove { name: String },
+}
+
+#[derive(Subcommand)]
+enum RedactAction {
+    /// Redact characters START:END of an item's extracted text.
+    Add {
+        id: String,
+        #[arg(long, value_name = "START:END")]
+        span: String,
+        #[arg(long)]
+        reason: String,
+        /// Replace with a stable pseudonym instead of a black box.
+        #[arg(long)]
+        pseudonymize: bool,
+    },
+    /// Pattern rules over a set of items (default: all).
+    Rule {
+        #[command(subcommand)]
+        action: RuleAction,
+    },
+    /// Redactions, of one item or all.
+    List {
+        id: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Remove a redaction (and its copies on identical content).
+    Remove { redaction: i64 },
+    /// Items containing text redacted on ID where it is not redacted.
+    Offers { id: String },
+    /// Add a reason code of your own.
+    Reason { code: String, label: Vec<String> },
+    /// The built-in recognizers.
+    Builtins,
+}
+
+#[derive(Subcommand)]
+enum RuleAction {
+    Add {
+        /// A built-in recognizer or group (see `exhibit redact builtins`).
+        #[arg(long, group = "pattern")]
+        builtin: Vec<String>,
+        /// A regular expression.
+        #[arg(long, group = "pattern")]
+        regex: Option<String>,
+        /// A file of terms, one per line.
+        #[arg(long, group = "pattern", value_name = "FILE")]
+        terms: Option<PathBuf>,
+        /// Match terms only as whole words.
+        #[arg(long)]
+        whole_word: bool,
+        /// Match terms with case.
+        #[arg(long)]
+        case_sensitive: bool,
+        #[arg(long)]
+        reason: String,
+        /// Only items matching this query.
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long)]
+        pseudonymize: bool,
+        /// Count and show examples; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -300,10 +371,15 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             })?;
         }
-        Command::Show { id, redacted: _, hits } => {
+        Command::Show { id, redacted, hits } => {
             let m = open(&cli.matter)?;
-            let item = m.item(&id)?;
+            let mut item = m.item(&id)?;
+            if redacted {
+                // The redacted view replaces the text; the original never reaches the output.
+                item.text = m.redacted_text(&id)?;
+            }
             let mut out = serde_json::to_value(&item)?;
+            out["redacted"] = serde_json::Value::Bool(redacted);
             let offsets = match &hits {
                 Some(q) => Some(m.hit_offsets(&id, q)?),
                 None => None,
@@ -336,6 +412,79 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
                 println!("\n{}", i.text);
             })?;
+        }
+        Command::Redact { action } => {
+            let mut m = open(&cli.matter)?;
+            let treat = |p: bool| if p { Treatment::Pseudonymize } else { Treatment::Redact };
+            match action {
+                RedactAction::Add { id, span, reason, pseudonymize } => {
+                    let (s, e) = span
+                        .split_once(':')
+                        .and_then(|(a, b)| Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?)))
+                        .ok_or_else(|| Error::Invalid(format!("--span takes START:END character offsets, e.g. 120:135 (got '{span}')")))?;
+                    let rid = m.redact_add(&id, s, e, &reason, treat(pseudonymize))?;
+                    emit(json, &serde_json::json!({ "redaction": rid }), |_| println!("redaction {rid} added"))?;
+                }
+                RedactAction::Rule { action: RuleAction::Add { builtin, regex, terms, whole_word, case_sensitive, reason, query, pseudonymize, dry_run } } => {
+                    let spec = if let Some(re) = regex {
+                        RuleSpec::Regex { pattern: re }
+                    } else if let Some(f) = terms {
+                        let text = std::fs::read_to_string(&f).map_err(|e| Error::Read { path: f.clone(), source: e })?;
+                        RuleSpec::Terms { terms: text.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect(), whole_word, case_sensitive }
+                    } else if !builtin.is_empty() {
+                        RuleSpec::Builtin { names: builtin }
+                    } else {
+                        return Err(Error::Invalid("give --builtin NAME, --regex RE or --terms FILE".into()));
+                    };
+                    let run = m.redact_rule(spec, &reason, treat(pseudonymize), query.as_deref(), dry_run)?;
+                    emit(json, &run, |r| {
+                        let verb = if r.dry_run { "would redact" } else { "redacted" };
+                        println!("{verb} {} matches in {} items", r.matches, r.items);
+                        for (k, n) in &r.by_recognizer {
+                            println!("  {k}: {n}");
+                        }
+                        for (c, k, t) in &r.examples {
+                            println!("  e.g. {c} [{k}] {t}");
+                        }
+                    })?;
+                }
+                RedactAction::List { id, reason } => {
+                    let list = m.redactions(id.as_deref(), reason.as_deref())?;
+                    emit(json, &serde_json::json!({ "redactions": list }), |_| {
+                        for r in &list {
+                            println!("{:>6}  {}  {}:{}  {}  {}", r.id, r.control, r.start, r.end, r.reason, r.source);
+                        }
+                    })?;
+                }
+                RedactAction::Remove { redaction } => {
+                    let n = m.redact_remove(redaction)?;
+                    emit(json, &serde_json::json!({ "removed": n }), |_| println!("removed {n} redaction(s)"))?;
+                }
+                RedactAction::Offers { id } => {
+                    let offers = m.redaction_offers(&id)?;
+                    let list: Vec<_> = offers.iter().map(|(c, t, r)| serde_json::json!({ "item": c, "text": t, "from_redaction": r })).collect();
+                    emit(json, &serde_json::json!({ "offers": list }), |_| {
+                        for (c, t, _) in &offers {
+                            println!("{c}: {t}");
+                        }
+                    })?;
+                }
+                RedactAction::Reason { code, label } => {
+                    m.add_reason(&code, &label.join(" "))?;
+                    emit(json, &serde_json::json!({ "reason": code.to_uppercase() }), |_| println!("reason {} added", code.to_uppercase()))?;
+                }
+                RedactAction::Builtins => {
+                    let list: Vec<_> = exhibit::redact::recognizers::all()
+                        .into_iter()
+                        .map(|r| serde_json::json!({ "name": r.name, "group": r.group, "description": r.description }))
+                        .collect();
+                    emit(json, &serde_json::json!({ "builtins": list, "groups": exhibit::redact::recognizers::group_names() }), |_| {
+                        for r in exhibit::redact::recognizers::all() {
+                            println!("{:<16} {:<8} {}", r.name, r.group.as_str(), r.description);
+                        }
+                    })?;
+                }
+            }
         }
         Command::Facets { query } => {
             let m = open(&cli.matter)?;

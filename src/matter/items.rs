@@ -181,6 +181,11 @@ impl Matter {
         view.custodians = custodians(db, id)?;
         let mut stmt = db.prepare("SELECT t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE it.item_id = ?1 ORDER BY t.name")?;
         view.tags = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        view.redactions = self
+            .redactions(Some(&id.to_string()), None)?
+            .into_iter()
+            .map(|r| serde_json::json!({ "id": r.id, "start": r.start, "end": r.end, "reason": r.reason, "source": r.source, "treatment": r.treatment }))
+            .collect();
         Ok(view)
     }
 }
