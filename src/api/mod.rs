@@ -7,6 +7,7 @@
 use crate::error::Error;
 use crate::index::Sort;
 use crate::ingest::{IngestOptions, IngestProgress};
+use crate::redact::{RuleSpec, Treatment};
 use crate::review::{Propagate, Target};
 use crate::Matter;
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,34 @@ pub enum Request {
     SavedSearches,
     DeleteSavedSearch { name: String },
     TermsReport { terms: Vec<String> },
+    /// Redact characters `start..end` of an item's text.
+    RedactAdd {
+        item: String,
+        start: usize,
+        end: usize,
+        reason: String,
+        #[serde(default)]
+        treatment: Treatment,
+    },
+    RedactRemove { redaction: i64 },
+    Redactions {
+        #[serde(default)]
+        item: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The item's text with its redactions applied.
+    RedactedText { item: String },
+    RedactRule {
+        spec: RuleSpec,
+        reason: String,
+        #[serde(default)]
+        treatment: Treatment,
+        #[serde(default)]
+        query: Option<String>,
+        #[serde(default)]
+        dry_run: bool,
+    },
     Verify,
     Audit {
         #[serde(default = "default_limit")]
@@ -171,6 +200,17 @@ impl Session {
                 serde_json::json!({ "removed": name })
             }
             Request::TermsReport { terms } => to_value(self.matter()?.terms_report(&terms))?,
+            Request::RedactAdd { item, start, end, reason, treatment } => {
+                serde_json::json!({ "redaction": self.matter()?.redact_add(&item, start, end, &reason, treatment)? })
+            }
+            Request::RedactRemove { redaction } => serde_json::json!({ "removed": self.matter()?.redact_remove(redaction)? }),
+            Request::Redactions { item, reason } => {
+                serde_json::json!({ "redactions": self.matter()?.redactions(item.as_deref(), reason.as_deref())? })
+            }
+            Request::RedactedText { item } => serde_json::json!({ "text": self.matter()?.redacted_text(&item)? }),
+            Request::RedactRule { spec, reason, treatment, query, dry_run } => {
+                to_value(self.matter()?.redact_rule(spec, &reason, treatment, query.as_deref(), dry_run))?
+            }
             Request::Verify => to_value(self.matter()?.verify())?,
             Request::Audit { limit } => serde_json::json!({ "entries": self.matter()?.audit_log(limit)? }),
         };
