@@ -11,7 +11,7 @@ pub mod formats;
 pub mod generate;
 pub mod util;
 
-// pub use analyze::{analyze, overlap, AnalyzeOptions, CallSummary, GroupBy, Overlap, Report};
+pub use analyze::{analyze, overlap, AnalyzeOptions, CallSummary, GroupBy, Overlap, Report};
 pub use call::{LineError, Message, ModelCall, Params};
 pub use detect::{sniff, Detection};
 pub use formats::{import_batch, import_path, import_stream, CsvMapping, Format};
