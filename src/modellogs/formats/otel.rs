@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::Sink;
 use crate::modellogs::call::{LineError, Message, ModelCall};
-use crate::modellogs::util::{content_text, str_field, u64_field, unix_to_rfc3339};
+use crate::modellogs::util::{content_text, unix_to_rfc3339};
 
 /// OTLP `AnyValue` to JSON.
 fn any_value(v: &Value) -> Value {
@@ -78,12 +78,10 @@ pub fn import_doc(doc: &Value, line: u64, sink: Sink<'_>) {
             return;
         }
     };
-    let mut idx = 0u64;
     for r in rs {
         let res = attrs(r.get("resource").and_then(|x| x.get("attributes")));
         for ss in r.get("scopeSpans").or_else(|| r.get("instrumentationLibrarySpans")).and_then(|x| x.as_array()).into_iter().flatten() {
             for span in ss.get("spans").and_then(|x| x.as_array()).into_iter().flatten() {
-                idx += 1;
                 let mut a = attrs(span.get("attributes"));
                 // Deprecated content events carry gen_ai.prompt / gen_ai.completion.
                 for ev in span.get("events").and_then(|e| e.as_array()).into_iter().flatten() {
@@ -141,7 +139,6 @@ pub fn import_doc(doc: &Value, line: u64, sink: Sink<'_>) {
                     None => get_s("gen_ai.completion.0.content"),
                 };
                 c.raw = serde_json::json!({"resource": Value::Object(res.clone()), "span": span});
-                let _ = (str_field, u64_field, idx);
                 sink(Ok(c));
             }
         }
