@@ -8,6 +8,7 @@ pub mod error;
 pub mod index;
 pub mod ingest;
 pub mod matter;
+pub mod modellogs;
 pub mod redact;
 pub mod review;
 pub mod verify;
