@@ -69,6 +69,11 @@ enum Command {
         #[arg(long)]
         facets: bool,
     },
+    /// AI-model API logs: distillation analysis.
+    Logs {
+        #[command(subcommand)]
+        action: LogsAction,
+    },
     /// Facet counts over a query's results (default: the whole matter).
     Facets {
         query: Vec<String>,
@@ -233,6 +238,33 @@ enum RuleAction {
     },
 }
 
+#[derive(Subcommand)]
+enum LogsAction {
+    /// Every distillation signal per account, clusters of coordinated accounts, and (with
+    /// --suspect-outputs) overlap between a suspect model's answers and the logged completions.
+    Analyze {
+        #[arg(long, value_enum, default_value_t = GroupArg::Account)]
+        group_by: GroupArg,
+        /// JSONL of {"prompt", "output"} from the suspect model.
+        #[arg(long, value_name = "FILE")]
+        suspect_outputs: Option<PathBuf>,
+        /// Tag the calls of every flagged account with this tag (evidence).
+        #[arg(long, value_name = "TAG")]
+        tag: Option<String>,
+        /// Also write the signals as CSV.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GroupArg {
+    Account,
+    Key,
+    User,
+    Ip,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum SortArg {
     Relevance,
@@ -380,6 +412,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             let mut out = serde_json::to_value(&item)?;
             out["redacted"] = serde_json::Value::Bool(redacted);
+            if let Some(call) = m.call_record(item.id)? {
+                let mut v = serde_json::to_value(&call)?;
+                if redacted {
+                    v = m.redacted_json(item.id, &v)?;
+                }
+                out["model_call"] = v;
+            }
+            if redacted {
+                // Metadata too: a redacted string must not survive in a title, a file name or
+                // a family member's subject.
+                out = m.redacted_json(item.id, &out)?;
+            }
             let offsets = match &hits {
                 Some(q) => Some(m.hit_offsets(&id, q)?),
                 None => None,
@@ -387,30 +431,33 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             if let Some(o) = &offsets {
                 out["hits"] = serde_json::to_value(o)?;
             }
-            let i = &item;
-            emit(json, &out, |_| {
-                println!("{} · {} · {}", i.control, i.kind, i.metadata.name);
-                if let Some(t) = &i.title {
-                    println!("title: {t}");
+            // Printed from the same (possibly redacted) document as --json, never from `item`.
+            emit(json, &out, |o| {
+                let get = |path: &[&str]| -> String {
+                    let mut v = o;
+                    for p in path {
+                        v = &v[*p];
+                    }
+                    match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "),
+                        serde_json::Value::Null => String::new(),
+                        other => other.to_string(),
+                    }
+                };
+                println!("{} · {} · {}", get(&["control"]), get(&["kind"]), get(&["metadata", "name"]));
+                for (label, path) in [("title", &["title"][..]), ("from", &["metadata", "from"][..]), ("to", &["metadata", "to"][..]), ("date", &["metadata", "date"][..]), ("tags", &["tags"][..])] {
+                    let v = get(path);
+                    if !v.is_empty() {
+                        println!("{label}: {v}");
+                    }
                 }
-                if let Some(f) = &i.metadata.from {
-                    println!("from: {f}");
+                println!("custodians: {}", get(&["custodians"]).replace(", ", "; "));
+                println!("family: {} ({} members)", get(&["family", "root", "control"]), o["family"]["members"].as_array().map_or(0, |a| a.len()));
+                if let Some(h) = o.get("hits") {
+                    println!("hits at {h}");
                 }
-                if !i.metadata.to.is_empty() {
-                    println!("to: {}", i.metadata.to.join(", "));
-                }
-                if let Some(d) = &i.metadata.date {
-                    println!("date: {d}");
-                }
-                println!("custodians: {}", i.custodians.join("; "));
-                println!("family: {} ({} members)", i.family.root.control, i.family.members.len());
-                if !i.tags.is_empty() {
-                    println!("tags: {}", i.tags.join(", "));
-                }
-                if let Some(o) = &offsets {
-                    println!("{} hits at {:?}", o.len(), o);
-                }
-                println!("\n{}", i.text);
+                println!("\n{}", get(&["text"]));
             })?;
         }
         Command::Redact { action } => {
@@ -485,6 +532,39 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     })?;
                 }
             }
+        }
+        Command::Logs { action: LogsAction::Analyze { group_by, suspect_outputs, tag, csv } } => {
+            use exhibit::modellogs::GroupBy;
+            let mut m = open(&cli.matter)?;
+            let g = match group_by {
+                GroupArg::Account => GroupBy::Account,
+                GroupArg::Key => GroupBy::Key,
+                GroupArg::User => GroupBy::User,
+                GroupArg::Ip => GroupBy::Ip,
+            };
+            let report = m.analyze_calls(g, suspect_outputs.as_deref())?;
+            let mut out = report.to_json();
+            if let Some(t) = &tag {
+                out["tagged"] = serde_json::json!({ "tag": t, "changed": m.tag_flagged_calls(&report, t)? });
+            }
+            if let Some(path) = &csv {
+                std::fs::write(path, exhibit::calls::report_csv(&report)).map_err(|e| Error::Write { path: path.clone(), source: e })?;
+            }
+            emit(json, &out, |_| {
+                println!("{} groups, {} flagged", report.accounts.len(), report.flagged().count());
+                for a in report.flagged() {
+                    println!("FLAGGED {} ({} calls, score {:.2})", a.account, a.calls, a.score);
+                    for s in a.signals.iter().filter(|s| s.strength > 0.0) {
+                        println!("    {}: {}", s.name, s.detail);
+                    }
+                }
+                for c in &report.clusters {
+                    println!("cluster of {} accounts: {}", c.accounts.len(), c.reason);
+                }
+                if let Some(o) = &report.overlap {
+                    println!("overlap: {:.1}% (95% CI {:.1}–{:.1}%), null {:.1}%", o.rate * 100.0, o.ci_low * 100.0, o.ci_high * 100.0, o.null_rate * 100.0);
+                }
+            })?;
         }
         Command::Facets { query } => {
             let m = open(&cli.matter)?;

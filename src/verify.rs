@@ -37,8 +37,9 @@ impl Matter {
 
         // Every blob any item or location names.
         let mut stmt = self.db.prepare(
-            "SELECT sha256, MIN(control) FROM (SELECT sha256, control FROM item
-               UNION ALL SELECT l.sha256, i.control FROM item_location l JOIN item i ON i.id = l.item_id) GROUP BY sha256",
+            "SELECT sha256, MIN(control) FROM (SELECT sha256, control FROM item WHERE kind != 'model_call'
+               UNION ALL SELECT l.sha256, i.control FROM item_location l JOIN item i ON i.id = l.item_id WHERE i.kind != 'model_call')
+             GROUP BY sha256",
         )?;
         let blobs: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         for (sha, control) in &blobs {
@@ -46,6 +47,19 @@ impl Matter {
                 push("blob_missing", format!("the original of {control} ({sha}) is missing from the blob store"));
             } else if !self.blobs.check(sha)? {
                 push("blob_modified", format!("the original of {control} ({sha}) was modified: its bytes no longer match its hash"));
+            }
+        }
+
+        // Model calls: the record as logged lives in the database; it must still hash to the item.
+        let mut stmt = self.db.prepare("SELECT i.control, i.sha256, c.call_json FROM model_call c JOIN item i ON i.id = c.item_id")?;
+        let calls: Vec<(String, String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        for (control, sha, json) in &calls {
+            let ok = serde_json::from_str::<crate::modellogs::ModelCall>(json)
+                .ok()
+                .and_then(|c| serde_json::to_vec(&c.raw).ok())
+                .is_some_and(|raw| crate::matter::blobs::sha256_hex(&raw) == *sha);
+            if !ok {
+                push("call_modified", format!("the logged record of {control} was modified: it no longer matches its hash"));
             }
         }
 

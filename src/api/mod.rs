@@ -38,6 +38,19 @@ pub enum Request {
         id: String,
         #[serde(default)]
         hits: Option<String>,
+        /// The redacted view: text and every metadata string with redactions applied.
+        #[serde(default)]
+        redacted: bool,
+    },
+    /// Distillation analysis of the matter's model calls.
+    LogsAnalyze {
+        #[serde(default)]
+        group_by: crate::modellogs::GroupBy,
+        #[serde(default)]
+        suspect_outputs: Option<PathBuf>,
+        /// Tag the calls of every flagged account.
+        #[serde(default)]
+        tag: Option<String>,
     },
     Facets {
         #[serde(default)]
@@ -173,11 +186,31 @@ impl Session {
                 to_value(self.matter()?.ingest(&paths, &opts, progress))?
             }
             Request::Search { query, limit, offset, sort } => to_value(self.matter()?.search(&query, limit, offset, sort))?,
-            Request::Item { id, hits } => {
+            Request::Item { id, hits, redacted } => {
                 let m = self.matter()?;
-                let mut v = to_value(m.item(&id))?;
-                if let Some(q) = hits {
+                let mut item = m.item(&id)?;
+                if redacted {
+                    item.text = m.redacted_text(&id)?;
+                }
+                let item_id = item.id;
+                let mut v = to_value(Ok(item))?;
+                if let Some(call) = m.call_record(item_id)? {
+                    v["model_call"] = serde_json::to_value(call).map_err(Error::from)?;
+                }
+                if let Some(q) = hits.filter(|_| !redacted) {
                     v["hits"] = serde_json::to_value(m.hit_offsets(&id, &q)?).map_err(Error::from)?;
+                }
+                if redacted {
+                    v = m.redacted_json(item_id, &v)?;
+                }
+                v
+            }
+            Request::LogsAnalyze { group_by, suspect_outputs, tag } => {
+                let m = self.matter()?;
+                let report = m.analyze_calls(group_by, suspect_outputs.as_deref())?;
+                let mut v = report.to_json();
+                if let Some(t) = tag {
+                    v["tagged"] = serde_json::json!({ "tag": t, "changed": m.tag_flagged_calls(&report, &t)? });
                 }
                 v
             }

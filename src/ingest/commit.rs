@@ -86,27 +86,35 @@ impl<'a> Committer<'a> {
             }
             // A family root: deduplicate.
             let container = node.container.map(|c| ids[c]).filter(|&id| id != 0);
-            if let Some(existing) = self.find_duplicate(&node)? {
-                out.duplicates += 1;
-                if self.add_location(existing, &display, &node.sha256)? {
-                    out.relocated.push(existing);
-                }
-                ids.push(existing);
-                families.push(existing);
-                paths.push(display);
-                known.push(true);
-                continue;
-            }
-            let id = self.insert_item(&node, None, 0, container)?;
-            self.add_location(id, &display, &node.sha256)?;
-            self.record_problem(&node.problem, id, &display, &mut out)?;
-            out.added.push(id);
+            let (id, known_root) = self.commit_root(&node, &display, container, &mut out)?;
             ids.push(id);
             families.push(id);
             paths.push(display);
-            known.push(false);
+            known.push(known_root);
         }
         Ok(out)
+    }
+
+    /// Stores one family root found at `display` (inside `container`, if any), or records a
+    /// new location for the item it duplicates. Returns its id and whether it already existed.
+    pub fn commit_root(&mut self, node: &NodeOut, display: &str, container: Option<i64>, out: &mut FileCommit) -> Result<(i64, bool)> {
+        if let Some(existing) = self.find_duplicate(node)? {
+            out.duplicates += 1;
+            if self.add_location(existing, display, &node.sha256)? {
+                out.relocated.push(existing);
+            }
+            return Ok((existing, true));
+        }
+        let id = self.insert_item(node, None, 0, container)?;
+        self.add_location(id, display, &node.sha256)?;
+        self.record_problem(&node.problem, id, display, out)?;
+        out.added.push(id);
+        Ok((id, false))
+    }
+
+    /// Records a problem that belongs to an item (e.g. a malformed line in a log file).
+    pub fn record_item_problem(&self, problem: &Problem, item: i64, path: &str, out: &mut FileCommit) -> Result<()> {
+        self.record_problem(&Some(problem.clone()), item, path, out)
     }
 
     fn find_duplicate(&self, n: &NodeOut) -> Result<Option<i64>> {
@@ -203,7 +211,11 @@ impl<'a> Committer<'a> {
                 page_count,
                 n.extractor,
                 status,
-                n.problem.as_ref().map(|p| p.reason.as_str()),
+                match (&n.problem, status) {
+                    (Some(p), _) => Some(p.reason.as_str()),
+                    (None, "no_text") => Some("no text: the file holds no words to extract (empty, or only images or structure)"),
+                    _ => None,
+                },
                 if parent.is_none() { n.dedupe_key.as_deref() } else { None },
                 self.batch,
             ])?;

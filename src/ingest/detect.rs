@@ -27,6 +27,10 @@ pub enum Kind {
     Text,
     /// ZIP archive.
     Archive,
+    /// An AI-model API log (recognized by `modellogs::detect`); its calls are items of their own.
+    ModelLog,
+    /// One call from a model log.
+    ModelCall,
     Other,
 }
 
@@ -44,6 +48,8 @@ impl Kind {
             Kind::Html => "html",
             Kind::Text => "text",
             Kind::Archive => "archive",
+            Kind::ModelLog => "model_log",
+            Kind::ModelCall => "model_call",
             Kind::Other => "other",
         }
     }

@@ -194,6 +194,8 @@ impl Matter {
         }
         progress(&p);
 
+        // Model-call logs are streamed by the log importers (any size), not extracted.
+        let (logs, todo): (Vec<_>, Vec<_>) = todo.into_iter().partition(|f| crate::calls::may_be_log(&f.path) && crate::calls::detect(&f.path).is_some());
         let (small, large): (Vec<_>, Vec<_>) = todo.into_iter().partition(|f| f.size <= MAX_EXTRACT_BYTES);
         let mut pending: Vec<(SourceFile, Outcome)> = Vec::new();
         for f in large {
@@ -245,6 +247,7 @@ impl Matter {
             }
         }
         self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;
+        self.ingest_logs(batch, &custodian, logs, &opts.cancel, &mut summary, &mut p, &mut writer, progress)?;
         self.index.commit()?;
         crate::index::mark_indexed(&self.db, &writer.unindexed)?;
 
@@ -340,6 +343,59 @@ impl Matter {
             crate::index::mark_indexed(&self.db, &w.unindexed)?;
             w.unindexed.clear();
             w.last_index_commit = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Streams model-call logs into the matter (OpenAI batch input/output files are joined).
+    #[allow(clippy::too_many_arguments)]
+    fn ingest_logs(
+        &mut self,
+        batch: i64,
+        custodian: &str,
+        logs: Vec<SourceFile>,
+        cancel: &AtomicBool,
+        summary: &mut IngestSummary,
+        p: &mut IngestProgress,
+        w: &mut Writer,
+        progress: &mut dyn FnMut(&IngestProgress),
+    ) -> Result<()> {
+        if logs.is_empty() {
+            return Ok(());
+        }
+        let paths: Vec<PathBuf> = logs.iter().map(|f| f.path.clone()).collect();
+        let pairs = crate::calls::pair_batches(&paths);
+        let outputs: std::collections::HashSet<&PathBuf> = pairs.iter().map(|(_, o)| o).collect();
+        for f in &logs {
+            if cancel.load(Ordering::Relaxed) {
+                summary.cancelled = true;
+                break;
+            }
+            let Some(format) = crate::calls::detect(&f.path) else { continue };
+            let paired = pairs.iter().find(|(i, _)| *i == f.path).map(|(_, o)| o.as_path());
+            let r = self.import_log(batch, custodian, &f.path, &format, f.mtime_ns, paired)?;
+            if outputs.contains(&f.path) {
+                // Joined into its input's calls; keep the output file itself as an original.
+                let tx = self.db.unchecked_transaction()?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id) VALUES (?1, ?2, ?3, ?4, NULL, ?5)",
+                    params![custodian, f.path.display().to_string(), f.size as i64, f.mtime_ns, batch],
+                )?;
+                tx.commit()?;
+            }
+            summary.items_added += r.commit.added.len() as u64;
+            summary.duplicates += r.commit.duplicates;
+            summary.errors += r.commit.errors;
+            p.items_added += r.commit.added.len() as u64;
+            p.errors += r.commit.errors;
+            p.files_done += 1;
+            p.bytes_done += f.size;
+            w.unindexed.extend(r.commit.added);
+            w.unindexed.extend(r.commit.relocated.iter().copied());
+            if !r.commit.relocated.is_empty() {
+                self.index.add_items(&self.db, &r.commit.relocated)?;
+            }
+            progress(p);
         }
         Ok(())
     }

@@ -179,6 +179,24 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX redaction_item ON redaction(item_id);
     CREATE INDEX redaction_source ON redaction(source);
     "#,
+    // 4: model calls: the structured fields of each `model_call` item and its record as logged.
+    r#"
+    CREATE TABLE model_call (
+        item_id INTEGER PRIMARY KEY REFERENCES item(id),
+        log_id INTEGER NOT NULL REFERENCES item(id),
+        line INTEGER,
+        ts TEXT,
+        account TEXT,
+        api_key_id TEXT,
+        user TEXT,
+        ip TEXT,
+        model TEXT,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        call_json TEXT NOT NULL
+    );
+    CREATE INDEX model_call_account ON model_call(account);
+    "#,
 ];
 
 /// The schema version this build writes.

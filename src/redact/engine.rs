@@ -317,6 +317,43 @@ impl Matter {
         Ok(self.meta("pseudonym_key")?.unwrap_or(key))
     }
 
+    /// Every string redacted on the item or anywhere in its family, with its replacement,
+    /// longest first (so a secret that contains another is replaced whole).
+    pub fn redacted_strings(&self, item: i64) -> Result<Vec<(String, String)>> {
+        let key = self.pseudonym_key()?;
+        let mut stmt = self.db.prepare(
+            "SELECT r.start, r.end, r.reason, r.treatment, t.text FROM redaction r JOIN item_text t ON t.item_id = r.item_id
+             WHERE r.item_id IN (SELECT id FROM item WHERE family_id = (SELECT family_id FROM item WHERE id = ?1))",
+        )?;
+        let rows = stmt.query_map([item], |r| {
+            Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+        })?;
+        let mut secrets = Vec::new();
+        for row in rows {
+            let (start, end, reason, treatment, text) = row?;
+            if let Some(s) = char_slice(&text, start, end) {
+                let replacement = match Treatment::parse(&treatment) {
+                    Treatment::Pseudonymize => pseudonym(&key, &reason, s),
+                    Treatment::Redact => format!("[REDACTED – {reason}]"),
+                };
+                if !s.trim().is_empty() {
+                    secrets.push((s.to_string(), replacement));
+                }
+            }
+        }
+        secrets.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        secrets.dedup();
+        Ok(secrets)
+    }
+
+    /// A JSON document about an item (its record as logged, or its whole `show` output) with
+    /// every string redacted on the item or its family replaced inside every string value:
+    /// titles, subjects, file names and metadata included. Structure, keys and numbers are
+    /// untouched, so the result is still valid JSON.
+    pub fn redacted_json(&self, item: i64, value: &serde_json::Value) -> Result<serde_json::Value> {
+        Ok(redact_json(value, &self.redacted_strings(item)?))
+    }
+
     /// Item ids that carry at least one redaction.
     pub fn redacted_items(&self) -> Result<IdSet> {
         let mut stmt = self.db.prepare("SELECT DISTINCT item_id FROM redaction")?;
@@ -449,7 +486,7 @@ mod tests {
     #[test]
     fn overlapping_spans_merge_and_originals_never_leak() {
         let text = "Grüße, call 555-0100 or mail jörg@example.de today";
-        let spans = [red(12, 20, "PII", Treatment::Redact), red(16, 46, "AC", Treatment::Redact)];
+        let spans = [red(12, 20, "PII", Treatment::Redact), red(16, 44, "AC", Treatment::Redact)];
         let out = apply(text, &spans, "k");
         assert_eq!(out, "Grüße, call [REDACTED – PII/AC] today");
         assert!(!out.contains("555") && !out.contains("jörg"));

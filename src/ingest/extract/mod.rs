@@ -201,7 +201,7 @@ pub fn extract_kind(kind: Kind, bytes: &[u8], name: &str) -> Result<Extracted, P
         Kind::Html => html::extract(bytes, name),
         Kind::Text => text::extract(bytes, name),
         Kind::Archive => archive::extract_zip(bytes, name),
-        Kind::Other => Ok(no_text(kind, name)),
+        Kind::Other | Kind::ModelLog | Kind::ModelCall => Ok(no_text(kind, name)),
     }
 }
 
