@@ -412,6 +412,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             let mut out = serde_json::to_value(&item)?;
             out["redacted"] = serde_json::Value::Bool(redacted);
+            let boxes = m.redaction_boxes(&id)?;
+            if !boxes.is_empty() {
+                out["redaction_boxes"] = serde_json::to_value(boxes)?;
+            }
             if let Some(call) = m.call_record(item.id)? {
                 let mut v = serde_json::to_value(&call)?;
                 if redacted {

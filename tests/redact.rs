@@ -157,3 +157,43 @@ fn a_rule_over_enron_redacts_every_match_an_independent_scan_finds() {
     eprintln!("Enron rule: {scanned} matches in {items_with} items, all redacted; rule reported {}", run.matches);
     assert_eq!(scanned as u64, run.matches);
 }
+
+#[test]
+fn a_redaction_on_a_pdf_maps_to_boxes_where_poppler_sees_the_word() {
+    let Some(pdf) = corpus("pdf/py-pdf/002-trivial-libre-office-writer.pdf", "pdf redaction boxes") else { return };
+    let Ok(out) = std::process::Command::new("pdftotext").arg("-bbox").arg(&pdf).arg("-").output() else {
+        eprintln!("SKIPPED pdf redaction boxes: pdftotext (poppler-utils) is not installed");
+        return;
+    };
+    let html = String::from_utf8_lossy(&out.stdout).to_string();
+    // Poppler's box for "consetetur" (y measured from the top of the page).
+    let attr = |tag: &str, name: &str| -> f64 {
+        let i = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[i..].split('"').next().unwrap().parse().unwrap()
+    };
+    let page_tag = html.split("<page ").nth(1).unwrap();
+    let height = attr(page_tag, "height");
+    let word_tag = html.split("<word ").find(|w| w.contains(">consetetur<")).unwrap();
+    let (px0, py0, px1, py1) = (attr(word_tag, "xMin"), height - attr(word_tag, "yMax"), attr(word_tag, "xMax"), height - attr(word_tag, "yMin"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    fs::copy(&pdf, src.join("doc.pdf")).unwrap();
+    let mut m = Matter::create(tmp.path().join("m"), "pdf").unwrap();
+    ingest(&mut m, &src, "C");
+    let item = m.item("1").unwrap();
+    let byte = item.text.find("consetetur").expect("word extracted");
+    let start = item.text[..byte].chars().count();
+    m.redact_add("1", start, start + "consetetur".len(), "TS", Treatment::Redact).unwrap();
+    let boxes = m.redaction_boxes("1").unwrap();
+    assert_eq!(boxes.len(), 1, "{boxes:?}");
+    let b = &boxes[0];
+    assert_eq!(b.page, 1);
+    // Our box covers poppler's (ours is deliberately generous vertically, never narrower).
+    let ix = (b.x1.min(px1) - b.x0.max(px0)).max(0.0);
+    let iy = (b.y1.min(py1) - b.y0.max(py0)).max(0.0);
+    let coverage = ix * iy / ((px1 - px0) * (py1 - py0));
+    assert!(coverage > 0.9, "our box {b:?} covers {coverage:.2} of poppler's ({px0},{py0},{px1},{py1})");
+    assert!((b.x0 - px0).abs() < 3.0 && (b.x1 - px1).abs() < 3.0, "{b:?} vs {px0}..{px1}");
+}

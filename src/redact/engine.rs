@@ -52,6 +52,19 @@ pub struct Redaction {
     pub time: String,
 }
 
+/// A redaction's footprint on a page image.
+#[derive(Debug, Clone, Serialize)]
+pub struct RedactionBox {
+    pub redaction: i64,
+    /// 1-based page number.
+    pub page: u32,
+    pub x0: f64,
+    pub y0: f64,
+    pub x1: f64,
+    pub y1: f64,
+    pub reason: String,
+}
+
 /// What a rule run did (or, with `dry_run`, would do).
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleRun {
@@ -352,6 +365,30 @@ impl Matter {
     /// untouched, so the result is still valid JSON.
     pub fn redacted_json(&self, item: i64, value: &serde_json::Value) -> Result<serde_json::Value> {
         Ok(redact_json(value, &self.redacted_strings(item)?))
+    }
+
+    /// Where each redaction falls on the item's pages (PDFs): one box per word the span
+    /// touches, in PDF points on the page's MediaBox, from the glyph positions kept at
+    /// extraction. Page images are blacked out from these.
+    pub fn redaction_boxes(&self, item: &str) -> Result<Vec<RedactionBox>> {
+        let id = items::resolve(&self.db, item)?;
+        let layout: Option<String> =
+            self.db.query_row("SELECT layout_json FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.flatten();
+        let Some(layout) = layout else { return Ok(vec![]) };
+        let v: serde_json::Value = serde_json::from_str(&layout)?;
+        let spans = self.redactions(Some(&id.to_string()), None)?;
+        let mut out = Vec::new();
+        for page in v["pages"].as_array().into_iter().flatten() {
+            let number = page["page"].as_u64().unwrap_or(0) as u32;
+            for w in page["words"].as_array().into_iter().flatten() {
+                let f = |i: usize| w.get(i).and_then(|x| x.as_f64()).unwrap_or(0.0);
+                let (ws, we) = (f(0) as usize, f(1) as usize);
+                for r in spans.iter().filter(|r| r.start < we && ws < r.end) {
+                    out.push(RedactionBox { redaction: r.id, page: number, x0: f(2), y0: f(3), x1: f(4), y1: f(5), reason: r.reason.clone() });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Item ids that carry at least one redaction.
