@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use exhibit::Matter;
 use rusqlite::Connection;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -18,40 +18,6 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-/// The header block of a raw message, unfolded, as (lower-case name, value) pairs.
-fn naive_headers(raw: &[u8]) -> HashMap<String, String> {
-    let text = String::from_utf8_lossy(raw);
-    let mut out: HashMap<String, String> = HashMap::new();
-    let mut last: Option<String> = None;
-    for line in text.lines() {
-        if line.is_empty() {
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some(k) = &last {
-                let v = out.get_mut(k).unwrap();
-                v.push(' ');
-                v.push_str(line.trim());
-            }
-            continue;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            let k = k.trim().to_ascii_lowercase();
-            out.entry(k.clone()).or_insert_with(|| v.trim().to_string());
-            last = Some(k);
-        }
-    }
-    out
-}
-
-/// Lower-case addresses in a header value ("Name <a@b>, c@d" → {a@b, c@d}).
-fn addresses(v: &str) -> BTreeSet<String> {
-    v.split(|c: char| c == ',' || c == ' ' || c == '<' || c == '>' || c == '"' || c == '\t')
-        .filter(|t| t.contains('@'))
-        .map(|t| t.trim_matches(|c: char| c == '\'' || c == '.' || c == ';').to_ascii_lowercase())
-        .collect()
 }
 
 #[test]
@@ -84,7 +50,7 @@ fn every_enron_message_becomes_an_email_item_with_its_custodian_and_headers() {
                 continue;
             };
             checked += 1;
-            let h = naive_headers(&std::fs::read(&f).unwrap());
+            let h = headers(&std::fs::read(&f).unwrap());
             if kind != "email" {
                 mismatches.push(format!("{}: kind {kind}", f.display()));
                 continue;

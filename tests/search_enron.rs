@@ -7,38 +7,6 @@ use exhibit::Matter;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
-/// Unfolded headers of a raw message.
-fn headers(raw: &[u8]) -> HashMap<String, String> {
-    let text = String::from_utf8_lossy(raw);
-    let mut out: HashMap<String, String> = HashMap::new();
-    let mut last: Option<String> = None;
-    for line in text.lines() {
-        if line.is_empty() {
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some(k) = &last {
-                out.get_mut(k).unwrap().push_str(line);
-            }
-            continue;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            let k = k.trim().to_ascii_lowercase();
-            if !out.contains_key(&k) {
-                out.insert(k.clone(), v.trim().to_string());
-                last = Some(k);
-            } else {
-                last = None;
-            }
-        }
-    }
-    out
-}
-
-fn addrs(v: &str) -> BTreeSet<String> {
-    v.split([',', ' ', '<', '>', '"', '\t']).filter(|t| t.contains('@')).map(|t| t.to_ascii_lowercase()).collect()
-}
-
 #[test]
 fn enron_field_filters_match_a_direct_header_scan() {
     let Some(enron) = corpus("email/enron", "enron field filters") else { return };
@@ -71,10 +39,10 @@ fn enron_field_filters_match_a_direct_header_scan() {
     let mut from_count: BTreeMap<String, usize> = BTreeMap::new();
     let mut to_count: BTreeMap<String, usize> = BTreeMap::new();
     for (_, _, _, h) in &files {
-        for a in addrs(h.get("from").map(String::as_str).unwrap_or("")) {
+        for a in addresses(h.get("from").map(String::as_str).unwrap_or("")) {
             *from_count.entry(a).or_default() += 1;
         }
-        for a in addrs(h.get("to").map(String::as_str).unwrap_or("")) {
+        for a in addresses(h.get("to").map(String::as_str).unwrap_or("")) {
             *to_count.entry(a).or_default() += 1;
         }
     }
@@ -87,7 +55,7 @@ fn enron_field_filters_match_a_direct_header_scan() {
     for (field, list) in [("from", top(&from_count)), ("to", top(&to_count))] {
         for addr in list {
             let want: BTreeSet<i64> =
-                files.iter().filter(|f| addrs(f.3.get(field).map(String::as_str).unwrap_or("")).contains(&addr)).map(|f| f.2).collect();
+                files.iter().filter(|f| addresses(f.3.get(field).map(String::as_str).unwrap_or("")).contains(&addr)).map(|f| f.2).collect();
             let got = ids_of(&format!("{field}:\"{addr}\""));
             assert_eq!(got, want, "{field}:{addr}");
             checked += 1;

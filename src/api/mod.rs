@@ -57,28 +57,8 @@ pub enum Request {
         query: String,
     },
     Tags,
-    TagAdd {
-        tag: String,
-        #[serde(default)]
-        items: Vec<String>,
-        #[serde(default)]
-        query: Option<String>,
-        #[serde(default)]
-        family: bool,
-        #[serde(default)]
-        duplicates: bool,
-    },
-    TagRemove {
-        tag: String,
-        #[serde(default)]
-        items: Vec<String>,
-        #[serde(default)]
-        query: Option<String>,
-        #[serde(default)]
-        family: bool,
-        #[serde(default)]
-        duplicates: bool,
-    },
+    TagAdd(Coding),
+    TagRemove(Coding),
     NoteAdd { item: String, text: String },
     Notes { item: String },
     SaveSearch { name: String, query: String },
@@ -118,6 +98,31 @@ pub enum Request {
         #[serde(default = "default_limit")]
         limit: usize,
     },
+}
+
+/// A coding action: a tag, the items (ids/controls) or a query, and propagation.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Coding {
+    pub tag: String,
+    #[serde(default)]
+    pub items: Vec<String>,
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub family: bool,
+    #[serde(default)]
+    pub duplicates: bool,
+}
+
+impl Coding {
+    fn target(&self) -> Result<(Target, Propagate), ApiError> {
+        let t = match (&self.query, self.items.is_empty()) {
+            (Some(q), _) => Target::Query(q.clone()),
+            (None, false) => Target::Items(self.items.clone()),
+            (None, true) => return Err(ApiError { code: "invalid".into(), message: "name the items to code, or give a query".into() }),
+        };
+        Ok((t, Propagate { families: self.family, duplicates: self.duplicates }))
+    }
 }
 
 fn default_limit() -> usize {
@@ -216,13 +221,13 @@ impl Session {
             }
             Request::Facets { query } => to_value(self.matter()?.facets(&query))?,
             Request::Tags => serde_json::json!({ "tags": self.matter()?.tags()? }),
-            Request::TagAdd { tag, items, query, family, duplicates } => {
-                let target = target(items, query)?;
-                to_value(self.matter()?.tag_add(&tag, &target, Propagate { families: family, duplicates }))?
+            Request::TagAdd(c) => {
+                let (target, prop) = c.target()?;
+                to_value(self.matter()?.tag_add(&c.tag, &target, prop))?
             }
-            Request::TagRemove { tag, items, query, family, duplicates } => {
-                let target = target(items, query)?;
-                to_value(self.matter()?.tag_remove(&tag, &target, Propagate { families: family, duplicates }))?
+            Request::TagRemove(c) => {
+                let (target, prop) = c.target()?;
+                to_value(self.matter()?.tag_remove(&c.tag, &target, prop))?
             }
             Request::NoteAdd { item, text } => to_value(self.matter()?.note_add(&item, &text))?,
             Request::Notes { item } => serde_json::json!({ "notes": self.matter()?.notes(&item)? }),
@@ -248,14 +253,6 @@ impl Session {
             Request::Audit { limit } => serde_json::json!({ "entries": self.matter()?.audit_log(limit)? }),
         };
         Ok(v)
-    }
-}
-
-fn target(items: Vec<String>, query: Option<String>) -> Result<Target, ApiError> {
-    match (items.is_empty(), query) {
-        (_, Some(q)) => Ok(Target::Query(q)),
-        (false, None) => Ok(Target::Items(items)),
-        (true, None) => Err(ApiError { code: "invalid".into(), message: "name the items to code, or give a query".into() }),
     }
 }
 

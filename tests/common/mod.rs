@@ -53,3 +53,43 @@ pub fn count(matter: &Path, sql: &str) -> i64 {
     let db = rusqlite::Connection::open(matter.join("exhibit.db")).unwrap();
     db.query_row(sql, [], |r| r.get(0)).unwrap()
 }
+
+/// The header block of a raw message, unfolded, as (lower-case name, value); the first
+/// occurrence of a repeated header wins. A deliberately naive reading, independent of the
+/// mail parser under test.
+pub fn headers(raw: &[u8]) -> std::collections::HashMap<String, String> {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = std::collections::HashMap::new();
+    let mut last: Option<String> = None;
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(k) = &last {
+                let v: &mut String = out.get_mut(k).unwrap();
+                v.push(' ');
+                v.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            let k = k.trim().to_ascii_lowercase();
+            if out.contains_key(&k) {
+                last = None;
+            } else {
+                out.insert(k.clone(), v.trim().to_string());
+                last = Some(k);
+            }
+        }
+    }
+    out
+}
+
+/// Lower-case addresses in a header value ("Name <a@b>, c@d" → {a@b, c@d}).
+pub fn addresses(v: &str) -> std::collections::BTreeSet<String> {
+    v.split(|c: char| c == ',' || c == ' ' || c == '<' || c == '>' || c == '"' || c == '\t')
+        .filter(|t| t.contains('@'))
+        .map(|t| t.trim_matches(|c: char| c == '\'' || c == '.' || c == ';').to_ascii_lowercase())
+        .collect()
+}

@@ -293,6 +293,24 @@ struct WordText {
     fallback: usize,
 }
 
+/// A finished paragraph goes into the open table cell (flattened to one line), or else to the
+/// output as a line of its own. Shared by the Word and OpenDocument readers.
+fn emit_paragraph(tables: &mut [Table], out: &mut String, p: String) {
+    if let Some(t) = tables.last_mut() {
+        let p = p.replace('\n', " ");
+        let p = p.trim();
+        if !p.is_empty() {
+            if !t.cell.is_empty() {
+                t.cell.push(' ');
+            }
+            t.cell.push_str(p);
+        }
+    } else {
+        out.push_str(&p);
+        out.push('\n');
+    }
+}
+
 #[derive(Default)]
 struct Table {
     lines: Vec<String>,
@@ -310,19 +328,7 @@ impl WordText {
     }
 
     fn emit_para(&mut self, p: String) {
-        if let Some(t) = self.tables.last_mut() {
-            let p = p.replace('\n', " ");
-            let p = p.trim();
-            if !p.is_empty() {
-                if !t.cell.is_empty() {
-                    t.cell.push(' ');
-                }
-                t.cell.push_str(p);
-            }
-        } else {
-            self.out.push_str(&p);
-            self.out.push('\n');
-        }
+        emit_paragraph(&mut self.tables, &mut self.out, p);
     }
 
     fn event(&mut self, ev: Ev) {
@@ -1069,19 +1075,7 @@ impl OdfText {
             }
             return;
         }
-        if let Some(t) = self.tables.last_mut() {
-            let p = p.replace('\n', " ");
-            let p = p.trim();
-            if !p.is_empty() {
-                if !t.cell.is_empty() {
-                    t.cell.push(' ');
-                }
-                t.cell.push_str(p);
-            }
-        } else {
-            self.out.push_str(&p);
-            self.out.push('\n');
-        }
+        emit_paragraph(&mut self.tables, &mut self.out, p);
     }
 
     fn event(&mut self, ev: Ev) {
