@@ -9,6 +9,7 @@
 pub mod facets;
 pub mod query;
 pub mod search;
+pub mod tokenizer;
 
 pub use search::{Hit, SearchResult, Sort};
 
@@ -93,12 +94,7 @@ pub fn analyzer(name: &str) -> TextAnalyzer {
             .filter(AsciiFoldingFilter)
             .filter(Stemmer::new(Language::English))
             .build(),
-        EXACT => TextAnalyzer::builder(
-            RegexTokenizer::new(r"[\p{L}\p{N}_]+(?:[-.@/+=:'][\p{L}\p{N}_]+)*").expect("static pattern"),
-        )
-        .filter(RemoveLongFilter::limit(255))
-        .filter(LowerCaser)
-        .build(),
+        EXACT => TextAnalyzer::builder(tokenizer::ExactTokenizer::default()).filter(RemoveLongFilter::limit(255)).filter(LowerCaser).build(),
         _ => TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(RemoveLongFilter::limit(80))
             .filter(LowerCaser)

@@ -1,6 +1,8 @@
 //! The content-addressed store of originals.
 //!
-//! A blob's file name is the SHA-256 of its bytes (`blobs/ab/cd/abcd…`). Blobs are written to
+//! A blob's file name is the SHA-256 of its bytes (`blobs/ab/abcd…`: one level of 256
+//! folders keeps a million originals at ~4,000 per folder, and creating a folder per blob,
+//! as a second level would early on, costs more than the blob itself on ext4). Blobs are written to
 //! a temporary file, synced, and renamed into place, so a crash never leaves a half-written
 //! blob under a real name; they are made read-only and never written again. Several processes
 //! (the ingest workers) may store the same blob at once: the rename makes that harmless.
@@ -27,7 +29,7 @@ impl BlobStore {
 
     /// Where the blob with this hash lives (whether or not it exists).
     pub fn path(&self, sha256: &str) -> PathBuf {
-        self.root.join(&sha256[0..2]).join(&sha256[2..4]).join(sha256)
+        self.root.join(&sha256[0..2]).join(sha256)
     }
 
     pub fn contains(&self, sha256: &str) -> bool {
@@ -35,11 +37,25 @@ impl BlobStore {
     }
 
     /// Stores `bytes` and returns their SHA-256 (hex).
+    ///
+    /// The temporary file is written in the blob's own fan-out folder and renamed within it:
+    /// a rename inside one directory locks only that directory, so parallel workers do not
+    /// serialize on a shared temp folder (they did, measurably, on ext4).
     pub fn put(&self, bytes: &[u8]) -> Result<String> {
         let sha = sha256_hex(bytes);
-        if !self.contains(&sha) {
-            self.write_atomically(&sha, |f| f.write_all(bytes))?;
+        let dest = self.path(&sha);
+        if dest.exists() {
+            return Ok(sha);
         }
+        let dir = dest.parent().expect("blob paths have a parent");
+        let werr = |p: &Path, e| Error::Write { path: p.to_path_buf(), source: e };
+        if !dir.is_dir() {
+            fs::create_dir_all(dir).map_err(|e| werr(dir, e))?;
+        }
+        let tmp = dir.join(format!(".{}.exhibit-tmp", unique_suffix()));
+        let mut f = File::create(&tmp).map_err(|e| werr(&tmp, e))?;
+        f.write_all(bytes).map_err(|e| werr(&tmp, e))?;
+        self.commit_tmp(f, &tmp, &sha)?;
         Ok(sha)
     }
 
@@ -83,20 +99,7 @@ impl BlobStore {
     }
 
     fn tmp_path(&self) -> PathBuf {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        self.root.join("tmp").join(format!("{}-{nanos}-{n}.exhibit-tmp", std::process::id()))
-    }
-
-    fn write_atomically(&self, sha: &str, write: impl FnOnce(&mut File) -> std::io::Result<()>) -> Result<()> {
-        let tmp = self.tmp_path();
-        let werr = |p: &Path, e| Error::Write { path: p.to_path_buf(), source: e };
-        fs::create_dir_all(tmp.parent().unwrap()).map_err(|e| werr(&tmp, e))?;
-        let mut f = File::create(&tmp).map_err(|e| werr(&tmp, e))?;
-        write(&mut f).map_err(|e| werr(&tmp, e))?;
-        self.commit_tmp(f, &tmp, sha)
+        self.root.join("tmp").join(format!("{}.exhibit-tmp", unique_suffix()))
     }
 
     /// Flushes every blob written so far to disk. Writers do not sync blob by blob (that
@@ -126,13 +129,25 @@ impl BlobStore {
             let _ = fs::remove_file(tmp);
             return Ok(());
         }
-        fs::create_dir_all(dest.parent().unwrap()).map_err(|e| werr(&dest, e))?;
+        let dir = dest.parent().expect("blob paths have a parent");
+        if !dir.is_dir() {
+            fs::create_dir_all(dir).map_err(|e| werr(&dest, e))?;
+        }
         let mut perm = fs::metadata(tmp).map_err(|e| werr(tmp, e))?.permissions();
         perm.set_readonly(true);
         fs::set_permissions(tmp, perm).map_err(|e| werr(tmp, e))?;
         fs::rename(tmp, &dest).map_err(|e| werr(&dest, e))?;
         Ok(())
     }
+}
+
+/// A name no other writer (thread or process) uses at the same time.
+fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{}-{nanos}-{n}", std::process::id())
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

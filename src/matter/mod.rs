@@ -3,7 +3,7 @@
 //! ```text
 //! MATTER/
 //!   exhibit.db      SQLite (WAL): items, provenance, errors, review state, audit chain
-//!   blobs/ab/cd/…   originals, named by SHA-256, read-only
+//!   blobs/ab/…   originals, named by SHA-256, read-only
 //!   index/          Tantivy index; rebuildable from exhibit.db at any time
 //! ```
 
