@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod matter;
 pub mod review;
 pub mod verify;
+pub mod view;
 
 pub use error::{Error, Result};
 pub use matter::Matter;
