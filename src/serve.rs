@@ -18,10 +18,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router as Http};
-use exhibit::ingest::IngestProgress;
-use exhibit::view::{Router, ViewerHandle};
+use exhibit::view::{ProgressSlot, Router, ViewerHandle};
 use exhibit::Error;
-use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Write;
@@ -36,20 +34,12 @@ base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 pub const ITEM_CSP: &str = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 const COOKIE: &str = "exhibit_token";
 
-#[derive(Default, Serialize, Clone)]
-struct Progress {
-    /// Whether a long request is running now.
-    running: bool,
-    method: Option<String>,
-    progress: Option<IngestProgress>,
-}
-
 struct AppState {
     token: String,
     port: u16,
     router: Arc<Mutex<Router>>,
     viewer: ViewerHandle,
-    progress: Arc<Mutex<Progress>>,
+    progress: ProgressSlot,
     ui_dir: PathBuf,
 }
 
@@ -89,7 +79,7 @@ pub fn run(matter: Option<PathBuf>, port: u16, ui_dir: Option<PathBuf>) -> Resul
             port,
             viewer: router.viewer_handle(),
             router: Arc::new(Mutex::new(router)),
-            progress: Arc::default(),
+            progress: ProgressSlot::default(),
             ui_dir,
         });
         let app = app(state);
@@ -190,21 +180,9 @@ async fn rpc(State(s): State<Shared>, body: axum::body::Bytes) -> Response {
         Ok(v) => v,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, "bad_request", &format!("the body is not JSON: {e}")),
     };
-    let method = request.get("method").and_then(Value::as_str).map(str::to_string);
     let (router, progress) = (s.router.clone(), s.progress.clone());
     let result = tokio::task::spawn_blocking(move || {
-        let mut router = router.lock().unwrap_or_else(|e| e.into_inner());
-        let long = method.as_deref() == Some("ingest");
-        if long {
-            *progress.lock().unwrap_or_else(|e| e.into_inner()) = Progress { running: true, method, progress: None };
-        }
-        let out = router.handle(request, &mut |p| {
-            progress.lock().unwrap_or_else(|e| e.into_inner()).progress = Some(p.clone());
-        });
-        if long {
-            progress.lock().unwrap_or_else(|e| e.into_inner()).running = false;
-        }
-        out
+        router.lock().unwrap_or_else(|e| e.into_inner()).handle_tracked(request, &progress)
     })
     .await;
     match result {
@@ -215,8 +193,7 @@ async fn rpc(State(s): State<Shared>, body: axum::body::Bytes) -> Response {
 }
 
 async fn progress(State(s): State<Shared>) -> Response {
-    let p = s.progress.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    Json(p).into_response()
+    Json(s.progress.snapshot()).into_response()
 }
 
 fn item_response(content_type: &str, bytes: Vec<u8>, disposition: Option<String>) -> Response {

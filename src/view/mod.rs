@@ -20,7 +20,7 @@ use crate::ingest::IngestProgress;
 use crate::matter::blobs::BlobStore;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -208,6 +208,33 @@ pub fn render_pdf_page(bytes: Vec<u8>, page: usize, scale: f32) -> Result<Vec<u8
     png.map_err(|e| Error::Invalid(format!("page {} could not be encoded: {e:?}", page + 1)))
 }
 
+/// What a long request (an ingest) has done so far, for a progress panel that polls.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProgressState {
+    /// Whether a long request is running now.
+    pub running: bool,
+    pub method: Option<String>,
+    pub progress: Option<IngestProgress>,
+}
+
+/// A shared progress slot: the transport's request thread writes it, a poll reads it.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressSlot(Arc<Mutex<ProgressState>>);
+
+impl ProgressSlot {
+    pub fn snapshot(&self) -> ProgressState {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    fn set(&self, f: impl FnOnce(&mut ProgressState)) {
+        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Requests that report progress while they run.
+fn is_long(method: &str) -> bool {
+    method == "ingest"
+}
+
 /// A shared handle to the viewer of the open matter, for routes that serve bytes (page images,
 /// originals) without waiting for the session.
 pub type ViewerHandle = Arc<RwLock<Option<Viewer>>>;
@@ -246,6 +273,15 @@ impl Router {
             Some(m) => m.to_string(),
             None => return Err(api_err("bad_request", "a request is {\"method\": \"...\", \"params\": {...}}")),
         };
+        // `{"method": "status", "params": {}}` and `{"method": "status"}` mean the same; serde
+        // wants no content for a variant without fields, so empty params are dropped.
+        let mut request = request;
+        if request.get("params").is_some_and(|p| p.is_null() || p.as_object().is_some_and(|o| o.is_empty())) {
+            let without: Value = json!({ "method": method });
+            if serde_json::from_value::<Request>(without.clone()).is_ok() || serde_json::from_value::<ViewRequest>(without.clone()).is_ok() {
+                request = without;
+            }
+        }
         let core_err = match serde_json::from_value::<Request>(request.clone()) {
             Ok(req) => return self.handle_request(req, progress),
             Err(e) => e,
@@ -263,6 +299,18 @@ impl Router {
                 }
             }
         }
+    }
+
+    /// [`Router::handle`], recording a long request's progress in `slot` for pollers.
+    pub fn handle_tracked(&mut self, request: Value, slot: &ProgressSlot) -> std::result::Result<Value, ApiError> {
+        let method = request.get("method").and_then(Value::as_str).unwrap_or("").to_string();
+        if !is_long(&method) {
+            return self.handle(request, &mut |_| {});
+        }
+        slot.set(|s| *s = ProgressState { running: true, method: Some(method), progress: None });
+        let out = self.handle(request, &mut |p| slot.set(|s| s.progress = Some(p.clone())));
+        slot.set(|s| s.running = false);
+        out
     }
 
     /// Handles a decoded core request, tracking which matter is open for the viewer.
@@ -327,6 +375,8 @@ mod tests {
         let e = r.handle(serde_json::json!({"method": "item_body", "params": {"id": "1"}}), &mut |_| {}).unwrap_err();
         assert_eq!(e.code, "no_matter_open");
         let v = r.handle(serde_json::json!({"method": "ping"}), &mut |_| {}).unwrap();
+        assert_eq!(v["ok"], true);
+        let v = r.handle(serde_json::json!({"method": "ping", "params": {}}), &mut |_| {}).unwrap();
         assert_eq!(v["ok"], true);
     }
 }
