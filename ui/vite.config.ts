@@ -18,6 +18,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    setupFiles: ['src/tests/setup.ts'],
+    globals: true,
   },
   // Svelte's client build (not its server build) under Vitest.
   resolve: isTest ? { conditions: ['browser'] } : undefined,
