@@ -17,7 +17,12 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
   let server, browser, context, page, work;
   const offBox = []; // every request that tried to leave 127.0.0.1
   const dialogs = [];
-  const shot = (name) => page.screenshot({ path: path.join(SHOTS, `browser-${name}.png`) });
+  const shot = async (name) => {
+    // Let decoded page images paint before the picture is taken.
+    await page.evaluate(() => Promise.all([...document.querySelectorAll('img')].map((i) => i.decode().catch(() => {}))));
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: path.join(SHOTS, `browser-${name}.png`) });
+  };
 
   before(async () => {
     assert.ok(fs.existsSync(EXHIBIT), `build exhibit first (${EXHIBIT})`);
