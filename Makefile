@@ -31,8 +31,13 @@ ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
 	cd ui && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-ui: deps ui/node_modules/.package-lock.json
+# Rebuilt only when a UI source changed, so the desktop binary (which embeds it) is not relinked
+# for nothing.
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 	cd ui && npx vite build --logLevel warn
+
+ui: deps ui/dist/index.html
 
 e2e/node_modules/.package-lock.json: e2e/package-lock.json e2e/package.json
 	cd e2e && npm ci --no-audit --no-fund --loglevel=error
@@ -48,6 +53,7 @@ build: deps ui
 	$(CARGO) build --workspace
 
 ui-test: ui
+	cd ui && npx svelte-check --tsconfig ./tsconfig.json --output human
 	cd ui && npx vitest run
 
 e2e-browser: build e2e-deps
@@ -66,7 +72,7 @@ test: deps ui e2e-deps
 	$(CARGO) build --workspace --all-targets
 	@mkdir -p $(TARGET_DIR)
 	$(CARGO) test --workspace --no-fail-fast 2>&1 | tee $(TARGET_DIR)/test.log; test $${PIPESTATUS[0]} -eq 0
-	cd ui && npx vitest run
+	$(MAKE) --no-print-directory ui-test
 	$(MAKE) --no-print-directory e2e-browser
 	$(MAKE) --no-print-directory e2e-desktop
 	@if [ -x ../shared/tools/cli-contract-check ]; then ../shared/tools/cli-contract-check $(BIN)/exhibit; \

@@ -30,7 +30,7 @@ describe('HttpBackend', () => {
       throw new TypeError('Failed to fetch');
     });
     const b = new HttpBackend('t', '', fetch as unknown as typeof globalThis.fetch);
-    const e = await b.call('ping').catch((e) => e);
+    const e = (await b.call('ping').catch((e: unknown) => e)) as ApiError;
     expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('transport');
   });
