@@ -223,6 +223,13 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
     // Until the redaction API lands the UI must say so plainly; once it does, it redacts.
     assert.match(msg, /not available yet|Redacted characters/);
     await shot('redaction');
+    // The redacted view (and the redaction list) come from Rust, or say plainly they cannot yet.
+    await page.click('[data-testid=tab-redactions]');
+    await page.click('[data-testid=show-redacted]');
+    await page.waitForSelector('[data-testid=redacted-view], [data-testid=redact-message]');
+    const view = await page.$('[data-testid=redacted-view]');
+    if (!view) assert.match(await page.textContent('[data-testid=redact-message]'), /not available yet/);
+    await shot('redacted-view');
   });
 
   it('shows a hostile message as text with nothing run and nothing loaded', async () => {

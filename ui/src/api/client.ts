@@ -37,9 +37,16 @@ export class Api {
   deleteSavedSearch(name: string) { return this.call<{ removed: string }>('delete_saved_search', { name }); }
   verify() { return this.call<T.VerifyReport>('verify'); }
   async audit(limit = 200) { return (await this.call<{ entries: T.AuditEntry[] }>('audit', { limit })).entries; }
-  /** Redaction is built elsewhere in parallel: callers treat `unknown_method` as "not yet". */
-  redactAdd(item: number, start: number, end: number, reason: string) {
-    return this.call<T.Redaction>('redact_add', { item: String(item), start, end, reason });
+  // Redaction is built elsewhere in parallel: callers treat `unknown_method` as "not yet".
+  async redactAdd(item: number, start: number, end: number, reason: string) {
+    return (await this.call<{ redaction: T.Redaction }>('redact_add', { item: String(item), start, end, reason })).redaction;
+  }
+  async redactions(item: number) {
+    return (await this.call<{ redactions: T.Redaction[] }>('redactions', { item: String(item) })).redactions;
+  }
+  /** The item's text with its redactions applied (built in Rust; never redacted in the UI). */
+  async redactedText(item: number) {
+    return (await this.call<{ text: string }>('redacted_text', { item: String(item) })).text;
   }
 }
 

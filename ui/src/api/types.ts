@@ -141,14 +141,20 @@ export interface Metadata {
   extra: unknown;
 }
 
-/** A redaction as the redaction API will report it (shape still settling). */
+/** A redaction (src/redact, being built in parallel: fields beyond the span are optional here). */
 export interface Redaction {
   id?: number;
+  item?: number;
+  control?: string;
+  /** Character offsets in the item's text, end exclusive. */
   start: number;
   end: number;
   reason: string;
+  /** `manual`, `rule:N`, or `copy:N`. */
   source?: string;
-  [k: string]: unknown;
+  treatment?: 'redact' | 'pseudonymize';
+  actor?: string;
+  time?: string;
 }
 
 export interface ItemView {
