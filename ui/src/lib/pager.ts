@@ -23,17 +23,26 @@ export class ResultPager {
     this.pageSize = pageSize;
   }
 
-  /** Starts a new result set; resolves with its first page (errors propagate). */
+  /**
+   * Starts a new result set; resolves with its first page. On an error (a bad query) the
+   * current result set stays as it was, and the error propagates.
+   */
   async reset(query: string, sort: Sort = 'relevance'): Promise<SearchResult> {
-    this.generation++;
-    this.pages.clear();
-    this.inflight.clear();
-    this.order = [];
-    this.query = query;
-    this.sort = sort;
-    const gen = this.generation;
-    const r = await this.fetcher(query, this.pageSize, 0, sort);
+    const gen = ++this.generation;
+    let r: SearchResult;
+    try {
+      r = await this.fetcher(query, this.pageSize, 0, sort);
+    } catch (e) {
+      // Late answers for the old set were dropped with the generation: let them be asked again.
+      if (gen === this.generation) this.inflight.clear();
+      throw e;
+    }
     if (gen === this.generation) {
+      this.pages.clear();
+      this.inflight.clear();
+      this.order = [];
+      this.query = query;
+      this.sort = sort;
       this.total = r.total;
       this.store(0, r.hits);
       this.onChange();

@@ -47,4 +47,21 @@ describe('ResultPager', () => {
     expect(p.get(5_000)).toBeUndefined();
     expect(p.get(0)?.title).toBe('new 0');
   });
+
+  it('keeps the current results when a new query fails', async () => {
+    const ok = fakeSearch();
+    let fail = false;
+    const p = new ResultPager(async (q, l, o) => {
+      if (fail) throw new Error('bad query');
+      return ok(q, l, o);
+    }, 100);
+    await p.reset('good');
+    fail = true;
+    await expect(p.reset('bad (')).rejects.toThrow('bad query');
+    fail = false;
+    expect(p.query).toBe('good');
+    expect(p.get(0)?.title).toBe('good 0');
+    await p.ensure(500, 510);
+    expect(p.get(505)?.title).toBe('good 505');
+  });
 });
