@@ -170,9 +170,9 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
 
   it('tags with keyboard shortcuts and moves with j/k', async () => {
     await search('europe');
+    const first = await page.textContent('.vrow[data-index="0"] .control');
     await page.locator('.vrow').first().click();
-    await page.waitForSelector('[data-testid=tag-1]');
-    const first = await page.textContent('[data-testid=viewer-control]');
+    await page.waitForFunction((c) => document.querySelector('[data-testid=viewer-control]')?.textContent === c, first);
     await page.keyboard.press('1');
     await page.waitForSelector('[data-testid=tag-1].on');
     await page.keyboard.press('j');

@@ -91,6 +91,15 @@ describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(',
     }, q);
   const press = (key) => browser.execute((key) => window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })), key);
   const text = (sel) => browser.execute((sel) => document.querySelector(sel)?.textContent ?? '', sel);
+  /** Opens result row `i` and waits until the viewer shows that very item. */
+  const openRow = async (i) => {
+    const control = await browser.execute((i) => {
+      const row = document.querySelector(`.vrow[data-index="${i}"]`);
+      row.click();
+      return row.querySelector('.control').textContent;
+    }, i);
+    await browser.waitUntil(async () => (await text('[data-testid=viewer-control]')) === control, { timeout: 10_000 });
+  };
 
   it('opens the demo matter', async () => {
     assert.match(await text('[data-testid=matter-name]'), /Demo matter/);
@@ -106,8 +115,7 @@ describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(',
   });
 
   it('tags an item with a keyboard shortcut', async () => {
-    await browser.execute(() => document.querySelector('.vrow[data-index="0"]').click());
-    await browser.waitUntil(async () => (await text('[data-testid=viewer-control]')).startsWith('EXH-'), { timeout: 10_000 });
+    await openRow(0);
     await press('1');
     await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=tag-1].on')), { timeout: 10_000 });
     await setQuery('tag:Responsive');
@@ -119,7 +127,7 @@ describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(',
   it('shows a PDF page through the exhibit: protocol and an email body in its sandbox', async () => {
     await setQuery('kind:pdf');
     await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match kind:pdf'), { timeout: 10_000 });
-    await browser.execute(() => document.querySelector('.vrow[data-index="0"]').click());
+    await openRow(0);
     await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=tab-pages]')), { timeout: 10_000 });
     await browser.waitUntil(
       async () => browser.execute(() => [...document.querySelectorAll('[data-testid=page-image]')].some((i) => i.complete && i.naturalWidth > 100)),
@@ -128,7 +136,7 @@ describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(',
     await shot('pdf');
     await setQuery('subject:"draft 3"');
     await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match subject'), { timeout: 10_000 });
-    await browser.execute(() => document.querySelector('.vrow[data-index="0"]').click());
+    await openRow(0);
     await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=html-frame]')), { timeout: 10_000 });
     await new Promise((r) => setTimeout(r, 500));
     await shot('email');

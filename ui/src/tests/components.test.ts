@@ -109,3 +109,21 @@ describe('Review workspace', () => {
     await waitFor(() => expect(screen.getByTestId('redact-message').textContent).toContain('not available yet'));
   });
 });
+
+describe('Keyboard coding while a document loads', () => {
+  it('a tag key right after j codes the new document', async () => {
+    const f = fakeBackend(1000);
+    const slow = f.backend.call.bind(f.backend);
+    f.backend.call = (async (method: string, params?: Record<string, unknown>) => {
+      if (method === 'item') await new Promise((r) => setTimeout(r, 50));
+      return slow(method, params);
+    }) as typeof f.backend.call;
+    render(Review, { props: { api: new Api(f.backend) } });
+    await waitFor(() => expect(screen.getByTestId('viewer-control').textContent).toBe('EXH-0000001'));
+    await fireEvent.keyDown(window, { key: 'j' });
+    await fireEvent.keyDown(window, { key: '1' });
+    await waitFor(() => expect(f.calls.some((c) => c.method === 'tag_add')).toBe(true));
+    const add = f.calls.find((c) => c.method === 'tag_add')!;
+    expect(add.params.items).toEqual(['2']);
+  });
+});
