@@ -6,10 +6,16 @@ CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: build tools, WebKitGTK for the desktop shell, poppler (pdftotext is the
 # reference extractor in tests), Xvfb for headless desktop runs.
-DEB_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev xvfb xauth poppler-utils
-DEMO_MATTER ?= $(CURDIR)/target/demo-matter
+# Chromium and WebKitWebDriver drive the two end-to-end suites.
+DEB_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev xvfb xauth poppler-utils \
+  chromium webkit2gtk-driver
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+BIN := $(TARGET_DIR)/debug
+DEMO_MATTER ?= $(TARGET_DIR)/demo-matter
+TAURI_DRIVER := $(or $(shell command -v tauri-driver 2>/dev/null),$(HOME)/.cargo/bin/tauri-driver)
+export CARGO_TARGET_DIR := $(TARGET_DIR)
 
-.PHONY: run test deps build bench demo contract clean-demo
+.PHONY: run test deps build bench demo contract clean-demo ui ui-test e2e-deps e2e-browser e2e-desktop tauri-driver
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -18,31 +24,74 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from your distribution or rustup, then re-run"; exit 1; }
+	@command -v npm >/dev/null || { echo "Node.js and npm are missing: apt-get install nodejs npm (Node 20 or newer)"; exit 1; }
 
-build: deps
+# The web UI (ui/dist, git-ignored): embedded by the desktop shell, served by `exhibit serve`.
+ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Rebuilt only when a UI source changed, so the desktop binary (which embeds it) is not relinked
+# for nothing.
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npx vite build --logLevel warn
+
+ui: deps ui/dist/index.html
+
+e2e/node_modules/.package-lock.json: e2e/package-lock.json e2e/package.json
+	cd e2e && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e-deps: e2e/node_modules/.package-lock.json
+
+# tauri-driver 2.x (crates.io's newest is a 3.0 alpha).
+tauri-driver:
+	@[ -x "$(TAURI_DRIVER)" ] || $(CARGO) install tauri-driver --version '^2' --locked
+
+build: deps ui
 	$(CARGO) build --workspace
 
-test: deps
+ui-test: ui
+	cd ui && npx svelte-check --tsconfig ./tsconfig.json --output human
+	cd ui && npx vitest run
+
+e2e-browser: build e2e-deps
+	cd e2e && node --test browser.test.mjs
+
+# The real desktop window under Xvfb. Skipped (and said so) only when the drivers cannot be had.
+e2e-desktop: build e2e-deps
+	@-$(MAKE) --no-print-directory tauri-driver
+	@if [ -x "$(TAURI_DRIVER)" ] && [ -x /usr/bin/WebKitWebDriver ]; then \
+	  cd e2e && TAURI_DRIVER="$(TAURI_DRIVER)" xvfb-run -a -s "-screen 0 1280x1024x24" node --test desktop-smoke.test.mjs; \
+	else \
+	  echo "desktop smoke SKIPPED: tauri-driver ($(TAURI_DRIVER)) or /usr/bin/WebKitWebDriver could not be installed"; \
+	fi
+
+test: deps ui e2e-deps
 	$(CARGO) build --workspace --all-targets
-	$(CARGO) test --workspace --no-fail-fast 2>&1 | tee target/test.log; test $${PIPESTATUS[0]} -eq 0
-	@if [ -x ../shared/tools/cli-contract-check ]; then ../shared/tools/cli-contract-check target/debug/exhibit; \
+	@mkdir -p $(TARGET_DIR)
+	$(CARGO) test --workspace --no-fail-fast 2>&1 | tee $(TARGET_DIR)/test.log; test $${PIPESTATUS[0]} -eq 0
+	$(MAKE) --no-print-directory ui-test
+	$(MAKE) --no-print-directory e2e-browser
+	$(MAKE) --no-print-directory e2e-desktop
+	@if [ -x ../shared/tools/cli-contract-check ]; then ../shared/tools/cli-contract-check $(BIN)/exhibit; \
 	  else echo "cli-contract-check: ../shared/tools absent, skipped"; fi
 
 demo: build
 	@if [ ! -f $(DEMO_MATTER)/exhibit.db ]; then \
-	  target/debug/exhibit init $(DEMO_MATTER) --name "Demo matter" && \
-	  target/debug/exhibit --matter $(DEMO_MATTER) ingest assets/demo --custodian "Demo, Custodian"; \
+	  $(BIN)/exhibit init $(DEMO_MATTER) --name "Demo matter" && \
+	  $(BIN)/exhibit --matter $(DEMO_MATTER) ingest assets/demo --custodian "Okafor, Sam"; \
 	fi
 
 run: demo
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
-	  EXHIBIT_MATTER=$(DEMO_MATTER) target/debug/exhibit-desktop; \
+	  EXHIBIT_MATTER=$(DEMO_MATTER) $(BIN)/exhibit-desktop; \
 	else \
 	  echo "No display found (DISPLAY/WAYLAND_DISPLAY unset), so the desktop app cannot open here."; \
-	  echo "The demo matter is ready at $(DEMO_MATTER). Try it from the command line:"; \
-	  echo "  target/debug/exhibit --matter $(DEMO_MATTER) status"; \
-	  echo "  target/debug/exhibit --matter $(DEMO_MATTER) search contract"; \
-	  echo "or, once the browser UI lands, serve it with: target/debug/exhibit --matter $(DEMO_MATTER) serve"; \
+	  echo "The demo matter is ready at $(DEMO_MATTER). Use it in a browser instead:"; \
+	  echo "  $(BIN)/exhibit --matter $(DEMO_MATTER) serve      (then open the URL it prints)"; \
+	  echo "or from the command line: $(BIN)/exhibit --matter $(DEMO_MATTER) search \"price cap\""; \
 	fi
 
 bench: deps

@@ -13,6 +13,7 @@ pub mod modellogs;
 pub mod redact;
 pub mod review;
 pub mod verify;
+pub mod view;
 
 pub use error::{Error, Result};
 pub use matter::Matter;

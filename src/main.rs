@@ -16,6 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod serve;
+
 #[derive(Parser)]
 #[command(name = "exhibit", version, about = "Local-first evidence and discovery review")]
 struct Cli {
@@ -132,6 +134,15 @@ enum Command {
     /// Internal: an extraction worker (started by `ingest`).
     #[command(name = "__worker", hide = true)]
     Worker { blob_dir: PathBuf },
+    /// Serve the review UI and API on 127.0.0.1 (prints the URL with its access token).
+    Serve {
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The built UI folder (default: ui/dist of this source tree, or EXHIBIT_UI_DIR).
+        #[arg(long, value_name = "DIR")]
+        ui: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -699,6 +710,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             })?;
         }
+        Command::Serve { port, ui } => serve::run(cli.matter.clone(), port, ui)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,14 +2,21 @@
 //!
 //! The webview talks to Rust through exactly one command, `rpc`, which takes a generic
 //! `{ "method": ..., "params": ... }` request and answers JSON or an `{ code, message }` error.
-//! For now only `ping` exists; the library's request/response API is wired in later.
+//! Requests go to [`exhibit::view::Router`] (the library's API plus its view requests); the one
+//! request answered here is `ingest_progress`, read from a shared slot so the UI can poll it
+//! while an ingest holds the session. Item bytes (PDF page images, originals) reach the webview
+//! only through the `exhibit:` protocol, by item id, with a `sandbox` CSP and `nosniff`.
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use tauri::{Url, WebviewWindowBuilder};
+use exhibit::api::ApiError;
+use exhibit::view::{ProgressSlot, Router, ViewerHandle};
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use tauri::http::{header, Response, StatusCode};
+use tauri::{State, Url, WebviewWindowBuilder};
 
 /// Error shape returned to the frontend: a stable machine code plus a human message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,49 +25,171 @@ pub struct ErrorDto {
     pub message: String,
 }
 
-impl ErrorDto {
-    fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_string(), message: message.into() }
+impl From<ApiError> for ErrorDto {
+    fn from(e: ApiError) -> Self {
+        ErrorDto { code: e.code, message: e.message }
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Request {
-    method: String,
-    #[serde(default)]
-    params: Value,
+/// The shell's state: the router (one request at a time), and what may be read beside it.
+struct Shell {
+    router: Mutex<Router>,
+    viewer: ViewerHandle,
+    progress: ProgressSlot,
+}
+
+impl Shell {
+    fn new(router: Router) -> Self {
+        Shell { viewer: router.viewer_handle(), router: Mutex::new(router), progress: ProgressSlot::default() }
+    }
 }
 
 /// Transport-independent dispatch, kept free of Tauri types so it can be unit-tested.
-fn dispatch(request: Value) -> Result<Value, ErrorDto> {
-    let Request { method, params: _params } = serde_json::from_value(request)
-        .map_err(|e| ErrorDto::new("bad_request", format!("invalid request: {e}")))?;
-    match method.as_str() {
-        "ping" => Ok(json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") })),
-        other => Err(ErrorDto::new("unknown_method", format!("unknown method: {other}"))),
+fn dispatch(shell: &Shell, request: Value) -> Result<Value, ErrorDto> {
+    if !request.is_object() {
+        return Err(ErrorDto { code: "bad_request".into(), message: "a request is {\"method\": \"...\", \"params\": {...}}".into() });
+    }
+    if request.get("method").and_then(Value::as_str) == Some("ingest_progress") {
+        return Ok(serde_json::to_value(shell.progress.snapshot()).unwrap_or_default());
+    }
+    let mut router = shell.router.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(router.handle_tracked(request, &shell.progress)?)
+}
+
+/// The single IPC entry point exposed to the webview. Async, so that a long request runs on a
+/// blocking worker and never on the UI thread.
+#[tauri::command]
+async fn rpc(shell: State<'_, Arc<Shell>>, request: Value) -> Result<Value, ErrorDto> {
+    let shell = Arc::clone(&shell);
+    tauri::async_runtime::spawn_blocking(move || dispatch(&shell, request))
+        .await
+        .unwrap_or_else(|_| Err(ErrorDto { code: "internal".into(), message: "the request failed unexpectedly".into() }))
+}
+
+/// What an `exhibit:` URL asks for. Items are named by id or control number, never by path.
+#[derive(Debug, PartialEq)]
+enum ItemAsk {
+    Original(String),
+    Page(String, usize, f32),
+}
+
+/// Parses `exhibit://localhost/item%2F12%2Fpage%2F0?scale=1.5` (what `convertFileSrc` makes),
+/// `exhibit://item/12/original` or `http://exhibit.localhost/item/12/page/3` (Windows).
+fn parse_item_url(url: &Url) -> Option<ItemAsk> {
+    let decoded = percent_decode(url.path());
+    let mut path: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
+    if url.host_str() == Some("item") {
+        path.insert(0, "item");
+    }
+    let scale = url.query_pairs().find(|(k, _)| k == "scale").and_then(|(_, v)| v.parse().ok()).unwrap_or(1.5);
+    let ok_id = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    match path.as_slice() {
+        ["item", id, "original"] if ok_id(id) => Some(ItemAsk::Original(id.to_string())),
+        ["item", id, "page", n] if ok_id(id) => Some(ItemAsk::Page(id.to_string(), n.parse().ok()?, scale)),
+        _ => None,
     }
 }
 
-/// The single IPC entry point exposed to the webview.
-#[tauri::command]
-fn rpc(request: Value) -> Result<Value, ErrorDto> {
-    dispatch(request)
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+const ITEM_CSP: &str = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+
+/// Answers one `exhibit:` request.
+fn item_response(viewer: &ViewerHandle, url: &Url) -> Response<Vec<u8>> {
+    let fail = |status: StatusCode, msg: String| {
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .header(header::CONTENT_SECURITY_POLICY, ITEM_CSP)
+            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+            .body(msg.into_bytes())
+            .unwrap_or_default()
+    };
+    let Some(ask) = parse_item_url(url) else {
+        return fail(StatusCode::NOT_FOUND, "no such item resource".into());
+    };
+    let Some(v) = viewer.read().unwrap_or_else(|e| e.into_inner()).clone() else {
+        return fail(StatusCode::CONFLICT, "no matter is open".into());
+    };
+    let result = match &ask {
+        ItemAsk::Original(id) => v.original(id).map(|(_, bytes)| ("application/octet-stream", bytes)),
+        ItemAsk::Page(id, n, scale) => v.page_png(id, *n, *scale).map(|png| ("image/png", png)),
+    };
+    match result {
+        Ok((ct, bytes)) => {
+            let mut b = Response::builder()
+                .header(header::CONTENT_TYPE, ct)
+                .header(header::CONTENT_SECURITY_POLICY, ITEM_CSP)
+                .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+                .header(header::CACHE_CONTROL, "no-store");
+            if matches!(ask, ItemAsk::Original(_)) {
+                b = b.header(header::CONTENT_DISPOSITION, "attachment");
+            }
+            b.body(bytes).unwrap_or_default()
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = if e.code == "no_item" { StatusCode::NOT_FOUND } else { StatusCode::UNPROCESSABLE_ENTITY };
+            fail(status, e.message)
+        }
+    }
 }
 
 /// The only origins the main webview may show: the app's own bundled assets
-/// (`tauri://localhost` on Linux/macOS, `http(s)://tauri.localhost` on Windows).
+/// (`tauri://localhost` on Linux/macOS, `http(s)://tauri.localhost` on Windows), and the
+/// `about:srcdoc` documents of the sandboxed message-body iframe (content given inline, no load).
 fn is_app_url(url: &Url) -> bool {
     match url.scheme() {
         "tauri" => url.host_str() == Some("localhost"),
         "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        "about" => matches!(url.path(), "srcdoc" | "blank"),
         _ => false,
     }
 }
 
+fn initial_router() -> Router {
+    match std::env::var_os("EXHIBIT_MATTER") {
+        Some(dir) => Router::open(&dir).unwrap_or_else(|e| {
+            eprintln!("exhibit-desktop: could not open the matter in EXHIBIT_MATTER: {}", e.message);
+            Router::default()
+        }),
+        None => Router::default(),
+    }
+}
+
 fn main() {
+    let shell = Arc::new(Shell::new(initial_router()));
+    let viewer = shell.viewer.clone();
     tauri::Builder::default()
+        .manage(shell)
         .invoke_handler(tauri::generate_handler![rpc])
+        .register_asynchronous_uri_scheme_protocol("exhibit", move |_ctx, request, responder| {
+            let viewer = viewer.clone();
+            let url = Url::parse(&request.uri().to_string());
+            std::thread::spawn(move || {
+                let resp = match url {
+                    Ok(url) => item_response(&viewer, &url),
+                    Err(_) => Response::builder().status(StatusCode::BAD_REQUEST).body(Vec::new()).unwrap_or_default(),
+                };
+                responder.respond(resp);
+            });
+        })
         .setup(|app| {
             // The window is declared in tauri.conf.json with `create: false` so that it can be
             // built here with a navigation lock: anything outside the app's origin is refused.
@@ -84,23 +213,57 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn empty() -> Shell {
+        Shell::new(Router::default())
+    }
 
     #[test]
     fn ping_returns_version() {
-        let v = dispatch(json!({ "method": "ping" })).unwrap();
-        assert_eq!(v, json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }));
+        let v = dispatch(&empty(), json!({ "method": "ping" })).unwrap();
+        assert_eq!(v["ok"], true);
     }
 
     #[test]
     fn unknown_method_is_an_error() {
-        let e = dispatch(json!({ "method": "nope", "params": {} })).unwrap_err();
+        let e = dispatch(&empty(), json!({ "method": "nope", "params": {} })).unwrap_err();
         assert_eq!(e.code, "unknown_method");
     }
 
     #[test]
     fn malformed_request_is_bad_request() {
-        assert_eq!(dispatch(json!({ "params": 1 })).unwrap_err().code, "bad_request");
-        assert_eq!(dispatch(json!("ping")).unwrap_err().code, "bad_request");
+        assert_eq!(dispatch(&empty(), json!({ "params": 1 })).unwrap_err().code, "bad_request");
+        assert_eq!(dispatch(&empty(), json!("ping")).unwrap_err().code, "bad_request");
+    }
+
+    #[test]
+    fn the_library_api_is_reachable() {
+        let s = empty();
+        assert_eq!(dispatch(&s, json!({ "method": "status" })).unwrap_err().code, "no_matter_open");
+        let dir = tempfile_dir();
+        let v = dispatch(&s, json!({ "method": "create_matter", "params": { "dir": dir, "name": "Desk" } })).unwrap();
+        assert_eq!(v["name"], "Desk");
+        let v = dispatch(&s, json!({ "method": "ingest_progress" })).unwrap();
+        assert_eq!(v["running"], false);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn tempfile_dir() -> String {
+        let d = std::env::temp_dir().join(format!("exhibit-desktop-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d.display().to_string()
+    }
+
+    #[test]
+    fn item_urls_name_items_by_id_only() {
+        let p = |s: &str| parse_item_url(&Url::parse(s).unwrap());
+        assert_eq!(p("exhibit://localhost/item%2F12%2Fpage%2F0?scale=2"), Some(ItemAsk::Page("12".into(), 0, 2.0)));
+        assert_eq!(p("exhibit://item/EXH-0000012/original"), Some(ItemAsk::Original("EXH-0000012".into())));
+        assert_eq!(p("http://exhibit.localhost/item/3/page/1"), Some(ItemAsk::Page("3".into(), 1, 1.5)));
+        assert_eq!(p("exhibit://localhost/%2Fetc%2Fpasswd"), None);
+        assert_eq!(p("exhibit://localhost/item%2F..%2F..%2Fetc%2Foriginal"), None);
+        assert_eq!(p("exhibit://localhost/item/1/page/x"), None);
     }
 
     #[test]
@@ -109,9 +272,12 @@ mod tests {
         assert!(ok("tauri://localhost/index.html"));
         assert!(ok("http://tauri.localhost/"));
         assert!(ok("https://tauri.localhost/"));
+        assert!(ok("about:srcdoc"));
         assert!(!ok("https://example.com/"));
         assert!(!ok("http://tauri.localhost.evil.com/"));
         assert!(!ok("file:///etc/passwd"));
         assert!(!ok("tauri://evil/"));
+        assert!(!ok("javascript:alert(1)"));
+        assert!(!ok("exhibit://localhost/item%2F1%2Foriginal"));
     }
 }

@@ -1,0 +1,144 @@
+// Desktop smoke: the real exhibit-desktop binary (WebKitGTK) under Xvfb, driven through
+// tauri-driver + WebKitWebDriver. It opens the demo matter (EXHIBIT_MATTER), searches, tags an
+// item with a keyboard shortcut, shows a PDF page through the exhibit: protocol, and saves
+// screenshots. Run: xvfb-run -a -s "-screen 0 1280x1024x24" node --test desktop-smoke.test.mjs
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { remote } from 'webdriverio';
+import { DESKTOP, EXHIBIT, ROOT, SHOTS, exhibit, workDir } from './lib.mjs';
+
+function which(cmd) {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+const TAURI_DRIVER = process.env.TAURI_DRIVER ?? (which('tauri-driver') || path.join(process.env.HOME ?? '', '.cargo', 'bin', 'tauri-driver'));
+const NATIVE = process.env.WEBKIT_DRIVER ?? (which('WebKitWebDriver') || '/usr/bin/WebKitWebDriver');
+const missing = [TAURI_DRIVER, NATIVE, DESKTOP, EXHIBIT].filter((p) => !fs.existsSync(p));
+const noDisplay = !process.env.DISPLAY && 'no DISPLAY: run under xvfb-run';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitPort(port, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise((r) => {
+      const c = net.connect(port, '127.0.0.1', () => (c.end(), r(true)));
+      c.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(', ')}`) || noDisplay }, () => {
+  let driver, browser, matter;
+  const shot = async (name) => {
+    await browser.pause(600); // let WebKit paint decoded images
+    await browser.saveScreenshot(path.join(SHOTS, `desktop-${name}.png`));
+  };
+
+  before(async () => {
+    const work = workDir('desktop');
+    matter = path.join(work, 'demo-matter');
+    exhibit('init', matter, '--name', 'Demo matter');
+    exhibit('--matter', matter, 'ingest', path.join(ROOT, 'assets', 'demo'), '--custodian', 'Okafor, Sam');
+    const port = await freePort();
+    const nativePort = await freePort();
+    driver = spawn(TAURI_DRIVER, ['--port', String(port), '--native-port', String(nativePort), '--native-driver', NATIVE], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, EXHIBIT_MATTER: matter },
+    });
+    await waitPort(port);
+    const t0 = Date.now();
+    browser = await remote({
+      hostname: '127.0.0.1',
+      port,
+      logLevel: 'error',
+      capabilities: { 'tauri:options': { application: DESKTOP } },
+    });
+    await browser.$('[data-testid=screen-review]').waitForExist({ timeout: 30_000 });
+    console.log(`# desktop app to review workspace: ${Date.now() - t0} ms`);
+  });
+
+  after(async () => {
+    await browser?.deleteSession().catch(() => {});
+    driver?.kill();
+  });
+
+  // WebKitGTK's driver is unreliable with setValue/keys: drive the DOM directly.
+  const setQuery = (q) =>
+    browser.execute((q) => {
+      const i = document.querySelector('[data-testid=query]');
+      i.value = q;
+      i.dispatchEvent(new Event('input', { bubbles: true }));
+      document.querySelector('[data-testid=search]').click();
+    }, q);
+  const press = (key) => browser.execute((key) => window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })), key);
+  const text = (sel) => browser.execute((sel) => document.querySelector(sel)?.textContent ?? '', sel);
+  /** Opens result row `i` and waits until the viewer shows that very item. */
+  const openRow = async (i) => {
+    const control = await browser.execute((i) => {
+      const row = document.querySelector(`.vrow[data-index="${i}"]`);
+      row.click();
+      return row.querySelector('.control').textContent;
+    }, i);
+    await browser.waitUntil(async () => (await text('[data-testid=viewer-control]')) === control, { timeout: 10_000 });
+  };
+
+  it('opens the demo matter', async () => {
+    assert.match(await text('[data-testid=matter-name]'), /Demo matter/);
+    assert.match(await text('[data-testid=notice]'), /desktop/);
+  });
+
+  it('searches', async () => {
+    await setQuery('"price cap"');
+    await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match "price cap"'), { timeout: 10_000 });
+    const total = await text('[data-testid=total]');
+    assert.match(total, /^\s*[1-9]/);
+    await shot('search');
+  });
+
+  it('tags an item with a keyboard shortcut', async () => {
+    await openRow(0);
+    await press('1');
+    await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=tag-1].on')), { timeout: 10_000 });
+    await setQuery('tag:Responsive');
+    await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match tag:Responsive'), { timeout: 10_000 });
+    assert.match(await text('[data-testid=total]'), /^\s*1 items/);
+    await shot('tagged');
+  });
+
+  it('shows a PDF page through the exhibit: protocol and an email body in its sandbox', async () => {
+    await setQuery('kind:pdf');
+    await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match kind:pdf'), { timeout: 10_000 });
+    await openRow(0);
+    await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=tab-pages]')), { timeout: 10_000 });
+    await browser.waitUntil(
+      async () => browser.execute(() => [...document.querySelectorAll('[data-testid=page-image]')].some((i) => i.complete && i.naturalWidth > 100)),
+      { timeout: 15_000, timeoutMsg: 'no page image arrived over exhibit:' },
+    );
+    await shot('pdf');
+    await setQuery('subject:"draft 3"');
+    await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match subject'), { timeout: 10_000 });
+    await openRow(0);
+    await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=html-frame]')), { timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    await shot('email');
+  });
+});

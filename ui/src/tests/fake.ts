@@ -1,0 +1,70 @@
+// A fake Backend for component tests: answers the API from memory and records every call.
+import type { Backend } from '../api/backend';
+import { ApiError } from '../api/backend';
+import type { Hit, ItemView } from '../api/types';
+
+export function fakeBackend(total = 100_000) {
+  const calls: { method: string; params: Record<string, unknown> }[] = [];
+  const tags = new Map<number, Set<string>>();
+  const hit = (i: number): Hit => ({
+    id: i + 1, control: `EXH-${String(i + 1).padStart(7, '0')}`, kind: i % 2 ? 'pdf' : 'email', title: `Document ${i + 1}`,
+    date: '2001-05-01T00:00:00Z', custodians: ['Farmer, Daren'], score: 1, snippet: `about <b>gas</b> &amp; power ${i + 1}`, offsets: [[6, 9]],
+  });
+  const item = (id: number): ItemView => ({
+    id, control: `EXH-${String(id).padStart(7, '0')}`, kind: 'email', sha256: 'ab'.repeat(32), title: `Document ${id}`,
+    text: `Subject: gas\n\nWe talked about gas prices and gas storage.`, pages: [0],
+    family: { root: { id, control: 'x', kind: 'email', name: 'x', title: null }, parent: null, children: [], members: [], container: null },
+    custodians: ['Farmer, Daren'], locations: [], tags: [...(tags.get(id) ?? [])], redactions: [],
+    metadata: { name: 'msg.eml', mime: 'message/rfc822', size: 1234, from: 'a@enron.com', to: ['b@enron.com'], cc: [], bcc: [], date: '2001-05-01', modified: null, message_id: null, in_reply_to: null, references: [], page_count: null, extractor: 'email', status: 'ok', status_reason: null, extra: {} },
+    hits: [[9, 12], [29, 32], [47, 50]],
+  });
+  const backend: Backend = {
+    kind: 'http',
+    async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+      calls.push({ method, params });
+      const r = (v: unknown) => v as T;
+      switch (method) {
+        case 'search': {
+          const { offset, limit, query } = params as { offset: number; limit: number; query: string };
+          if (String(query).includes('(')) throw new ApiError('bad_query', 'the search query is not valid: at character 5: expected ")"');
+          const hits = [];
+          for (let i = offset; i < Math.min(total, offset + limit); i++) hits.push(hit(i));
+          return r({ query, total, offset, hits });
+        }
+        case 'item':
+          return r(item(Number(params.id)));
+        case 'item_body':
+          return r({ id: Number(params.id), kind: 'email', mime: 'message/rfc822', html: null, page_count: 0 });
+        case 'facets':
+          return r({ total, kind: [['email', total / 2], ['pdf', total / 2]], custodian: [['Farmer, Daren', total]], tag: [], month: [['2001-05', total]], ext: [], sender_domain: [] });
+        case 'tags':
+          return r({ tags: ['Responsive', 'Not responsive', 'Hot'].map((name) => ({ name, count: 0, builtin: true })) });
+        case 'tag_add':
+        case 'tag_remove': {
+          const ids = ((params.items as string[]) ?? []).map(Number);
+          for (const id of ids) {
+            const s = tags.get(id) ?? new Set();
+            if (method === 'tag_add') s.add(String(params.tag));
+            else s.delete(String(params.tag));
+            tags.set(id, s);
+          }
+          return r({ tag: params.tag, changed: params.query ? total : ids.length, items: params.query ? total : ids.length });
+        }
+        case 'notes':
+          return r({ notes: [] });
+        case 'saved_searches':
+          return r({ saved_searches: [] });
+        case 'status':
+          return r({ matter: '/m', name: 'M', items: total, by_kind: {}, by_status: {}, custodians: {}, errors: 0, tags: {}, productions: 0, audit_entries: 1 });
+        default:
+          throw new ApiError('unknown_method', `unknown method: ${method}`);
+      }
+    },
+    async progress() {
+      return { running: false, method: null, progress: null };
+    },
+    pageUrl: (id, p) => `/api/item/${id}/page/${p}`,
+    originalUrl: (id) => `/api/item/${id}/original`,
+  };
+  return { backend, calls, tags };
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { charToUtf16, etaSeconds, formatBytes, queryErrorPosition, snippetSegments, textPieces, utf16ToChar } from '../lib/text';
+
+describe('text helpers', () => {
+  it('finds the error position in bad_query messages', () => {
+    expect(queryErrorPosition('the search query is not valid: at character 12: expected )')).toBe(12);
+    expect(queryErrorPosition('something else')).toBeNull();
+  });
+
+  it('splits snippets into text and hits without interpreting markup', () => {
+    const s = snippetSegments('a &lt;script&gt; <b>gas</b> &amp; <b>oil</b>');
+    expect(s).toEqual([
+      { text: 'a <script> ', hit: false },
+      { text: 'gas', hit: true },
+      { text: ' & ', hit: false },
+      { text: 'oil', hit: true },
+    ]);
+  });
+
+  it('maps character offsets to UTF-16 across astral characters', () => {
+    const t = 'a😀b😀c';
+    expect(charToUtf16(t, [0, 1, 2, 3, 4, 5])).toEqual([0, 1, 3, 4, 6, 7]);
+    expect(utf16ToChar(t, 6)).toBe(4);
+  });
+
+  it('cuts text at hits and redactions', () => {
+    const p = textPieces('price cap on gas', [[0, 5], [13, 16]], [[6, 9]]);
+    expect(p.map((x) => [x.text, x.hit, x.redacted])).toEqual([
+      ['price', 0, false],
+      [' ', -1, false],
+      ['cap', -1, true],
+      [' on ', -1, false],
+      ['gas', 1, false],
+    ]);
+    expect(p[4].start).toBe(13);
+  });
+
+  it('formats sizes and ETAs', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(etaSeconds(50, 100, 10_000)).toBe(10);
+    expect(etaSeconds(0, 100, 10_000)).toBeNull();
+  });
+});
