@@ -143,9 +143,13 @@ describe('desktop smoke', { timeout: 180_000, skip: (missing.length && `missing:
       { timeout: 15_000, timeoutMsg: 'no page image arrived over exhibit:' },
     );
     await shot('pdf');
-    await setQuery('subject:"draft 3"');
-    await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match subject'), { timeout: 10_000 });
-    await openRow(0);
+    await setQuery('kind:email subject:"draft 3"');
+    await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match kind:email subject'), { timeout: 10_000 });
+    // The first message (with an HTML body), not the plain-text reply; order among equals varies.
+    const i = await browser.execute(() =>
+      [...document.querySelectorAll('.vrow')].find((r) => !r.textContent.includes('RE:'))?.dataset.index ?? '0',
+    );
+    await openRow(Number(i));
     await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=html-frame]')), { timeout: 10_000 });
     await new Promise((r) => setTimeout(r, 500));
     await shot('email');
