@@ -68,15 +68,18 @@ e2e-desktop: build e2e-deps
 	  echo "desktop smoke SKIPPED: tauri-driver ($(TAURI_DRIVER)) or /usr/bin/WebKitWebDriver could not be installed"; \
 	fi
 
+# Every suite runs even when an earlier one fails (so one red suite does not hide another);
+# the target fails if any did.
 test: deps ui e2e-deps
 	$(CARGO) build --workspace --all-targets
-	@mkdir -p $(TARGET_DIR)
-	$(CARGO) test --workspace --no-fail-fast 2>&1 | tee $(TARGET_DIR)/test.log; test $${PIPESTATUS[0]} -eq 0
-	$(MAKE) --no-print-directory ui-test
-	$(MAKE) --no-print-directory e2e-browser
-	$(MAKE) --no-print-directory e2e-desktop
-	@if [ -x ../shared/tools/cli-contract-check ]; then ../shared/tools/cli-contract-check $(BIN)/exhibit; \
-	  else echo "cli-contract-check: ../shared/tools absent, skipped"; fi
+	@mkdir -p $(TARGET_DIR); status=0; \
+	$(CARGO) test --workspace --no-fail-fast 2>&1 | tee $(TARGET_DIR)/test.log; [ $${PIPESTATUS[0]} -eq 0 ] || status=1; \
+	$(MAKE) --no-print-directory ui-test || status=1; \
+	$(MAKE) --no-print-directory e2e-browser || status=1; \
+	$(MAKE) --no-print-directory e2e-desktop || status=1; \
+	if [ -x ../shared/tools/cli-contract-check ]; then ../shared/tools/cli-contract-check $(BIN)/exhibit || status=1; \
+	else echo "cli-contract-check: ../shared/tools absent, skipped"; fi; \
+	exit $$status
 
 demo: build
 	@if [ ! -f $(DEMO_MATTER)/exhibit.db ]; then \

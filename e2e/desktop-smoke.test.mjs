@@ -46,7 +46,7 @@ async function waitPort(port, ms = 20_000) {
   throw new Error(`port ${port} did not open`);
 }
 
-describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(', ')}`) || noDisplay }, () => {
+describe('desktop smoke', { timeout: 180_000, skip: (missing.length && `missing: ${missing.join(', ')}`) || noDisplay }, () => {
   let driver, browser, matter;
   const shot = async (name) => {
     await browser.pause(600); // let WebKit paint decoded images
@@ -77,8 +77,17 @@ describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(',
   });
 
   after(async () => {
-    await browser?.deleteSession().catch(() => {});
+    await Promise.race([browser?.deleteSession().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
     driver?.kill();
+    // If the driver went away without closing the app, close this run's app (and only it).
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+        if (fs.readlinkSync(`/proc/${pid}/exe`) === DESKTOP && env.split('\0').includes(`EXHIBIT_MATTER=${matter}`)) process.kill(Number(pid));
+      } catch {
+        /* gone, or not ours */
+      }
+    }
   });
 
   // WebKitGTK's driver is unreliable with setValue/keys: drive the DOM directly.
@@ -101,12 +110,12 @@ describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(',
     await browser.waitUntil(async () => (await text('[data-testid=viewer-control]')) === control, { timeout: 10_000 });
   };
 
-  it('opens the demo matter', async () => {
+  it('opens the demo matter', { timeout: 60_000 }, async () => {
     assert.match(await text('[data-testid=matter-name]'), /Demo matter/);
     assert.match(await text('[data-testid=notice]'), /desktop/);
   });
 
-  it('searches', async () => {
+  it('searches', { timeout: 60_000 }, async () => {
     await setQuery('"price cap"');
     await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match "price cap"'), { timeout: 10_000 });
     const total = await text('[data-testid=total]');
@@ -114,7 +123,7 @@ describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(',
     await shot('search');
   });
 
-  it('tags an item with a keyboard shortcut', async () => {
+  it('tags an item with a keyboard shortcut', { timeout: 60_000 }, async () => {
     await openRow(0);
     await press('1');
     await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=tag-1].on')), { timeout: 10_000 });
@@ -124,7 +133,7 @@ describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(',
     await shot('tagged');
   });
 
-  it('shows a PDF page through the exhibit: protocol and an email body in its sandbox', async () => {
+  it('shows a PDF page through the exhibit: protocol and an email body in its sandbox', { timeout: 60_000 }, async () => {
     await setQuery('kind:pdf');
     await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match kind:pdf'), { timeout: 10_000 });
     await openRow(0);
@@ -134,9 +143,13 @@ describe('desktop smoke', { skip: (missing.length && `missing: ${missing.join(',
       { timeout: 15_000, timeoutMsg: 'no page image arrived over exhibit:' },
     );
     await shot('pdf');
-    await setQuery('subject:"draft 3"');
-    await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match subject'), { timeout: 10_000 });
-    await openRow(0);
+    await setQuery('kind:email subject:"draft 3"');
+    await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match kind:email subject'), { timeout: 10_000 });
+    // The first message (with an HTML body), not the plain-text reply; order among equals varies.
+    const i = await browser.execute(() =>
+      [...document.querySelectorAll('.vrow')].find((r) => !r.textContent.includes('RE:'))?.dataset.index ?? '0',
+    );
+    await openRow(Number(i));
     await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=html-frame]')), { timeout: 10_000 });
     await new Promise((r) => setTimeout(r, 500));
     await shot('email');

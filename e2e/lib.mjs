@@ -15,8 +15,12 @@ export const EXHIBIT = process.env.EXHIBIT_BIN ?? path.join(TARGET, 'debug', 'ex
 export const DESKTOP = process.env.EXHIBIT_DESKTOP_BIN ?? path.join(TARGET, 'debug', 'exhibit-desktop');
 
 export function workDir(name) {
-  const dir = path.join(E2E, '.work', `${name}-${process.pid}`);
-  fs.rmSync(dir, { recursive: true, force: true });
+  const base = path.join(E2E, '.work');
+  // Earlier runs' folders for this suite go; each run starts from nothing.
+  for (const old of fs.existsSync(base) ? fs.readdirSync(base) : []) {
+    if (old.startsWith(`${name}-`)) fs.rmSync(path.join(base, old), { recursive: true, force: true });
+  }
+  const dir = path.join(base, `${name}-${process.pid}`);
   fs.mkdirSync(dir, { recursive: true });
   fs.mkdirSync(SHOTS, { recursive: true });
   return dir;
