@@ -139,7 +139,7 @@ fn errors_cross_as_code_and_message() {
     let r = http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", t)], r#"{"method":"search","params":{"query":"a AND ("}}"#);
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains(r#""code":"bad_query""#), "{}", r.body);
-    let r = http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", t)], r#"{"method":"redact_add","params":{}}"#);
+    let r = http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", t)], r#"{"method":"frobnicate","params":{}}"#);
     assert_eq!(r.status, 501);
     assert!(r.body.contains("unknown_method"));
     let r = http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", t)], "not json");

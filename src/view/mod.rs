@@ -366,7 +366,7 @@ mod tests {
     #[test]
     fn unknown_methods_and_bad_params_are_told_apart() {
         let mut r = Router::default();
-        let e = r.handle(serde_json::json!({"method": "redact_add", "params": {}}), &mut |_| {}).unwrap_err();
+        let e = r.handle(serde_json::json!({"method": "frobnicate", "params": {}}), &mut |_| {}).unwrap_err();
         assert_eq!(e.code, "unknown_method");
         let e = r.handle(serde_json::json!({"method": "search", "params": {"limit": 3}}), &mut |_| {}).unwrap_err();
         assert_eq!(e.code, "bad_request");
