@@ -225,7 +225,7 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
     // The redacted view (and the redaction list) come from Rust, or say plainly they cannot yet.
     await page.click('[data-testid=tab-redactions]');
     await page.click('[data-testid=show-redacted]');
-    await page.waitForSelector('[data-testid=redacted-view], [data-testid=redact-message]');
+    await page.waitForSelector('[data-testid=redacted-view]');
     const view = await page.$('[data-testid=redacted-view]');
     assert.ok(view, 'the redacted view is shown');
     assert.match(await view.textContent(), /\[REDACTED – AC\]/);
