@@ -84,6 +84,8 @@ describe('model logs end-to-end', () => {
     assert.ok(bars.length >= 1 && bars.length <= 8, `days: ${bars.length}`);
     await page.waitForSelector('[data-testid=tag-calls]:not([disabled])');
     await shot('account');
+    await page.$eval('[data-testid=volume-chart]', (el) => el.scrollIntoView({ block: 'start' }));
+    await shot('account-chart');
     await page.$eval('.ml-scroll', (el) => (el.scrollTop = el.scrollHeight));
     await shot('account-lower');
     await page.$eval('.ml-scroll', (el) => (el.scrollTop = 0));
