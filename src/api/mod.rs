@@ -52,6 +52,12 @@ pub enum Request {
         #[serde(default)]
         tag: Option<String>,
     },
+    /// The calls of one analyzed group (an account, key, user or ip), oldest first: `{calls: [{id, ts}]}`.
+    LogsCalls {
+        #[serde(default)]
+        group_by: crate::modellogs::GroupBy,
+        account: String,
+    },
     Facets {
         #[serde(default)]
         query: String,
@@ -218,6 +224,23 @@ impl Session {
                     v["tagged"] = serde_json::json!({ "tag": t, "changed": m.tag_flagged_calls(&report, &t)? });
                 }
                 v
+            }
+            Request::LogsCalls { group_by, account } => {
+                use crate::modellogs::GroupBy;
+                let col = match group_by {
+                    GroupBy::Account => "account",
+                    GroupBy::Key => "api_key_id",
+                    GroupBy::User => "user",
+                    GroupBy::Ip => "ip",
+                };
+                let m = self.matter()?;
+                let sql = format!("SELECT item_id, ts FROM model_call WHERE {col} = ?1 ORDER BY ts, item_id");
+                let mut stmt = m.db.prepare(&sql).map_err(Error::from)?;
+                let rows = stmt
+                    .query_map([&account], |r| Ok(serde_json::json!({ "id": r.get::<_, i64>(0)?, "ts": r.get::<_, Option<String>>(1)? })))
+                    .map_err(Error::from)?;
+                let calls = rows.collect::<Result<Vec<_>, _>>().map_err(Error::from)?;
+                serde_json::json!({ "calls": calls })
             }
             Request::Facets { query } => to_value(self.matter()?.facets(&query))?,
             Request::Tags => serde_json::json!({ "tags": self.matter()?.tags()? }),

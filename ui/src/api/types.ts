@@ -244,3 +244,117 @@ export interface Ping {
   ok: boolean;
   version: string;
 }
+
+// ---- Model logs (src/modellogs/analyze.rs, src/modellogs/call.rs) ----
+
+export type GroupBy = 'account' | 'key' | 'user' | 'ip';
+
+export interface LogSignal {
+  name: string;
+  value: number;
+  /** The threshold or population baseline the value is judged against. */
+  threshold: number;
+  /** How strongly this signal points at harvesting, 0..1. */
+  strength: number;
+  detail: string;
+  /** Item ids of example calls. */
+  examples: number[];
+}
+
+export interface AccountReport {
+  /** The value grouped by (account, key, user or ip as logged). */
+  account: string;
+  calls: number;
+  score: number;
+  flagged: boolean;
+  patterns: string[];
+  signals: LogSignal[];
+  benign_explanations: string[];
+  /** Index into `LogsReport.clusters`, when coordinated. */
+  cluster?: number;
+}
+
+export interface LogLink {
+  a: string;
+  b: string;
+  kinds: string[];
+}
+
+export interface LogCluster {
+  accounts: string[];
+  reason: string;
+  links: LogLink[];
+}
+
+export interface OverlapExample {
+  prompt: string;
+  suspect_output: string;
+  logged_completion: string;
+  logged_id: number;
+  containment: number;
+  jaccard: number;
+}
+
+export interface Overlap {
+  pairs: number;
+  matched: number;
+  rate: number;
+  ci_low: number;
+  ci_high: number;
+  null_rate: number;
+  null_ci_high: number;
+  self_identification_rate: number;
+  unmatched_prompts: number;
+  detail: string;
+  examples: OverlapExample[];
+}
+
+export interface LogsReport {
+  group_by: GroupBy;
+  accounts: AccountReport[];
+  clusters: LogCluster[];
+  overlap: Overlap | null;
+  tagged?: { tag: string; changed: number };
+}
+
+export interface CallParams {
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
+  max_tokens?: number | null;
+  seed?: number | null;
+  stream?: boolean | null;
+  /** Parameters with no field of their own, as logged. */
+  extra?: Record<string, unknown>;
+}
+
+export interface ModelCall {
+  ts: string | null;
+  account: string | null;
+  api_key_id: string | null;
+  user: string | null;
+  ip: string | null;
+  model: string | null;
+  params: CallParams;
+  system: string | null;
+  messages: { role: string; content: string }[];
+  completion: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  request_id?: string | null;
+  conversation_id?: string | null;
+  format?: string;
+  source_line?: number | null;
+  raw: unknown;
+}
+
+/** `item` for a model call: the item plus its call record. */
+export type CallItemView = ItemView & { model_call?: ModelCall };
+
+/** `logs_calls`: one group's calls, oldest first. */
+export interface GroupCall {
+  id: number;
+  ts: string | null;
+}
