@@ -24,7 +24,7 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from your distribution or rustup, then re-run"; exit 1; }
-	@command -v npm >/dev/null || { echo "Node.js and npm are missing: apt-get install nodejs npm (Node 20 or newer)"; exit 1; }
+	@command -v npm >/dev/null || { echo "installing: nodejs npm"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm; }
 
 # The web UI (ui/dist, git-ignored): embedded by the desktop shell, served by `exhibit serve`.
 ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
