@@ -303,3 +303,27 @@ fn search_term_report_agrees_with_individual_searches() {
     assert_eq!(row("nonexistentword").hits, 0);
     assert!(rep.to_csv().starts_with("term,hits,unique_hits,hits_with_families\r\n\"trading\",3,1,"));
 }
+
+#[test]
+fn facets_count_the_result_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut m, names) = fixture(tmp.path());
+    let a_id = names.iter().find(|(_, n)| **n == "a").unwrap().0.to_string();
+    m.tag_add("Hot", &Target::Items(vec![a_id]), Propagate::default()).unwrap();
+    let get = |v: &[(String, u64)], k: &str| v.iter().find(|(x, _)| x == k).map(|(_, n)| *n).unwrap_or(0);
+    let all = m.facets("*").unwrap();
+    assert_eq!(all.total, 6);
+    assert_eq!(get(&all.kind, "email"), 2);
+    assert_eq!(get(&all.kind, "text"), 4, "c, d, e and the attachment");
+    assert_eq!(get(&all.custodian, "Farmer, Daren"), 5);
+    assert_eq!(get(&all.custodian, "Beck, Sally"), 2);
+    assert_eq!(get(&all.tag, "Hot"), 1);
+    assert_eq!(get(&all.sender_domain, "enron.com"), 2);
+    assert_eq!(all.month, vec![("2000-06".to_string(), 1), ("2001-03".to_string(), 1)]);
+    let some = m.facets("trading").unwrap();
+    assert_eq!(some.total, 3);
+    assert_eq!(get(&some.tag, "Hot"), 1);
+    assert_eq!(get(&some.ext, "md"), 1);
+    let none = m.facets("pipeline -trading").unwrap();
+    assert_eq!(get(&none.tag, "Hot"), 0);
+}

@@ -1,6 +1,6 @@
 //! Facet counts over any result set: kind, custodian, tag, year-month, extension, sender domain.
 
-use super::search::{collect_ids, IdSet};
+use super::search::IdSet;
 use super::SearchIndex;
 use crate::error::Result;
 use rusqlite::Connection;
@@ -24,17 +24,23 @@ pub struct Facets {
 
 const STR_FIELDS: [&str; 4] = ["kind", "custodian_raw", "ext", "sender_domain"];
 
-struct FacetCollector;
+/// Counts facets in one pass; with `ids`, also gathers the matching item ids (for the tag
+/// facet, which lives in SQLite) without a second search.
+struct FacetCollector {
+    ids: bool,
+}
 
 struct SegmentCounts {
     cols: Vec<Option<StrColumn>>,
     counts: Vec<HashMap<u64, u64>>,
     date: Option<tantivy::columnar::Column<tantivy::DateTime>>,
+    id: Option<tantivy::columnar::Column<u64>>,
     months: HashMap<i64, u64>,
+    ids: Vec<u64>,
     total: u64,
 }
 
-type Fruit = (Vec<HashMap<String, u64>>, HashMap<i64, u64>, u64);
+type Fruit = (Vec<HashMap<String, u64>>, HashMap<i64, u64>, u64, Vec<u64>);
 
 impl Collector for FacetCollector {
     type Fruit = Fruit;
@@ -43,7 +49,16 @@ impl Collector for FacetCollector {
     fn for_segment(&self, _ord: SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<SegmentCounts> {
         let ff = seg.fast_fields();
         let cols = STR_FIELDS.iter().map(|f| ff.str(f).ok().flatten()).collect();
-        Ok(SegmentCounts { cols, counts: vec![HashMap::new(); STR_FIELDS.len()], date: ff.date("date").ok(), months: HashMap::new(), total: 0 })
+        let id = if self.ids { ff.u64("id").ok() } else { None };
+        Ok(SegmentCounts {
+            cols,
+            counts: vec![HashMap::new(); STR_FIELDS.len()],
+            date: ff.date("date").ok(),
+            id,
+            months: HashMap::new(),
+            ids: Vec::new(),
+            total: 0,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -51,8 +66,8 @@ impl Collector for FacetCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<Fruit>) -> tantivy::Result<Fruit> {
-        let mut out: Fruit = (vec![HashMap::new(); STR_FIELDS.len()], HashMap::new(), 0);
-        for (maps, months, total) in fruits {
+        let mut out: Fruit = (vec![HashMap::new(); STR_FIELDS.len()], HashMap::new(), 0, Vec::new());
+        for (maps, months, total, ids) in fruits {
             for (i, m) in maps.into_iter().enumerate() {
                 for (k, v) in m {
                     *out.0[i].entry(k).or_default() += v;
@@ -62,6 +77,7 @@ impl Collector for FacetCollector {
                 *out.1.entry(k).or_default() += v;
             }
             out.2 += total;
+            out.3.extend(ids);
         }
         Ok(out)
     }
@@ -72,6 +88,9 @@ impl SegmentCollector for SegmentCounts {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         self.total += 1;
+        if let Some(id) = self.id.as_ref().and_then(|c| c.first(doc)) {
+            self.ids.push(id);
+        }
         for (i, col) in self.cols.iter().enumerate() {
             if let Some(col) = col {
                 for ord in col.term_ords(doc) {
@@ -103,7 +122,7 @@ impl SegmentCollector for SegmentCounts {
             }
             maps.push(m);
         }
-        (maps, self.months, self.total)
+        (maps, self.months, self.total, self.ids)
     }
 }
 
@@ -122,7 +141,9 @@ impl SearchIndex {
         } else {
             self.compile(db, query)?.query
         };
-        let (mut maps, months, total) = searcher.search(&*q, &FacetCollector)?;
+        let tagged: i64 = db.query_row("SELECT COUNT(*) FROM item_tag", [], |r| r.get(0))?;
+        let whole_matter = query.trim().is_empty() || query.trim() == "*";
+        let (mut maps, months, total, ids) = searcher.search(&*q, &FacetCollector { ids: tagged > 0 && !whole_matter })?;
         let sender = ranked(maps.pop().unwrap_or_default());
         let ext = ranked(maps.pop().unwrap_or_default());
         let custodian = ranked(maps.pop().unwrap_or_default());
@@ -133,15 +154,24 @@ impl SearchIndex {
             .into_iter()
             .map(|(k, n)| (format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1), n))
             .collect();
-        // Tags live in SQLite: count the assignments of matching items.
-        let ids: IdSet = collect_ids(&searcher, &*q)?;
+        // Tags live in SQLite: count the assignments of matching items (of every item, for the
+        // whole matter, straight in SQL).
         let mut tags: HashMap<String, u64> = HashMap::new();
-        let mut stmt = db.prepare_cached("SELECT it.item_id, t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (id, name) = row?;
-            if ids.contains(id as u64) {
-                *tags.entry(name).or_default() += 1;
+        if tagged > 0 && whole_matter {
+            let mut stmt = db.prepare_cached("SELECT t.name, COUNT(*) FROM item_tag it JOIN tag t ON t.id = it.tag_id GROUP BY t.id")?;
+            for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))? {
+                let (name, n) = row?;
+                tags.insert(name, n);
+            }
+        } else if tagged > 0 {
+            let ids: IdSet = ids.into_iter().collect();
+            let mut stmt = db.prepare_cached("SELECT it.item_id, t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (id, name) = row?;
+                if ids.contains(id as u64) {
+                    *tags.entry(name).or_default() += 1;
+                }
             }
         }
         Ok(Facets { total, kind, custodian, tag: ranked(tags), month, ext, sender_domain: sender })
