@@ -59,17 +59,33 @@ fn sigkilled_ingest_resumes_to_the_same_matter_as_a_clean_run() {
     let resumed = tmp.path().join("resumed");
     cli_json(&["init", resumed.to_str().unwrap()]);
     let mut partial_counts = Vec::new();
-    for delay_ms in [120u64, 350, 600, 900, 1300] {
+    // Kill when the resumed matter has reached given shares of the clean run's items, watching
+    // its database from here (WAL lets a reader look while the ingest writes), and once right
+    // at the start. Timed kills would depend on this machine's speed.
+    let items_of = |m: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(m.join("exhibit.db"))
+            .and_then(|db| db.query_row("SELECT COUNT(*) FROM item", [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    for share in [0.0f64, 0.15, 0.4, 0.65, 0.85] {
+        let target = (expected.0 as f64 * share) as i64;
         let mut child = Command::new(exe())
             .args(["--matter", resumed.to_str().unwrap(), "ingest", src_s, "--custodian", "Kill, Test", "--json"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        if share == 0.0 {
+            std::thread::sleep(Duration::from_millis(30));
+        } else {
+            while items_of(&resumed) < target && child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(3));
+            }
+        }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        partial_counts.push(count(&resumed, "SELECT COUNT(*) FROM item"));
+        partial_counts.push(items_of(&resumed));
     }
     eprintln!("items after each kill: {partial_counts:?} (clean run: {})", expected.0);
     assert!(
