@@ -17,7 +17,6 @@ use crate::matter::{audit, Matter};
 use crate::modellogs::{self, AnalyzeOptions, CallSummary, Format, GroupBy, ModelCall, Report};
 use crate::review::{Propagate, Target};
 use rusqlite::params;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Calls written per transaction while streaming a log.
@@ -345,10 +344,4 @@ pub fn report_csv(report: &Report) -> String {
         }
     }
     out
-}
-
-#[derive(Debug, Serialize)]
-pub struct CallsSummary {
-    pub calls: u64,
-    pub accounts: u64,
 }
