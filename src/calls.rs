@@ -48,19 +48,16 @@ fn call_node(c: &ModelCall, raw: &[u8]) -> NodeOut {
     let completion = c.completion.clone().unwrap_or_default();
     let text = if completion.is_empty() { prompt } else { format!("{prompt}\n\n[completion]\n{completion}") };
     let title: String = c.last_user_text().split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
-    let mut extra = std::collections::BTreeMap::new();
-    let mut put = |k: &str, v: &Option<String>| {
-        if let Some(v) = v {
-            extra.insert(k.to_string(), v.clone());
-        }
+    // The identifying fields (account, key, user, ip, model, request and conversation ids) as
+    // the canonical record names them; `ts` is the item's date already.
+    let mut extra: std::collections::BTreeMap<String, String> = match c.to_canonical_json() {
+        serde_json::Value::Object(o) => o
+            .into_iter()
+            .filter(|(k, _)| k != "ts")
+            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+            .collect(),
+        _ => Default::default(),
     };
-    put("account", &c.account);
-    put("api_key_id", &c.api_key_id);
-    put("user", &c.user);
-    put("ip", &c.ip);
-    put("model", &c.model);
-    put("request_id", &c.request_id);
-    put("conversation_id", &c.conversation_id);
     extra.insert("format".into(), c.format.clone());
     if let Some(l) = c.source_line {
         extra.insert("line".into(), l.to_string());
