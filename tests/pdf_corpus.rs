@@ -331,18 +331,8 @@ fn run_pdftotext(file: &Path, work: &Path) -> Option<String> {
 fn tokens(s: &str) -> impl Iterator<Item = String> + '_ {
     s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| {
         let mut out = String::with_capacity(w.len());
-        for c in w.chars() {
-            match c {
-                '\u{FB00}' => out.push_str("ff"),
-                '\u{FB01}' => out.push_str("fi"),
-                '\u{FB02}' => out.push_str("fl"),
-                '\u{FB03}' => out.push_str("ffi"),
-                '\u{FB04}' => out.push_str("ffl"),
-                '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
-                c => out.extend(c.to_lowercase()),
-            }
-        }
-        out
+        exhibit::ingest::extract::pdf::expand_ligatures(w, &mut out);
+        out.to_lowercase()
     })
 }
 

@@ -293,6 +293,27 @@ struct WordText {
     fallback: usize,
 }
 
+/// Streams one sheet's cells into `out` (a macro, not a function: xlsx and xlsb readers are
+/// different types whose cells borrow the reader).
+macro_rules! cells_into {
+    ($wb:expr, $sheet:expr, $out:expr) => {
+        match $wb.worksheet_cells_reader(&$sheet.name) {
+            Ok(mut r) => loop {
+                match r.next_cell() {
+                    Ok(Some(c)) => {
+                        if !$out.cell(c.get_position(), c.get_value()) {
+                            break Ok(());
+                        }
+                    }
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e.to_string()),
+                }
+            },
+            Err(e) => Err(e.to_string()),
+        }
+    };
+}
+
 /// A finished paragraph goes into the open table cell (flattened to one line), or else to the
 /// output as a line of its own. Shared by the Word and OpenDocument readers.
 fn emit_paragraph(tables: &mut [Table], out: &mut String, p: String) {
@@ -625,20 +646,7 @@ pub fn extract_spreadsheet(bytes: &[u8], _name: &str) -> Result<Extracted, Probl
                 break;
             }
             out.begin(s);
-            let res = match wb.worksheet_cells_reader(&s.name) {
-                Ok(mut r) => loop {
-                    match r.next_cell() {
-                        Ok(Some(c)) => {
-                            if !out.cell(c.get_position(), c.get_value()) {
-                                break Ok(());
-                            }
-                        }
-                        Ok(None) => break Ok(()),
-                        Err(e) => break Err(e.to_string()),
-                    }
-                },
-                Err(e) => Err(e.to_string()),
-            };
+            let res = cells_into!(wb, s, out);
             out.end(&s.name, res);
         }
     } else if is_zip && has(b"xl/workbook.xml") {
@@ -652,20 +660,7 @@ pub fn extract_spreadsheet(bytes: &[u8], _name: &str) -> Result<Extracted, Probl
             let res = if s.typ == calamine::SheetType::ChartSheet {
                 Ok(())
             } else {
-                match wb.worksheet_cells_reader(&s.name) {
-                    Ok(mut r) => loop {
-                        match r.next_cell() {
-                            Ok(Some(c)) => {
-                                if !out.cell(c.get_position(), c.get_value()) {
-                                    break Ok(());
-                                }
-                            }
-                            Ok(None) => break Ok(()),
-                            Err(e) => break Err(e.to_string()),
-                        }
-                    },
-                    Err(e) => Err(e.to_string()),
-                }
+                cells_into!(wb, s, out)
             };
             out.end(&s.name, res);
         }

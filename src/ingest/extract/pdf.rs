@@ -381,7 +381,9 @@ impl Collector {
     }
 }
 
-fn expand_ligatures(s: &str, out: &mut String) {
+/// Appends `s` to `out` with typographic ligatures (ﬁ, ﬂ, …) spelled out and control
+/// characters dropped. Also used by the corpus test to normalize pdftotext's output the same way.
+pub fn expand_ligatures(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '\u{FB00}' => out.push_str("ff"),
