@@ -261,6 +261,8 @@ impl Matter {
         let calls = self.call_summaries()?;
         let opts = AnalyzeOptions { group_by, ..Default::default() };
         let mut report = modellogs::analyze(&calls, &opts);
+        drop(calls);
+        self.fill_template_patterns(&mut report)?;
         if let Some(path) = suspect_outputs {
             let text = std::fs::read_to_string(path).map_err(|e| Error::Read { path: path.to_path_buf(), source: e })?;
             let mut suspect = Vec::new();
@@ -283,6 +285,20 @@ impl Matter {
             report.overlap = Some(modellogs::analyze::overlap_with_ids(&suspect, &logged));
         }
         Ok(report)
+    }
+
+    /// Spells out each template's shared words from its first example's prompt (the pure
+    /// analysis keeps hashes, not text).
+    fn fill_template_patterns(&self, report: &mut Report) -> Result<()> {
+        for t in report.accounts.iter_mut().flat_map(|a| a.templates.iter_mut()) {
+            if let Some(call) = match t.examples.first() {
+                Some(&id) => self.call_record(id as i64)?,
+                None => None,
+            } {
+                t.pattern = modellogs::analyze::template_pattern(call.last_user_text(), t.part);
+            }
+        }
+        Ok(())
     }
 
     /// Tags the calls of every flagged account (the evidence behind the flags), in one audited

@@ -71,6 +71,26 @@ fn generated_logs_become_items_and_the_analysis_finds_the_campaigns() {
             }
         }
     }
+    // Each flagged account's templates are its own calls that share the pattern shown.
+    let mut with_templates = 0;
+    for a in r["accounts"].as_array().unwrap().iter().filter(|a| a["flagged"] == true) {
+        for t in a["templates"].as_array().unwrap() {
+            with_templates += 1;
+            let part: exhibit::modellogs::analyze::TemplatePart = serde_json::from_value(t["part"].clone()).unwrap();
+            let pattern = t["pattern"].as_str().unwrap();
+            assert!(pattern.split_whitespace().count() >= 3, "{t}");
+            assert!(t["calls"].as_u64().unwrap() >= t["examples"].as_array().unwrap().len() as u64);
+            for ex in t["examples"].as_array().unwrap() {
+                let (account, json): (String, String) = db
+                    .query_row("SELECT account, call_json FROM model_call WHERE item_id = ?1", [ex.as_i64().unwrap()], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap();
+                assert_eq!(account, a["account"].as_str().unwrap());
+                let call: exhibit::modellogs::ModelCall = serde_json::from_str(&json).unwrap();
+                assert_eq!(exhibit::modellogs::analyze::template_pattern(call.last_user_text(), part), pattern);
+            }
+        }
+    }
+    assert!(with_templates > 0, "templated campaigns show their templates");
     let overlap = &r["overlap"];
     assert!(overlap["rate"].as_f64().unwrap() > overlap["null_rate"].as_f64().unwrap(), "{overlap}");
     // The evidence is tagged: exactly the calls of flagged accounts.

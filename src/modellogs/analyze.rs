@@ -227,6 +227,48 @@ pub struct AccountReport {
     /// Index into `Report::clusters`, when coordinated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<usize>,
+    /// Its largest prompt templates, largest first (the clusters the templated-harvesting and
+    /// coordination signals are computed from).
+    #[serde(default)]
+    pub templates: Vec<Template>,
+}
+
+/// Which end of the prompt a template's calls share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplatePart {
+    /// The first six words (numbers and names masked) are the same.
+    Start,
+    /// The last six words are the same.
+    End,
+}
+
+/// One prompt template of a group: the calls whose masked prompt starts (or ends) with the
+/// same six words.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Template {
+    pub part: TemplatePart,
+    pub calls: u64,
+    /// Share of the group's calls.
+    pub share: f64,
+    /// How many subject areas the calls in this template cover (broad slots are the suspicious kind).
+    pub subject_areas: usize,
+    pub examples: Vec<u64>,
+    /// The shared words as a reader sees them (`#` for numbers, `[name]` for names), taken from
+    /// an example's prompt by whoever holds the text; empty from the pure analysis.
+    #[serde(default)]
+    pub pattern: String,
+}
+
+/// The shared words of a template as a reader sees them, from one of its prompts.
+pub fn template_pattern(prompt: &str, part: TemplatePart) -> String {
+    let toks = masked_tokens(prompt);
+    let shown = |t: &[String]| t.iter().map(|w| if w == "E" { "[name]" } else { w.as_str() }).collect::<Vec<_>>().join(" ");
+    match part {
+        TemplatePart::Start if toks.len() > 6 => format!("{} …", shown(&toks[..6])),
+        TemplatePart::End if toks.len() > 6 => format!("… {}", shown(&toks[toks.len() - 6..])),
+        _ => shown(&toks),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -687,6 +729,19 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
         if g.calls_per_day / base_cpd >= 5.0 {
             benign.push(format!("large chat application with many end users: volume {:.0}× the median — a chat app shows a daily rhythm (hour entropy {:.2}) and varied, untemplated prompts", g.calls_per_day / base_cpd, g.entropy));
         }
+        let mut templates: Vec<Template> = Vec::new();
+        for &(frame, count, topics) in &g.top_frames {
+            let examples = ex(&|c| c.frame_head == frame || c.frame_tail == frame);
+            // A template's head and tail frames hold the same calls: list it once.
+            if count < 2 || templates.iter().any(|t| t.calls == count as u64 && t.examples.first() == examples.first()) {
+                continue;
+            }
+            let part = match examples.first().and_then(|id| g.idx.iter().map(|&i| &calls[i as usize]).find(|c| c.id == *id)) {
+                Some(c) if c.frame_head != frame => TemplatePart::End,
+                _ => TemplatePart::Start,
+            };
+            templates.push(Template { part, calls: count as u64, share: count as f64 / g.idx.len().max(1) as f64, subject_areas: topics, examples, pattern: String::new() });
+        }
         accounts.push(AccountReport {
             account: g.key.clone(),
             calls: g.idx.len() as u64,
@@ -696,6 +751,7 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
             signals,
             benign_explanations: benign,
             cluster: cluster_of[gi],
+            templates,
         });
     }
     accounts.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal).then(a.account.cmp(&b.account)));

@@ -272,6 +272,19 @@ export interface AccountReport {
   benign_explanations: string[];
   /** Index into `LogsReport.clusters`, when coordinated. */
   cluster?: number;
+  /** Its largest prompt templates, largest first, as the analyzer clustered them. */
+  templates: LogTemplate[];
+}
+
+/** Calls whose masked prompt starts (or ends) with the same six words. */
+export interface LogTemplate {
+  part: 'start' | 'end';
+  calls: number;
+  share: number;
+  subject_areas: number;
+  examples: number[];
+  /** The shared words, numbers as `#` and names as `[name]`. */
+  pattern: string;
 }
 
 export interface LogLink {

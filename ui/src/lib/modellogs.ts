@@ -2,7 +2,7 @@
 // series and its chart geometry, coordinated accounts, and a call as a conversation. Pure
 // functions (tested in tests/modellogs.test.ts); the screen only renders what they return.
 import type { Api } from '../api/client';
-import type { AccountReport, CallItemView, GroupBy, GroupCall, LogSignal, LogsReport, ModelCall, TagChange } from '../api/types';
+import type { AccountReport, CallItemView, GroupBy, GroupCall, LogSignal, LogsReport, LogTemplate, ModelCall, TagChange } from '../api/types';
 
 // ---- API calls (the screen's only requests) ----
 
@@ -202,30 +202,18 @@ export function exampleIds(a: AccountReport, names?: string[], limit = 12): numb
   return out.slice(0, limit);
 }
 
-/** A prompt's template key: its words with numbers, quoted text and capitalised names masked, first 6 kept. */
-export function templateKey(prompt: string): string {
-  const masked = prompt
-    .replace(/"[^"]*"|'[^']*'|“[^”]*”/g, ' ◻ ')
-    .replace(/\d+([.,]\d+)*/g, ' # ')
-    .toLowerCase();
-  return masked.split(/\s+/).filter(Boolean).slice(0, 6).join(' ');
+/** Example ids to fetch for an account: its templates' first examples, then the signals'. */
+export function accountExampleIds(a: AccountReport, limit = 40): number[] {
+  const out: number[] = [];
+  for (const t of a.templates ?? []) for (const id of t.examples.slice(0, 4)) if (!out.includes(id)) out.push(id);
+  for (const id of exampleIds(a, undefined, limit)) if (!out.includes(id)) out.push(id);
+  return out.slice(0, limit);
 }
 
-export interface TemplateGroup {
-  key: string;
-  examples: { id: number; prompt: string }[];
-}
-
-/** Example prompts grouped by their template key, largest group first. */
-export function templateGroups(prompts: { id: number; prompt: string }[]): TemplateGroup[] {
-  const m = new Map<string, TemplateGroup>();
-  for (const p of prompts) {
-    const key = templateKey(p.prompt);
-    const g = m.get(key) ?? { key, examples: [] };
-    g.examples.push(p);
-    m.set(key, g);
-  }
-  return [...m.values()].sort((a, b) => b.examples.length - a.examples.length || a.key.localeCompare(b.key));
+/** How a template is described next to its pattern. */
+export function templateSummary(t: LogTemplate): string {
+  const areas = t.subject_areas === 1 ? '1 subject area' : `${t.subject_areas} subject areas`;
+  return `${t.calls.toLocaleString('en-US')} calls (${Math.round(t.share * 100)}%) ${t.part === 'start' ? 'start' : 'end'} this way · ${areas}`;
 }
 
 // ---- One call as a conversation ----

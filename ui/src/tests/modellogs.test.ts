@@ -7,12 +7,12 @@ import { ApiError } from '../api/backend';
 import type { AccountReport, LogsReport, ModelCall } from '../api/types';
 import {
   callMeta, chartGeometry, conversation, coordinatedWith, dailyVolume, dayOf, exampleIds, formatSignalNumber, niceMax,
-  paramsText, patternName, sortAccounts, templateGroups, templateKey, topSignals,
+  paramsText, patternName, sortAccounts, accountExampleIds, templateSummary, topSignals,
 } from '../lib/modellogs';
 
 const sig = (name: string, strength: number, examples: number[] = [], value = 1, threshold = 0.5) => ({ name, value, threshold, strength, detail: `${name} detail`, examples });
 const acc = (account: string, score: number, calls: number, extra: Partial<AccountReport> = {}): AccountReport => ({
-  account, calls, score, flagged: score >= 0.5, patterns: [], signals: [], benign_explanations: [], ...extra,
+  account, calls, score, flagged: score >= 0.5, patterns: [], signals: [], benign_explanations: [], templates: [], ...extra,
 });
 
 const call = (over: Partial<ModelCall> = {}): ModelCall => ({
@@ -89,14 +89,18 @@ describe('coordination and templates', () => {
     expect(c.partners).toEqual([{ account: 'b', kinds: ['ip_net', 'template'] }, { account: 'c', kinds: ['template'] }]);
     expect(coordinatedWith(report, report.accounts[3]).partners).toEqual([]);
   });
-  it('groups example prompts by their template', () => {
-    expect(templateKey('Explain step by step "photosynthesis" for 12 year olds please now')).toBe('explain step by step ◻ for');
-    const g = templateGroups([
-      { id: 1, prompt: 'Explain step by step "gravity" in detail' },
-      { id: 2, prompt: 'Translate this: hello' },
-      { id: 3, prompt: 'Explain step by step "tides" in detail' },
-    ]);
-    expect(g.map((x) => x.examples.map((e) => e.id))).toEqual([[1, 3], [2]]);
+  it("fetches the templates' examples first, then the signals'", () => {
+    const a = acc('a', 1, 1, {
+      signals: [sig('templated_harvesting', 1, [5, 6]), sig('hour_entropy', 1, [6, 7])],
+      templates: [{ part: 'start', calls: 9, share: 0.9, subject_areas: 7, examples: [9, 5, 10, 11, 12], pattern: 'explain step by step …' }],
+    });
+    expect(accountExampleIds(a)).toEqual([9, 5, 10, 11, 6, 7]);
+    expect(accountExampleIds(a, 3)).toEqual([9, 5, 10]);
+  });
+  it('describes a template by its calls, share and breadth', () => {
+    expect(templateSummary({ part: 'end', calls: 1200, share: 0.456, subject_areas: 1, examples: [], pattern: '' })).toBe(
+      '1,200 calls (46%) end this way · 1 subject area',
+    );
   });
   it('collects distinct example ids from the chosen signals', () => {
     const a = acc('a', 1, 1, { signals: [sig('templated_harvesting', 1, [5, 6]), sig('hour_entropy', 1, [6, 7]), sig('reasoning_extraction', 1, [8])] });
@@ -131,7 +135,8 @@ describe('Model logs screen', () => {
       group_by: 'account', overlap: null, clusters: [],
       accounts: [
         acc('org-quiet', 0.05, 4),
-        acc('org-hot', 0.93, 3, { patterns: ['bulk harvesting (0.93): high volume'], signals: [sig('templated_harvesting', 0.9, [11], 0.8, 0.4), sig('calls_per_day', 0.7, [12], 900, 40)], benign_explanations: ['batch ETL: no'] }),
+        acc('org-hot', 0.93, 3, { patterns: ['bulk harvesting (0.93): high volume'], signals: [sig('templated_harvesting', 0.9, [11], 0.8, 0.4), sig('calls_per_day', 0.7, [12], 900, 40)], benign_explanations: ['batch ETL: no'],
+          templates: [{ part: 'start', calls: 2, share: 0.67, subject_areas: 2, examples: [11, 13], pattern: 'explain step by step …' }] }),
       ],
     };
     const b: Backend = {
@@ -167,7 +172,9 @@ describe('Model logs screen', () => {
     await waitFor(() => expect(screen.getByTestId('volume-chart').querySelectorAll('rect')).toHaveLength(3));
     expect(screen.getByTestId('detail-account').textContent).toBe('org-hot');
     expect(screen.getAllByTestId('signal')[0].dataset.signal).toBe('templated_harvesting');
-    await waitFor(() => expect(screen.getAllByTestId('template-example').length).toBeGreaterThan(0));
+    await waitFor(() => expect(screen.getAllByTestId('template-example').map((e) => e.textContent)).toEqual(['Explain step by step "topic 11"', 'Explain step by step "topic 13"']));
+    expect(screen.getByTestId('template').textContent).toContain('explain step by step …');
+    expect(screen.getByTestId('template').textContent).toContain('2 calls (67%) start this way · 2 subject areas');
 
     await fireEvent.click(screen.getAllByTestId('example-link')[0]);
     const view = await screen.findByTestId('call-view');
