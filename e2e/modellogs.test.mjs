@@ -118,6 +118,18 @@ describe('model logs end-to-end', () => {
     assert.deepEqual(offBox, [], 'no request left 127.0.0.1');
   });
 
+  it("shows the exposure report's model-log section", async () => {
+    await page.click('[data-testid=report-section]');
+    await page.waitForSelector('[data-testid=section-text]');
+    const text = await page.textContent('[data-testid=section-text]');
+    assert.match(text, /\*\*Assessment: (Strong|Moderate)\.\*\*/);
+    assert.ok(text.includes(flagged.account.replace(/_/g, '\\_')), 'the flagged account is in the section');
+    assert.match(text, /EXH-\d{7}/, 'evidence is cited by control number');
+    await shot('report-section');
+    await page.click('[data-testid=section-close]');
+    await page.waitForSelector('[data-testid=section-view]', { state: 'detached' });
+  });
+
   it('regroups by API key', async () => {
     await page.selectOption('[data-testid=group-by]', 'key');
     await page.waitForFunction(() => document.querySelector('[data-testid=accounts] th:nth-child(2)')?.textContent === 'API key');

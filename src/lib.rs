@@ -4,6 +4,7 @@
 //! shell are thin transports over it. See ARCHITECTURE.md for the map.
 
 pub mod api;
+pub mod assess;
 pub mod calls;
 pub mod error;
 pub mod index;

@@ -265,6 +265,10 @@ enum LogsAction {
         /// Also write the signals as CSV.
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
+        /// Also write the exposure report's model-log section: Markdown, or HTML / JSON when
+        /// FILE ends in .html / .json.
+        #[arg(long, value_name = "FILE")]
+        section: Option<PathBuf>,
     },
 }
 
@@ -548,7 +552,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             }
         }
-        Command::Logs { action: LogsAction::Analyze { group_by, suspect_outputs, tag, csv } } => {
+        Command::Logs { action: LogsAction::Analyze { group_by, suspect_outputs, tag, csv, section } } => {
             use exhibit::modellogs::GroupBy;
             let mut m = open(&cli.matter)?;
             let g = match group_by {
@@ -564,6 +568,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             if let Some(path) = &csv {
                 std::fs::write(path, exhibit::calls::report_csv(&report)).map_err(|e| Error::Write { path: path.clone(), source: e })?;
+            }
+            if let Some(path) = &section {
+                let text = m.model_log_section(&report)?.render(exhibit::assess::ReportFormat::for_path(path));
+                std::fs::write(path, text).map_err(|e| Error::Write { path: path.clone(), source: e })?;
             }
             emit(json, &out, |_| {
                 println!("{} groups, {} flagged", report.accounts.len(), report.flagged().count());

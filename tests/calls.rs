@@ -100,6 +100,33 @@ fn generated_logs_become_items_and_the_analysis_finds_the_campaigns() {
     let s = cli_json(&["--matter", ms, "search", "tag:\"Distillation evidence\"", "--limit", "1"]);
     assert_eq!(s["total"].as_i64().unwrap(), want);
 
+    // The exposure report's section: the same findings, cited by control number, quoting no
+    // logged text.
+    let md_path = tmp.path().join("section.md");
+    let html_path = tmp.path().join("section.html");
+    for p in [&md_path, &html_path] {
+        cli_json(&["--matter", ms, "logs", "analyze", "--suspect-outputs", logs.join("suspect.jsonl").to_str().unwrap(), "--section", p.to_str().unwrap()]);
+    }
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(md.contains("**Assessment: Strong.**"), "flags plus overlap beyond the baseline: {}", &md[..400.min(md.len())]);
+    assert!(md.contains(&format!("{} of {} accounts show the pattern of distillation", flagged.len(), r["accounts"].as_array().unwrap().len())));
+    assert!(html.contains("<p class=\"assessment rating-strong\">") && !html.contains("<script"));
+    for a in &flagged {
+        assert!(md.contains(&a.replace('_', "\\_")) || md.contains(a.as_str()), "flagged account {a} is in the section");
+    }
+    let (control, completion): (String, String) = db
+        .query_row(
+            &format!("SELECT i.control, json_extract(c.call_json, '$.completion') FROM model_call c JOIN item i ON i.id = c.item_id WHERE c.account = '{}' AND length(json_extract(c.call_json, '$.completion')) > 80 LIMIT 1", flagged.iter().next().unwrap()),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let excerpt: String = completion.chars().take(60).collect();
+    assert!(!md.contains(&excerpt) && !html.contains(&excerpt), "no logged completion text ({control}) is quoted");
+    let cited = md.matches("EXH-").count();
+    assert!(cited >= flagged.len(), "example items are cited by control number ({cited})");
+
     // Re-ingesting the log adds nothing; verify re-hashes every logged record.
     let again = cli_json(&["--matter", ms, "ingest", src.to_str().unwrap(), "--custodian", "API logs"]);
     assert_eq!(again["items_added"], 0);

@@ -52,6 +52,15 @@ pub enum Request {
         #[serde(default)]
         tag: Option<String>,
     },
+    /// The exposure report's model-log section: `{section, text}` (`text` rendered in `format`).
+    LogsSection {
+        #[serde(default)]
+        group_by: crate::modellogs::GroupBy,
+        #[serde(default)]
+        suspect_outputs: Option<PathBuf>,
+        #[serde(default)]
+        format: crate::assess::ReportFormat,
+    },
     /// The calls of one analyzed group (an account, key, user or ip), oldest first: `{calls: [{id, ts}]}`.
     LogsCalls {
         #[serde(default)]
@@ -224,6 +233,11 @@ impl Session {
                     v["tagged"] = serde_json::json!({ "tag": t, "changed": m.tag_flagged_calls(&report, &t)? });
                 }
                 v
+            }
+            Request::LogsSection { group_by, suspect_outputs, format } => {
+                let m = self.matter()?;
+                let section = m.model_log_section(&m.analyze_calls(group_by, suspect_outputs.as_deref())?)?;
+                serde_json::json!({ "text": section.render(format), "section": section })
             }
             Request::LogsCalls { group_by, account } => {
                 use crate::modellogs::GroupBy;

@@ -11,6 +11,12 @@ export function analyze(api: Api, group_by: GroupBy, tag: string | null = null) 
 }
 
 /** Every call of one group, oldest first (`logs_calls`, a direct lookup in the call table). */
+/** The exposure report's model-log section, as Markdown. */
+export async function reportSection(api: Api, group_by: GroupBy): Promise<string> {
+  const r = await api.backend.call<{ text: string }>('logs_section', { group_by, suspect_outputs: null, format: 'markdown' });
+  return r.text;
+}
+
 export async function groupCalls(api: Api, group_by: GroupBy, account: string): Promise<GroupCall[]> {
   return (await api.backend.call<{ calls: GroupCall[] }>('logs_calls', { group_by, account })).calls;
 }

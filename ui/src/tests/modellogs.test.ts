@@ -146,6 +146,7 @@ describe('Model logs screen', () => {
         const r = (v: unknown) => v as T;
         switch (method) {
           case 'logs_analyze': return r(report);
+          case 'logs_section': return r({ text: '## Model-log evidence: distillation analysis\n\n**Assessment: Strong.** 1 of 2 accounts', section: {} });
           case 'logs_calls': return r({ calls: [{ id: 11, ts: '2025-03-01T00:00:00Z' }, { id: 12, ts: '2025-03-01T05:00:00Z' }, { id: 13, ts: '2025-03-03T00:00:00Z' }] });
           case 'item': {
             const id = Number(params.id);
@@ -187,5 +188,16 @@ describe('Model logs screen', () => {
     expect(tag.params.tag).toBe('Distillation evidence');
     expect(tag.params.items).toEqual(['11', '12', '13']);
     expect(calls.find((c) => c.method === 'logs_calls')!.params).toEqual({ group_by: 'account', account: 'org-hot' });
+  });
+
+  it("shows the exposure report's section for the analysis", async () => {
+    const { b, calls } = backend();
+    render(ModelLogs, { props: { api: new Api(b) } });
+    await waitFor(() => expect(screen.getAllByTestId('account-row')).toHaveLength(2));
+    await fireEvent.click(screen.getByTestId('report-section'));
+    expect((await screen.findByTestId('section-text')).textContent).toContain('**Assessment: Strong.**');
+    expect(calls.find((c) => c.method === 'logs_section')!.params).toEqual({ group_by: 'account', suspect_outputs: null, format: 'markdown' });
+    await fireEvent.click(screen.getByTestId('section-close'));
+    expect(screen.queryByTestId('section-view')).toBeNull();
   });
 });
