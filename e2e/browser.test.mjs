@@ -168,6 +168,87 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
     await shot('pdf');
   });
 
+  it('highlights hits on PDF pages and redacts a box drawn on a page', async () => {
+    assert.ok((await search('consetetur AND kind:pdf')) > 0);
+    await page.locator('.vrow').first().click();
+    await page.waitForSelector('[data-testid=tab-pages]');
+    await page.click('[data-testid=tab-pages]');
+    // A hit is drawn over the page image, inside it.
+    const hitBox = page.locator('[data-testid=hit-box].current').first();
+    await hitBox.waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=page-image]')].some((i) => i.complete && i.naturalWidth > 100));
+    const pageEl = page.locator('[data-testid=page]', { has: hitBox });
+    const img = await pageEl.locator('[data-testid=page-image]').boundingBox();
+    let hb = await hitBox.boundingBox();
+    assert.ok(hb.width > 10 && hb.height > 4, `hit box ${JSON.stringify(hb)}`);
+    assert.ok(hb.x >= img.x && hb.y >= img.y && hb.x + hb.width <= img.x + img.width && hb.y + hb.height <= img.y + img.height, 'the hit box lies on the page image');
+    // The pixels under the box are the word's ink, not blank paper.
+    const ink = await pageEl.locator('[data-testid=page-image]').evaluate((im, b) => {
+      const c = document.createElement('canvas');
+      c.width = im.naturalWidth;
+      c.height = im.naturalHeight;
+      const g = c.getContext('2d');
+      g.drawImage(im, 0, 0);
+      const k = im.naturalWidth / im.getBoundingClientRect().width;
+      const r = im.getBoundingClientRect();
+      const d = g.getImageData(Math.round((b.x - r.x) * k), Math.round((b.y - r.y) * k), Math.round(b.width * k), Math.round(b.height * k)).data;
+      let dark = 0;
+      for (let i = 0; i < d.length; i += 4) dark += d[i] + d[i + 1] + d[i + 2] < 300 ? 1 : 0;
+      return dark / (d.length / 4);
+    }, hb);
+    assert.ok(ink > 0.05, `only ${(ink * 100).toFixed(1)}% dark pixels under the hit box`);
+    const counter = await page.textContent('[data-testid=page-hit-counter]');
+    assert.match(counter, /hit 1 of \d+ · page 1/);
+    await shot('pdf-hits');
+
+    // Draw a box around the hit, choose a reason, redact. (Draw mode shows a hint above the
+    // pages, so the word moves: measure it again.)
+    await page.click('[data-testid=draw-box]');
+    await page.waitForSelector('[data-testid=place-box]');
+    hb = await hitBox.boundingBox();
+    const imgAtDraw = await pageEl.locator('[data-testid=page-image]').boundingBox();
+    await page.mouse.move(hb.x - 3, hb.y - 3);
+    await page.mouse.down();
+    await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2, { steps: 4 });
+    await page.mouse.move(hb.x + hb.width + 3, hb.y + hb.height + 3, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForSelector('[data-testid=pending-box]');
+    await page.selectOption('[data-testid=box-reason]', 'PII');
+    await shot('pdf-box-pending');
+    await page.click('[data-testid=box-redact]');
+    await page.waitForFunction(() => /Redacted a box on page 1 \(PII\); 1 text range/.test(document.querySelector('[data-testid=redact-message]')?.textContent ?? ''));
+    const region = pageEl.locator('[data-testid=redaction-box][data-region]');
+    await region.waitFor();
+    // Where it was drawn on the page (the page itself may have moved under the messages).
+    const rb = await region.boundingBox();
+    const imgNow = await pageEl.locator('[data-testid=page-image]').boundingBox();
+    rb.x -= imgNow.x - imgAtDraw.x;
+    rb.y -= imgNow.y - imgAtDraw.y;
+    for (const [k, want] of [['x', hb.x - 3], ['y', hb.y - 3], ['width', hb.width + 6], ['height', hb.height + 6]]) {
+      assert.ok(Math.abs(rb[k] - want) < 2.5, `drawn box ${k}: ${rb[k]} vs ${want}`);
+    }
+    assert.match(await region.textContent(), /PII/);
+    await shot('pdf-box-redacted');
+
+    // Listed with the other redactions; the text under it is gone from the redacted view.
+    await page.click('[data-testid=tab-redactions]');
+    await page.waitForSelector('[data-testid=region-list]');
+    assert.match(await page.textContent('[data-testid=region-list]'), /page 1\s*PII\s*manual/);
+    const control = await page.textContent('[data-testid=viewer-control]');
+    const listed = await rpc(server, 'redactions', { item: control });
+    assert.equal(listed.regions.length, 1);
+    const span = listed.redactions.find((r) => r.source === `region:${listed.regions[0].id}`);
+    assert.ok(span, 'the word under the box is redacted as text');
+    const item = await rpc(server, 'item', { id: control });
+    assert.match([...item.text].slice(span.start, span.end).join(''), /^consetetur/);
+    const red = await rpc(server, 'item', { id: control, redacted: true });
+    assert.equal([...red.text].slice(span.start, span.start + 10).join(''), '[REDACTED ');
+    await page.click('[data-testid=show-redacted]');
+    await page.waitForSelector('[data-testid=redacted-view]');
+    assert.match(await page.textContent('[data-testid=redacted-view]'), /\[REDACTED – PII\]/);
+    await shot('pdf-box-listed');
+  });
+
   it('tags with keyboard shortcuts and moves with j/k', async () => {
     await search('europe');
     const first = await page.textContent('.vrow[data-index="0"] .control');

@@ -90,6 +90,26 @@ pub enum Request {
         treatment: Treatment,
     },
     RedactRemove { redaction: i64 },
+    /// Redact a box drawn on page `page` (1-based) of a PDF: `rect` is `[x0, y0, x1, y1]` in
+    /// page-space points (origin top-left of the rendered page, y down). The box is blacked
+    /// out whole and the words inside it are redacted in the text.
+    RedactBox {
+        item: String,
+        page: u32,
+        rect: [f64; 4],
+        reason: String,
+        #[serde(default)]
+        treatment: Treatment,
+    },
+    /// Remove a region redaction and the text redactions it made.
+    RedactBoxRemove { region: i64 },
+    /// A PDF item's page sizes and, in page space, the boxes of a query's hits and of its
+    /// redactions: what the page viewer draws over the page images.
+    PageBoxes {
+        item: String,
+        #[serde(default)]
+        hits: Option<String>,
+    },
     Redactions {
         #[serde(default)]
         item: Option<String>,
@@ -280,8 +300,18 @@ impl Session {
             }
             Request::RedactRemove { redaction } => serde_json::json!({ "removed": self.matter()?.redact_remove(redaction)? }),
             Request::Redactions { item, reason } => {
-                serde_json::json!({ "redactions": self.matter()?.redactions(item.as_deref(), reason.as_deref())? })
+                let m = self.matter()?;
+                let mut v = serde_json::json!({ "redactions": m.redactions(item.as_deref(), reason.as_deref())? });
+                if let Some(item) = item {
+                    let id = crate::matter::items::resolve(&m.db, &item)?;
+                    let regions: Vec<_> = m.redaction_regions(id)?.into_iter().filter(|g| reason.as_ref().is_none_or(|r| g.reason == r.to_uppercase())).collect();
+                    v["regions"] = serde_json::to_value(regions).map_err(Error::from)?;
+                }
+                v
             }
+            Request::RedactBox { item, page, rect, reason, treatment } => to_value(self.matter()?.redact_box(&item, page, rect, &reason, treatment))?,
+            Request::RedactBoxRemove { region } => serde_json::json!({ "removed": self.matter()?.redact_box_remove(region)? }),
+            Request::PageBoxes { item, hits } => to_value(self.matter()?.page_boxes(&item, hits.as_deref()))?,
             Request::RedactedText { item } => serde_json::json!({ "text": self.matter()?.redacted_text(&item)? }),
             Request::RedactRule { spec, reason, treatment, query, dry_run } => {
                 to_value(self.matter()?.redact_rule(spec, &reason, treatment, query.as_deref(), dry_run))?

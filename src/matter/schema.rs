@@ -197,6 +197,29 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX model_call_account ON model_call(account);
     "#,
+    // 5: region redactions: a rectangle drawn on a PDF page, blacked out whole even where it
+    // holds no text (images, signatures). Stored in PDF user space points (origin bottom-left,
+    // y up, before /Rotate), like the layout's word boxes; the text under it is redacted as
+    // ordinary spans whose source is `region:N`.
+    r#"
+    CREATE TABLE redaction_region (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES item(id),
+        page INTEGER NOT NULL CHECK (page >= 1),
+        x0 REAL NOT NULL,
+        y0 REAL NOT NULL,
+        x1 REAL NOT NULL,
+        y1 REAL NOT NULL,
+        reason TEXT NOT NULL REFERENCES redaction_reason(code),
+        source TEXT NOT NULL,
+        treatment TEXT NOT NULL CHECK (treatment IN ('redact', 'pseudonymize')),
+        actor TEXT NOT NULL,
+        time TEXT NOT NULL,
+        CHECK (x1 > x0 AND y1 > y0)
+    );
+    CREATE INDEX redaction_region_item ON redaction_region(item_id);
+    CREATE INDEX redaction_region_source ON redaction_region(source);
+    "#,
 ];
 
 /// The schema version this build writes.

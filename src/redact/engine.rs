@@ -24,13 +24,13 @@ pub enum Treatment {
 }
 
 impl Treatment {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Treatment::Redact => "redact",
             Treatment::Pseudonymize => "pseudonymize",
         }
     }
-    fn parse(s: &str) -> Treatment {
+    pub(crate) fn parse(s: &str) -> Treatment {
         if s == "pseudonymize" { Treatment::Pseudonymize } else { Treatment::Redact }
     }
 }
@@ -52,10 +52,13 @@ pub struct Redaction {
     pub time: String,
 }
 
-/// A redaction's footprint on a page image.
+/// A redaction's footprint on a page, in PDF user space points (see [`super::pages`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct RedactionBox {
-    pub redaction: i64,
+    /// The text redaction this word box hides, or `None` for a region.
+    pub redaction: Option<i64>,
+    /// The region redaction this box is, or `None` for a word box.
+    pub region: Option<i64>,
     /// 1-based page number.
     pub page: u32,
     pub x0: f64,
@@ -63,6 +66,30 @@ pub struct RedactionBox {
     pub x1: f64,
     pub y1: f64,
     pub reason: String,
+}
+
+/// A word of a PDF's text layer: its char range in the item's text and its box in user space.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LayoutWord {
+    pub page: u32,
+    pub start: usize,
+    pub end: usize,
+    pub rect: super::pages::Rect,
+}
+
+/// The one mapping from char spans to page boxes: for every span, the box of every word it
+/// touches, as `(span index, page, user-space rect)`. Redaction boxes and hit boxes both
+/// come from here.
+pub(crate) fn span_boxes(words: &[LayoutWord], spans: &[(usize, usize)]) -> Vec<(usize, u32, super::pages::Rect)> {
+    let mut out = Vec::new();
+    for w in words {
+        for (i, &(s, e)) in spans.iter().enumerate() {
+            if s < w.end && w.start < e {
+                out.push((i, w.page, w.rect));
+            }
+        }
+    }
+    out
 }
 
 /// What a rule run did (or, with `dry_run`, would do).
@@ -115,7 +142,7 @@ impl Matter {
         Ok(self.db.query_row("SELECT COUNT(*) FROM redaction_reason WHERE code = ?1", [code], |r| r.get::<_, i64>(0))? > 0)
     }
 
-    fn check_reason(&self, code: &str) -> Result<String> {
+    pub(crate) fn check_reason(&self, code: &str) -> Result<String> {
         let code = code.trim().to_uppercase();
         if !self.reason_exists(&code)? {
             let known: Vec<String> =
@@ -367,25 +394,40 @@ impl Matter {
         Ok(redact_json(value, &self.redacted_strings(item)?))
     }
 
-    /// Where each redaction falls on the item's pages (PDFs): one box per word the span
-    /// touches, in PDF points on the page's MediaBox, from the glyph positions kept at
-    /// extraction. Page images are blacked out from these.
+    /// Where each redaction falls on the item's pages (PDFs), in PDF user space points (origin
+    /// bottom-left, y up, before `/Rotate`; see [`super::pages`]): one box per word a span
+    /// touches, from the glyph positions kept at extraction, then one box per region drawn on a
+    /// page. Page images are blacked out from these.
     pub fn redaction_boxes(&self, item: &str) -> Result<Vec<RedactionBox>> {
         let id = items::resolve(&self.db, item)?;
+        let spans = self.redactions(Some(&id.to_string()), None)?;
+        let ranges: Vec<(usize, usize)> = spans.iter().map(|r| (r.start, r.end)).collect();
+        let mut out: Vec<RedactionBox> = span_boxes(&self.layout_words(id)?, &ranges)
+            .into_iter()
+            .map(|(i, page, b)| {
+                let r = &spans[i];
+                RedactionBox { redaction: Some(r.id), region: None, page, x0: b[0], y0: b[1], x1: b[2], y1: b[3], reason: r.reason.clone() }
+            })
+            .collect();
+        for g in self.redaction_regions(id)? {
+            out.push(RedactionBox { redaction: None, region: Some(g.id), page: g.page, x0: g.rect[0], y0: g.rect[1], x1: g.rect[2], y1: g.rect[3], reason: g.reason });
+        }
+        Ok(out)
+    }
+
+    /// The item's words with their char ranges and user-space boxes, from the layout stored
+    /// at extraction (empty for anything but a PDF with a text layer).
+    pub(crate) fn layout_words(&self, id: i64) -> Result<Vec<LayoutWord>> {
         let layout: Option<String> =
             self.db.query_row("SELECT layout_json FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.flatten();
         let Some(layout) = layout else { return Ok(vec![]) };
         let v: serde_json::Value = serde_json::from_str(&layout)?;
-        let spans = self.redactions(Some(&id.to_string()), None)?;
         let mut out = Vec::new();
         for page in v["pages"].as_array().into_iter().flatten() {
             let number = page["page"].as_u64().unwrap_or(0) as u32;
             for w in page["words"].as_array().into_iter().flatten() {
                 let f = |i: usize| w.get(i).and_then(|x| x.as_f64()).unwrap_or(0.0);
-                let (ws, we) = (f(0) as usize, f(1) as usize);
-                for r in spans.iter().filter(|r| r.start < we && ws < r.end) {
-                    out.push(RedactionBox { redaction: r.id, page: number, x0: f(2), y0: f(3), x1: f(4), y1: f(5), reason: r.reason.clone() });
-                }
+                out.push(LayoutWord { page: number, start: f(0) as usize, end: f(1) as usize, rect: [f(2), f(3), f(4), f(5)] });
             }
         }
         Ok(out)
@@ -393,7 +435,7 @@ impl Matter {
 
     /// Item ids that carry at least one redaction.
     pub fn redacted_items(&self) -> Result<IdSet> {
-        let mut stmt = self.db.prepare("SELECT DISTINCT item_id FROM redaction")?;
+        let mut stmt = self.db.prepare("SELECT item_id FROM redaction UNION SELECT item_id FROM redaction_region")?;
         let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
         let mut s = IdSet::default();
         for r in rows {
@@ -403,7 +445,7 @@ impl Matter {
     }
 }
 
-fn insert_redaction(tx: &rusqlite::Connection, item: i64, start: usize, end: usize, reason: &str, source: &str, t: Treatment) -> Result<i64> {
+pub(crate) fn insert_redaction(tx: &rusqlite::Connection, item: i64, start: usize, end: usize, reason: &str, source: &str, t: Treatment) -> Result<i64> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM redaction WHERE item_id = ?1 AND start = ?2 AND end = ?3 AND reason = ?4",
@@ -423,7 +465,7 @@ fn insert_redaction(tx: &rusqlite::Connection, item: i64, start: usize, end: usi
 
 /// Copies a redaction to every other item with the same content (same SHA-256 and therefore
 /// the same text): identical attachments in different families, for example.
-fn propagate(tx: &rusqlite::Connection, item: i64, rid: i64, start: usize, end: usize, reason: &str, t: Treatment) -> Result<Vec<i64>> {
+pub(crate) fn propagate(tx: &rusqlite::Connection, item: i64, rid: i64, start: usize, end: usize, reason: &str, t: Treatment) -> Result<Vec<i64>> {
     let twins: Vec<i64> = tx
         .prepare_cached("SELECT id FROM item WHERE sha256 = (SELECT sha256 FROM item WHERE id = ?1) AND id != ?1")?
         .query_map([item], |r| r.get(0))?

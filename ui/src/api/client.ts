@@ -44,6 +44,22 @@ export class Api {
   async redactions(item: number) {
     return (await this.call<{ redactions: T.Redaction[] }>('redactions', { item: String(item) })).redactions;
   }
+  /** Text redactions and, for one item, its region redactions (boxes drawn on pages). */
+  async itemRedactions(item: number) {
+    const r = await this.call<{ redactions: T.Redaction[]; regions?: T.Region[] }>('redactions', { item: String(item) });
+    return { redactions: r.redactions, regions: r.regions ?? [] };
+  }
+  /** Page sizes and page-space boxes of a query's hits and of the redactions of a PDF item. */
+  pageBoxes(item: number, hits?: string) {
+    return this.call<T.PageBoxes>('page_boxes', hits && hits.trim() ? { item: String(item), hits } : { item: String(item) });
+  }
+  /** Redacts a box drawn on page `page` (1-based); `rect` in page-space points. */
+  redactBox(item: number, page: number, rect: [number, number, number, number], reason: string) {
+    return this.call<T.RegionAdded>('redact_box', { item: String(item), page, rect, reason });
+  }
+  async redactBoxRemove(region: number) {
+    return (await this.call<{ removed: number }>('redact_box_remove', { region })).removed;
+  }
   /** The item's text with its redactions applied (built in Rust; never redacted in the UI). */
   async redactedText(item: number) {
     return (await this.call<{ text: string }>('redacted_text', { item: String(item) })).text;

@@ -371,3 +371,57 @@ export interface GroupCall {
   id: number;
   ts: string | null;
 }
+
+/**
+ * Page space (src/redact/pages.rs): points, origin at the top-left of the rendered page, y
+ * down. A page image rendered at `scale` is `width·scale × height·scale` pixels.
+ */
+export interface PageFrame {
+  /** 1-based. */
+  page: number;
+  width: number;
+  height: number;
+  /** `/Rotate` in degrees clockwise. */
+  rotate: number;
+}
+
+/** A box on a page, in page-space points. */
+export interface PageBox {
+  page: number;
+  rect: [number, number, number, number];
+  /** A hit's index in the item's `hits`. */
+  hit?: number;
+  /** The text redaction a word box hides. */
+  redaction?: number;
+  /** The region redaction this box is. */
+  region?: number;
+  reason?: string;
+}
+
+/** `page_boxes`: what the page viewer draws over a PDF's page images. */
+export interface PageBoxes {
+  pages: PageFrame[];
+  hits: PageBox[];
+  redactions: PageBox[];
+}
+
+/** A region redaction (a box drawn on a page), stored in PDF user space (origin bottom-left). */
+export interface Region {
+  id: number;
+  item: number;
+  page: number;
+  rect: [number, number, number, number];
+  reason: string;
+  /** `manual` or `copy:N`. */
+  source: string;
+  treatment: 'redact' | 'pseudonymize';
+  actor: string;
+  time: string;
+}
+
+/** `redact_box`: the region and the text redactions made for the words inside it (`[id, start, end]`). */
+export interface RegionAdded {
+  region: number;
+  spans: [number, number, number][];
+  copies: number[];
+}
