@@ -197,6 +197,23 @@ enum RedactAction {
         #[arg(long)]
         pseudonymize: bool,
     },
+    /// Black out a rectangle of a PDF page, and redact the words inside it.
+    Box {
+        id: String,
+        /// 1-based page number.
+        #[arg(long)]
+        page: u32,
+        /// Corners in points from the top-left of the page as displayed: X0,Y0,X1,Y1.
+        #[arg(long, value_name = "X0,Y0,X1,Y1")]
+        rect: String,
+        #[arg(long)]
+        reason: String,
+        /// Pseudonymize the words inside instead of blacking them out (the box stays black).
+        #[arg(long)]
+        pseudonymize: bool,
+    },
+    /// Remove a box redaction and the text redactions it made.
+    RemoveBox { region: i64 },
     /// Pattern rules over a set of items (default: all).
     Rule {
         #[command(subcommand)]
@@ -490,6 +507,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         .ok_or_else(|| Error::Invalid(format!("--span takes START:END character offsets, e.g. 120:135 (got '{span}')")))?;
                     let rid = m.redact_add(&id, s, e, &reason, treat(pseudonymize))?;
                     emit(json, &serde_json::json!({ "redaction": rid }), |_| println!("redaction {rid} added"))?;
+                }
+                RedactAction::Box { id, page, rect, reason, pseudonymize } => {
+                    let v: Vec<f64> = rect.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+                    let r: [f64; 4] = v.try_into().map_err(|_| {
+                        Error::Invalid(format!("--rect takes four numbers X0,Y0,X1,Y1 in points from the page's top-left, e.g. 72,100,300,130 (got '{rect}')"))
+                    })?;
+                    let added = m.redact_box(&id, page, r, &reason, treat(pseudonymize))?;
+                    emit(json, &added, |a| println!("region {} added, {} word span(s) redacted", a.region, a.spans.len()))?;
+                }
+                RedactAction::RemoveBox { region } => {
+                    let n = m.redact_box_remove(region)?;
+                    emit(json, &serde_json::json!({ "removed": n }), |_| println!("removed region {region} ({n} redaction(s) with it)"))?;
                 }
                 RedactAction::Rule { action: RuleAction::Add { builtin, regex, terms, whole_word, case_sensitive, reason, query, pseudonymize, dry_run } } => {
                     let spec = if let Some(re) = regex {

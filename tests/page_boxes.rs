@@ -298,3 +298,26 @@ fn corpus_writer_pdf_word_box_lands_on_its_ink() {
         assert!(img.ink(r) * 10 > area, "box {r:?} is not on the word");
     }
 }
+
+#[test]
+fn the_cli_redacts_a_box_and_removes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = matter_with(&two_page_pdf(), "doc.pdf", tmp.path());
+    let id = pdf_id(&m);
+    let r = m.page_boxes(&id, Some("charlie")).unwrap().hits[0].rect;
+    drop(m);
+    let ms = tmp.path().join("m");
+    let ms = ms.to_str().unwrap();
+    let rect = format!("{},{},{},{}", r[0] - 2.0, r[1] - 2.0, r[2] + 2.0, r[3] + 2.0);
+    let added = cli_json(&["--matter", ms, "redact", "box", &id, "--page", "1", "--rect", &rect, "--reason", "PII"]);
+    assert_eq!(added["spans"].as_array().unwrap().len(), 1, "{added}");
+    let shown = cli_json(&["--matter", ms, "show", &id, "--redacted"]);
+    assert!(!shown["text"].as_str().unwrap().contains("Charlie"), "{shown}");
+    let (code, _, stderr) = cli(&["--matter", ms, "redact", "box", &id, "--page", "1", "--rect", "1,2,3", "--reason", "PII"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("X0,Y0,X1,Y1"), "{stderr}");
+    let removed = cli_json(&["--matter", ms, "redact", "remove-box", &added["region"].to_string()]);
+    assert_eq!(removed["removed"], 2, "{removed}");
+    let shown = cli_json(&["--matter", ms, "show", &id, "--redacted"]);
+    assert!(shown["text"].as_str().unwrap().contains("Charlie"));
+}
