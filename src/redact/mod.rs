@@ -9,4 +9,4 @@ pub mod recognizers;
 pub use recognizers::{Group, Match, Recognizer, RuleError, RuleSet};
 pub mod engine;
 
-pub use engine::{Redaction, RuleRun, RuleSpec, Treatment};
+pub use engine::{Redaction, RedactionSpan, RuleRun, RuleSpec, Treatment};
