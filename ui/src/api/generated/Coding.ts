@@ -3,4 +3,4 @@
 /**
  * A coding action: a tag, the items (ids/controls) or a query, and propagation.
  */
-export type Coding = { tag: string, items?: Array<string>, query?: string, family?: boolean, duplicates?: boolean, };
+export type Coding = { tag: string, items?: Array<string>, query?: string | null, family?: boolean, duplicates?: boolean, };
