@@ -15,7 +15,8 @@ DEMO_MATTER ?= $(TARGET_DIR)/demo-matter
 TAURI_DRIVER := $(or $(shell command -v tauri-driver 2>/dev/null),$(HOME)/.cargo/bin/tauri-driver)
 export CARGO_TARGET_DIR := $(TARGET_DIR)
 
-.PHONY: run test deps build bench demo contract clean-demo ui ui-test e2e-deps e2e-browser e2e-desktop tauri-driver
+.PHONY: run test deps build bench demo contract clean-demo ui ui-test e2e-deps e2e-browser e2e-desktop tauri-driver \
+  bindings check-bindings
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -52,6 +53,15 @@ tauri-driver:
 build: deps ui
 	$(CARGO) build --workspace
 
+# The UI's API types in ui/src/api/generated, generated from the Rust DTOs with ts-rs
+# (src/api/bindings.rs) and committed. `bindings` rewrites them; `check-bindings` regenerates them
+# into a temporary folder and fails, naming the files, when the committed ones differ.
+bindings:
+	EXHIBIT_WRITE_BINDINGS=1 $(CARGO) test --lib --quiet api::bindings::tests::bindings_match_the_committed_files
+
+check-bindings:
+	RUST_BACKTRACE=0 $(CARGO) test --lib --quiet api::bindings::
+
 ui-test: ui
 	cd ui && npx svelte-check --tsconfig ./tsconfig.json --output human
 	cd ui && npx vitest run
@@ -75,6 +85,7 @@ test: deps ui e2e-deps
 	$(CARGO) build --workspace --all-targets
 	@mkdir -p $(TARGET_DIR); status=0; \
 	$(CARGO) test --workspace --no-fail-fast 2>&1 | tee $(TARGET_DIR)/test.log; [ $${PIPESTATUS[0]} -eq 0 ] || status=1; \
+	$(MAKE) --no-print-directory check-bindings || status=1; \
 	$(MAKE) --no-print-directory ui-test || status=1; \
 	$(MAKE) --no-print-directory e2e-browser || status=1; \
 	$(MAKE) --no-print-directory e2e-desktop || status=1; \

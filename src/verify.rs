@@ -7,8 +7,9 @@ use crate::error::Result;
 use crate::matter::{audit, Matter};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct VerifyProblem {
     /// `audit_chain`, `blob_missing`, `blob_modified`, `index_missing`, `index_orphan`,
     /// `index_duplicate`.
@@ -16,7 +17,7 @@ pub struct VerifyProblem {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct VerifyReport {
     pub ok: bool,
     pub audit_entries: u64,

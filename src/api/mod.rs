@@ -10,12 +10,20 @@ use crate::ingest::{IngestOptions, IngestProgress};
 use crate::redact::{RuleSpec, Treatment};
 use crate::review::{Propagate, Target};
 use crate::Matter;
+use responses::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::PathBuf;
+use ts_rs::TS;
+
+pub mod bindings;
+pub mod responses;
 
 /// One call. Serialized as `{"method": "...", "params": {...}}`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+///
+/// `#[ts(optional)]` marks the parameters a caller may leave out (serde fills in the default),
+/// so the UI's generated `Request` type does not demand them.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
 #[serde(tag = "method", content = "params", rename_all = "snake_case")]
 pub enum Request {
     Ping,
@@ -27,48 +35,61 @@ pub enum Request {
     Search {
         query: String,
         #[serde(default = "default_limit")]
+        #[ts(as = "Option<_>", optional)]
         limit: usize,
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         offset: usize,
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         sort: Sort,
     },
     /// One item; with `hits`, the character offsets of that query's hits in its text.
     Item {
         id: String,
         #[serde(default)]
+        #[ts(optional = nullable)]
         hits: Option<String>,
         /// The redacted view: text and every metadata string with redactions applied.
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         redacted: bool,
     },
     /// Distillation analysis of the matter's model calls.
     LogsAnalyze {
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         group_by: crate::modellogs::GroupBy,
         #[serde(default)]
+        #[ts(optional = nullable)]
         suspect_outputs: Option<PathBuf>,
         /// Tag the calls of every flagged account.
         #[serde(default)]
+        #[ts(optional = nullable)]
         tag: Option<String>,
     },
     /// The exposure report's model-log section: `{section, text}` (`text` rendered in `format`).
     LogsSection {
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         group_by: crate::modellogs::GroupBy,
         #[serde(default)]
+        #[ts(optional = nullable)]
         suspect_outputs: Option<PathBuf>,
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         format: crate::assess::ReportFormat,
     },
     /// The calls of one analyzed group (an account, key, user or ip), oldest first: `{calls: [{id, ts}]}`.
     LogsCalls {
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         group_by: crate::modellogs::GroupBy,
         account: String,
     },
     Facets {
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         query: String,
     },
     Tags,
@@ -87,6 +108,7 @@ pub enum Request {
         end: usize,
         reason: String,
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         treatment: Treatment,
     },
     RedactRemove { redaction: i64 },
@@ -99,6 +121,7 @@ pub enum Request {
         rect: [f64; 4],
         reason: String,
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         treatment: Treatment,
     },
     /// Remove a region redaction and the text redactions it made.
@@ -108,12 +131,15 @@ pub enum Request {
     PageBoxes {
         item: String,
         #[serde(default)]
+        #[ts(optional = nullable)]
         hits: Option<String>,
     },
     Redactions {
         #[serde(default)]
+        #[ts(optional = nullable)]
         item: Option<String>,
         #[serde(default)]
+        #[ts(optional = nullable)]
         reason: Option<String>,
     },
     /// The item's text with its redactions applied.
@@ -122,30 +148,38 @@ pub enum Request {
         spec: RuleSpec,
         reason: String,
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         treatment: Treatment,
         #[serde(default)]
+        #[ts(optional = nullable)]
         query: Option<String>,
         #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
         dry_run: bool,
     },
     Verify,
     Audit {
         #[serde(default = "default_limit")]
+        #[ts(as = "Option<_>", optional)]
         limit: usize,
     },
 }
 
 /// A coding action: a tag, the items (ids/controls) or a query, and propagation.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
 pub struct Coding {
     pub tag: String,
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub items: Vec<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub query: Option<String>,
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub family: bool,
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub duplicates: bool,
 }
 
@@ -165,7 +199,7 @@ fn default_limit() -> usize {
 }
 
 /// An error as it crosses a transport.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, TS)]
 pub struct ApiError {
     pub code: String,
     pub message: String,
@@ -206,7 +240,7 @@ impl Session {
     /// Handles one request; long work reports through `progress`.
     pub fn handle(&mut self, req: Request, progress: &mut dyn FnMut(&IngestProgress)) -> Result<Value, ApiError> {
         let v = match req {
-            Request::Ping => serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
+            Request::Ping => to_value(Ok(Ping { ok: true, version: env!("CARGO_PKG_VERSION").into() }))?,
             Request::CreateMatter { dir, name } => {
                 let m = Matter::create(&dir, &name)?;
                 let out = serde_json::to_value(m.status()?).map_err(Error::from)?;
@@ -220,7 +254,7 @@ impl Session {
                 out
             }
             Request::Status => to_value(self.matter()?.status())?,
-            Request::Errors => serde_json::json!({ "errors": self.matter()?.errors()? }),
+            Request::Errors => to_value(self.matter()?.errors().map(|errors| ErrorList { errors }))?,
             Request::Ingest { paths, custodian } => {
                 let opts = IngestOptions { custodian, ..Default::default() };
                 to_value(self.matter()?.ingest(&paths, &opts, progress))?
@@ -233,31 +267,31 @@ impl Session {
                     item.text = m.redacted_text(&id)?;
                 }
                 let item_id = item.id;
-                let mut v = to_value(Ok(item))?;
-                if let Some(call) = m.call_record(item_id)? {
-                    v["model_call"] = serde_json::to_value(call).map_err(Error::from)?;
-                }
-                if let Some(q) = hits.filter(|_| !redacted) {
-                    v["hits"] = serde_json::to_value(m.hit_offsets(&id, &q)?).map_err(Error::from)?;
-                }
+                let model_call = m.call_record(item_id)?;
+                let hits = match hits.filter(|_| !redacted) {
+                    Some(q) => Some(m.hit_offsets(&id, &q)?),
+                    None => None,
+                };
+                let v = to_value(Ok(ItemAnswer { item, model_call, hits }))?;
                 if redacted {
-                    v = m.redacted_json(item_id, &v)?;
+                    m.redacted_json(item_id, &v)?
+                } else {
+                    v
                 }
-                v
             }
             Request::LogsAnalyze { group_by, suspect_outputs, tag } => {
                 let m = self.matter()?;
                 let report = m.analyze_calls(group_by, suspect_outputs.as_deref())?;
-                let mut v = report.to_json();
-                if let Some(t) = tag {
-                    v["tagged"] = serde_json::json!({ "tag": t, "changed": m.tag_flagged_calls(&report, &t)? });
-                }
-                v
+                let tagged = match tag {
+                    Some(tag) => Some(TaggedCalls { changed: m.tag_flagged_calls(&report, &tag)?, tag }),
+                    None => None,
+                };
+                to_value(Ok(LogsAnswer { report, tagged }))?
             }
             Request::LogsSection { group_by, suspect_outputs, format } => {
                 let m = self.matter()?;
                 let section = m.model_log_section(&m.analyze_calls(group_by, suspect_outputs.as_deref())?)?;
-                serde_json::json!({ "text": section.render(format), "section": section })
+                to_value(Ok(LogsSection { text: section.render(format), section }))?
             }
             Request::LogsCalls { group_by, account } => {
                 use crate::modellogs::GroupBy;
@@ -271,13 +305,13 @@ impl Session {
                 let sql = format!("SELECT item_id, ts FROM model_call WHERE {col} = ?1 ORDER BY ts, item_id");
                 let mut stmt = m.db.prepare(&sql).map_err(Error::from)?;
                 let rows = stmt
-                    .query_map([&account], |r| Ok(serde_json::json!({ "id": r.get::<_, i64>(0)?, "ts": r.get::<_, Option<String>>(1)? })))
+                    .query_map([&account], |r| Ok(GroupCall { id: r.get(0)?, ts: r.get(1)? }))
                     .map_err(Error::from)?;
                 let calls = rows.collect::<Result<Vec<_>, _>>().map_err(Error::from)?;
-                serde_json::json!({ "calls": calls })
+                to_value(Ok(GroupCalls { calls }))?
             }
             Request::Facets { query } => to_value(self.matter()?.facets(&query))?,
-            Request::Tags => serde_json::json!({ "tags": self.matter()?.tags()? }),
+            Request::Tags => to_value(self.matter()?.tags().map(|tags| TagList { tags }))?,
             Request::TagAdd(c) => {
                 let (target, prop) = c.target()?;
                 to_value(self.matter()?.tag_add(&c.tag, &target, prop))?
@@ -287,37 +321,39 @@ impl Session {
                 to_value(self.matter()?.tag_remove(&c.tag, &target, prop))?
             }
             Request::NoteAdd { item, text } => to_value(self.matter()?.note_add(&item, &text))?,
-            Request::Notes { item } => serde_json::json!({ "notes": self.matter()?.notes(&item)? }),
+            Request::Notes { item } => to_value(self.matter()?.notes(&item).map(|notes| NoteList { notes }))?,
             Request::SaveSearch { name, query } => to_value(self.matter()?.save_search(&name, &query))?,
-            Request::SavedSearches => serde_json::json!({ "saved_searches": self.matter()?.saved_searches()? }),
+            Request::SavedSearches => to_value(self.matter()?.saved_searches().map(|saved_searches| SavedSearchList { saved_searches }))?,
             Request::DeleteSavedSearch { name } => {
                 self.matter()?.delete_saved_search(&name)?;
-                serde_json::json!({ "removed": name })
+                to_value(Ok(SavedSearchRemoved { removed: name }))?
             }
             Request::TermsReport { terms } => to_value(self.matter()?.terms_report(&terms))?,
             Request::RedactAdd { item, start, end, reason, treatment } => {
-                serde_json::json!({ "redaction": self.matter()?.redact_add(&item, start, end, &reason, treatment)? })
+                to_value(self.matter()?.redact_add(&item, start, end, &reason, treatment).map(|redaction| RedactionAdded { redaction }))?
             }
-            Request::RedactRemove { redaction } => serde_json::json!({ "removed": self.matter()?.redact_remove(redaction)? }),
+            Request::RedactRemove { redaction } => to_value(self.matter()?.redact_remove(redaction).map(|removed| RedactionsRemoved { removed }))?,
             Request::Redactions { item, reason } => {
                 let m = self.matter()?;
-                let mut v = serde_json::json!({ "redactions": m.redactions(item.as_deref(), reason.as_deref())? });
-                if let Some(item) = item {
-                    let id = crate::matter::items::resolve(&m.db, &item)?;
-                    let regions: Vec<_> = m.redaction_regions(id)?.into_iter().filter(|g| reason.as_ref().is_none_or(|r| g.reason == r.to_uppercase())).collect();
-                    v["regions"] = serde_json::to_value(regions).map_err(Error::from)?;
-                }
-                v
+                let redactions = m.redactions(item.as_deref(), reason.as_deref())?;
+                let regions = match item {
+                    Some(item) => {
+                        let id = crate::matter::items::resolve(&m.db, &item)?;
+                        Some(m.redaction_regions(id)?.into_iter().filter(|g| reason.as_ref().is_none_or(|r| g.reason == r.to_uppercase())).collect())
+                    }
+                    None => None,
+                };
+                to_value(Ok(RedactionList { redactions, regions }))?
             }
             Request::RedactBox { item, page, rect, reason, treatment } => to_value(self.matter()?.redact_box(&item, page, rect, &reason, treatment))?,
-            Request::RedactBoxRemove { region } => serde_json::json!({ "removed": self.matter()?.redact_box_remove(region)? }),
+            Request::RedactBoxRemove { region } => to_value(self.matter()?.redact_box_remove(region).map(|removed| RedactionsRemoved { removed }))?,
             Request::PageBoxes { item, hits } => to_value(self.matter()?.page_boxes(&item, hits.as_deref()))?,
-            Request::RedactedText { item } => serde_json::json!({ "text": self.matter()?.redacted_text(&item)? }),
+            Request::RedactedText { item } => to_value(self.matter()?.redacted_text(&item).map(|text| RedactedText { text }))?,
             Request::RedactRule { spec, reason, treatment, query, dry_run } => {
                 to_value(self.matter()?.redact_rule(spec, &reason, treatment, query.as_deref(), dry_run))?
             }
             Request::Verify => to_value(self.matter()?.verify())?,
-            Request::Audit { limit } => serde_json::json!({ "entries": self.matter()?.audit_log(limit)? }),
+            Request::Audit { limit } => to_value(self.matter()?.audit_log(limit).map(|entries| AuditLog { entries }))?,
         };
         Ok(v)
     }

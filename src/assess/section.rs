@@ -6,10 +6,11 @@
 //! that forbids both, because reports travel by email to people who open them anywhere.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use std::path::Path;
 
 /// How strongly a section's evidence supports the claim it is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     Strong,
@@ -30,7 +31,7 @@ impl Rating {
 }
 
 /// One block of a section.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
     Heading { text: String },
@@ -40,7 +41,7 @@ pub enum Block {
 }
 
 /// A titled part of a report with its own assessment.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct Section {
     /// Stable name (`model_logs`), for reports that assemble sections.
     pub id: String,
@@ -52,7 +53,7 @@ pub struct Section {
 }
 
 /// The formats a section can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportFormat {
     #[default]

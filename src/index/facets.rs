@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use ts_rs::TS;
 
 /// Counts per value, most frequent first (months in calendar order).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct Facets {
     pub total: u64,
     pub kind: Vec<(String, u64)>,

@@ -21,9 +21,10 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, SegmentReader, Term};
+use ts_rs::TS;
 
 /// Result order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
     #[default]
@@ -33,7 +34,7 @@ pub enum Sort {
 }
 
 /// One search hit, as `exhibit search` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Hit {
     pub id: i64,
     pub control: String,
@@ -48,7 +49,7 @@ pub struct Hit {
     pub offsets: Vec<[usize; 2]>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct SearchResult {
     pub query: String,
     /// Exact number of matching items.

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use ts_rs::TS;
 
 /// Files larger than this are stored and hashed but not sent for extraction.
 pub const MAX_EXTRACT_BYTES: u64 = 256 << 20;
@@ -55,7 +56,7 @@ impl Default for IngestOptions {
 }
 
 /// Live figures for a progress bar.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct IngestProgress {
     pub files_total: u64,
     pub files_done: u64,
@@ -68,7 +69,7 @@ pub struct IngestProgress {
 }
 
 /// What `exhibit ingest --json` prints.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct IngestSummary {
     pub batch: i64,
     pub custodian: String,

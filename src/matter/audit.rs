@@ -10,6 +10,7 @@ use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use ts_rs::TS;
 
 /// The hash that precedes the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -51,7 +52,8 @@ fn entry_hash(prev: &str, seq: i64, time: &str, actor: &str, action: &str, paylo
 }
 
 /// One audit entry as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(rename = "AuditEntry")]
 pub struct Entry {
     pub seq: i64,
     pub time: String,

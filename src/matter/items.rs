@@ -2,11 +2,13 @@
 
 use super::Matter;
 use crate::error::{Error, Result};
+use crate::redact::RedactionSpan;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// A short reference to another item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ItemRef {
     pub id: i64,
     pub control: String,
@@ -16,7 +18,7 @@ pub struct ItemRef {
 }
 
 /// Where a copy of an item was found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Location {
     pub custodian: String,
     pub path: String,
@@ -24,7 +26,7 @@ pub struct Location {
     pub batch: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Family {
     /// The family's top item (the email, or the loose document).
     pub root: ItemRef,
@@ -37,7 +39,7 @@ pub struct Family {
 }
 
 /// Descriptive metadata, as `exhibit show` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Metadata {
     pub name: String,
     pub mime: String,
@@ -59,7 +61,7 @@ pub struct Metadata {
 }
 
 /// One item, whole.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ItemView {
     pub id: i64,
     pub control: String,
@@ -73,7 +75,7 @@ pub struct ItemView {
     pub custodians: Vec<String>,
     pub locations: Vec<Location>,
     pub tags: Vec<String>,
-    pub redactions: Vec<serde_json::Value>,
+    pub redactions: Vec<RedactionSpan>,
     pub metadata: Metadata,
 }
 
@@ -184,7 +186,7 @@ impl Matter {
         view.redactions = self
             .redactions(Some(&id.to_string()), None)?
             .into_iter()
-            .map(|r| serde_json::json!({ "id": r.id, "start": r.start, "end": r.end, "reason": r.reason, "source": r.source, "treatment": r.treatment }))
+            .map(RedactionSpan::from)
             .collect();
         Ok(view)
     }

@@ -19,6 +19,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use ts_rs::TS;
 
 const DB_FILE: &str = "exhibit.db";
 
@@ -31,7 +32,7 @@ pub struct Matter {
 }
 
 /// What `exhibit status` reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Status {
     pub matter: String,
     pub name: String,
@@ -46,7 +47,7 @@ pub struct Status {
 }
 
 /// One ingest error record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ErrorRecord {
     pub id: i64,
     pub batch: i64,

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::call::ModelCall;
 use super::util::{hash64, mix64, ts_to_unix};
@@ -171,7 +172,7 @@ impl CallSummary {
 // ---------------------------------------------------------------------------------------------
 // Report types
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     #[default]
@@ -200,7 +201,8 @@ impl Default for AnalyzeOptions {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(rename = "LogSignal")]
 pub struct Signal {
     pub name: String,
     pub value: f64,
@@ -212,7 +214,7 @@ pub struct Signal {
     pub examples: Vec<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct AccountReport {
     /// The value grouped by (account, key, user or ip as logged).
     pub account: String,
@@ -226,6 +228,7 @@ pub struct AccountReport {
     pub benign_explanations: Vec<String>,
     /// Index into `Report::clusters`, when coordinated.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub cluster: Option<usize>,
     /// Its largest prompt templates, largest first (the clusters the templated-harvesting and
     /// coordination signals are computed from).
@@ -234,7 +237,7 @@ pub struct AccountReport {
 }
 
 /// Which end of the prompt a template's calls share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TemplatePart {
     /// The first six words (numbers and names masked) are the same.
@@ -245,7 +248,8 @@ pub enum TemplatePart {
 
 /// One prompt template of a group: the calls whose masked prompt starts (or ends) with the
 /// same six words.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(rename = "LogTemplate")]
 pub struct Template {
     pub part: TemplatePart,
     pub calls: u64,
@@ -271,21 +275,23 @@ pub fn template_pattern(prompt: &str, part: TemplatePart) -> String {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(rename = "LogLink")]
 pub struct Link {
     pub a: String,
     pub b: String,
     pub kinds: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(rename = "LogCluster")]
 pub struct Cluster {
     pub accounts: Vec<String>,
     pub reason: String,
     pub links: Vec<Link>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct OverlapExample {
     pub prompt: String,
     pub suspect_output: String,
@@ -296,7 +302,7 @@ pub struct OverlapExample {
     pub jaccard: f64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct Overlap {
     pub pairs: usize,
     pub matched: usize,
@@ -311,12 +317,14 @@ pub struct Overlap {
     pub examples: Vec<OverlapExample>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(rename = "AnalysisReport")]
 pub struct Report {
     pub group_by: GroupBy,
     pub accounts: Vec<AccountReport>,
     pub clusters: Vec<Cluster>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub overlap: Option<Overlap>,
 }
 

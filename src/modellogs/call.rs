@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use ts_rs::TS;
 
 /// Sampling and harvesting-relevant request parameters. Unknown parameters are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(rename = "CallParams")]
 pub struct Params {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
@@ -76,14 +78,15 @@ impl Params {
 }
 
 /// One message of the prompt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(rename = "CallMessage")]
 pub struct Message {
     pub role: String,
     pub content: String,
 }
 
 /// One model API call, normalized from any supported log format.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ModelCall {
     /// RFC 3339 UTC (`2025-01-02T03:04:05Z`, fractional seconds kept when present).
     pub ts: Option<String>,

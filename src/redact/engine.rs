@@ -10,9 +10,10 @@ use crate::review::{id_ranges, Target};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use ts_rs::TS;
 
 /// What replaces a span in the redacted view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Treatment {
     /// `[REDACTED – CODE]`.
@@ -36,7 +37,7 @@ impl Treatment {
 }
 
 /// One stored redaction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Redaction {
     pub id: i64,
     pub item: i64,
@@ -50,6 +51,25 @@ pub struct Redaction {
     pub treatment: Treatment,
     pub actor: String,
     pub time: String,
+}
+
+/// A redaction as an item view lists it: the span and how it is shown, without the item,
+/// actor and time the item view already has or the viewer does not need.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RedactionSpan {
+    pub id: i64,
+    /// Character offsets in the item's extracted text, end exclusive.
+    pub start: usize,
+    pub end: usize,
+    pub reason: String,
+    pub source: String,
+    pub treatment: Treatment,
+}
+
+impl From<Redaction> for RedactionSpan {
+    fn from(r: Redaction) -> Self {
+        RedactionSpan { id: r.id, start: r.start, end: r.end, reason: r.reason, source: r.source, treatment: r.treatment }
+    }
 }
 
 /// A redaction's footprint on a page, in PDF user space points (see [`super::pages`]).
@@ -93,7 +113,7 @@ pub(crate) fn span_boxes(words: &[LayoutWord], spans: &[(usize, usize)]) -> Vec<
 }
 
 /// What a rule run did (or, with `dry_run`, would do).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct RuleRun {
     /// The stored rule's id; `None` on a dry run.
     pub rule: Option<i64>,
@@ -107,7 +127,7 @@ pub struct RuleRun {
 }
 
 /// A rule's pattern.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RuleSpec {
     Builtin { names: Vec<String> },

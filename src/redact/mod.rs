@@ -13,6 +13,6 @@ pub mod engine;
 pub mod pages;
 pub mod regions;
 
-pub use engine::{Redaction, RedactionBox, RuleRun, RuleSpec, Treatment};
+pub use engine::{Redaction, RedactionBox, RedactionSpan, RuleRun, RuleSpec, Treatment};
 pub use pages::PageFrame;
 pub use regions::{PageBox, PageBoxes, Region, RegionAdded};

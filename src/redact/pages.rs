@@ -18,9 +18,10 @@
 
 use crate::error::{Error, Result};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// One page's frame: its size in page space and the map from user space onto it.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, TS)]
 pub struct PageFrame {
     /// 1-based page number.
     pub page: u32,

@@ -13,12 +13,13 @@ use crate::error::{Error, Result};
 use crate::matter::{audit, items, now, Matter};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// A word counts as inside a region when at least this fraction of its box is.
 pub const WORD_INSIDE: f64 = 0.4;
 
 /// A stored region redaction (user space; see [`super::pages`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Region {
     pub id: i64,
     pub item: i64,
@@ -35,7 +36,7 @@ pub struct Region {
 }
 
 /// What `redact_box` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct RegionAdded {
     pub region: i64,
     /// The text redactions made for the words inside it: `[id, start, end]`.
@@ -45,7 +46,7 @@ pub struct RegionAdded {
 }
 
 /// A box in page space (origin top-left of the rendered page, y down, points).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
 pub struct PageBox {
     /// 1-based page number.
     pub page: u32,
@@ -53,17 +54,21 @@ pub struct PageBox {
     pub rect: Rect,
     /// For a hit: its index in the item's hit list (so next/previous can move across pages).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub hit: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub redaction: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub region: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub reason: Option<String>,
 }
 
 /// Everything the page viewer draws over a PDF's page images.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct PageBoxes {
     /// Every page's size in page space. An image rendered at `scale` maps `(x, y)` points to
     /// pixel `(x·scale, y·scale)`.

@@ -8,6 +8,7 @@ use crate::index::search::IdSet;
 use crate::matter::{audit, items, now, Matter};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Which items a coding action applies to.
 #[derive(Debug, Clone)]
@@ -27,7 +28,7 @@ pub struct Propagate {
     pub duplicates: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct TagChange {
     pub tag: String,
     /// Items whose coding changed.
@@ -36,14 +37,14 @@ pub struct TagChange {
     pub items: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct TagCount {
     pub name: String,
     pub count: u64,
     pub builtin: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Note {
     pub id: i64,
     pub item: i64,
@@ -52,7 +53,7 @@ pub struct Note {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct SavedSearch {
     pub name: String,
     pub query: String,

@@ -8,8 +8,9 @@ use crate::error::Result;
 use crate::index::search::IdSet;
 use crate::matter::Matter;
 use serde::Serialize;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct TermRow {
     pub term: String,
     /// Documents the term hits.
@@ -20,7 +21,7 @@ pub struct TermRow {
     pub hits_with_families: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct TermsReport {
     pub rows: Vec<TermRow>,
     /// Documents hit by any term.

@@ -5,8 +5,9 @@ use super::Viewer;
 use crate::api::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
 #[serde(tag = "method", content = "params", rename_all = "snake_case")]
 pub enum ViewRequest {
     /// The sanitized HTML body (if any) and page count of an item.

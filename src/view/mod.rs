@@ -25,11 +25,12 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use ts_rs::TS;
 
 pub use api::ViewRequest;
 
 /// Sanitized HTML and what was taken out of it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 pub struct SafeHtml {
     /// Clean HTML: no scripts, handlers, styles, forms, frames, or remote references.
     pub html: String,
@@ -70,7 +71,7 @@ pub fn sanitize_html(src: &str) -> SafeHtml {
 }
 
 /// The rendered form of an item for the viewer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ItemBody {
     pub id: i64,
     pub kind: String,
@@ -209,7 +210,7 @@ pub fn render_pdf_page(bytes: Vec<u8>, page: usize, scale: f32) -> Result<Vec<u8
 }
 
 /// What a long request (an ingest) has done so far, for a progress panel that polls.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct ProgressState {
     /// Whether a long request is running now.
     pub running: bool,

@@ -1,73 +1,76 @@
-// Typed calls over a Backend: one method per API request.
+// Typed calls over a Backend: one method per API request. Parameter and answer types come from
+// the generated Rust DTOs (types.ts), so a renamed field or method fails the type-check here.
 import type { Backend } from './backend';
 import { ApiError } from './backend';
 import type * as T from './types';
 
-export type Coding = { tag: string; items?: (number | string)[]; query?: string; family?: boolean; duplicates?: boolean };
+/** A coding action as screens give it: item ids may be numbers (sent as strings). */
+export type Coding = Omit<T.Coding, 'items'> & { items?: (number | string)[] };
 
 export class Api {
   constructor(readonly backend: Backend) {}
 
-  private call<R>(method: string, params?: Record<string, unknown>): Promise<R> {
-    return this.backend.call<R>(method, params);
+  /** One request, typed by its method: `params` as `Request` declares them, the answer as `Responses` does. */
+  call<M extends T.Method>(method: M, ...params: T.ParamsOf<M> extends undefined ? [] : [T.ParamsOf<M>]): Promise<T.AnswerOf<M>> {
+    return this.backend.call<T.AnswerOf<M>>(method, params[0] as Record<string, unknown> | undefined);
   }
 
-  ping() { return this.call<T.Ping>('ping'); }
-  status() { return this.call<T.Status>('status'); }
-  openMatter(dir: string) { return this.call<T.Status>('open_matter', { dir }); }
-  createMatter(dir: string, name: string) { return this.call<T.Status>('create_matter', { dir, name }); }
-  async errors() { return (await this.call<{ errors: T.ErrorRecord[] }>('errors')).errors; }
-  ingest(paths: string[], custodian: string) { return this.call<T.IngestSummary>('ingest', { paths, custodian }); }
+  ping() { return this.call('ping'); }
+  status() { return this.call('status'); }
+  openMatter(dir: string) { return this.call('open_matter', { dir }); }
+  createMatter(dir: string, name: string) { return this.call('create_matter', { dir, name }); }
+  async errors() { return (await this.call('errors')).errors; }
+  ingest(paths: string[], custodian: string) { return this.call('ingest', { paths, custodian }); }
   progress() { return this.backend.progress(); }
   search(query: string, limit: number, offset: number, sort: T.Sort = 'relevance') {
-    return this.call<T.SearchResult>('search', { query, limit, offset, sort });
+    return this.call('search', { query, limit, offset, sort });
   }
   item(id: number | string, hits?: string) {
-    return this.call<T.ItemView>('item', hits && hits.trim() ? { id: String(id), hits } : { id: String(id) });
+    return this.call('item', hits && hits.trim() ? { id: String(id), hits } : { id: String(id) });
   }
-  itemBody(id: number | string) { return this.call<T.ItemBody>('item_body', { id: String(id) }); }
-  facets(query: string) { return this.call<T.Facets>('facets', { query }); }
-  async tags() { return (await this.call<{ tags: T.TagCount[] }>('tags')).tags; }
-  tagAdd(c: Coding) { return this.call<T.TagChange>('tag_add', codingParams(c)); }
-  tagRemove(c: Coding) { return this.call<T.TagChange>('tag_remove', codingParams(c)); }
-  noteAdd(item: number | string, text: string) { return this.call<T.Note>('note_add', { item: String(item), text }); }
-  async notes(item: number | string) { return (await this.call<{ notes: T.Note[] }>('notes', { item: String(item) })).notes; }
-  saveSearch(name: string, query: string) { return this.call<T.SavedSearch>('save_search', { name, query }); }
-  async savedSearches() { return (await this.call<{ saved_searches: T.SavedSearch[] }>('saved_searches')).saved_searches; }
-  deleteSavedSearch(name: string) { return this.call<{ removed: string }>('delete_saved_search', { name }); }
-  verify() { return this.call<T.VerifyReport>('verify'); }
-  async audit(limit = 200) { return (await this.call<{ entries: T.AuditEntry[] }>('audit', { limit })).entries; }
-  // Redaction is built elsewhere in parallel: callers treat `unknown_method` as "not yet".
+  itemBody(id: number | string) { return this.call('item_body', { id: String(id) }); }
+  facets(query: string) { return this.call('facets', { query }); }
+  async tags() { return (await this.call('tags')).tags; }
+  tagAdd(c: Coding) { return this.call('tag_add', codingParams(c)); }
+  tagRemove(c: Coding) { return this.call('tag_remove', codingParams(c)); }
+  noteAdd(item: number | string, text: string) { return this.call('note_add', { item: String(item), text }); }
+  async notes(item: number | string) { return (await this.call('notes', { item: String(item) })).notes; }
+  saveSearch(name: string, query: string) { return this.call('save_search', { name, query }); }
+  async savedSearches() { return (await this.call('saved_searches')).saved_searches; }
+  deleteSavedSearch(name: string) { return this.call('delete_saved_search', { name }); }
+  verify() { return this.call('verify'); }
+  async audit(limit = 200) { return (await this.call('audit', { limit })).entries; }
+  /** Adds a redaction; answers the new redaction's id. */
   async redactAdd(item: number, start: number, end: number, reason: string) {
-    return (await this.call<{ redaction: T.Redaction }>('redact_add', { item: String(item), start, end, reason })).redaction;
+    return (await this.call('redact_add', { item: String(item), start, end, reason })).redaction;
   }
   async redactions(item: number) {
-    return (await this.call<{ redactions: T.Redaction[] }>('redactions', { item: String(item) })).redactions;
+    return (await this.call('redactions', { item: String(item) })).redactions;
   }
   /** Text redactions and, for one item, its region redactions (boxes drawn on pages). */
   async itemRedactions(item: number) {
-    const r = await this.call<{ redactions: T.Redaction[]; regions?: T.Region[] }>('redactions', { item: String(item) });
+    const r = await this.call('redactions', { item: String(item) });
     return { redactions: r.redactions, regions: r.regions ?? [] };
   }
   /** Page sizes and page-space boxes of a query's hits and of the redactions of a PDF item. */
   pageBoxes(item: number, hits?: string) {
-    return this.call<T.PageBoxes>('page_boxes', hits && hits.trim() ? { item: String(item), hits } : { item: String(item) });
+    return this.call('page_boxes', hits && hits.trim() ? { item: String(item), hits } : { item: String(item) });
   }
   /** Redacts a box drawn on page `page` (1-based); `rect` in page-space points. */
   redactBox(item: number, page: number, rect: [number, number, number, number], reason: string) {
-    return this.call<T.RegionAdded>('redact_box', { item: String(item), page, rect, reason });
+    return this.call('redact_box', { item: String(item), page, rect, reason });
   }
   async redactBoxRemove(region: number) {
-    return (await this.call<{ removed: number }>('redact_box_remove', { region })).removed;
+    return (await this.call('redact_box_remove', { region })).removed;
   }
   /** The item's text with its redactions applied (built in Rust; never redacted in the UI). */
   async redactedText(item: number) {
-    return (await this.call<{ text: string }>('redacted_text', { item: String(item) })).text;
+    return (await this.call('redacted_text', { item: String(item) })).text;
   }
 }
 
-function codingParams(c: Coding): Record<string, unknown> {
-  const p: Record<string, unknown> = { tag: c.tag, family: !!c.family, duplicates: !!c.duplicates };
+function codingParams(c: Coding): T.Coding {
+  const p: T.Coding = { tag: c.tag, family: !!c.family, duplicates: !!c.duplicates };
   if (c.query !== undefined) p.query = c.query;
   else p.items = (c.items ?? []).map(String);
   return p;

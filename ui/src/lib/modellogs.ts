@@ -2,27 +2,27 @@
 // series and its chart geometry, coordinated accounts, and a call as a conversation. Pure
 // functions (tested in tests/modellogs.test.ts); the screen only renders what they return.
 import type { Api } from '../api/client';
-import type { AccountReport, CallItemView, GroupBy, GroupCall, LogSignal, LogsReport, LogTemplate, ModelCall, TagChange } from '../api/types';
+import type { AccountReport, GroupBy, GroupCall, LogSignal, LogsReport, LogTemplate, ModelCall, TagChange } from '../api/types';
 
 // ---- API calls (the screen's only requests) ----
 
 export function analyze(api: Api, group_by: GroupBy, tag: string | null = null) {
-  return api.backend.call<LogsReport>('logs_analyze', { group_by, suspect_outputs: null, tag });
+  return api.call('logs_analyze', { group_by, suspect_outputs: null, tag });
+}
+
+/** The exposure report's model-log section, as Markdown. */
+export async function reportSection(api: Api, group_by: GroupBy): Promise<string> {
+  return (await api.call('logs_section', { group_by, suspect_outputs: null, format: 'markdown' })).text;
 }
 
 /** Every call of one group, oldest first (`logs_calls`, a direct lookup in the call table). */
-/** The exposure report's model-log section, as Markdown. */
-export async function reportSection(api: Api, group_by: GroupBy): Promise<string> {
-  const r = await api.backend.call<{ text: string }>('logs_section', { group_by, suspect_outputs: null, format: 'markdown' });
-  return r.text;
-}
 
 export async function groupCalls(api: Api, group_by: GroupBy, account: string): Promise<GroupCall[]> {
-  return (await api.backend.call<{ calls: GroupCall[] }>('logs_calls', { group_by, account })).calls;
+  return (await api.call('logs_calls', { group_by, account })).calls;
 }
 
 export function callItem(api: Api, id: number) {
-  return api.backend.call<CallItemView>('item', { id: String(id) });
+  return api.call('item', { id: String(id) });
 }
 
 /** Tags the given calls; returns how many were newly tagged. */

@@ -1,7 +1,7 @@
 // A fake Backend for component tests: answers the API from memory and records every call.
 import type { Backend } from '../api/backend';
 import { ApiError } from '../api/backend';
-import type { Hit, ItemView } from '../api/types';
+import type { Hit, ItemAnswer } from '../api/types';
 
 export function fakeBackend(total = 100_000) {
   const calls: { method: string; params: Record<string, unknown> }[] = [];
@@ -10,7 +10,7 @@ export function fakeBackend(total = 100_000) {
     id: i + 1, control: `EXH-${String(i + 1).padStart(7, '0')}`, kind: i % 2 ? 'pdf' : 'email', title: `Document ${i + 1}`,
     date: '2001-05-01T00:00:00Z', custodians: ['Farmer, Daren'], score: 1, snippet: `about <b>gas</b> &amp; power ${i + 1}`, offsets: [[6, 9]],
   });
-  const item = (id: number): ItemView => ({
+  const item = (id: number): ItemAnswer => ({
     id, control: `EXH-${String(id).padStart(7, '0')}`, kind: 'email', sha256: 'ab'.repeat(32), title: `Document ${id}`,
     text: `Subject: gas\n\nWe talked about gas prices and gas storage.`, pages: [0],
     family: { root: { id, control: 'x', kind: 'email', name: 'x', title: null }, parent: null, children: [], members: [], container: null },

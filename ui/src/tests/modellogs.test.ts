@@ -19,7 +19,7 @@ const call = (over: Partial<ModelCall> = {}): ModelCall => ({
   ts: '2025-03-02T10:00:00Z', account: 'org-1', api_key_id: 'k1', user: null, ip: '10.0.0.1', model: 'gpt-x',
   params: { temperature: 0, max_tokens: 4096, extra: { logit_bias: { a: 1 } } }, system: 'You are helpful.',
   messages: [{ role: 'user', content: 'Explain step by step: why is the sky blue?' }], completion: 'Because of Rayleigh scattering.',
-  prompt_tokens: 12, completion_tokens: 1500, raw: {}, ...over,
+  prompt_tokens: 12, completion_tokens: 1500, request_id: null, conversation_id: null, format: 'canonical', source_line: 1, raw: {}, ...over,
 });
 
 describe('accounts table shaping', () => {
@@ -78,7 +78,7 @@ describe('volume per day', () => {
 
 describe('coordination and templates', () => {
   const report: LogsReport = {
-    group_by: 'account', overlap: null,
+    group_by: 'account',
     accounts: [acc('a', 0.9, 10, { cluster: 0 }), acc('b', 0.8, 10, { cluster: 0 }), acc('c', 0.7, 10, { cluster: 0 }), acc('z', 0.1, 3)],
     clusters: [{ accounts: ['a', 'b', 'c'], reason: 'shared templates and keys', links: [{ a: 'a', b: 'b', kinds: ['template', 'ip_net'] }, { a: 'c', b: 'a', kinds: ['template'] }, { a: 'b', b: 'c', kinds: ['template'] }] }],
   };
@@ -132,7 +132,7 @@ describe('Model logs screen', () => {
   function backend() {
     const calls: { method: string; params: Record<string, unknown> }[] = [];
     const report: LogsReport = {
-      group_by: 'account', overlap: null, clusters: [],
+      group_by: 'account', clusters: [],
       accounts: [
         acc('org-quiet', 0.05, 4),
         acc('org-hot', 0.93, 3, { patterns: ['bulk harvesting (0.93): high volume'], signals: [sig('templated_harvesting', 0.9, [11], 0.8, 0.4), sig('calls_per_day', 0.7, [12], 900, 40)], benign_explanations: ['batch ETL: no'],
