@@ -13,6 +13,8 @@ use crate::Matter;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// One call. Serialized as `{"method": "...", "params": {...}}`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -176,6 +178,18 @@ impl Session {
 
     /// Handles one request; long work reports through `progress`.
     pub fn handle(&mut self, req: Request, progress: &mut dyn FnMut(&IngestProgress)) -> Result<Value, ApiError> {
+        self.handle_cancellable(req, progress, Arc::default())
+    }
+
+    /// [`Session::handle`] with a stop flag for long work: an ingest checks `cancel` between
+    /// files and ends with `cancelled: true`, keeping what it committed. The flag is shared
+    /// so a transport can set it from another thread while this call holds the session.
+    pub fn handle_cancellable(
+        &mut self,
+        req: Request,
+        progress: &mut dyn FnMut(&IngestProgress),
+        cancel: Arc<AtomicBool>,
+    ) -> Result<Value, ApiError> {
         let v = match req {
             Request::Ping => serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
             Request::CreateMatter { dir, name } => {
@@ -193,7 +207,7 @@ impl Session {
             Request::Status => to_value(self.matter()?.status())?,
             Request::Errors => serde_json::json!({ "errors": self.matter()?.errors()? }),
             Request::Ingest { paths, custodian } => {
-                let opts = IngestOptions { custodian, ..Default::default() };
+                let opts = IngestOptions { custodian, cancel, ..Default::default() };
                 to_value(self.matter()?.ingest(&paths, &opts, progress))?
             }
             Request::Search { query, limit, offset, sort } => to_value(self.matter()?.search(&query, limit, offset, sort))?,

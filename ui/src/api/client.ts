@@ -19,6 +19,8 @@ export class Api {
   async errors() { return (await this.call<{ errors: T.ErrorRecord[] }>('errors')).errors; }
   ingest(paths: string[], custodian: string) { return this.call<T.IngestSummary>('ingest', { paths, custodian }); }
   progress() { return this.backend.progress(); }
+  /** Asks the running ingest to stop; answered beside the ingest, which holds the session. */
+  cancelIngest() { return this.call<{ cancelling: boolean }>('cancel_ingest'); }
   search(query: string, limit: number, offset: number, sort: T.Sort = 'relevance') {
     return this.call<T.SearchResult>('search', { query, limit, offset, sort });
   }
