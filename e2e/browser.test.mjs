@@ -90,6 +90,11 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
 
   it('ingests a corpus slice and shows live progress', async () => {
     await page.click('[data-testid=nav-ingest]');
+    // Browser mode keeps the path field and says why; a drop explains that it carries no paths.
+    assert.match(await page.textContent('[data-testid=browser-paths-note]'), /server runs on this machine/);
+    assert.equal(await page.$('[data-testid=pick-files]'), null);
+    await page.dispatchEvent('[data-testid=screen-ingest]', 'drop', { dataTransfer: await page.evaluateHandle(() => new DataTransfer()) });
+    assert.match(await page.textContent('[data-testid=drop-message]'), /does not tell Exhibit where dropped files are/);
     await page.fill('[data-testid=ingest-paths]', [...SLICE, path.join(work, 'hostile')].join('\n'));
     await page.fill('[data-testid=ingest-custodian]', 'Beck, Sally');
     const t0 = Date.now();
@@ -326,6 +331,29 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
     await page.waitForTimeout(1000);
     await shot('hostile-email');
     assert.equal(await page.evaluate(() => window.pwned), undefined);
+    // Its link targets are listed below the frame. Choosing one shows the full URL in a
+    // confirm dialog; Cancel loads nothing, and only Open calls window.open (intercepted here)
+    // with a new tab that has no opener and no referrer.
+    await page.evaluate(() => {
+      window.__opened = [];
+      window.open = (...a) => (window.__opened.push(a), null);
+    });
+    await page.click('[data-testid=message-links] summary');
+    await page.click('[data-testid=message-link-0]');
+    await page.waitForSelector('[data-testid=link-confirm]');
+    assert.equal(await page.textContent('[data-testid=link-url]'), 'http://evil.example/phish');
+    assert.equal(await page.textContent('[data-testid=link-host]'), 'evil.example');
+    await shot('link-confirm');
+    await page.click('[data-testid=link-cancel]');
+    await page.waitForSelector('[data-testid=link-confirm]', { state: 'detached' });
+    await page.waitForTimeout(500);
+    assert.deepEqual(await page.evaluate(() => window.__opened), [], 'nothing opened on cancel');
+    assert.deepEqual(offBox, [], 'no request left 127.0.0.1 on cancel');
+    await page.click('[data-testid=message-link-0]');
+    await page.click('[data-testid=link-open]');
+    await page.waitForFunction(() => window.__opened.length === 1);
+    assert.deepEqual(await page.evaluate(() => window.__opened), [['http://evil.example/phish', '_blank', 'noopener,noreferrer']]);
+    await page.waitForSelector('[data-testid=link-confirm]', { state: 'detached' });
     // The PDF with JavaScript: rendered to pixels, never executed.
     await openRow((t) => t.includes('pdf') && /hostile|Zanzibar/i.test(t));
     await page.waitForSelector('[data-testid=tab-pages]');

@@ -115,6 +115,46 @@ describe('desktop smoke', { timeout: 180_000, skip: (missing.length && `missing:
     assert.match(await text('[data-testid=notice]'), /desktop/);
   });
 
+  it('grants the shell commands and no plugin command', { timeout: 60_000 }, async () => {
+    // Native dialogs cannot be driven through WebDriver, so this checks the wiring around them:
+    // the app's own commands answer (a refused link proves `open_external` is reachable and
+    // checks in Rust), while the dialog and opener plugins' commands are refused to the webview.
+    const out = await browser.execute(async () => {
+      const invoke = window.__TAURI_INTERNALS__.invoke;
+      const res = {};
+      const attempt = async (key, cmd, args) => {
+        try {
+          res[key] = { ok: await invoke(cmd, args) };
+        } catch (e) {
+          res[key] = { err: typeof e === 'string' ? e : JSON.stringify(e) };
+        }
+      };
+      await attempt('link', 'open_external', { url: 'javascript:alert(1)' });
+      await attempt('file', 'open_external', { url: 'file:///etc/passwd' });
+      await attempt('dialog', 'plugin:dialog|open', { options: {} });
+      await attempt('opener', 'plugin:opener|open_url', { url: 'https://example.com/' });
+      await attempt('cancel', 'rpc', { request: { method: 'cancel_ingest', params: {} } });
+      return res;
+    });
+    console.log(`# shell commands: ${JSON.stringify(out)}`);
+    assert.match(out.link.err, /link_refused/);
+    assert.match(out.file.err, /link_refused/);
+    assert.ok(out.dialog.err && !/link_refused/.test(out.dialog.err), 'the webview may not call the dialog plugin itself');
+    assert.ok(out.opener.err, 'the webview may not call the opener plugin');
+    assert.deepEqual(out.cancel.ok, { cancelling: false });
+    // The Ingest screen offers native pickers and has subscribed to the drop event.
+    await browser.execute(() => document.querySelector('[data-testid=nav-ingest]').click());
+    await browser.waitUntil(async () => browser.execute(() => document.querySelector('[data-testid=screen-ingest]')?.dataset.dropReady === 'true'), {
+      timeout: 10_000,
+      timeoutMsg: 'the Ingest screen could not listen for drops',
+    });
+    assert.ok(await browser.execute(() => !!document.querySelector('[data-testid=pick-folders]')));
+    assert.ok(await browser.execute(() => !document.querySelector('[data-testid=browser-paths-note]')));
+    await shot('ingest');
+    await browser.execute(() => document.querySelector('[data-testid=nav-review]').click());
+    await browser.$('[data-testid=screen-review]').waitForExist({ timeout: 10_000 });
+  });
+
   it('searches', { timeout: 60_000 }, async () => {
     await setQuery('"price cap"');
     await browser.waitUntil(async () => (await text('[data-testid=total]')).includes('match "price cap"'), { timeout: 10_000 });

@@ -180,6 +180,11 @@ async fn rpc(State(s): State<Shared>, body: axum::body::Bytes) -> Response {
         Ok(v) => v,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, "bad_request", &format!("the body is not JSON: {e}")),
     };
+    // `ingest_progress` and `cancel_ingest` are answered here, without the router's lock: a
+    // running ingest holds it until it ends.
+    if let Some(v) = s.progress.answer_beside(&request) {
+        return Json(v).into_response();
+    }
     let (router, progress) = (s.router.clone(), s.progress.clone());
     let result = tokio::task::spawn_blocking(move || {
         router.lock().unwrap_or_else(|e| e.into_inner()).handle_tracked(request, &progress)

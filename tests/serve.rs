@@ -171,3 +171,73 @@ fn originals_are_downloads_under_a_sandbox_csp() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("hello") && !r.body.contains("script"), "{}", r.body);
 }
+
+/// Many small unique files: enough that an ingest is still running when the cancel lands.
+fn make_files(dir: &std::path::Path, n: u32) {
+    for i in 0..n {
+        let sub = dir.join(format!("folder-{:02}", i % 20));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(format!("memo-{i:05}.txt")), format!("memo {i}: shipment {} of contract {}", i * 7919 % 10007, i % 113)).unwrap();
+    }
+}
+
+fn json(r: &Resp) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.body))
+}
+
+#[test]
+fn a_running_ingest_is_cancelled_beside_the_session_lock_and_a_rerun_resumes() {
+    const FILES: u32 = 6000;
+    let (d, s) = setup();
+    let src = d.path().join("in");
+    make_files(&src, FILES);
+    let t = s.token.clone();
+    let port = s.port;
+    // Nothing running yet: nothing to cancel (and no flag is left for the ingest below).
+    let r = http(port, "POST", "/api/rpc", &[("x-exhibit-token", &t)], r#"{"method":"cancel_ingest"}"#);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(json(&r)["cancelling"], false);
+
+    let body = format!(r#"{{"method":"ingest","params":{{"paths":["{}"],"custodian":"C"}}}}"#, src.display());
+    let (t2, b2) = (t.clone(), body.clone());
+    let first = std::thread::spawn(move || http(port, "POST", "/api/rpc", &[("x-exhibit-token", &t2)], &b2));
+
+    // Wait until files are being committed, then cancel through the same RPC endpoint.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let p = json(&http(port, "POST", "/api/rpc", &[("x-exhibit-token", &t)], r#"{"method":"ingest_progress"}"#));
+        let done = p["progress"]["files_done"].as_u64().unwrap_or(0);
+        if p["running"] == true && done >= 50 {
+            assert!(done < FILES as u64, "the ingest finished before the cancel could land; make the folder bigger");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the ingest never got going: {p}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let asked = std::time::Instant::now();
+    let r = http(port, "POST", "/api/rpc", &[("x-exhibit-token", &t)], r#"{"method":"cancel_ingest"}"#);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(json(&r)["cancelling"], true, "{}", r.body);
+
+    let r = first.join().unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cancelled = json(&r);
+    eprintln!("cancelled run: {cancelled} ({} ms after the cancel)", asked.elapsed().as_millis());
+    assert_eq!(cancelled["cancelled"], true, "{cancelled}");
+    let kept = cancelled["items_total"].as_u64().unwrap();
+    assert!(kept < FILES as u64, "a cancelled run stops early: {cancelled}");
+    // What was committed stays.
+    let status = json(&http(port, "POST", "/api/rpc", &[("x-exhibit-token", &t)], r#"{"method":"status"}"#));
+    assert_eq!(status["items"].as_u64(), Some(kept));
+    let p = json(&http(port, "POST", "/api/rpc", &[("x-exhibit-token", &t)], r#"{"method":"ingest_progress"}"#));
+    assert_eq!(p["running"], false);
+
+    // A second run resumes: it skips what the first committed and ends with every file.
+    let r = http(port, "POST", "/api/rpc", &[("x-exhibit-token", &t)], &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let resumed = json(&r);
+    assert_eq!(resumed["cancelled"], false, "{resumed}");
+    assert_eq!(resumed["items_total"].as_u64(), Some(FILES as u64), "{resumed}");
+    assert_eq!(resumed["files_skipped"].as_u64(), Some(kept), "{resumed}");
+    assert_eq!(resumed["items_added"].as_u64(), Some(FILES as u64 - kept), "{resumed}");
+}

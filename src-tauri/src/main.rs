@@ -1,14 +1,24 @@
 //! Exhibit desktop shell: a Tauri 2 window over the `exhibit` library.
 //!
-//! The webview talks to Rust through exactly one command, `rpc`, which takes a generic
-//! `{ "method": ..., "params": ... }` request and answers JSON or an `{ code, message }` error.
-//! Requests go to [`exhibit::view::Router`] (the library's API plus its view requests); the one
-//! request answered here is `ingest_progress`, read from a shared slot so the UI can poll it
-//! while an ingest holds the session. Item bytes (PDF page images, originals) reach the webview
-//! only through the `exhibit:` protocol, by item id, with a `sandbox` CSP and `nosniff`.
+//! The webview talks to Rust through three commands:
+//! * `rpc` takes a generic `{ "method": ..., "params": ... }` request and answers JSON or an
+//!   `{ code, message }` error. Requests go to [`exhibit::view::Router`] (the library's API plus
+//!   its view requests); `ingest_progress` and `cancel_ingest` are answered beside it from the
+//!   shared [`ProgressSlot`], because a running ingest holds the router until it ends.
+//! * `pick` shows a native file or folder dialog ([`paths`]) and returns the chosen paths.
+//! * `open_external` opens a reviewer-confirmed http/https/mailto link in the system browser
+//!   ([`links`]).
+//!
+//! Files dropped onto the window arrive as the `exhibit:drop` event ([`drop`]). Item bytes
+//! (PDF page images, originals) reach the webview only through the `exhibit:` protocol, by item
+//! id, with a `sandbox` CSP and `nosniff`.
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod drop;
+mod links;
+mod paths;
 
 use exhibit::api::ApiError;
 use exhibit::view::{ProgressSlot, Router, ViewerHandle};
@@ -16,7 +26,8 @@ use serde::Serialize;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use tauri::http::{header, Response, StatusCode};
-use tauri::{State, Url, WebviewWindowBuilder};
+use tauri::{AppHandle, Emitter, Manager, State, Url, WebviewWindow, WebviewWindowBuilder, WindowEvent};
+use tauri_plugin_dialog::DialogExt;
 
 /// Error shape returned to the frontend: a stable machine code plus a human message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,8 +60,8 @@ fn dispatch(shell: &Shell, request: Value) -> Result<Value, ErrorDto> {
     if !request.is_object() {
         return Err(ErrorDto { code: "bad_request".into(), message: "a request is {\"method\": \"...\", \"params\": {...}}".into() });
     }
-    if request.get("method").and_then(Value::as_str) == Some("ingest_progress") {
-        return Ok(serde_json::to_value(shell.progress.snapshot()).unwrap_or_default());
+    if let Some(answer) = shell.progress.answer_beside(&request) {
+        return Ok(answer);
     }
     let mut router = shell.router.lock().unwrap_or_else(|e| e.into_inner());
     Ok(router.handle_tracked(request, &shell.progress)?)
@@ -63,7 +74,59 @@ async fn rpc(shell: State<'_, Arc<Shell>>, request: Value) -> Result<Value, Erro
     let shell = Arc::clone(&shell);
     tauri::async_runtime::spawn_blocking(move || dispatch(&shell, request))
         .await
-        .unwrap_or_else(|_| Err(ErrorDto { code: "internal".into(), message: "the request failed unexpectedly".into() }))
+        .unwrap_or_else(|_| Err(failed()))
+}
+
+fn failed() -> ErrorDto {
+    ErrorDto { code: "internal".into(), message: "the request failed unexpectedly; try again".into() }
+}
+
+/// Shows a native file or folder dialog over the window and returns what the user chose
+/// (checked by [`paths::accept`]); nothing chosen is an empty list. The webview gets no dialog
+/// permission of its own: this command is the only way to a picker, and it only returns paths.
+#[tauri::command]
+async fn pick(window: WebviewWindow, kind: paths::PickKind) -> Result<paths::Picked, ErrorDto> {
+    tauri::async_runtime::spawn_blocking(move || {
+        // The blocking calls hand the dialog to the main thread and wait here, off it.
+        let dialog = window.dialog().file().set_parent(&window).set_title(kind.title());
+        let chosen: Vec<_> = match kind {
+            paths::PickKind::Files => dialog.blocking_pick_files().unwrap_or_default(),
+            paths::PickKind::Folders => dialog.blocking_pick_folders().unwrap_or_default(),
+            paths::PickKind::Matter => dialog.blocking_pick_folder().into_iter().collect(),
+        };
+        let (ok, bad): (Vec<_>, Vec<_>) = chosen.into_iter().map(|p| p.into_path()).partition(Result::is_ok);
+        let mut picked = paths::accept(ok.into_iter().flatten(), Some(kind));
+        if !bad.is_empty() {
+            picked.rejected.push(paths::Rejected { path: String::new(), reason: "the dialog returned something that is not a local path".into() });
+        }
+        picked
+    })
+    .await
+    .map_err(|_| failed())
+}
+
+/// Opens a link in the system browser (or mail program) after the reviewer confirmed it in
+/// the UI. Only http, https and mailto are opened ([`links::checked`]); nothing is loaded in
+/// the app's own window.
+#[tauri::command]
+async fn open_external(url: String) -> Result<(), ErrorDto> {
+    let url = links::checked(&url)?;
+    tauri::async_runtime::spawn_blocking(move || tauri_plugin_opener::open_url(url.as_str(), None::<&str>))
+        .await
+        .map_err(|_| failed())?
+        .map_err(|e| ErrorDto {
+            code: "open_failed".into(),
+            message: format!("the system could not open the link ({e}); copy it into a browser instead"),
+        })
+}
+
+/// Passes the window's native drag-drop events to the main webview (see [`drop`]).
+fn on_window_event(app: &AppHandle, event: &WindowEvent) {
+    if let WindowEvent::DragDrop(ev) = event {
+        if let Some(dto) = drop::to_dto(ev) {
+            let _ = app.emit_to("main", drop::EVENT, dto);
+        }
+    }
 }
 
 /// What an `exhibit:` URL asks for. Items are named by id or control number, never by path.
@@ -177,8 +240,14 @@ fn main() {
     let shell = Arc::new(Shell::new(initial_router()));
     let viewer = shell.viewer.clone();
     tauri::Builder::default()
+        // Registered for its Rust API only (`pick`); no capability grants the webview any of
+        // its own commands. Its init script swaps window.alert/confirm for those commands, so
+        // they do nothing here; the UI uses its own dialogs. The opener plugin is not
+        // registered at all: `open_external` calls its plain function.
+        .plugin(tauri_plugin_dialog::init())
         .manage(shell)
-        .invoke_handler(tauri::generate_handler![rpc])
+        .invoke_handler(tauri::generate_handler![rpc, pick, open_external])
+        .on_window_event(|window, event| on_window_event(window.app_handle(), event))
         .register_asynchronous_uri_scheme_protocol("exhibit", move |_ctx, request, responder| {
             let viewer = viewer.clone();
             let url = Url::parse(&request.uri().to_string());
@@ -246,6 +315,8 @@ mod tests {
         assert_eq!(v["name"], "Desk");
         let v = dispatch(&s, json!({ "method": "ingest_progress" })).unwrap();
         assert_eq!(v["running"], false);
+        let v = dispatch(&s, json!({ "method": "cancel_ingest" })).unwrap();
+        assert_eq!(v["cancelling"], false);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -20,6 +20,7 @@ use crate::redact::{PageBoxes, RegionAdded, RuleRun};
 use crate::review::terms_report::TermsReport;
 use crate::review::{Note, SavedSearch, TagChange};
 use crate::verify::VerifyReport;
+use crate::view::api::CancelAnswer;
 use crate::view::{ItemBody, ProgressState, ViewRequest};
 use std::path::Path;
 use ts_rs::{Config, ExportError, TS};
@@ -64,6 +65,8 @@ pub struct Responses {
     verify: VerifyReport,
     audit: AuditLog,
     item_body: ItemBody,
+    ingest_progress: ProgressState,
+    cancel_ingest: CancelAnswer,
 }
 
 /// How Rust types become TypeScript here.

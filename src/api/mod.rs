@@ -14,6 +14,8 @@ use responses::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use ts_rs::TS;
 
 pub mod bindings;
@@ -239,6 +241,18 @@ impl Session {
 
     /// Handles one request; long work reports through `progress`.
     pub fn handle(&mut self, req: Request, progress: &mut dyn FnMut(&IngestProgress)) -> Result<Value, ApiError> {
+        self.handle_cancellable(req, progress, Arc::default())
+    }
+
+    /// [`Session::handle`] with a stop flag for long work: an ingest checks `cancel` between
+    /// files and ends with `cancelled: true`, keeping what it committed. The flag is shared
+    /// so a transport can set it from another thread while this call holds the session.
+    pub fn handle_cancellable(
+        &mut self,
+        req: Request,
+        progress: &mut dyn FnMut(&IngestProgress),
+        cancel: Arc<AtomicBool>,
+    ) -> Result<Value, ApiError> {
         let v = match req {
             Request::Ping => to_value(Ok(Ping { ok: true, version: env!("CARGO_PKG_VERSION").into() }))?,
             Request::CreateMatter { dir, name } => {
@@ -256,7 +270,7 @@ impl Session {
             Request::Status => to_value(self.matter()?.status())?,
             Request::Errors => to_value(self.matter()?.errors().map(|errors| ErrorList { errors }))?,
             Request::Ingest { paths, custodian } => {
-                let opts = IngestOptions { custodian, ..Default::default() };
+                let opts = IngestOptions { custodian, cancel, ..Default::default() };
                 to_value(self.matter()?.ingest(&paths, &opts, progress))?
             }
             Request::Search { query, limit, offset, sort } => to_value(self.matter()?.search(&query, limit, offset, sort))?,

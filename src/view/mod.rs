@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use ts_rs::TS;
 
@@ -219,15 +219,69 @@ pub struct ProgressState {
 }
 
 /// A shared progress slot: the transport's request thread writes it, a poll reads it.
+///
+/// It also holds the stop flag of the long request in flight, so that a `cancel_ingest`
+/// request can reach a running ingest without the session lock that the ingest holds. Every
+/// long request gets a fresh flag, so a cancel that arrives late never stops the next one.
 #[derive(Debug, Clone, Default)]
-pub struct ProgressSlot(Arc<Mutex<ProgressState>>);
+pub struct ProgressSlot(Arc<Mutex<Slot>>);
+
+#[derive(Debug, Default)]
+struct Slot {
+    state: ProgressState,
+    cancel: Option<Arc<AtomicBool>>,
+}
 
 impl ProgressSlot {
     pub fn snapshot(&self) -> ProgressState {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.lock().state.clone()
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn set(&self, f: impl FnOnce(&mut ProgressState)) {
-        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        f(&mut self.lock().state)
+    }
+
+    /// Marks a long request as started and hands out its stop flag.
+    fn begin(&self, method: String) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut slot = self.lock();
+        slot.state = ProgressState { running: true, method: Some(method), progress: None };
+        slot.cancel = Some(flag.clone());
+        flag
+    }
+
+    fn end(&self) {
+        let mut slot = self.lock();
+        slot.state.running = false;
+        slot.cancel = None;
+    }
+
+    /// Asks the long request in flight to stop. True when one was running; false when there
+    /// was nothing to cancel (it had already finished, or had not yet started).
+    pub fn request_cancel(&self) -> bool {
+        match &self.lock().cancel {
+            Some(flag) => {
+                flag.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Answers the requests that must not wait for the session: `ingest_progress` and
+    /// `cancel_ingest`. `None` for everything else, which goes to [`Router::handle_tracked`].
+    /// Transports call this before they take the router's lock, because a running ingest holds
+    /// that lock until it ends.
+    pub fn answer_beside(&self, request: &Value) -> Option<Value> {
+        match request.get("method").and_then(Value::as_str)? {
+            "ingest_progress" => Some(serde_json::to_value(self.snapshot()).unwrap_or_default()),
+            "cancel_ingest" => Some(serde_json::to_value(api::CancelAnswer { cancelling: self.request_cancel() }).unwrap_or_default()),
+            _ => None,
+        }
     }
 }
 
@@ -270,6 +324,16 @@ impl Router {
 
     /// Handles a JSON request `{method, params}`: a core request, else a view request.
     pub fn handle(&mut self, request: Value, progress: &mut dyn FnMut(&IngestProgress)) -> std::result::Result<Value, ApiError> {
+        self.handle_cancellable(request, progress, Arc::default())
+    }
+
+    /// [`Router::handle`] with a stop flag that a long request (an ingest) checks as it goes.
+    pub fn handle_cancellable(
+        &mut self,
+        request: Value,
+        progress: &mut dyn FnMut(&IngestProgress),
+        cancel: Arc<AtomicBool>,
+    ) -> std::result::Result<Value, ApiError> {
         let method = match request.get("method").and_then(Value::as_str) {
             Some(m) => m.to_string(),
             None => return Err(api_err("bad_request", "a request is {\"method\": \"...\", \"params\": {...}}")),
@@ -284,7 +348,7 @@ impl Router {
             }
         }
         let core_err = match serde_json::from_value::<Request>(request.clone()) {
-            Ok(req) => return self.handle_request(req, progress),
+            Ok(req) => return self.run(req, progress, cancel),
             Err(e) => e,
         };
         match serde_json::from_value::<ViewRequest>(request) {
@@ -308,16 +372,25 @@ impl Router {
         if !is_long(&method) {
             return self.handle(request, &mut |_| {});
         }
-        slot.set(|s| *s = ProgressState { running: true, method: Some(method), progress: None });
-        let out = self.handle(request, &mut |p| slot.set(|s| s.progress = Some(p.clone())));
-        slot.set(|s| s.running = false);
+        let cancel = slot.begin(method);
+        let out = self.handle_cancellable(request, &mut |p| slot.set(|s| s.progress = Some(p.clone())), cancel);
+        slot.end();
         out
     }
 
     /// Handles a decoded core request, tracking which matter is open for the viewer.
     pub fn handle_request(&mut self, req: Request, progress: &mut dyn FnMut(&IngestProgress)) -> std::result::Result<Value, ApiError> {
+        self.run(req, progress, Arc::default())
+    }
+
+    fn run(
+        &mut self,
+        req: Request,
+        progress: &mut dyn FnMut(&IngestProgress),
+        cancel: Arc<AtomicBool>,
+    ) -> std::result::Result<Value, ApiError> {
         let opens = matches!(req, Request::OpenMatter { .. } | Request::CreateMatter { .. });
-        let out = self.session.handle(req, progress)?;
+        let out = self.session.handle_cancellable(req, progress, cancel)?;
         if opens {
             if let Some(dir) = out.get("matter").and_then(Value::as_str) {
                 let v = Viewer::open(dir).map_err(ApiError::from)?;
@@ -379,5 +452,22 @@ mod tests {
         assert_eq!(v["ok"], true);
         let v = r.handle(serde_json::json!({"method": "ping", "params": {}}), &mut |_| {}).unwrap();
         assert_eq!(v["ok"], true);
+    }
+
+    #[test]
+    fn a_cancel_reaches_only_the_long_request_in_flight() {
+        let slot = ProgressSlot::default();
+        let ask = |m: &str| slot.answer_beside(&serde_json::json!({ "method": m }));
+        // Nothing running: nothing to cancel, and no flag is left set for the next ingest.
+        assert_eq!(ask("cancel_ingest").unwrap()["cancelling"], false);
+        let flag = slot.begin("ingest".into());
+        assert!(!flag.load(Ordering::Relaxed));
+        assert_eq!(ask("ingest_progress").unwrap()["running"], true);
+        assert_eq!(ask("cancel_ingest").unwrap()["cancelling"], true);
+        assert!(flag.load(Ordering::Relaxed));
+        slot.end();
+        assert_eq!(ask("cancel_ingest").unwrap()["cancelling"], false);
+        assert!(!slot.begin("ingest".into()).load(Ordering::Relaxed), "a new request starts un-cancelled");
+        assert!(ask("status").is_none() && ask("ingest").is_none());
     }
 }

@@ -2,6 +2,27 @@
 // `Backend`: the desktop shell's `rpc` command, or `exhibit serve` over HTTP. Both carry the
 // same `{method, params}` requests and `{code, message}` errors.
 import type { ApiErrorDto, ProgressState } from './types';
+import { checkLink } from '../lib/links';
+
+/** What a native picker can be asked for (see src-tauri/src/paths.rs). */
+export type PickKind = 'files' | 'folders' | 'matter';
+
+/** A path that was offered (picked or dropped) but cannot be used, and why. */
+export interface RejectedPath {
+  path: string;
+  reason: string;
+}
+
+/** Paths chosen in a native dialog; both lists empty when the dialog was closed. */
+export interface Picked {
+  paths: string[];
+  rejected: RejectedPath[];
+}
+
+/** Something dragged over the window (`over`/`leave`), or dropped with its paths (`drop`). */
+export interface DropEvent extends Picked {
+  kind: 'over' | 'leave' | 'drop';
+}
 
 export class ApiError extends Error {
   readonly code: string;
@@ -30,7 +51,17 @@ export interface Backend {
   pageUrl(id: number, page: number, scale?: number): string;
   /** URL of an item's original bytes (always a download). */
   originalUrl(id: number): string;
+  /** Whether paths can come from native pickers and drops (the desktop shell only). */
+  readonly nativePaths: boolean;
+  /** A native file/folder dialog; rejects with `not_in_browser` where there is none. */
+  pickPaths(kind: PickKind): Promise<Picked>;
+  /** Files and folders dropped onto the window, with real paths. Returns the unsubscribe. */
+  onDrop(handler: (e: DropEvent) => void): Promise<() => void>;
+  /** Opens an http(s)/mailto link outside the app. Call only after the user confirmed it. */
+  openExternal(url: string): Promise<void>;
 }
+
+type Open = (url: string, target: string, features: string) => unknown;
 
 type Fetch = typeof fetch;
 
@@ -41,7 +72,11 @@ export class HttpBackend implements Backend {
     private token: string,
     private base = '',
     private fetchImpl: Fetch = (...a) => fetch(...a),
+    private openImpl: Open = (...a) => window.open(...a),
   ) {}
+
+  /** A browser page never learns where a file lives: paths are typed (the server is local). */
+  readonly nativePaths = false;
 
   /** Reads the token from `?token=` (then drops it from the address bar) or this tab's storage. */
   static fromLocation(loc: Location = window.location, storage: Storage = window.sessionStorage): HttpBackend {
@@ -98,18 +133,64 @@ export class HttpBackend implements Backend {
   originalUrl(id: number): string {
     return `${this.base}/api/item/${id}/original`;
   }
+
+  async pickPaths(): Promise<Picked> {
+    throw new ApiError('not_in_browser', 'A browser cannot show a file picker that gives paths: type or paste the path (the server runs on this machine).');
+  }
+
+  /** Browser drops carry no paths; the Ingest screen explains that itself. */
+  async onDrop(): Promise<() => void> {
+    return () => {};
+  }
+
+  /** A new tab with no opener and no referrer, so the page cannot reach back into the app. */
+  async openExternal(url: string): Promise<void> {
+    const c = checkLink(url);
+    if (!c.ok) throw new ApiError('link_refused', c.reason);
+    this.openImpl(c.url, '_blank', 'noopener,noreferrer');
+  }
 }
 
 export type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
 export type ConvertSrc = (path: string, protocol?: string) => string;
+export type Listen = <T>(event: string, handler: (e: { payload: T }) => void) => Promise<() => void>;
 
-/** The desktop shell: the single `rpc` command, and the `exhibit:` protocol for item bytes. */
+/** The event the shell emits for drops (src-tauri/src/drop.rs). */
+export const DROP_EVENT = 'exhibit:drop';
+
+/**
+ * The desktop shell: the `rpc` command, the `pick` and `open_external` commands, the
+ * `exhibit:drop` event, and the `exhibit:` protocol for item bytes.
+ */
 export class TauriBackend implements Backend {
   readonly kind = 'tauri' as const;
+  readonly nativePaths = true;
   constructor(
     private invoke: Invoke,
     private convertSrc: ConvertSrc,
+    private listen?: Listen,
   ) {}
+
+  private async command<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
+    try {
+      return (await this.invoke(cmd, args)) as T;
+    } catch (e) {
+      throw ApiError.from(e);
+    }
+  }
+
+  pickPaths(kind: PickKind): Promise<Picked> {
+    return this.command<Picked>('pick', { kind });
+  }
+
+  async onDrop(handler: (e: DropEvent) => void): Promise<() => void> {
+    if (!this.listen) return () => {};
+    return this.listen<DropEvent>(DROP_EVENT, (e) => handler(e.payload));
+  }
+
+  openExternal(url: string): Promise<void> {
+    return this.command<void>('open_external', { url });
+  }
 
   async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
     try {
@@ -136,7 +217,8 @@ export class TauriBackend implements Backend {
 export async function detectBackend(): Promise<Backend> {
   if (typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window) {
     const core = await import('@tauri-apps/api/core');
-    return new TauriBackend(core.invoke as Invoke, core.convertFileSrc);
+    const event = await import('@tauri-apps/api/event');
+    return new TauriBackend(core.invoke as Invoke, core.convertFileSrc, event.listen as Listen);
   }
   return HttpBackend.fromLocation();
 }

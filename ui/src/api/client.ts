@@ -22,6 +22,8 @@ export class Api {
   async errors() { return (await this.call('errors')).errors; }
   ingest(paths: string[], custodian: string) { return this.call('ingest', { paths, custodian }); }
   progress() { return this.backend.progress(); }
+  /** Asks the running ingest to stop; answered beside the ingest, which holds the session. */
+  cancelIngest() { return this.call('cancel_ingest'); }
   search(query: string, limit: number, offset: number, sort: T.Sort = 'relevance') {
     return this.call('search', { query, limit, offset, sort });
   }

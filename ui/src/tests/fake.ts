@@ -3,6 +3,20 @@ import type { Backend } from '../api/backend';
 import { ApiError } from '../api/backend';
 import type { Hit, ItemAnswer } from '../api/types';
 
+/**
+ * The desktop-only parts of a Backend, as the browser has them (no native paths); tests
+ * spread this into their fakes and override what they exercise.
+ */
+export function shellParts(over: Partial<Pick<Backend, 'nativePaths' | 'pickPaths' | 'onDrop' | 'openExternal'>> = {}) {
+  return {
+    nativePaths: false,
+    pickPaths: async () => ({ paths: [], rejected: [] }),
+    onDrop: async () => () => {},
+    openExternal: async () => {},
+    ...over,
+  } as Pick<Backend, 'nativePaths' | 'pickPaths' | 'onDrop' | 'openExternal'>;
+}
+
 export function fakeBackend(total = 100_000) {
   const calls: { method: string; params: Record<string, unknown> }[] = [];
   const tags = new Map<number, Set<string>>();
@@ -20,6 +34,7 @@ export function fakeBackend(total = 100_000) {
   });
   const backend: Backend = {
     kind: 'http',
+    ...shellParts(),
     async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
       calls.push({ method, params });
       const r = (v: unknown) => v as T;

@@ -4,6 +4,7 @@ import ModelLogs from '../screens/ModelLogs.svelte';
 import { Api } from '../api/client';
 import type { Backend } from '../api/backend';
 import { ApiError } from '../api/backend';
+import { shellParts } from './fake';
 import type { AccountReport, LogsReport, ModelCall } from '../api/types';
 import {
   callMeta, chartGeometry, conversation, coordinatedWith, dailyVolume, dayOf, exampleIds, formatSignalNumber, niceMax,
@@ -141,6 +142,7 @@ describe('Model logs screen', () => {
     };
     const b: Backend = {
       kind: 'http',
+      ...shellParts(),
       async call<T>(method: string, params: Record<string, unknown> = {}) {
         calls.push({ method, params });
         const r = (v: unknown) => v as T;

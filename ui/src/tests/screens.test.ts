@@ -7,12 +7,18 @@ import { Api } from '../api/client';
 import type { Backend } from '../api/backend';
 import { ApiError } from '../api/backend';
 import { app } from '../lib/state.svelte';
+import { shellParts } from './fake';
 
 const status = { matter: '/m', name: 'Acme', items: 12, by_kind: { email: 8, pdf: 4 }, by_status: {}, custodians: { 'Farmer, Daren': 12 }, errors: 1, tags: {}, productions: 0, audit_entries: 3 };
 
-function backend(handlers: Record<string, (p: Record<string, unknown>) => unknown>, progress?: () => unknown): Backend {
+function backend(
+  handlers: Record<string, (p: Record<string, unknown>) => unknown>,
+  progress?: () => unknown,
+  shell: Parameters<typeof shellParts>[0] = {},
+): Backend {
   return {
     kind: 'http',
+    ...shellParts(shell),
     async call<T>(method: string, params: Record<string, unknown> = {}) {
       const h = handlers[method];
       if (!h) throw new ApiError('unknown_method', method);

@@ -7,6 +7,7 @@ export type * from './AuditLog';
 export type * from './Block';
 export type * from './CallMessage';
 export type * from './CallParams';
+export type * from './CancelAnswer';
 export type * from './Coding';
 export type * from './ErrorList';
 export type * from './ErrorRecord';
