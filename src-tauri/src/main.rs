@@ -67,14 +67,32 @@ fn dispatch(shell: &Shell, request: Value) -> Result<Value, ErrorDto> {
     Ok(router.handle_tracked(request, &shell.progress)?)
 }
 
+/// The event that carries a long request's progress ([`exhibit::view::ProgressState`]).
+const PROGRESS_EVENT: &str = "exhibit:progress";
+/// How often a long request's progress is pushed to the window.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// The single IPC entry point exposed to the webview. Async, so that a long request runs on a
-/// blocking worker and never on the UI thread.
+/// blocking worker and never on the UI thread. While a long request (ingest) runs, its
+/// progress is pushed to the window as `exhibit:progress` events, and once more when it ends.
 #[tauri::command]
-async fn rpc(shell: State<'_, Arc<Shell>>, request: Value) -> Result<Value, ErrorDto> {
+async fn rpc(app: AppHandle, shell: State<'_, Arc<Shell>>, request: Value) -> Result<Value, ErrorDto> {
     let shell = Arc::clone(&shell);
-    tauri::async_runtime::spawn_blocking(move || dispatch(&shell, request))
-        .await
-        .unwrap_or_else(|_| Err(failed()))
+    let long = request.get("method").and_then(Value::as_str).is_some_and(exhibit::view::is_long);
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if long {
+        let (shell, done) = (Arc::clone(&shell), Arc::clone(&done));
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(PROGRESS_EVERY);
+                let _ = app.emit_to("main", PROGRESS_EVENT, shell.progress.snapshot());
+            }
+            let _ = app.emit_to("main", PROGRESS_EVENT, shell.progress.snapshot());
+        });
+    }
+    let answer = tauri::async_runtime::spawn_blocking(move || dispatch(&shell, request)).await.unwrap_or_else(|_| Err(failed()));
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    answer
 }
 
 fn failed() -> ErrorDto {

@@ -285,8 +285,9 @@ impl ProgressSlot {
     }
 }
 
-/// Requests that report progress while they run.
-fn is_long(method: &str) -> bool {
+/// Requests that report progress while they run (a transport may push their progress to the
+/// UI as events while they do).
+pub fn is_long(method: &str) -> bool {
     method == "ingest"
 }
 

@@ -157,6 +157,8 @@ export type Listen = <T>(event: string, handler: (e: { payload: T }) => void) =>
 
 /** The event the shell emits for drops (src-tauri/src/drop.rs). */
 export const DROP_EVENT = 'exhibit:drop';
+/** The event the shell pushes a long request's progress with (src-tauri/src/main.rs). */
+export const PROGRESS_EVENT = 'exhibit:progress';
 
 /**
  * The desktop shell: the `rpc` command, the `pick` and `open_external` commands, the
@@ -193,6 +195,8 @@ export class TauriBackend implements Backend {
   }
 
   async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    // A new ingest's progress starts over: never show the last one's final numbers.
+    if (method === 'ingest') this.pushed = null;
     try {
       return (await this.invoke('rpc', { request: { method, params } })) as T;
     } catch (e) {
@@ -200,8 +204,20 @@ export class TauriBackend implements Backend {
     }
   }
 
-  progress(): Promise<ProgressState> {
-    return this.call<ProgressState>('ingest_progress');
+  /** The last progress the shell pushed, once subscribed. */
+  private pushed: ProgressState | null = null;
+  private subscribed = false;
+
+  /**
+   * A long request's progress: what the shell last pushed as an `exhibit:progress` event, so
+   * polling costs no IPC; asked over `rpc` until the first event arrives.
+   */
+  async progress(): Promise<ProgressState> {
+    if (!this.subscribed && this.listen) {
+      this.subscribed = true;
+      await this.listen<ProgressState>(PROGRESS_EVENT, (e) => (this.pushed = e.payload));
+    }
+    return this.pushed ?? this.call<ProgressState>('ingest_progress');
   }
 
   pageUrl(id: number, page: number, scale = 1.5): string {

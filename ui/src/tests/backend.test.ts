@@ -65,6 +65,29 @@ describe('TauriBackend', () => {
     const e = await api.redactAdd(1, 0, 4, 'PII').catch((e) => e);
     expect(isUnavailable(e)).toBe(true);
   });
+
+  it('reads progress from the events the shell pushes, asking over rpc only before the first', async () => {
+    const idle = { running: false, method: null, progress: null };
+    const invoke = vi.fn(async () => idle);
+    let push: ((e: { payload: unknown }) => void) | null = null;
+    const listen = vi.fn(async (event: string, handler: (e: { payload: unknown }) => void) => {
+      expect(event).toBe('exhibit:progress');
+      push = handler;
+      return () => {};
+    });
+    const b = new TauriBackend(invoke, (p) => p, listen as never);
+    expect(await b.progress()).toEqual(idle);
+    expect(invoke).toHaveBeenCalledTimes(1);
+    const running = { running: true, method: 'ingest', progress: { files_done: 3 } };
+    push!({ payload: running });
+    expect(await b.progress()).toEqual(running);
+    expect(await b.progress()).toEqual(running);
+    expect(invoke).toHaveBeenCalledTimes(1);
+    expect(listen).toHaveBeenCalledTimes(1);
+    // A new ingest starts from nothing, not from the last one's numbers.
+    await b.call('ingest', { paths: ['/x'], custodian: 'c' });
+    expect(await b.progress()).toEqual(idle);
+  });
 });
 
 describe('Api', () => {
