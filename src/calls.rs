@@ -220,6 +220,22 @@ fn parse_log(
     let _ = out.send(chunk);
 }
 
+/// Pages the write-ahead log may reach during an import before the writer checkpoints it
+/// itself: the checkpointing thread normally keeps it far smaller.
+const WAL_SAFETY_PAGES: i64 = 16_384;
+
+/// The checkpointing thread: after each transaction of an import, copies the write-ahead log
+/// into the database from a connection of its own (a passive checkpoint never blocks the
+/// writer), work SQLite would otherwise do inside the writer's commit. Failures are left to
+/// the writer's own automatic checkpoint.
+fn checkpoint_on_wake(db: &Path, wakes: Receiver<()>) {
+    let Ok(conn) = rusqlite::Connection::open(db) else { return };
+    let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+    for () in wakes {
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    }
+}
+
 /// The log being written: where its calls go and what has been done so far.
 struct LogWriter<'a> {
     batch: i64,
@@ -281,19 +297,26 @@ impl Matter {
         let out_file = paired_output.map(open).transpose()?;
         let stop = AtomicBool::new(false);
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(CHUNKS_IN_FLIGHT);
+        let (wake, wakes) = std::sync::mpsc::sync_channel::<()>(1);
+        let db_path = self.db_path();
+        let autocheckpoint: i64 = self.db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?;
+        self.db.pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_PAGES)?;
         let written = std::thread::scope(|s| {
             let stop = &stop;
-            let parser = s.spawn(move || {
+            let parser = std::thread::Builder::new().name("exhibit-parse".into()).spawn_scoped(s, move || {
                 let reader = std::io::BufReader::with_capacity(1 << 20, StopReader { inner: file, stop });
                 let out_reader = out_file.map(|f| std::io::BufReader::new(StopReader { inner: f, stop }));
                 parse_log(reader, out_reader, format, stop, tx)
-            });
-            let written = self.write_calls(&mut w, rx, on_batch);
+            })?;
+            std::thread::Builder::new().name("exhibit-ckpt".into()).spawn_scoped(s, move || checkpoint_on_wake(&db_path, wakes))?;
+            let written = self.write_calls(&mut w, rx.into_iter().flatten(), &wake, on_batch);
             stop.store(true, Ordering::Relaxed);
+            drop(wake);
             // The parser contains the importers' panics; this would be one outside them.
             let joined = parser.join().map_err(|_| Error::Invalid("the model-log reader thread failed".into()));
             written.and(joined)
         });
+        self.db.pragma_update(None, "wal_autocheckpoint", autocheckpoint)?;
         written?;
         Ok(w.done)
     }
@@ -340,68 +363,80 @@ impl Matter {
         Ok(())
     }
 
-    /// The writer's side: stores what the parsing thread sends, `CALLS_PER_TX` calls per
+    /// The writer's side: stores what the parsing thread sends, `CALLS_PER_TX` records per
     /// transaction, the last one with the resume marker. Returns at the end of the log.
-    fn write_calls(&mut self, w: &mut LogWriter, rx: Receiver<Vec<Parsed>>, on_batch: &mut dyn FnMut(&LogImport)) -> Result<()> {
-        let mut pending: Vec<Parsed> = Vec::with_capacity(CALLS_PER_TX + CHUNK);
-        for chunk in rx {
-            pending.extend(chunk);
-            if pending.len() >= CALLS_PER_TX {
-                self.write_call_batch(w, &mut pending, false)?;
-                on_batch(&w.done);
+    fn write_calls(
+        &mut self,
+        w: &mut LogWriter,
+        mut items: impl Iterator<Item = Parsed>,
+        checkpointer: &SyncSender<()>,
+        on_batch: &mut dyn FnMut(&LogImport),
+    ) -> Result<()> {
+        loop {
+            let last = self.write_call_batch(w, &mut items)?;
+            // Copy the log into the database off this thread (a full wake-up queue means a
+            // checkpoint is due anyway).
+            let _ = checkpointer.try_send(());
+            on_batch(&w.done);
+            if last {
+                return Ok(());
             }
         }
-        self.write_call_batch(w, &mut pending, true)?;
-        on_batch(&w.done);
-        Ok(())
     }
 
-    /// One transaction of calls: items, locations, text, `model_call` rows and error records,
-    /// audited together (with the resume marker when `last`). After the commit, their index
+    /// One transaction of up to `CALLS_PER_TX` records, written as they arrive: items,
+    /// locations, text, `model_call` rows and error records, audited together, with the resume
+    /// marker when the log ends in it (then returns true). After the commit, the calls' index
     /// documents are queued from the values just written; the index commits (and the items
     /// are marked indexed) every `INDEX_COMMIT_EVERY` items and at the end of the log.
-    fn write_call_batch(&mut self, w: &mut LogWriter, pending: &mut Vec<Parsed>, last: bool) -> Result<()> {
+    fn write_call_batch(&mut self, w: &mut LogWriter, items: &mut impl Iterator<Item = Parsed>) -> Result<bool> {
         let tx = self.db.unchecked_transaction()?;
         let mut c = Committer::new(&tx, w.batch, w.custodian)?;
         let mut fc = FileCommit::default();
-        let mut docs: Vec<IndexDoc> = Vec::with_capacity(pending.len());
+        let mut docs: Vec<IndexDoc> = Vec::with_capacity(CALLS_PER_TX);
+        let mut last = true;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO model_call (item_id, log_id, line, ts, account, api_key_id, user, ip, model,
                    prompt_tokens, completion_tokens, call_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
-            for p in pending.drain(..) {
-                let p = match p {
-                    Parsed::Call(p) => p,
+            let mut n = 0;
+            for p in items.by_ref() {
+                n += 1;
+                match p {
+                    Parsed::Call(p) => {
+                        let Prepared { node, call, call_json } = *p;
+                        w.done.calls += 1;
+                        let at = format!("{}#{}", w.display, node.name);
+                        let (id, existed) = c.commit_root(&node, &at, Some(w.container), &mut fc)?;
+                        if !existed {
+                            insert.execute(params![
+                                id,
+                                w.container,
+                                call.source_line.map(|l| l as i64),
+                                call.ts,
+                                call.account,
+                                call.api_key_id,
+                                call.user,
+                                call.ip,
+                                call.model,
+                                call.prompt_tokens.map(|t| t as i64),
+                                call.completion_tokens.map(|t| t as i64),
+                                call_json,
+                            ])?;
+                            docs.push(IndexDoc::from_root(id, c.control(id), node, w.custodian));
+                        }
+                    }
                     Parsed::Bad(e) => {
                         let p = Problem::new("import", "model_log_line", format!("line {}: {}", e.line, e.reason));
                         c.record_item_problem(&p, w.container, &w.display, &mut fc)?;
-                        continue;
                     }
                     Parsed::Failed(e) => return Err(e),
-                };
-                let Prepared { node, call, call_json } = *p;
-                w.done.calls += 1;
-                let at = format!("{}#{}", w.display, node.name);
-                let (id, existed) = c.commit_root(&node, &at, Some(w.container), &mut fc)?;
-                if existed {
-                    continue;
                 }
-                insert.execute(params![
-                    id,
-                    w.container,
-                    call.source_line.map(|l| l as i64),
-                    call.ts,
-                    call.account,
-                    call.api_key_id,
-                    call.user,
-                    call.ip,
-                    call.model,
-                    call.prompt_tokens.map(|t| t as i64),
-                    call.completion_tokens.map(|t| t as i64),
-                    call_json,
-                ])?;
-                docs.push(IndexDoc::from_root(id, c.control(id), node, w.custodian));
+                if n >= CALLS_PER_TX {
+                    last = false;
+                    break;
+                }
             }
         }
         if last {
@@ -433,7 +468,7 @@ impl Matter {
             crate::index::mark_indexed(&self.db, &w.unmarked)?;
             w.unmarked.clear();
         }
-        Ok(())
+        Ok(last)
     }
 
     /// Every model call as an analysis summary (id = item id).

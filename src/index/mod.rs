@@ -94,7 +94,7 @@ pub fn analyzer(name: &str) -> TextAnalyzer {
             .filter(RemoveLongFilter::limit(80))
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::English))
+            .filter(tokenizer::CachedStemmer)
             .build(),
         EXACT => TextAnalyzer::builder(tokenizer::ExactTokenizer::default()).filter(RemoveLongFilter::limit(255)).filter(LowerCaser).build(),
         _ => TextAnalyzer::builder(SimpleTokenizer::default())
