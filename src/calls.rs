@@ -641,4 +641,31 @@ mod tests {
         assert_eq!(unindexed, 0);
         assert!(m.verify().unwrap().ok);
     }
+
+    /// A reader that serves its bytes, then panics instead of reporting the end.
+    struct PanicsAtEnd(std::io::Cursor<Vec<u8>>);
+
+    impl std::io::Read for PanicsAtEnd {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => panic!("importer blew up"),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_panic_while_importing_keeps_the_calls_before_it_and_says_so() {
+        let line = r#"{"ts":"2025-03-01T10:00:00Z","account":"a1","model":"m","request":{"messages":[{"role":"user","content":"hi"}]},"response":{"text":"hello"}}"#;
+        let bytes = format!("{line}\n{line}\n{line}\n").into_bytes();
+        let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| parse_log(std::io::BufReader::with_capacity(64, PanicsAtEnd(std::io::Cursor::new(bytes))), None::<&[u8]>, &Format::Canonical, &stop, tx));
+        });
+        let got: Vec<Parsed> = rx.into_iter().flatten().collect();
+        assert_eq!(got.len(), 4);
+        assert!(got[..3].iter().all(|p| matches!(p, Parsed::Call(_))));
+        assert!(matches!(&got[3], Parsed::Bad(e) if e.line == 0 && e.reason.contains("importer failed")));
+    }
 }
