@@ -246,7 +246,7 @@ impl SearchIndex {
     /// holds the items has committed. Visible after [`Self::commit`].
     pub fn add_new(&mut self, docs: &[IndexDoc]) -> Result<()> {
         for doc in docs {
-            self.put(doc, false)?;
+            self.put(doc, true)?;
         }
         Ok(())
     }
