@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::ingest::commit::{Committer, FileCommit};
 use crate::ingest::detect::Kind;
 use crate::ingest::extract::{Meta, Problem};
+use crate::index::IndexDoc;
 use crate::ingest::worker::NodeOut;
 use crate::matter::blobs::sha256_hex;
 use crate::matter::{audit, Matter};
@@ -18,6 +19,8 @@ use crate::modellogs::{self, AnalyzeOptions, CallSummary, Format, GroupBy, Model
 use crate::review::{Propagate, Target};
 use rusqlite::params;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
 
 /// Calls written per transaction while streaming a log.
 const CALLS_PER_TX: usize = 2000;
@@ -37,27 +40,65 @@ pub fn detect(path: &Path) -> Option<Format> {
 }
 
 /// What importing one log file did.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct LogImport {
-    pub commit: FileCommit,
+    /// New items: the log (unless it was already in the matter) and its new calls.
+    pub added: u64,
+    /// Family roots that were already in the matter (they gained a location).
+    pub duplicates: u64,
+    /// Error records (malformed lines, an importer failure).
+    pub errors: u64,
+    /// Calls read from the log, new or not.
     pub calls: u64,
 }
 
+/// A call made ready for the database on the parsing thread: its item, the record as stored in
+/// `model_call.call_json`, and the call's fields (its `raw` record already moved into both).
+struct Prepared {
+    node: NodeOut,
+    call: ModelCall,
+    call_json: String,
+}
+
+/// What the parsing thread hands the writer, in file order.
+enum Parsed {
+    Call(Box<Prepared>),
+    /// A record that could not be read (or the importer's failure): an error record.
+    Bad(modellogs::LineError),
+    /// Preparing a call failed in a way that must stop the import.
+    Failed(Error),
+}
+
+/// Calls sent from the parsing thread to the writer at a time.
+const CHUNK: usize = 256;
+/// Chunks that may wait between the threads: enough to keep the writer busy, small enough that
+/// memory does not depend on the log's size.
+const CHUNKS_IN_FLIGHT: usize = 8;
+/// New items after which the search index commits and they are marked indexed, so a crash
+/// costs at most this many items re-indexed (by the next ingest's catch-up) and the list of
+/// items waiting for their `indexed` flag stays small.
+const INDEX_COMMIT_EVERY: usize = 250_000;
+
+/// The item of one call. `raw` is the call's record as logged, serialized once: its SHA-256 is
+/// the item's hash.
 fn call_node(c: &ModelCall, raw: &[u8]) -> NodeOut {
     let prompt = c.prompt_text();
-    let completion = c.completion.clone().unwrap_or_default();
-    let text = if completion.is_empty() { prompt } else { format!("{prompt}\n\n[completion]\n{completion}") };
+    let text = match c.completion.as_deref() {
+        None | Some("") => prompt,
+        Some(completion) => format!("{prompt}\n\n[completion]\n{completion}"),
+    };
     let title: String = c.last_user_text().split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
     // The identifying fields (account, key, user, ip, model, request and conversation ids) as
     // the canonical record names them; `ts` is the item's date already.
-    let mut extra: std::collections::BTreeMap<String, String> = match c.to_canonical_json() {
-        serde_json::Value::Object(o) => o
-            .into_iter()
-            .filter(|(k, _)| k != "ts")
-            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
-            .collect(),
-        _ => Default::default(),
-    };
+    let mut extra: std::collections::BTreeMap<String, String> = c
+        .identity()
+        .into_iter()
+        .filter(|(k, _)| *k != "ts")
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+        .collect();
+    if let Some(f) = c.source_format() {
+        extra.insert("source_format".into(), f.to_string());
+    }
     extra.insert("format".into(), c.format.clone());
     if let Some(l) = c.source_line {
         extra.insert("line".into(), l.to_string());
@@ -95,9 +136,133 @@ fn call_node(c: &ModelCall, raw: &[u8]) -> NodeOut {
     }
 }
 
+/// `serde_json::to_string` of a call whose `raw` has been taken out (is `Null`), with `raw`
+/// (that record, serialized) put back: the same text as serializing the whole call, without
+/// serializing the record twice.
+fn call_json(call: &ModelCall, raw: &[u8]) -> Result<String> {
+    let head = serde_json::to_string(call)?;
+    // `raw` is the struct's last field; anything else means the struct changed under us.
+    let Some(head) = head.strip_suffix("null}").filter(|h| h.ends_with("\"raw\":")) else {
+        return Err(Error::Invalid("internal: a model call no longer serializes with `raw` last".into()));
+    };
+    let raw = std::str::from_utf8(raw).map_err(|e| Error::Invalid(format!("internal: a serialized record is not UTF-8: {e}")))?;
+    let mut out = String::with_capacity(head.len() + raw.len() + 1);
+    out.push_str(head);
+    out.push_str(raw);
+    out.push('}');
+    Ok(out)
+}
+
+/// Everything the database needs for one call, computed off the writer thread: the record is
+/// serialized once, hashed for the item and spliced into `call_json`.
+fn prepare(mut call: ModelCall) -> Result<Prepared> {
+    let raw = std::mem::take(&mut call.raw);
+    let raw = serde_json::to_vec(&raw)?;
+    let node = call_node(&call, &raw);
+    let call_json = call_json(&call, &raw)?;
+    Ok(Prepared { node, call, call_json })
+}
+
+/// A reader that reports the end of the file once `stop` is set, so the parsing thread stops
+/// reading soon after the writer gave up.
+struct StopReader<'a, R> {
+    inner: R,
+    stop: &'a AtomicBool,
+}
+
+impl<R: std::io::Read> std::io::Read for StopReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
+        self.inner.read(buf)
+    }
+}
+
+/// The parsing thread: runs the importer over the log and sends prepared calls in chunks, in
+/// file order. Importers parse untrusted input: a panic is contained and reported as an error
+/// record after the calls read before it.
+fn parse_log(
+    reader: impl std::io::BufRead,
+    paired_output: Option<impl std::io::BufRead>,
+    format: &Format,
+    stop: &AtomicBool,
+    out: SyncSender<Vec<Parsed>>,
+) {
+    let mut chunk: Vec<Parsed> = Vec::with_capacity(CHUNK);
+    let panicked = {
+        let mut cb = |r: std::result::Result<ModelCall, modellogs::LineError>| {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            chunk.push(match r.map(prepare) {
+                Ok(Ok(p)) => Parsed::Call(Box::new(p)),
+                Ok(Err(e)) => Parsed::Failed(e),
+                Err(e) => Parsed::Bad(e),
+            });
+            if chunk.len() >= CHUNK && out.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+                // The writer has stopped.
+                stop.store(true, Ordering::Relaxed);
+            }
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match paired_output {
+            Some(o) => modellogs::import_batch(reader, o, &mut cb),
+            None => modellogs::import_stream(reader, format, &mut cb),
+        }))
+        .is_err()
+    };
+    if panicked {
+        chunk.push(Parsed::Bad(modellogs::LineError {
+            line: 0,
+            reason: "the importer failed on this file's structure; the calls read before that point were kept".into(),
+        }));
+    }
+    let _ = out.send(chunk);
+}
+
+/// Pages the write-ahead log may reach during an import before the writer checkpoints it
+/// itself: the checkpointing thread normally keeps it far smaller.
+const WAL_SAFETY_PAGES: i64 = 16_384;
+
+/// The checkpointing thread: after each transaction of an import, copies the write-ahead log
+/// into the database from a connection of its own (a passive checkpoint never blocks the
+/// writer), work SQLite would otherwise do inside the writer's commit. Failures are left to
+/// the writer's own automatic checkpoint.
+fn checkpoint_on_wake(db: &Path, wakes: Receiver<()>) {
+    let Ok(conn) = rusqlite::Connection::open(db) else { return };
+    let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+    for () in wakes {
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    }
+}
+
+/// The log being written: where its calls go and what has been done so far.
+struct LogWriter<'a> {
+    batch: i64,
+    custodian: &'a str,
+    display: String,
+    format: &'static str,
+    container: i64,
+    /// The resume marker's fields.
+    size: u64,
+    mtime_ns: i64,
+    sha256: String,
+    done: LogImport,
+    /// Items queued in the index since its last commit: marked indexed after the next one.
+    unmarked: Vec<i64>,
+}
+
 impl Matter {
     /// Imports one model-log file (already recognized as `format`) for `custodian`. The file's
-    /// resume marker is written with the last batch of its calls.
+    /// resume marker is written with the last batch of its calls, and every item it adds is
+    /// indexed (and marked so) before it returns. `on_batch` sees the running totals after each
+    /// transaction.
+    ///
+    /// Two threads: one parses the log and prepares each call (serializing and hashing its
+    /// record, building its text and metadata); this one, the matter's single writer, stores
+    /// them in transactions of `CALLS_PER_TX` and feeds the search index from the values it
+    /// wrote. A bounded channel between them keeps memory flat however large the log.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn import_log(
         &mut self,
         batch: i64,
@@ -106,6 +271,7 @@ impl Matter {
         format: &Format,
         mtime_ns: i64,
         paired_output: Option<&Path>,
+        on_batch: &mut dyn FnMut(&LogImport),
     ) -> Result<LogImport> {
         let display = path.display().to_string();
         let (sha, size) = self.blobs.put_file(path)?;
@@ -113,56 +279,140 @@ impl Matter {
             self.blobs.put_file(out)?;
         }
         self.blobs.sync()?;
-        let mut result = LogImport::default();
-        // The log itself.
-        let container = {
-            let tx = self.db.unchecked_transaction()?;
-            let mut c = Committer::new(&tx, batch, custodian)?;
-            let node = NodeOut {
-                parent: None,
-                container: None,
-                name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                sha256: sha.clone(),
-                size,
-                kind: Kind::ModelLog,
-                mime: "application/json".into(),
-                meta: Meta { extra: [("format".to_string(), format.name().to_string())].into_iter().collect(), ..Default::default() },
-                text: None,
-                pages: vec![],
-                layout: None,
-                extractor: format!("modellogs:{}", format.name()),
-                dedupe_key: None,
-                failed: false,
-                problem: None,
-            };
-            let (id, _) = c.commit_root(&node, &display, None, &mut result.commit)?;
-            tx.commit()?;
-            self.index.add_items(&self.db, &[id])?;
-            id
+        let mut w = LogWriter {
+            batch,
+            custodian,
+            display,
+            format: format.name(),
+            container: 0,
+            size,
+            mtime_ns,
+            sha256: sha,
+            done: LogImport::default(),
+            unmarked: Vec::new(),
         };
-        // Stream the calls, a transaction per CALLS_PER_TX.
-        let mut pending: Vec<std::result::Result<ModelCall, modellogs::LineError>> = Vec::new();
-        let mut failure: Option<Error> = None;
-        let flush = |m: &mut Matter, pending: &mut Vec<std::result::Result<ModelCall, modellogs::LineError>>, last: bool, result: &mut LogImport| -> Result<()> {
-            let tx = m.db.unchecked_transaction()?;
-            let mut c = Committer::new(&tx, batch, custodian)?;
-            let mut added = Vec::new();
-            for item in pending.drain(..) {
-                match item {
-                    Ok(call) => {
-                        let raw: Vec<u8> = serde_json::to_vec(&call.raw)?;
-                        let node = call_node(&call, &raw);
-                        let at = format!("{display}#{}", node.name);
-                        let before = result.commit.added.len();
-                        let (id, existed) = c.commit_root(&node, &at, Some(container), &mut result.commit)?;
-                        if !existed && result.commit.added.len() > before {
-                            tx.prepare_cached(
-                                "INSERT INTO model_call (item_id, log_id, line, ts, account, api_key_id, user, ip, model,
-                                   prompt_tokens, completion_tokens, call_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                            )?
-                            .execute(params![
+        self.store_log_item(&mut w, path)?;
+        let open = |p: &Path| std::fs::File::open(p).map_err(|e| Error::Read { path: p.to_path_buf(), source: e });
+        let file = open(path)?;
+        let out_file = paired_output.map(open).transpose()?;
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(CHUNKS_IN_FLIGHT);
+        let (wake, wakes) = std::sync::mpsc::sync_channel::<()>(1);
+        let db_path = self.db_path();
+        let autocheckpoint: i64 = self.db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?;
+        self.db.pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_PAGES)?;
+        let written = std::thread::scope(|s| {
+            let stop = &stop;
+            let parser = std::thread::Builder::new().name("exhibit-parse".into()).spawn_scoped(s, move || {
+                let reader = std::io::BufReader::with_capacity(1 << 20, StopReader { inner: file, stop });
+                let out_reader = out_file.map(|f| std::io::BufReader::new(StopReader { inner: f, stop }));
+                parse_log(reader, out_reader, format, stop, tx)
+            })?;
+            std::thread::Builder::new().name("exhibit-ckpt".into()).spawn_scoped(s, move || checkpoint_on_wake(&db_path, wakes))?;
+            let written = self.write_calls(&mut w, rx.into_iter().flatten(), &wake, on_batch);
+            stop.store(true, Ordering::Relaxed);
+            drop(wake);
+            // The parser contains the importers' panics; this would be one outside them.
+            let joined = parser.join().map_err(|_| Error::Invalid("the model-log reader thread failed".into()));
+            written.and(joined)
+        });
+        self.db.pragma_update(None, "wal_autocheckpoint", autocheckpoint)?;
+        written?;
+        Ok(w.done)
+    }
+
+    /// Stores the log itself as a `model_log` item (the container of its calls).
+    fn store_log_item(&mut self, w: &mut LogWriter, path: &Path) -> Result<()> {
+        let tx = self.db.unchecked_transaction()?;
+        let mut c = Committer::new(&tx, w.batch, w.custodian)?;
+        let node = NodeOut {
+            parent: None,
+            container: None,
+            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            sha256: w.sha256.clone(),
+            size: w.size,
+            kind: Kind::ModelLog,
+            mime: "application/json".into(),
+            meta: Meta { extra: [("format".to_string(), w.format.to_string())].into_iter().collect(), ..Default::default() },
+            text: None,
+            pages: vec![],
+            layout: None,
+            extractor: format!("modellogs:{}", w.format),
+            dedupe_key: None,
+            failed: false,
+            problem: None,
+        };
+        let mut fc = FileCommit::default();
+        let (id, existed) = c.commit_root(&node, &w.display, None, &mut fc)?;
+        drop(c);
+        audit::append(
+            &tx,
+            "ingest.log",
+            &serde_json::json!({ "batch": w.batch, "log": w.display, "format": w.format, "item": id, "new": !existed, "sha256": w.sha256 }),
+        )?;
+        tx.commit()?;
+        if existed {
+            w.done.duplicates += 1;
+        } else {
+            w.done.added += 1;
+        }
+        w.container = id;
+        // One document: read back from the database like any re-indexed item.
+        self.index.add_items(&self.db, &[id])?;
+        w.unmarked.push(id);
+        Ok(())
+    }
+
+    /// The writer's side: stores what the parsing thread sends, `CALLS_PER_TX` records per
+    /// transaction, the last one with the resume marker. Returns at the end of the log.
+    fn write_calls(
+        &mut self,
+        w: &mut LogWriter,
+        mut items: impl Iterator<Item = Parsed>,
+        checkpointer: &SyncSender<()>,
+        on_batch: &mut dyn FnMut(&LogImport),
+    ) -> Result<()> {
+        loop {
+            let last = self.write_call_batch(w, &mut items)?;
+            // Copy the log into the database off this thread (a full wake-up queue means a
+            // checkpoint is due anyway).
+            let _ = checkpointer.try_send(());
+            on_batch(&w.done);
+            if last {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One transaction of up to `CALLS_PER_TX` records, written as they arrive: items,
+    /// locations, text, `model_call` rows and error records, audited together, with the resume
+    /// marker when the log ends in it (then returns true). After the commit, the calls' index
+    /// documents are queued from the values just written; the index commits (and the items
+    /// are marked indexed) every `INDEX_COMMIT_EVERY` items and at the end of the log.
+    fn write_call_batch(&mut self, w: &mut LogWriter, items: &mut impl Iterator<Item = Parsed>) -> Result<bool> {
+        let tx = self.db.unchecked_transaction()?;
+        let mut c = Committer::new(&tx, w.batch, w.custodian)?;
+        let mut fc = FileCommit::default();
+        let mut docs: Vec<IndexDoc> = Vec::with_capacity(CALLS_PER_TX);
+        let mut last = true;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO model_call (item_id, log_id, line, ts, account, api_key_id, user, ip, model,
+                   prompt_tokens, completion_tokens, call_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            let mut n = 0;
+            for p in items.by_ref() {
+                n += 1;
+                match p {
+                    Parsed::Call(p) => {
+                        let Prepared { node, call, call_json } = *p;
+                        w.done.calls += 1;
+                        let at = format!("{}#{}", w.display, node.name);
+                        let (id, existed) = c.commit_root(&node, &at, Some(w.container), &mut fc)?;
+                        if !existed {
+                            insert.execute(params![
                                 id,
-                                container,
+                                w.container,
                                 call.source_line.map(|l| l as i64),
                                 call.ts,
                                 call.account,
@@ -172,74 +422,53 @@ impl Matter {
                                 call.model,
                                 call.prompt_tokens.map(|t| t as i64),
                                 call.completion_tokens.map(|t| t as i64),
-                                serde_json::to_string(&call)?,
+                                call_json,
                             ])?;
-                            added.push(id);
+                            docs.push(IndexDoc::from_root(id, c.control(id), node, w.custodian));
                         }
-                        result.calls += 1;
                     }
-                    Err(e) => {
+                    Parsed::Bad(e) => {
                         let p = Problem::new("import", "model_log_line", format!("line {}: {}", e.line, e.reason));
-                        c.record_item_problem(&p, container, &display, &mut result.commit)?;
+                        c.record_item_problem(&p, w.container, &w.display, &mut fc)?;
                     }
+                    Parsed::Failed(e) => return Err(e),
+                }
+                if n >= CALLS_PER_TX {
+                    last = false;
+                    break;
                 }
             }
-            if last {
-                tx.execute(
-                    "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![custodian, display, size as i64, mtime_ns, sha, batch],
-                )?;
-            }
-            audit::append(
-                &tx,
-                "ingest.calls",
-                &serde_json::json!({ "batch": batch, "log": display, "format": format.name(), "added": crate::review::id_ranges(&added) }),
+        }
+        if last {
+            tx.execute(
+                "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![w.custodian, w.display, w.size as i64, w.mtime_ns, w.sha256, w.batch],
             )?;
-            tx.commit()?;
-            m.index.add_items(&m.db, &added)?;
-            Ok(())
-        };
-        let file = std::fs::File::open(path).map_err(|e| Error::Read { path: path.to_path_buf(), source: e })?;
-        let reader = std::io::BufReader::with_capacity(1 << 20, file);
-        let out_reader = match paired_output {
-            Some(p) => Some(std::io::BufReader::new(std::fs::File::open(p).map_err(|e| Error::Read { path: p.to_path_buf(), source: e })?)),
-            None => None,
-        };
-        // Stream: the importer hands calls one by one; every CALLS_PER_TX they are written in
-        // one transaction, so memory stays flat however large the log. Importers parse
-        // untrusted input: a panic is contained and reported, and the calls before it are kept.
-        let panicked = {
-            let this: &mut Matter = self;
-            let mut cb = |r: std::result::Result<ModelCall, modellogs::LineError>| {
-                if failure.is_some() {
-                    return;
-                }
-                pending.push(r);
-                if pending.len() >= CALLS_PER_TX {
-                    if let Err(e) = flush(this, &mut pending, false, &mut result) {
-                        failure = Some(e);
-                    }
-                }
-            };
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match out_reader {
-                Some(o) => modellogs::import_batch(reader, o, &mut cb),
-                None => modellogs::import_stream(reader, format, &mut cb),
-            }))
-            .is_err()
-        };
-        if panicked {
-            pending.push(Err(modellogs::LineError {
-                line: 0,
-                reason: "the importer failed on this file's structure; the calls read before that point were kept".into(),
-            }));
         }
-        if failure.is_none() {
-            flush(self, &mut pending, true, &mut result)?;
+        let added: Vec<i64> = docs.iter().map(|d| d.id).collect();
+        audit::append(
+            &tx,
+            "ingest.calls",
+            &serde_json::json!({ "batch": w.batch, "log": w.display, "format": w.format, "added": crate::review::id_ranges(&added) }),
+        )?;
+        drop(c);
+        tx.commit()?;
+        w.done.added += added.len() as u64;
+        w.done.duplicates += fc.duplicates;
+        w.done.errors += fc.errors;
+        // Only now that the rows are committed may their documents reach the index.
+        self.index.add_new(&docs)?;
+        drop(docs);
+        // Items that gained a location have other custodians now: rebuilt from the database.
+        self.index.add_items(&self.db, &fc.relocated)?;
+        w.unmarked.extend(added);
+        w.unmarked.extend(fc.relocated);
+        if last || w.unmarked.len() >= INDEX_COMMIT_EVERY {
+            self.index.commit()?;
+            crate::index::mark_indexed(&self.db, &w.unmarked)?;
+            w.unmarked.clear();
         }
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        Ok(result)
+        Ok(last)
     }
 
     /// Every model call as an analysis summary (id = item id).
@@ -357,4 +586,102 @@ pub fn report_csv(report: &Report) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::pipeline::IngestOptions;
+    use crate::modellogs::generate::{generate, to_line, GenConfig, OutFormat};
+
+    /// A small generated log in `fmt`, one call per line, with one malformed line.
+    fn write_log(dir: &Path, fmt: OutFormat) -> PathBuf {
+        let mut lines = Vec::new();
+        let cfg = GenConfig { seed: 7, days: 2, scale: 0.01, ..Default::default() };
+        generate(&cfg, &mut |c| lines.push(to_line(&c, fmt)));
+        lines.insert(3, "{not json".into());
+        let path = dir.join("api.jsonl");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        path
+    }
+
+    #[test]
+    fn call_json_is_the_whole_call_serialized() {
+        let dir = tempfile::tempdir().unwrap();
+        for fmt in [OutFormat::Canonical, OutFormat::OpenAiChat, OutFormat::LiteLlm] {
+            let path = write_log(dir.path(), fmt);
+            let mut n = 0;
+            crate::modellogs::import_path(&path, &mut |r| {
+                let Ok(mut call) = r else { return };
+                let whole = serde_json::to_string(&call).unwrap();
+                let raw = serde_json::to_vec(&std::mem::take(&mut call.raw)).unwrap();
+                assert_eq!(call_json(&call, &raw).unwrap(), whole);
+                n += 1;
+            })
+            .unwrap();
+            assert!(n > 100, "{n}");
+        }
+    }
+
+    /// The documents an import builds from memory are the ones the database gives back, so
+    /// search sees a call the same whether it was just imported or re-indexed later.
+    #[test]
+    fn index_documents_from_memory_match_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        write_log(&src, OutFormat::LiteLlm);
+        let mut m = Matter::create(dir.path().join("m"), "t").unwrap();
+        let opts = IngestOptions { custodian: "Logs".into(), ..Default::default() };
+        let s = m.ingest(&[src], &opts, &mut |_| {}).unwrap();
+        assert_eq!(s.errors, 1);
+        let rows: Vec<(i64, String)> = {
+            let mut stmt = m.db.prepare("SELECT item_id, call_json FROM model_call ORDER BY item_id").unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+        };
+        assert!(rows.len() > 100);
+        let prefix_id = rows[0].0;
+        let tx = m.db.unchecked_transaction().unwrap();
+        let c = Committer::new(&tx, 1, "Logs").unwrap();
+        for (id, json) in rows {
+            let call: ModelCall = serde_json::from_str(&json).unwrap();
+            let p = prepare(call).unwrap();
+            assert_eq!(p.call_json, json);
+            let from_memory = IndexDoc::from_root(id, c.control(id), p.node, "Logs");
+            assert_eq!(from_memory, IndexDoc::read(&tx, id).unwrap(), "item {id} (first call {prefix_id})");
+        }
+        drop(c);
+        drop(tx);
+        // Everything is indexed once, and flagged so.
+        let unindexed: i64 = m.db.query_row("SELECT COUNT(*) FROM item WHERE indexed = 0", [], |r| r.get(0)).unwrap();
+        assert_eq!(unindexed, 0);
+        assert!(m.verify().unwrap().ok);
+    }
+
+    /// A reader that serves its bytes, then panics instead of reporting the end.
+    struct PanicsAtEnd(std::io::Cursor<Vec<u8>>);
+
+    impl std::io::Read for PanicsAtEnd {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => panic!("importer blew up"),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_panic_while_importing_keeps_the_calls_before_it_and_says_so() {
+        let line = r#"{"ts":"2025-03-01T10:00:00Z","account":"a1","model":"m","request":{"messages":[{"role":"user","content":"hi"}]},"response":{"text":"hello"}}"#;
+        let bytes = format!("{line}\n{line}\n{line}\n").into_bytes();
+        let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| parse_log(std::io::BufReader::with_capacity(64, PanicsAtEnd(std::io::Cursor::new(bytes))), None::<&[u8]>, &Format::Canonical, &stop, tx));
+        });
+        let got: Vec<Parsed> = rx.into_iter().flatten().collect();
+        assert_eq!(got.len(), 4);
+        assert!(got[..3].iter().all(|p| matches!(p, Parsed::Call(_))));
+        assert!(matches!(&got[3], Parsed::Bad(e) if e.line == 0 && e.reason.contains("importer failed")));
+    }
 }

@@ -14,6 +14,8 @@ pub mod tokenizer;
 pub use search::{Hit, SearchResult, Sort};
 
 use crate::error::Result;
+use crate::ingest::extract::Meta;
+use crate::ingest::worker::NodeOut;
 use crate::matter::items::custodians;
 use rusqlite::Connection;
 use std::path::Path;
@@ -92,7 +94,7 @@ pub fn analyzer(name: &str) -> TextAnalyzer {
             .filter(RemoveLongFilter::limit(80))
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::English))
+            .filter(tokenizer::CachedStemmer)
             .build(),
         EXACT => TextAnalyzer::builder(tokenizer::ExactTokenizer::default()).filter(RemoveLongFilter::limit(255)).filter(LowerCaser).build(),
         _ => TextAnalyzer::builder(SimpleTokenizer::default())
@@ -110,6 +112,87 @@ pub struct SearchIndex {
     pub fields: Fields,
     /// The index was recreated on open (schema change): every item must be re-indexed.
     pub rebuilt: bool,
+    /// See [`SearchIndex::max_id`]; `None` until first needed.
+    max_id: Option<u64>,
+}
+
+/// What an item's index document is made of: the item row, its text and its family's
+/// custodians. Read from the database ([`IndexDoc::read`]), or filled by an importer from the
+/// values it has just written; both give the same document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexDoc {
+    pub id: i64,
+    pub control: String,
+    pub kind: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    /// To, Cc, Bcc.
+    pub recipients: [Vec<String>; 3],
+    /// The item's date, else its modification date.
+    pub date: Option<String>,
+    /// The extracted text; `None` when the item has none (no `item_text` row).
+    pub text: Option<String>,
+    /// `extra.model` and `extra.account` (model calls).
+    pub model: Option<String>,
+    pub account: Option<String>,
+    /// Distinct custodians of the item's family, sorted.
+    pub custodians: Vec<String>,
+}
+
+impl IndexDoc {
+    /// The document of item `id` as the database has it.
+    pub fn read(db: &Connection, id: i64) -> Result<IndexDoc> {
+        let mut stmt = db.prepare_cached(
+            "SELECT control, kind, name, title, author, to_json, cc_json, bcc_json, date, modified, t.text,
+                    json_extract(extra_json, '$.model'), json_extract(extra_json, '$.account')
+             FROM item i LEFT JOIN item_text t ON t.item_id = i.id WHERE i.id = ?1",
+        )?;
+        let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+        let mut doc = stmt.query_row([id], |r| {
+            Ok(IndexDoc {
+                id,
+                control: r.get(0)?,
+                kind: r.get(1)?,
+                name: r.get(2)?,
+                title: r.get(3)?,
+                author: r.get(4)?,
+                recipients: [list(r.get(5)?), list(r.get(6)?), list(r.get(7)?)],
+                date: r.get::<_, Option<String>>(8)?.or(r.get::<_, Option<String>>(9)?),
+                text: r.get(10)?,
+                model: r.get(11)?,
+                account: r.get(12)?,
+                custodians: Vec::new(),
+            })
+        })?;
+        doc.custodians = custodians(db, id)?;
+        Ok(doc)
+    }
+
+    /// The document of a family root that [`Committer::commit_root`] has just stored as a new
+    /// item `id` (control number `control`) with its one location under `custodian`: the same
+    /// document [`IndexDoc::read`] would give once the transaction commits.
+    ///
+    /// [`Committer::commit_root`]: crate::ingest::commit::Committer::commit_root
+    pub fn from_root(id: i64, control: String, node: NodeOut, custodian: &str) -> IndexDoc {
+        let NodeOut { name, kind, meta, text, .. } = node;
+        let Meta { title, author, to, cc, bcc, date, modified, mut extra, .. } = meta;
+        IndexDoc {
+            id,
+            control,
+            kind: kind.as_str().to_string(),
+            name,
+            title,
+            author,
+            recipients: [to, cc, bcc],
+            date: date.or(modified),
+            // The item_text row is only written for non-empty text.
+            text: text.filter(|t| !t.is_empty()),
+            model: extra.remove("model"),
+            account: extra.remove("account"),
+            custodians: vec![custodian.to_string()],
+        }
+    }
 }
 
 /// Memory the index writer may use for buffering (shared by its threads).
@@ -135,7 +218,7 @@ impl SearchIndex {
             index.tokenizers().register(name, analyzer(name));
         }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: None, fields, rebuilt })
+        Ok(SearchIndex { index, reader, writer: None, fields, rebuilt, max_id: None })
     }
 
     fn writer(&mut self) -> Result<&mut IndexWriter> {
@@ -148,73 +231,103 @@ impl SearchIndex {
 
     /// Queues (re-)indexing of these items from the database. Visible after [`Self::commit`].
     pub fn add_items(&mut self, db: &Connection, ids: &[i64]) -> Result<()> {
-        let f = self.fields;
         // One read transaction for the whole set: a consistent view, and one lock instead of
         // one per query.
         let _read = db.unchecked_transaction()?;
-        let mut stmt = db.prepare_cached(
-            "SELECT control, kind, name, title, author, to_json, cc_json, bcc_json, date, modified, t.text,
-                    json_extract(extra_json, '$.model'), json_extract(extra_json, '$.account')
-             FROM item i LEFT JOIN item_text t ON t.item_id = i.id WHERE i.id = ?1",
-        )?;
         for &id in ids {
-            let mut doc = TantivyDocument::default();
-            let row = stmt.query_row([id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    [r.get::<_, String>(5)?, r.get::<_, String>(6)?, r.get::<_, String>(7)?],
-                    r.get::<_, Option<String>>(8)?.or(r.get::<_, Option<String>>(9)?),
-                    r.get::<_, Option<String>>(10)?,
-                    (r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?),
-                ))
-            })?;
-            let (control, kind, name, title, author, recips, date, text, (model, account)) = row;
-            doc.add_u64(f.id, id as u64);
-            doc.add_text(f.control, &control);
-            doc.add_text(f.kind, &kind);
-            for c in custodians(db, id)? {
-                doc.add_text(f.custodian, &c);
-                doc.add_text(f.custodian_raw, &c);
-            }
-            if let Some(t) = &title {
-                doc.add_text(f.title, t);
-                doc.add_text(f.exact, t);
-            }
-            if let Some(a) = &author {
-                doc.add_text(f.from, a);
-                if let Some(domain) = sender_domain(a) {
-                    doc.add_text(f.sender_domain, domain);
-                }
-            }
-            if let Some(m) = &model {
-                doc.add_text(f.model, m.to_lowercase());
-            }
-            if let Some(a) = &account {
-                doc.add_text(f.account, a.to_lowercase());
-            }
-            for (field, list) in [f.to, f.cc, f.bcc].into_iter().zip(recips) {
-                for r in serde_json::from_str::<Vec<String>>(&list).unwrap_or_default() {
-                    doc.add_text(field, &r);
-                }
-            }
-            doc.add_text(f.filename, &name);
-            doc.add_text(f.ext, crate::ingest::detect::extension(&name));
-            if let Some(d) = date.as_deref().and_then(parse_date) {
-                doc.add_date(f.date, d);
-            }
-            if let Some(t) = &text {
-                doc.add_text(f.text, t);
-                doc.add_text(f.exact, t);
-            }
-            let w = self.writer()?;
-            w.delete_term(Term::from_field_u64(f.id, id as u64));
-            w.add_document(doc)?;
+            let doc = IndexDoc::read(db, id)?;
+            self.put(&doc, true)?;
         }
         Ok(())
+    }
+
+    /// Queues documents for items the caller has just stored, built from the very values it
+    /// wrote (so no read-back from the database). Only call this after the transaction that
+    /// holds the items has committed. Visible after [`Self::commit`].
+    pub fn add_new(&mut self, docs: &[IndexDoc]) -> Result<()> {
+        for doc in docs {
+            self.put(doc, true)?;
+        }
+        Ok(())
+    }
+
+    /// Adds one document. An id the index may already hold is deleted first, so re-indexing
+    /// never leaves a document twice; `fresh` items above every id this writer has seen skip
+    /// that delete (Tantivy keeps every delete in memory until the commit and checks it
+    /// against every segment, which is what made large imports slow and large).
+    fn put(&mut self, doc: &IndexDoc, fresh: bool) -> Result<()> {
+        let id = doc.id as u64;
+        let tantivy_doc = self.document(doc);
+        let f = self.fields.id;
+        let max_id = self.max_id()?;
+        let w = self.writer()?;
+        if !fresh || id <= max_id {
+            w.delete_term(Term::from_field_u64(f, id));
+        }
+        w.add_document(tantivy_doc)?;
+        self.max_id = Some(max_id.max(id));
+        Ok(())
+    }
+
+    /// The largest item id in the index or queued for it; ids above it cannot be in the index.
+    /// Read once from the committed segments (with the writer lock held, so no other process
+    /// can add to them meanwhile), then kept up to date by [`Self::put`].
+    fn max_id(&mut self) -> Result<u64> {
+        if let Some(m) = self.max_id {
+            return Ok(m);
+        }
+        self.writer()?;
+        self.reader.reload()?;
+        let mut max = 0;
+        for seg in self.reader.searcher().segment_readers() {
+            max = max.max(seg.fast_fields().u64("id")?.max_value());
+        }
+        self.max_id = Some(max);
+        Ok(max)
+    }
+
+    /// The Tantivy document for one item.
+    fn document(&self, d: &IndexDoc) -> TantivyDocument {
+        let f = self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.id, d.id as u64);
+        doc.add_text(f.control, &d.control);
+        doc.add_text(f.kind, &d.kind);
+        for c in &d.custodians {
+            doc.add_text(f.custodian, c);
+            doc.add_text(f.custodian_raw, c);
+        }
+        if let Some(t) = &d.title {
+            doc.add_text(f.title, t);
+            doc.add_text(f.exact, t);
+        }
+        if let Some(a) = &d.author {
+            doc.add_text(f.from, a);
+            if let Some(domain) = sender_domain(a) {
+                doc.add_text(f.sender_domain, domain);
+            }
+        }
+        if let Some(m) = &d.model {
+            doc.add_text(f.model, m.to_lowercase());
+        }
+        if let Some(a) = &d.account {
+            doc.add_text(f.account, a.to_lowercase());
+        }
+        for (field, list) in [f.to, f.cc, f.bcc].into_iter().zip(&d.recipients) {
+            for r in list {
+                doc.add_text(field, r);
+            }
+        }
+        doc.add_text(f.filename, &d.name);
+        doc.add_text(f.ext, crate::ingest::detect::extension(&d.name));
+        if let Some(date) = d.date.as_deref().and_then(parse_date) {
+            doc.add_date(f.date, date);
+        }
+        if let Some(t) = &d.text {
+            doc.add_text(f.text, t);
+            doc.add_text(f.exact, t);
+        }
+        doc
     }
 
     /// Makes queued changes durable and visible.
@@ -277,17 +390,33 @@ impl SearchIndex {
 
 }
 
-/// Sets `indexed = 1` on these items (after the commit that holds them).
+/// Sets `indexed = 1` on these items (after the commit that holds them). Runs of consecutive
+/// ids (an import's items) are one statement each.
 pub fn mark_indexed(db: &Connection, ids: &[i64]) -> Result<()> {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
     let tx = db.unchecked_transaction()?;
     {
-        let mut stmt = tx.prepare_cached("UPDATE item SET indexed = 1 WHERE id = ?1")?;
-        for id in ids {
-            stmt.execute([id])?;
+        let mut stmt = tx.prepare_cached("UPDATE item SET indexed = 1 WHERE id BETWEEN ?1 AND ?2")?;
+        for (first, last) in runs(&sorted) {
+            stmt.execute([first, last])?;
         }
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Consecutive runs `(first, last)` of sorted, distinct ids.
+fn runs(ids: &[i64]) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for &id in ids {
+        match out.last_mut() {
+            Some((_, last)) if *last + 1 == id => *last = id,
+            _ => out.push((id, id)),
+        }
+    }
+    out
 }
 
 fn parse_date(s: &str) -> Option<tantivy::DateTime> {

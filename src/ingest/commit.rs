@@ -46,6 +46,11 @@ impl<'a> Committer<'a> {
         Ok(Committer { tx, batch, custodian, prefix, next_id })
     }
 
+    /// The control number of item `id` (`EXH-0000042`), as [`Self::commit_root`] stores it.
+    pub fn control(&self, id: i64) -> String {
+        format!("{}-{:07}", self.prefix, id)
+    }
+
     /// Records a file that could not be extracted at all (worker timeout, crash): the original
     /// was stored by the caller; the item carries the problem.
     pub fn commit_failed(&mut self, path: &str, node: NodeOut) -> Result<FileCommit> {
@@ -188,7 +193,7 @@ impl<'a> Committer<'a> {
             )?
             .execute(params![
                 id,
-                format!("{}-{:07}", self.prefix, id),
+                self.control(id),
                 n.kind.as_str(),
                 n.mime,
                 n.sha256,

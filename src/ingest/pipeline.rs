@@ -248,7 +248,7 @@ impl Matter {
             }
         }
         self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;
-        self.ingest_logs(batch, &custodian, logs, &opts.cancel, &mut summary, &mut p, &mut writer, progress)?;
+        self.ingest_logs(batch, &custodian, logs, &opts.cancel, &mut summary, &mut p, progress)?;
         self.index.commit()?;
         crate::index::mark_indexed(&self.db, &writer.unindexed)?;
 
@@ -358,7 +358,6 @@ impl Matter {
         cancel: &AtomicBool,
         summary: &mut IngestSummary,
         p: &mut IngestProgress,
-        w: &mut Writer,
         progress: &mut dyn FnMut(&IngestProgress),
     ) -> Result<()> {
         if logs.is_empty() {
@@ -374,7 +373,15 @@ impl Matter {
             }
             let Some(format) = crate::calls::detect(&f.path) else { continue };
             let paired = pairs.iter().find(|(i, _)| *i == f.path).map(|(_, o)| o.as_path());
-            let r = self.import_log(batch, custodian, &f.path, &format, f.mtime_ns, paired)?;
+            // Progress inside a long log: the running totals after each transaction.
+            let before = p.clone();
+            let mut on_batch = |r: &crate::calls::LogImport| {
+                p.items_added = before.items_added + r.added;
+                p.duplicates = before.duplicates + r.duplicates;
+                p.errors = before.errors + r.errors;
+                progress(p);
+            };
+            let r = self.import_log(batch, custodian, &f.path, &format, f.mtime_ns, paired, &mut on_batch)?;
             if outputs.contains(&f.path) {
                 // Joined into its input's calls; keep the output file itself as an original.
                 let tx = self.db.unchecked_transaction()?;
@@ -384,18 +391,15 @@ impl Matter {
                 )?;
                 tx.commit()?;
             }
-            summary.items_added += r.commit.added.len() as u64;
-            summary.duplicates += r.commit.duplicates;
-            summary.errors += r.commit.errors;
-            p.items_added += r.commit.added.len() as u64;
-            p.errors += r.commit.errors;
+            // import_log has indexed (and marked) everything it added or relocated.
+            summary.items_added += r.added;
+            summary.duplicates += r.duplicates;
+            summary.errors += r.errors;
+            p.items_added = before.items_added + r.added;
+            p.duplicates = before.duplicates + r.duplicates;
+            p.errors = before.errors + r.errors;
             p.files_done += 1;
             p.bytes_done += f.size;
-            w.unindexed.extend(r.commit.added);
-            w.unindexed.extend(r.commit.relocated.iter().copied());
-            if !r.commit.relocated.is_empty() {
-                self.index.add_items(&self.db, &r.commit.relocated)?;
-            }
             progress(p);
         }
         Ok(())

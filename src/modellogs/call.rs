@@ -168,22 +168,35 @@ impl ModelCall {
             .unwrap_or("")
     }
 
+    /// The identifying fields, named and ordered as in the canonical record (`ts` first). The
+    /// one list behind both the canonical record and a model-call item's metadata, without
+    /// building the whole record.
+    pub fn identity(&self) -> [(&'static str, Option<&str>); 8] {
+        [
+            ("ts", self.ts.as_deref()),
+            ("account", self.account.as_deref()),
+            ("api_key_id", self.api_key_id.as_deref()),
+            ("user", self.user.as_deref()),
+            ("ip", self.ip.as_deref()),
+            ("model", self.model.as_deref()),
+            ("request_id", self.request_id.as_deref()),
+            ("conversation_id", self.conversation_id.as_deref()),
+        ]
+    }
+
+    /// The canonical record's `source_format`: the importer, unless it is the canonical one.
+    pub fn source_format(&self) -> Option<&str> {
+        (self.format != "canonical" && !self.format.is_empty()).then_some(self.format.as_str())
+    }
+
     /// This call as one line of Exhibit canonical JSONL (docs/model-log-format.md).
     pub fn to_canonical_json(&self) -> Value {
         let mut o = Map::new();
-        let mut put = |k: &str, v: &Option<String>| {
+        for (k, v) in self.identity() {
             if let Some(v) = v {
-                o.insert(k.to_string(), Value::String(v.clone()));
+                o.insert(k.to_string(), Value::String(v.to_string()));
             }
-        };
-        put("ts", &self.ts);
-        put("account", &self.account);
-        put("api_key_id", &self.api_key_id);
-        put("user", &self.user);
-        put("ip", &self.ip);
-        put("model", &self.model);
-        put("request_id", &self.request_id);
-        put("conversation_id", &self.conversation_id);
+        }
         let mut req = Map::new();
         if let Some(s) = &self.system {
             req.insert("system".into(), Value::String(s.clone()));
@@ -207,8 +220,8 @@ impl ModelCall {
         }
         resp.insert("usage".into(), Value::Object(usage));
         o.insert("response".into(), Value::Object(resp));
-        if self.format != "canonical" && !self.format.is_empty() {
-            o.insert("source_format".into(), Value::String(self.format.clone()));
+        if let Some(f) = self.source_format() {
+            o.insert("source_format".into(), Value::String(f.to_string()));
         }
         Value::Object(o)
     }
