@@ -14,6 +14,7 @@ export class Api {
 
   ping() { return this.call<T.Ping>('ping'); }
   status() { return this.call<T.Status>('status'); }
+  summary() { return this.call<T.Summary>('summary'); }
   openMatter(dir: string) { return this.call<T.Status>('open_matter', { dir }); }
   createMatter(dir: string, name: string) { return this.call<T.Status>('create_matter', { dir, name }); }
   async errors() { return (await this.call<{ errors: T.ErrorRecord[] }>('errors')).errors; }

@@ -8,6 +8,13 @@ export interface ApiErrorDto {
   message: string;
 }
 
+/** The open matter's name and size (`summary`): cheap at any size, unlike `Status`. */
+export interface Summary {
+  matter: string;
+  name: string;
+  items: number;
+}
+
 export interface Status {
   matter: string;
   name: string;
