@@ -197,10 +197,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX model_call_account ON model_call(account);
     "#,
-    // 5: `is:error` and `is:notext` without scanning every item: few items are not 'ok', so
-    // the index holds only those (queries repeat its `status <> 'ok'` term to use it).
+    // 5: lookups that scanned every item. `is:error` and `is:notext`: few items are not 'ok',
+    // so the index holds only those (queries repeat its `status <> 'ok'` term to use it). An
+    // item's children (opening any document lists them): only attachments have a parent.
     r#"
     CREATE INDEX item_not_ok ON item(status) WHERE status <> 'ok';
+    CREATE INDEX item_parent ON item(parent_id) WHERE parent_id IS NOT NULL;
     "#,
 ];
 
