@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The CSP of the app's own pages: nothing from anywhere but this server, no inline script.
 pub const UI_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -187,13 +188,30 @@ async fn rpc(State(s): State<Shared>, body: axum::body::Bytes) -> Response {
     }
     let (router, progress) = (s.router.clone(), s.progress.clone());
     let result = tokio::task::spawn_blocking(move || {
-        router.lock().unwrap_or_else(|e| e.into_inner()).handle_tracked(request, &progress)
+        let t = Instant::now();
+        let mut router = router.lock().unwrap_or_else(|e| e.into_inner());
+        let waited = t.elapsed();
+        let t = Instant::now();
+        let out = router.handle_tracked(request, &progress);
+        (out, waited, t.elapsed())
     })
     .await;
-    match result {
-        Ok(Ok(v)) => Json(v).into_response(),
-        Ok(Err(e)) => (status_for(&e.code), Json(e)).into_response(),
-        Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed unexpectedly"),
+    let (mut resp, waited, took) = match result {
+        Ok((Ok(v), waited, took)) => (Json(v).into_response(), waited, took),
+        Ok((Err(e), waited, took)) => ((status_for(&e.code), Json(e)).into_response(), waited, took),
+        Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed unexpectedly"),
+    };
+    server_timing(&mut resp, &[("wait", waited), ("app", took)]);
+    resp
+}
+
+/// `Server-Timing` on an answer, so the browser (and the desktop benchmark) can tell backend time
+/// from transport and UI time: `wait` is time queued behind another request for the matter,
+/// `app` the library's own work, `render` a page rasterization.
+fn server_timing(resp: &mut Response, parts: &[(&str, Duration)]) {
+    let v = parts.iter().map(|(name, d)| format!("{name};dur={:.1}", d.as_secs_f64() * 1e3)).collect::<Vec<_>>().join(", ");
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        resp.headers_mut().insert("server-timing", v);
     }
 }
 
@@ -239,8 +257,17 @@ async fn page(State(s): State<Shared>, UrlPath((id, page)): UrlPath<(String, Str
         return refuse(StatusCode::BAD_REQUEST, "bad_request", "the page is a number counted from 0");
     };
     let scale = q.get("scale").and_then(|s| s.parse::<f32>().ok()).unwrap_or(1.5);
-    match tokio::task::spawn_blocking(move || v.page_png(&id, page, scale)).await {
-        Ok(Ok(png)) => item_response("image/png", png, None),
+    match tokio::task::spawn_blocking(move || {
+        let t = Instant::now();
+        v.page_png(&id, page, scale).map(|png| (png, t.elapsed()))
+    })
+    .await
+    {
+        Ok(Ok((png, took))) => {
+            let mut resp = item_response("image/png", png, None);
+            server_timing(&mut resp, &[("render", took)]);
+            resp
+        }
         Ok(Err(e)) => viewer_error(e),
         Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed unexpectedly"),
     }

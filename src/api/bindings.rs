@@ -15,7 +15,7 @@ use super::{ApiError, Request};
 use crate::index::facets::Facets;
 use crate::index::SearchResult;
 use crate::ingest::IngestSummary;
-use crate::matter::Status;
+use crate::matter::{Status, Summary};
 use crate::redact::{PageBoxes, RegionAdded, RuleRun};
 use crate::review::terms_report::TermsReport;
 use crate::review::{Note, SavedSearch, TagChange};
@@ -37,6 +37,7 @@ pub struct Responses {
     create_matter: Status,
     open_matter: Status,
     status: Status,
+    summary: Summary,
     errors: ErrorList,
     ingest: IngestSummary,
     search: SearchResult,

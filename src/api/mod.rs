@@ -32,6 +32,8 @@ pub enum Request {
     CreateMatter { dir: PathBuf, name: String },
     OpenMatter { dir: PathBuf },
     Status,
+    /// The open matter's name and item count, without [`Request::Status`]'s per-kind counts.
+    Summary,
     Errors,
     Ingest { paths: Vec<PathBuf>, custodian: String },
     Search {
@@ -268,6 +270,7 @@ impl Session {
                 out
             }
             Request::Status => to_value(self.matter()?.status())?,
+            Request::Summary => to_value(self.matter()?.summary())?,
             Request::Errors => to_value(self.matter()?.errors().map(|errors| ErrorList { errors }))?,
             Request::Ingest { paths, custodian } => {
                 let opts = IngestOptions { custodian, cancel, ..Default::default() };

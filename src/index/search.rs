@@ -520,8 +520,9 @@ pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
         ("has", "attachments") | ("has", "attachment") => "SELECT DISTINCT parent_id FROM item WHERE parent_id IS NOT NULL".into(),
         ("has", "tags") => "SELECT DISTINCT item_id FROM item_tag".into(),
         ("is", "duplicate") => "SELECT item_id FROM item_location GROUP BY item_id HAVING COUNT(*) > 1".into(),
-        ("is", "error") => "SELECT id FROM item WHERE status = 'error'".into(),
-        ("is", "notext") | ("is", "no_text") => "SELECT id FROM item WHERE status = 'no_text'".into(),
+        // `status <> 'ok'` lets SQLite use the partial index item_not_ok instead of a scan.
+        ("is", "error") => "SELECT id FROM item WHERE status <> 'ok' AND status = 'error'".into(),
+        ("is", "notext") | ("is", "no_text") => "SELECT id FROM item WHERE status <> 'ok' AND status = 'no_text'".into(),
         ("is", "attachment") => "SELECT id FROM item WHERE parent_id IS NOT NULL".into(),
         ("is", "parent") => "SELECT DISTINCT parent_id FROM item WHERE parent_id IS NOT NULL".into(),
         ("is", "tagged") => "SELECT DISTINCT item_id FROM item_tag".into(),

@@ -312,11 +312,12 @@ fn api_err(code: &str, message: impl Into<String>) -> ApiError {
 }
 
 impl Router {
-    /// A router with this matter open.
+    /// A router with this matter open. Unlike the `open_matter` request it computes no status,
+    /// so a transport started on a large matter is ready as soon as the matter is open.
     pub fn open(dir: impl AsRef<Path>) -> std::result::Result<Router, ApiError> {
-        let mut r = Router::default();
-        r.handle_request(Request::OpenMatter { dir: dir.as_ref().to_path_buf() }, &mut |_| {})?;
-        Ok(r)
+        let matter = crate::Matter::open(dir.as_ref())?;
+        let viewer = Viewer::open(matter.dir())?;
+        Ok(Router { session: Session::with_matter(matter), viewer: Arc::new(RwLock::new(Some(viewer))) })
     }
 
     pub fn viewer_handle(&self) -> ViewerHandle {

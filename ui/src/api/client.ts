@@ -17,6 +17,8 @@ export class Api {
 
   ping() { return this.call('ping'); }
   status() { return this.call('status'); }
+  /** The matter's name and item count, cheap at any size (start-up uses this, not `status`). */
+  summary() { return this.call('summary'); }
   openMatter(dir: string) { return this.call('open_matter', { dir }); }
   createMatter(dir: string, name: string) { return this.call('create_matter', { dir, name }); }
   async errors() { return (await this.call('errors')).errors; }

@@ -1,15 +1,24 @@
 // App-wide state shared by the screens (Svelte 5 runes).
-import type { Status } from '../api/types';
+import type { Status, Summary } from '../api/types';
 
 export type Screen = 'matters' | 'ingest' | 'review' | 'audit' | 'modellogs';
 
 export const app = $state({
   screen: 'matters' as Screen,
+  /** The open matter (name and size), for the top bar. */
+  matter: null as Summary | null,
+  /** Its full counts, for the Matters screen: computed over every item, so fetched only there. */
   status: null as Status | null,
   /** A one-line message shown in the status bar. */
   notice: '',
   noticeKind: 'info' as 'info' | 'error',
 });
+
+/** Records a freshly computed full status (after opening, creating or ingesting). */
+export function setStatus(s: Status) {
+  app.status = s;
+  app.matter = { matter: s.matter, name: s.name, items: s.items };
+}
 
 export function notify(message: string, kind: 'info' | 'error' = 'info') {
   app.notice = message;

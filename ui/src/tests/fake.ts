@@ -69,6 +69,8 @@ export function fakeBackend(total = 100_000) {
           return r({ notes: [] });
         case 'saved_searches':
           return r({ saved_searches: [] });
+        case 'summary':
+          return r({ matter: '/m', name: 'M', items: total });
         case 'status':
           return r({ matter: '/m', name: 'M', items: total, by_kind: {}, by_status: {}, custodians: {}, errors: 0, tags: {}, productions: 0, audit_entries: 1 });
         default:

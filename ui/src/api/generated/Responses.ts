@@ -25,6 +25,7 @@ import type { SavedSearchList } from "./SavedSearchList";
 import type { SavedSearchRemoved } from "./SavedSearchRemoved";
 import type { SearchResult } from "./SearchResult";
 import type { Status } from "./Status";
+import type { Summary } from "./Summary";
 import type { TagChange } from "./TagChange";
 import type { TagList } from "./TagList";
 import type { TermsReport } from "./TermsReport";
@@ -34,4 +35,4 @@ import type { VerifyReport } from "./VerifyReport";
  * Each method's answer, by method name: the UI types `call(method, params)` from this. Never
  * built; it exists only to be exported.
  */
-export type Responses = { ping: Ping, create_matter: Status, open_matter: Status, status: Status, errors: ErrorList, ingest: IngestSummary, search: SearchResult, item: ItemAnswer, logs_analyze: LogsReport, logs_section: LogsSection, logs_calls: GroupCalls, facets: Facets, tags: TagList, tag_add: TagChange, tag_remove: TagChange, note_add: Note, notes: NoteList, save_search: SavedSearch, saved_searches: SavedSearchList, delete_saved_search: SavedSearchRemoved, terms_report: TermsReport, redact_add: RedactionAdded, redact_remove: RedactionsRemoved, redactions: RedactionList, redacted_text: RedactedText, redact_box: RegionAdded, redact_box_remove: RedactionsRemoved, page_boxes: PageBoxes, redact_rule: RuleRun, verify: VerifyReport, audit: AuditLog, item_body: ItemBody, ingest_progress: ProgressState, cancel_ingest: CancelAnswer, };
+export type Responses = { ping: Ping, create_matter: Status, open_matter: Status, status: Status, summary: Summary, errors: ErrorList, ingest: IngestSummary, search: SearchResult, item: ItemAnswer, logs_analyze: LogsReport, logs_section: LogsSection, logs_calls: GroupCalls, facets: Facets, tags: TagList, tag_add: TagChange, tag_remove: TagChange, note_add: Note, notes: NoteList, save_search: SavedSearch, saved_searches: SavedSearchList, delete_saved_search: SavedSearchRemoved, terms_report: TermsReport, redact_add: RedactionAdded, redact_remove: RedactionsRemoved, redactions: RedactionList, redacted_text: RedactedText, redact_box: RegionAdded, redact_box_remove: RedactionsRemoved, page_boxes: PageBoxes, redact_rule: RuleRun, verify: VerifyReport, audit: AuditLog, item_body: ItemBody, ingest_progress: ProgressState, cancel_ingest: CancelAnswer, };

@@ -62,6 +62,7 @@ export type * from './SearchResult';
 export type * from './Section';
 export type * from './Sort';
 export type * from './Status';
+export type * from './Summary';
 export type * from './TagChange';
 export type * from './TagCount';
 export type * from './TagList';
