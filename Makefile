@@ -15,7 +15,7 @@ DEMO_MATTER ?= $(TARGET_DIR)/demo-matter
 TAURI_DRIVER := $(or $(shell command -v tauri-driver 2>/dev/null),$(HOME)/.cargo/bin/tauri-driver)
 export CARGO_TARGET_DIR := $(TARGET_DIR)
 
-.PHONY: run test deps build bench bench-desktop demo contract clean-demo ui ui-test e2e-deps e2e-browser e2e-desktop tauri-driver \
+.PHONY: run test deps build bench bench-desktop bench-desktop-app demo contract clean-demo ui ui-test e2e-deps e2e-browser e2e-desktop tauri-driver \
   bindings check-bindings
 
 deps:
@@ -111,7 +111,8 @@ run: demo
 
 # Benchmarks print figures (BENCHMARKS.md); they never pass or fail on time. `bench` is the
 # ingest benchmark; the others: `cargo bench --bench search|redact|modellogs` and
-# `make bench-desktop` (the review workspace on 1,000,000 items, in Chromium).
+# `make bench-desktop` (the review workspace on 1,000,000 items, in Chromium) and
+# `make bench-desktop-app` (the same in the desktop app).
 bench: deps
 	$(CARGO) bench --bench ingest
 
@@ -121,6 +122,15 @@ bench: deps
 bench-desktop: deps ui e2e-deps
 	$(CARGO) build --release --bin exhibit --bin exhibit-gen
 	cd e2e && EXHIBIT_BIN=$(TARGET_DIR)/release/exhibit EXHIBIT_GEN_BIN=$(TARGET_DIR)/release/exhibit-gen node bench-desktop.mjs
+
+# The same matter opened by the real desktop app (release, WebKitGTK under Xvfb, tauri-driver):
+# cold start to an interactive workspace, opening documents. Run `make bench-desktop` first.
+bench-desktop-app: deps ui e2e-deps
+	@-$(MAKE) --no-print-directory tauri-driver
+	$(CARGO) build --release -p exhibit-desktop
+	cd e2e && EXHIBIT_BENCH_MATTER=$${EXHIBIT_BENCH_MATTER:-$(TARGET_DIR)/bench-desktop-1000000} \
+	  EXHIBIT_DESKTOP_BIN=$(TARGET_DIR)/release/exhibit-desktop TAURI_DRIVER="$(TAURI_DRIVER)" \
+	  xvfb-run -a -s "-screen 0 1440x900x24" node bench-desktop-tauri.mjs
 
 contract: build
 	../shared/tools/cli-contract-check target/debug/exhibit
