@@ -11,64 +11,21 @@
 // Env: EXHIBIT_BENCH_MATTER (required: a matter, e.g. the one bench-desktop.mjs built),
 // EXHIBIT_DESKTOP_BIN (default target/release/exhibit-desktop), EXHIBIT_BENCH_RUNS (default 3),
 // TAURI_DRIVER, WEBKIT_DRIVER. Run under `xvfb-run -a -s "-screen 0 1440x900x24"`.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { remote } from 'webdriverio';
-import { ROOT } from './lib.mjs';
+import { NATIVE, ROOT, TAURI_DRIVER, dropCaches, freePort, waitPort } from './lib.mjs';
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
 const APP = process.env.EXHIBIT_DESKTOP_BIN ?? path.join(TARGET, 'release', 'exhibit-desktop');
 const MATTER = process.env.EXHIBIT_BENCH_MATTER;
 const RUNS = Number(process.env.EXHIBIT_BENCH_RUNS ?? 3);
-const which = (c) => {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${c}`], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-};
-const TAURI_DRIVER = process.env.TAURI_DRIVER ?? (which('tauri-driver') || path.join(process.env.HOME ?? '', '.cargo', 'bin', 'tauri-driver'));
-const NATIVE = process.env.WEBKIT_DRIVER ?? (which('WebKitWebDriver') || '/usr/bin/WebKitWebDriver');
 
 const log = (...a) => console.error('#', ...a);
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const ms = (x) => (x == null ? '—' : `${Math.round(x).toLocaleString('en-US')} ms`);
-
-function dropCaches() {
-  try {
-    execFileSync('sync');
-    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitPort(port, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await new Promise((r) => {
-      const c = net.connect(port, '127.0.0.1', () => (c.end(), r(true)));
-      c.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`port ${port} did not open`);
-}
 
 /** Polls `fn` in the page until it is truthy; returns ms since `t0`. */
 async function until(browser, fn, t0, timeout = 120_000) {

@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
-import { CORPUS, EXHIBIT, ROOT } from './lib.mjs';
+import { CORPUS, EXHIBIT, ROOT, dropCaches } from './lib.mjs';
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
 const ITEMS = Number((process.env.EXHIBIT_BENCH_ITEMS ?? '1000000').replace(/_/g, ''));
@@ -83,17 +83,6 @@ function buildMatter() {
 
 // ---------------------------------------------------------------------------------------------
 // The server and the browser.
-
-/** Drops the OS page cache (needs root); says whether it could. */
-function dropCaches() {
-  try {
-    execFileSync('sync');
-    fs.writeFileSync('/proc/sys/vm/drop_caches', '1');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Spawns `exhibit serve` on the matter; resolves when it printed its URL (process ready). */
 function serve() {

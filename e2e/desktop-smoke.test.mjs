@@ -4,47 +4,14 @@
 // screenshots. Run: xvfb-run -a -s "-screen 0 1280x1024x24" node --test desktop-smoke.test.mjs
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { remote } from 'webdriverio';
-import { DESKTOP, EXHIBIT, ROOT, SHOTS, exhibit, workDir } from './lib.mjs';
+import { DESKTOP, EXHIBIT, NATIVE, ROOT, SHOTS, TAURI_DRIVER, exhibit, freePort, waitPort, workDir } from './lib.mjs';
 
-function which(cmd) {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
-const TAURI_DRIVER = process.env.TAURI_DRIVER ?? (which('tauri-driver') || path.join(process.env.HOME ?? '', '.cargo', 'bin', 'tauri-driver'));
-const NATIVE = process.env.WEBKIT_DRIVER ?? (which('WebKitWebDriver') || '/usr/bin/WebKitWebDriver');
 const missing = [TAURI_DRIVER, NATIVE, DESKTOP, EXHIBIT].filter((p) => !fs.existsSync(p));
 const noDisplay = !process.env.DISPLAY && 'no DISPLAY: run under xvfb-run';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitPort(port, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await new Promise((r) => {
-      const c = net.connect(port, '127.0.0.1', () => (c.end(), r(true)));
-      c.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`port ${port} did not open`);
-}
 
 describe('desktop smoke', { timeout: 180_000, skip: (missing.length && `missing: ${missing.join(', ')}`) || noDisplay }, () => {
   let driver, browser, matter;

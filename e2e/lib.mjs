@@ -3,6 +3,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -130,4 +131,53 @@ function pdfWithJavaScript() {
   for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
   out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return out;
+}
+
+/** The path of a command on PATH, or ''. */
+export function which(cmd) {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** tauri-driver and the WebKit WebDriver it drives the desktop app through. */
+export const TAURI_DRIVER = process.env.TAURI_DRIVER ?? (which('tauri-driver') || path.join(process.env.HOME ?? '', '.cargo', 'bin', 'tauri-driver'));
+export const NATIVE = process.env.WEBKIT_DRIVER ?? (which('WebKitWebDriver') || '/usr/bin/WebKitWebDriver');
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something listens on 127.0.0.1:`port`. */
+export async function waitPort(port, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise((r) => {
+      const c = net.connect(port, '127.0.0.1', () => (c.end(), r(true)));
+      c.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+/** Drops the OS page cache (needs root), for cold-start figures; says whether it could. */
+export function dropCaches() {
+  try {
+    execFileSync('sync');
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -530,21 +530,20 @@ impl Matter {
         Ok(())
     }
 
+    /// The calls of one analyzed group (an account, key, user or ip as logged), oldest first.
+    pub fn group_calls(&self, group_by: GroupBy, group: &str) -> Result<Vec<GroupCall>> {
+        let col = group_column(group_by);
+        let mut stmt = self.db.prepare(&format!("SELECT item_id, ts FROM model_call WHERE {col} = ?1 ORDER BY ts, item_id"))?;
+        let rows = stmt.query_map([group], |r| Ok(GroupCall { id: r.get(0)?, ts: r.get(1)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Tags the calls of every flagged account (the evidence behind the flags), in one audited
     /// transaction. Returns how many calls changed.
     pub fn tag_flagged_calls(&mut self, report: &Report, tag: &str) -> Result<u64> {
-        let field = match report.group_by {
-            GroupBy::Account => "account",
-            GroupBy::Key => "api_key_id",
-            GroupBy::User => "user",
-            GroupBy::Ip => "ip",
-        };
         let mut ids = Vec::new();
         for acc in report.accounts.iter().filter(|a| a.flagged) {
-            let mut stmt = self.db.prepare(&format!("SELECT item_id FROM model_call WHERE {field} = ?1"))?;
-            for id in stmt.query_map([&acc.account], |r| r.get::<_, i64>(0))? {
-                ids.push(id?.to_string());
-            }
+            ids.extend(self.group_calls(report.group_by, &acc.account)?.into_iter().map(|c| c.id.to_string()));
         }
         if ids.is_empty() {
             return Ok(0);
@@ -557,6 +556,23 @@ impl Matter {
         use rusqlite::OptionalExtension;
         let json: Option<String> = self.db.query_row("SELECT call_json FROM model_call WHERE item_id = ?1", [id], |r| r.get(0)).optional()?;
         Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
+    }
+}
+
+/// A call of a group: its item id and time as logged.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct GroupCall {
+    pub id: i64,
+    pub ts: Option<String>,
+}
+
+/// The `model_call` column holding what the analysis grouped by.
+pub(crate) fn group_column(g: GroupBy) -> &'static str {
+    match g {
+        GroupBy::Account => "account",
+        GroupBy::Key => "api_key_id",
+        GroupBy::User => "user",
+        GroupBy::Ip => "ip",
     }
 }
 

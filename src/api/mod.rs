@@ -311,21 +311,7 @@ impl Session {
                 to_value(Ok(LogsSection { text: section.render(format), section }))?
             }
             Request::LogsCalls { group_by, account } => {
-                use crate::modellogs::GroupBy;
-                let col = match group_by {
-                    GroupBy::Account => "account",
-                    GroupBy::Key => "api_key_id",
-                    GroupBy::User => "user",
-                    GroupBy::Ip => "ip",
-                };
-                let m = self.matter()?;
-                let sql = format!("SELECT item_id, ts FROM model_call WHERE {col} = ?1 ORDER BY ts, item_id");
-                let mut stmt = m.db.prepare(&sql).map_err(Error::from)?;
-                let rows = stmt
-                    .query_map([&account], |r| Ok(GroupCall { id: r.get(0)?, ts: r.get(1)? }))
-                    .map_err(Error::from)?;
-                let calls = rows.collect::<Result<Vec<_>, _>>().map_err(Error::from)?;
-                to_value(Ok(GroupCalls { calls }))?
+                to_value(self.matter()?.group_calls(group_by, &account).map(|calls| GroupCalls { calls }))?
             }
             Request::Facets { query } => to_value(self.matter()?.facets(&query))?,
             Request::Tags => to_value(self.matter()?.tags().map(|tags| TagList { tags }))?,

@@ -5,6 +5,7 @@
 //! These serialize to exactly the JSON `Session::handle` built by hand before; the field order
 //! is the key order (builds with the desktop shell turn on serde_json's `preserve_order`).
 
+pub use crate::calls::GroupCall;
 use crate::matter::audit::Entry;
 use crate::matter::items::ItemView;
 use crate::matter::ErrorRecord;
@@ -69,12 +70,6 @@ pub struct GroupCalls {
     pub calls: Vec<GroupCall>,
 }
 
-/// A call of a group: its item id and time as logged.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct GroupCall {
-    pub id: i64,
-    pub ts: Option<String>,
-}
 
 /// `tags`: every tag with its item count.
 #[derive(Debug, Clone, Serialize, TS)]

@@ -37,12 +37,13 @@ fn signal_meaning(name: &str) -> &'static str {
     }
 }
 
-fn group_column(g: GroupBy) -> (&'static str, &'static str) {
+/// What one group is called in the section's sentences.
+fn group_word(g: GroupBy) -> &'static str {
     match g {
-        GroupBy::Account => ("account", "account"),
-        GroupBy::Key => ("api_key_id", "API key"),
-        GroupBy::User => ("user", "end user"),
-        GroupBy::Ip => ("ip", "IP address"),
+        GroupBy::Account => "account",
+        GroupBy::Key => "API key",
+        GroupBy::User => "end user",
+        GroupBy::Ip => "IP address",
     }
 }
 
@@ -80,7 +81,7 @@ fn day(ts: &Option<String>) -> String {
 impl Matter {
     /// The model-log section of the exposure report for an analysis of this matter's calls.
     pub fn model_log_section(&self, report: &Report) -> Result<Section> {
-        let (col, group_word) = group_column(report.group_by);
+        let (col, group_word) = (crate::calls::group_column(report.group_by), group_word(report.group_by));
         let controls = Controls::new(self);
 
         // Scope: how many calls, from which logs, over what time.
