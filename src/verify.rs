@@ -4,6 +4,7 @@
 //! to its name; the search index holds exactly one document per indexed item and nothing else.
 
 use crate::error::Result;
+use crate::calls::record::{StoredRecord, Unpacker};
 use crate::matter::{audit, Matter};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -53,12 +54,14 @@ impl Matter {
 
         // Model calls: the record as logged lives in the database; it must still hash to the item.
         let mut stmt = self.db.prepare("SELECT i.control, i.sha256, c.call_json FROM model_call c JOIN item i ON i.id = c.item_id")?;
-        let calls: Vec<(String, String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
-        for (control, sha, json) in &calls {
-            let ok = serde_json::from_str::<crate::modellogs::ModelCall>(json)
+        let calls: Vec<(String, String, StoredRecord)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        let mut unpacker = Unpacker::new()?;
+        for (control, sha, stored) in calls {
+            let ok = unpacker
+                .call(stored)
                 .ok()
                 .and_then(|c| serde_json::to_vec(&c.raw).ok())
-                .is_some_and(|raw| crate::matter::blobs::sha256_hex(&raw) == *sha);
+                .is_some_and(|raw| crate::matter::blobs::sha256_hex(&raw) == sha);
             if !ok {
                 push("call_modified", format!("the logged record of {control} was modified: it no longer matches its hash"));
             }

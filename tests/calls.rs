@@ -72,6 +72,7 @@ fn generated_logs_become_items_and_the_analysis_finds_the_campaigns() {
         }
     }
     // Each flagged account's templates are its own calls that share the pattern shown.
+    let matter = exhibit::Matter::open(&m).unwrap();
     let mut with_templates = 0;
     for a in r["accounts"].as_array().unwrap().iter().filter(|a| a["flagged"] == true) {
         for t in a["templates"].as_array().unwrap() {
@@ -81,15 +82,14 @@ fn generated_logs_become_items_and_the_analysis_finds_the_campaigns() {
             assert!(pattern.split_whitespace().count() >= 3, "{t}");
             assert!(t["calls"].as_u64().unwrap() >= t["examples"].as_array().unwrap().len() as u64);
             for ex in t["examples"].as_array().unwrap() {
-                let (account, json): (String, String) = db
-                    .query_row("SELECT account, call_json FROM model_call WHERE item_id = ?1", [ex.as_i64().unwrap()], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .unwrap();
+                let account: String = db.query_row("SELECT account FROM model_call WHERE item_id = ?1", [ex.as_i64().unwrap()], |r| r.get(0)).unwrap();
                 assert_eq!(account, a["account"].as_str().unwrap());
-                let call: exhibit::modellogs::ModelCall = serde_json::from_str(&json).unwrap();
+                let call = matter.call_record(ex.as_i64().unwrap()).unwrap().unwrap();
                 assert_eq!(exhibit::modellogs::analyze::template_pattern(call.last_user_text(), part), pattern);
             }
         }
     }
+    drop(matter);
     assert!(with_templates > 0, "templated campaigns show their templates");
     let overlap = &r["overlap"];
     assert!(overlap["rate"].as_f64().unwrap() > overlap["null_rate"].as_f64().unwrap(), "{overlap}");
@@ -115,13 +115,19 @@ fn generated_logs_become_items_and_the_analysis_finds_the_campaigns() {
     for a in &flagged {
         assert!(md.contains(&a.replace('_', "\\_")) || md.contains(a.as_str()), "flagged account {a} is in the section");
     }
-    let (control, completion): (String, String) = db
-        .query_row(
-            &format!("SELECT i.control, json_extract(c.call_json, '$.completion') FROM model_call c JOIN item i ON i.id = c.item_id WHERE c.account = '{}' AND length(json_extract(c.call_json, '$.completion')) > 80 LIMIT 1", flagged.iter().next().unwrap()),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (control, completion) = {
+        let matter = exhibit::Matter::open(&m).unwrap();
+        let mut stmt = db
+            .prepare("SELECT i.control, i.id FROM model_call c JOIN item i ON i.id = c.item_id WHERE c.account = ?1 ORDER BY i.id")
+            .unwrap();
+        let rows: Vec<(String, i64)> = stmt.query_map([flagged.iter().next().unwrap()], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect();
+        rows.into_iter()
+            .find_map(|(control, id)| {
+                let completion = matter.call_record(id).unwrap().unwrap().completion.unwrap_or_default();
+                (completion.chars().count() > 80).then_some((control, completion))
+            })
+            .expect("a flagged call with a long completion")
+    };
     let excerpt: String = completion.chars().take(60).collect();
     assert!(!md.contains(&excerpt) && !html.contains(&excerpt), "no logged completion text ({control}) is quoted");
     let cited = md.matches("EXH-").count();

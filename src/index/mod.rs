@@ -90,12 +90,8 @@ fn schema() -> (Schema, Fields) {
 pub fn analyzer(name: &str) -> TextAnalyzer {
     use tantivy::tokenizer::*;
     match name {
-        STEM => TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(80))
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
-            .filter(tokenizer::CachedStemmer)
-            .build(),
+        // Lower-cased, folded and stemmed in one memoized step (same tokens as the chain).
+        STEM => TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(80)).filter(tokenizer::CachedStemmer).build(),
         EXACT => TextAnalyzer::builder(tokenizer::ExactTokenizer::default()).filter(RemoveLongFilter::limit(255)).filter(LowerCaser).build(),
         _ => TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(RemoveLongFilter::limit(80))

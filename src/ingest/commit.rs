@@ -106,6 +106,8 @@ impl<'a> Committer<'a> {
         if let Some(existing) = self.find_duplicate(node)? {
             out.duplicates += 1;
             if self.add_location(existing, display, &node.sha256)? {
+                // Its custodians changed: the index must take it again.
+                self.tx.prepare_cached("UPDATE item SET indexed = 0 WHERE id = ?1")?.execute([existing])?;
                 out.relocated.push(existing);
             }
             return Ok((existing, true));
@@ -149,9 +151,6 @@ impl<'a> Committer<'a> {
                 "INSERT OR IGNORE INTO item_location (item_id, custodian, path, sha256, batch_id) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
             .execute(params![item, self.custodian, path, sha256, self.batch])?;
-        if n > 0 {
-            self.tx.prepare_cached("UPDATE item SET indexed = 0 WHERE id = ?1")?.execute([item])?;
-        }
         Ok(n > 0)
     }
 

@@ -22,8 +22,9 @@ use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
 const DB_FILE: &str = "exhibit.db";
-/// SQLite page cache of the matter's connection, in KiB.
-const DB_CACHE_KIB: i64 = 64 * 1024;
+/// SQLite page cache of the matter's connection, in KiB: room for one model-call import
+/// transaction's pages (see `calls::CALLS_PER_TX`), so they are not spilled to the log twice.
+const DB_CACHE_KIB: i64 = 128 * 1024;
 
 /// An open matter. The one entry point of the library.
 pub struct Matter {

@@ -95,14 +95,16 @@ fn read_bounded(r: &mut impl Read, buf: &mut Vec<u8>, total_cap: u64, ratio_cap:
         if n == 0 {
             return Ok(Bound::Fits);
         }
-        buf.extend_from_slice(&chunk[..n]);
-        let len = buf.len() as u64;
+        // Judged before the bytes are kept: the buffer never grows past a limit (growing it
+        // would double its allocation for bytes about to be thrown away).
+        let len = (buf.len() + n) as u64;
         if len > ratio_cap {
             return Ok(Bound::Ratio);
         }
         if len > total_cap {
             return Ok(Bound::Total);
         }
+        buf.extend_from_slice(&chunk[..n]);
     }
 }
 
