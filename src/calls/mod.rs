@@ -8,6 +8,7 @@
 //! [`record`]); its SHA-256 is the item's hash, so `verify` can prove it unchanged. Logs are
 //! streamed, never loaded whole.
 
+mod known_roots;
 pub(crate) mod record;
 
 use crate::error::{Error, Result};
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 
+use known_roots::KnownRoots;
 use record::{Packer, StoredRecord, Unpacker};
 
 /// Calls written per transaction while streaming a log. Each transaction rewrites, whole, every
@@ -267,6 +269,27 @@ struct LogWriter<'a> {
     done: LogImport,
     /// Items queued in the index since its last commit: marked indexed after the next one.
     unmarked: Vec<i64>,
+    /// A large log's deduplication, in memory while `item_sha_root` is dropped.
+    roots: Option<KnownRoots>,
+}
+
+/// Logs from this size on are deduplicated in memory, without the hash index (see
+/// [`known_roots`]); smaller ones, whose few random index writes cost less than reading every
+/// hash and sorting the index again, use the index.
+const BULK_LOG_BYTES: u64 = 64 << 20;
+
+#[cfg(test)]
+thread_local! {
+    /// Tests take the large-log path on small logs.
+    static FORCE_BULK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn bulk(log_bytes: u64) -> bool {
+    #[cfg(test)]
+    if FORCE_BULK.with(|f| f.get()) {
+        return true;
+    }
+    log_bytes >= BULK_LOG_BYTES
 }
 
 impl Matter {
@@ -279,6 +302,10 @@ impl Matter {
     /// record, building its text and metadata); this one, the matter's single writer, stores
     /// them in transactions of `CALLS_PER_TX` and feeds the search index from the values it
     /// wrote. A bounded channel between them keeps memory flat however large the log.
+    ///
+    /// A log of `BULK_LOG_BYTES` or more is deduplicated against hashes held in memory, with
+    /// the database's hash index dropped while it imports and built again at the end
+    /// ([`known_roots`]).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn import_log(
         &mut self,
@@ -307,6 +334,7 @@ impl Matter {
             sha256: sha,
             done: LogImport::default(),
             unmarked: Vec::new(),
+            roots: None,
         };
         self.store_log_item(&mut w, path)?;
         let open = |p: &Path| std::fs::File::open(p).map_err(|e| Error::Read { path: p.to_path_buf(), source: e });
@@ -318,6 +346,10 @@ impl Matter {
         let db_path = self.db_path();
         let autocheckpoint: i64 = self.db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?;
         self.db.pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_PAGES)?;
+        if bulk(size) {
+            w.roots = Some(KnownRoots::load(&self.db)?);
+            self.db.execute_batch("DROP INDEX IF EXISTS item_sha_root")?;
+        }
         let written = std::thread::scope(|s| {
             let stop = &stop;
             let parser = std::thread::Builder::new().name("exhibit-parse".into()).spawn_scoped(s, move || {
@@ -334,6 +366,10 @@ impl Matter {
             written.and(joined)
         });
         self.db.pragma_update(None, "wal_autocheckpoint", autocheckpoint)?;
+        if w.roots.is_some() {
+            // Built again, sorted, whether or not the import got to the end.
+            self.db.execute_batch(crate::matter::schema::SHA_ROOT_INDEX)?;
+        }
         written?;
         Ok(w.done)
     }
@@ -425,7 +461,14 @@ impl Matter {
                         let Prepared { node, call, call_json } = *p;
                         w.done.calls += 1;
                         let at = format!("{}#{}", w.display, node.name);
-                        let (id, existed) = c.commit_root(&node, &at, Some(w.container), &mut fc)?;
+                        let (id, existed) = match &mut w.roots {
+                            None => c.commit_root(&node, &at, Some(w.container), &mut fc)?,
+                            Some(roots) => {
+                                let (id, existed) = c.commit_root_known(&node, &at, Some(w.container), roots.get(&node.sha256)?, &mut fc)?;
+                                roots.insert(&node.sha256, id)?;
+                                (id, existed)
+                            }
+                        };
                         if !existed {
                             insert.execute(params![
                                 id,
@@ -728,6 +771,68 @@ mod tests {
         let codes: Vec<String> = m.verify().unwrap().problems.into_iter().map(|p| p.code).collect();
         assert_eq!(codes, ["call_modified"]);
         assert!(m.call_record(id).unwrap_err().to_string().contains("exhibit verify"));
+    }
+
+    /// The large-log path (hashes in memory, the index dropped and rebuilt) stores and
+    /// deduplicates exactly as the index does: against items already in the matter, and
+    /// within the log itself.
+    #[test]
+    fn a_large_log_deduplicates_in_memory_like_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        let log = write_log(&src, OutFormat::Canonical);
+        // The log holds one call twice.
+        let text = std::fs::read_to_string(&log).unwrap();
+        let first_call = text.lines().next().unwrap().to_string();
+        std::fs::write(&log, format!("{text}{first_call}\n")).unwrap();
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::copy(&log, other.join("copy.jsonl")).unwrap();
+
+        let index_exists = |db: &rusqlite::Connection| -> bool {
+            db.query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'item_sha_root'", [], |r| r.get::<_, i64>(0)).unwrap() == 1
+        };
+        let has_index = |m: &Matter| index_exists(&m.db);
+        // Whether the index was ever missing while calls were written, seen from outside.
+        let import = |m: &mut Matter, from: &Path, custodian: &str, bulk: bool| {
+            FORCE_BULK.with(|f| f.set(bulk));
+            let probe = rusqlite::Connection::open(m.db_path()).unwrap();
+            let mut dropped = false;
+            let opts = IngestOptions { custodian: custodian.into(), ..Default::default() };
+            let s = m.ingest(&[from.to_path_buf()], &opts, &mut |_| dropped |= !index_exists(&probe)).unwrap();
+            FORCE_BULK.with(|f| f.set(false));
+            assert_eq!(dropped, bulk, "the large-log path and only it imports without the index");
+            s
+        };
+        let mut by_index = Matter::create(dir.path().join("a"), "t").unwrap();
+        let mut in_memory = Matter::create(dir.path().join("b"), "t").unwrap();
+        for (from, custodian) in [(&src, "Logs"), (&other, "Copy")] {
+            let a = import(&mut by_index, from, custodian, false);
+            let b = import(&mut in_memory, from, custodian, true);
+            assert_eq!((a.items_added, a.duplicates), (b.items_added, b.duplicates), "{custodian}");
+            assert!(has_index(&in_memory));
+        }
+        let summary = |m: &Matter| -> (i64, i64, i64) {
+            m.db.query_row(
+                "SELECT (SELECT COUNT(*) FROM item), (SELECT COUNT(*) FROM item_location), (SELECT COUNT(*) FROM model_call)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        let (items, locations, calls) = summary(&in_memory);
+        assert_eq!((items, locations, calls), summary(&by_index));
+        // The repeated call is one item; the copy added only locations (and its log item).
+        assert_eq!(calls as usize, text.lines().filter(|l| l.starts_with('{') && l.ends_with('}')).count());
+        assert!(locations > items, "the copy's calls gained locations");
+        assert!(in_memory.verify().unwrap().ok);
+
+        // An import interrupted while the index was dropped: opening the matter rebuilds it.
+        in_memory.db.execute_batch("DROP INDEX item_sha_root").unwrap();
+        drop(in_memory);
+        let reopened = Matter::open(dir.path().join("b")).unwrap();
+        assert!(has_index(&reopened));
     }
 
     /// A reader that serves its bytes, then panics instead of reporting the end.

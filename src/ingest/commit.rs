@@ -103,7 +103,22 @@ impl<'a> Committer<'a> {
     /// Stores one family root found at `display` (inside `container`, if any), or records a
     /// new location for the item it duplicates. Returns its id and whether it already existed.
     pub fn commit_root(&mut self, node: &NodeOut, display: &str, container: Option<i64>, out: &mut FileCommit) -> Result<(i64, bool)> {
-        if let Some(existing) = self.find_duplicate(node)? {
+        let existing = self.find_duplicate(node)?;
+        self.commit_root_known(node, display, container, existing, out)
+    }
+
+    /// [`Self::commit_root`] for a caller that has already looked the node's duplicate up
+    /// (`existing`) by other means: a large model-log import keeps the matter's hashes in
+    /// memory instead of in the database's index.
+    pub fn commit_root_known(
+        &mut self,
+        node: &NodeOut,
+        display: &str,
+        container: Option<i64>,
+        existing: Option<i64>,
+        out: &mut FileCommit,
+    ) -> Result<(i64, bool)> {
+        if let Some(existing) = existing {
             out.duplicates += 1;
             if self.add_location(existing, display, &node.sha256)? {
                 // Its custodians changed: the index must take it again.

@@ -232,6 +232,11 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The index of family roots by SHA-256 (deduplication). A large model-log import drops it
+/// and builds it again at its end (`calls`), so opening a matter re-creates it if an import
+/// was interrupted in between.
+pub const SHA_ROOT_INDEX: &str = "CREATE INDEX IF NOT EXISTS item_sha_root ON item(sha256) WHERE parent_id IS NULL";
+
 /// Brings the database up to [`VERSION`], one transaction per migration.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -244,5 +249,6 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
+    conn.execute_batch(SHA_ROOT_INDEX)?;
     Ok(())
 }
