@@ -85,9 +85,9 @@ const CHUNK: usize = 256;
 /// Chunks that may wait between the threads: enough to keep the writer busy, small enough that
 /// memory does not depend on the log's size.
 const CHUNKS_IN_FLIGHT: usize = 8;
-/// New items after which the search index commits and they are marked indexed, so a crash
-/// costs at most this many items re-indexed (by the next ingest's catch-up) and the list of
-/// items waiting for their `indexed` flag stays small.
+/// New items after which the search index commits and their `index_pending` ranges are
+/// cleared, so a crash costs at most this many items re-indexed (by the next ingest's
+/// catch-up).
 const INDEX_COMMIT_EVERY: usize = 250_000;
 
 /// The item of one call. `raw` is the call's record as logged, serialized once: its SHA-256 is
@@ -269,6 +269,8 @@ struct LogWriter<'a> {
     done: LogImport,
     /// Items queued in the index since its last commit: marked indexed after the next one.
     unmarked: Vec<i64>,
+    /// New calls queued since the last index commit: stored flagged, their ranges pending.
+    pending: usize,
     /// A large log's deduplication, in memory while `item_sha_root` is dropped.
     roots: Option<KnownRoots>,
 }
@@ -334,6 +336,7 @@ impl Matter {
             sha256: sha,
             done: LogImport::default(),
             unmarked: Vec::new(),
+            pending: 0,
             roots: None,
         };
         self.store_log_item(&mut w, path)?;
@@ -444,7 +447,7 @@ impl Matter {
     /// are marked indexed) every `INDEX_COMMIT_EVERY` items and at the end of the log.
     fn write_call_batch(&mut self, w: &mut LogWriter, items: &mut impl Iterator<Item = Parsed>) -> Result<bool> {
         let tx = self.db.unchecked_transaction()?;
-        let mut c = Committer::new(&tx, w.batch, w.custodian)?;
+        let mut c = Committer::new(&tx, w.batch, w.custodian)?.store_indexed();
         let mut fc = FileCommit::default();
         let mut docs: Vec<IndexDoc> = Vec::with_capacity(CALLS_PER_TX);
         let mut last = true;
@@ -506,6 +509,7 @@ impl Matter {
             )?;
         }
         let added: Vec<i64> = docs.iter().map(|d| d.id).collect();
+        crate::index::mark_pending(&tx, &added)?;
         audit::append(
             &tx,
             "ingest.calls",
@@ -521,12 +525,14 @@ impl Matter {
         drop(docs);
         // Items that gained a location have other custodians now: rebuilt from the database.
         self.index.add_items(&self.db, &fc.relocated)?;
-        w.unmarked.extend(added);
+        w.pending += added.len();
         w.unmarked.extend(fc.relocated);
-        if last || w.unmarked.len() >= INDEX_COMMIT_EVERY {
+        if last || w.pending + w.unmarked.len() >= INDEX_COMMIT_EVERY {
             self.index.commit()?;
             crate::index::mark_indexed(&self.db, &w.unmarked)?;
+            crate::index::clear_pending(&self.db)?;
             w.unmarked.clear();
+            w.pending = 0;
         }
         Ok(last)
     }
@@ -833,6 +839,32 @@ mod tests {
         drop(in_memory);
         let reopened = Matter::open(dir.path().join("b")).unwrap();
         assert!(has_index(&reopened));
+    }
+
+    /// Calls are stored flagged as indexed with their range pending until the index commit;
+    /// if that commit never came (the process died), the next catch-up indexes the range.
+    #[test]
+    fn calls_stored_ahead_of_their_index_commit_are_caught_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        write_log(&src, OutFormat::OpenAiChat);
+        let mut m = Matter::create(dir.path().join("m"), "t").unwrap();
+        m.ingest(&[src], &IngestOptions::default(), &mut |_| {}).unwrap();
+        let count = |m: &Matter, sql: &str| -> i64 { m.db.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count(&m, "SELECT COUNT(*) FROM index_pending"), 0, "cleared by the import's index commit");
+        assert_eq!(count(&m, "SELECT COUNT(*) FROM item WHERE indexed = 0"), 0);
+        let lo = count(&m, "SELECT MIN(item_id) FROM model_call");
+        let hi = lo + 9;
+        for id in lo..=hi {
+            m.index.delete_item(id).unwrap();
+        }
+        m.db.execute("INSERT INTO index_pending (lo, hi) VALUES (?1, ?2)", [lo, hi]).unwrap();
+        let codes: Vec<String> = m.verify().unwrap().problems.into_iter().map(|p| p.code).collect();
+        assert_eq!(codes, vec!["index_missing".to_string(); 10]);
+        assert_eq!(m.index.catch_up(&m.db).unwrap(), 10);
+        assert_eq!(count(&m, "SELECT COUNT(*) FROM index_pending"), 0);
+        assert!(m.verify().unwrap().ok);
     }
 
     /// A reader that serves its bytes, then panics instead of reporting the end.

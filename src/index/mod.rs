@@ -4,7 +4,9 @@
 //! rebuilt. Each item row carries an `indexed` flag that is set only after the Tantivy commit
 //! that holds its document, so a crash at any point leaves `indexed = 0` rows that the next
 //! [`SearchIndex::catch_up`] re-indexes (deleting any earlier copy by id first, so nothing is
-//! ever indexed twice).
+//! ever indexed twice). Bulk imports store their items already flagged and list the id ranges
+//! in `index_pending` in the same transaction instead, cleared after the index commit: the
+//! catch-up takes those ranges too.
 
 pub mod facets;
 pub mod query;
@@ -335,15 +337,21 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Indexes every item whose `indexed` flag is 0, commits, and sets the flags.
+    /// Indexes every item whose `indexed` flag is 0 or whose id is in an `index_pending`
+    /// range, commits, and sets the flags (and clears the ranges).
     /// Returns how many items it indexed.
     pub fn catch_up(&mut self, db: &Connection) -> Result<usize> {
         let ids: Vec<i64> = {
-            let mut stmt = db.prepare("SELECT id FROM item WHERE indexed = 0 ORDER BY id")?;
+            let mut stmt = db.prepare(
+                "SELECT id FROM item WHERE indexed = 0
+                 UNION SELECT i.id FROM index_pending p JOIN item i ON i.id BETWEEN p.lo AND p.hi
+                 ORDER BY 1",
+            )?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect::<Result<_, _>>()?
         };
         if ids.is_empty() {
+            clear_pending(db)?;
             return Ok(0);
         }
         for chunk in ids.chunks(5000) {
@@ -351,6 +359,7 @@ impl SearchIndex {
         }
         self.commit()?;
         mark_indexed(db, &ids)?;
+        clear_pending(db)?;
         Ok(ids.len())
     }
 
@@ -400,6 +409,25 @@ pub fn mark_indexed(db: &Connection, ids: &[i64]) -> Result<()> {
         }
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Records, in the caller's transaction, that these items were stored flagged `indexed` ahead
+/// of the index commit that will hold them (see [`clear_pending`]).
+pub fn mark_pending(tx: &Connection, ids: &[i64]) -> Result<()> {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut stmt = tx.prepare_cached("INSERT INTO index_pending (lo, hi) VALUES (?1, ?2)")?;
+    for (first, last) in runs(&sorted) {
+        stmt.execute([first, last])?;
+    }
+    Ok(())
+}
+
+/// After an index commit: every item of every pending range is in the index now.
+pub fn clear_pending(db: &Connection) -> Result<()> {
+    db.execute("DELETE FROM index_pending", [])?;
     Ok(())
 }
 

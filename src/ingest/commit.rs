@@ -34,6 +34,8 @@ pub struct Committer<'a> {
     custodian: &'a str,
     prefix: String,
     next_id: i64,
+    /// New items are stored flagged `indexed` (the caller lists them in `index_pending`).
+    indexed: bool,
 }
 
 impl<'a> Committer<'a> {
@@ -43,7 +45,14 @@ impl<'a> Committer<'a> {
             .optional()?
             .unwrap_or_else(|| "EXH".into());
         let next_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM item", [], |r| r.get(0))?;
-        Ok(Committer { tx, batch, custodian, prefix, next_id })
+        Ok(Committer { tx, batch, custodian, prefix, next_id, indexed: false })
+    }
+
+    /// Stores new items already flagged `indexed`, for a caller that records their range in
+    /// `index_pending` in the same transaction (see [`crate::index::SearchIndex::catch_up`]).
+    pub fn store_indexed(mut self) -> Self {
+        self.indexed = true;
+        self
     }
 
     /// The control number of item `id` (`EXH-0000042`), as [`Self::commit_root`] stores it.
@@ -201,9 +210,9 @@ impl<'a> Committer<'a> {
             .prepare_cached(
                 "INSERT INTO item (id, control, kind, mime, sha256, size, parent_id, family_id, container_id, name, title,
                    author, to_json, cc_json, bcc_json, date, modified, message_id, in_reply_to, refs_json, extra_json,
-                   page_count, extractor, status, status_reason, dedupe_key, batch_id)
+                   page_count, extractor, status, status_reason, dedupe_key, batch_id, indexed)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-                   ?22, ?23, ?24, ?25, ?26, ?27)",
+                   ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
             )?
             .execute(params![
                 id,
@@ -237,6 +246,7 @@ impl<'a> Committer<'a> {
                 },
                 if parent.is_none() { n.dedupe_key.as_deref() } else { None },
                 self.batch,
+                self.indexed,
             ])?;
         if !text.is_empty() {
             self.tx
