@@ -34,8 +34,8 @@ pub const DIR: &str = "ui/src/api/generated";
 #[allow(dead_code)]
 pub struct Responses {
     ping: Ping,
-    create_matter: Status,
-    open_matter: Status,
+    create_matter: Summary,
+    open_matter: Summary,
     status: Status,
     summary: Summary,
     errors: ErrorList,

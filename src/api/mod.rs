@@ -257,15 +257,17 @@ impl Session {
     ) -> Result<Value, ApiError> {
         let v = match req {
             Request::Ping => to_value(Ok(Ping { ok: true, version: env!("CARGO_PKG_VERSION").into() }))?,
+            // Answered with the cheap summary: the full status counts every item (seconds on a
+            // million), and the workspace needs only the name and size to start.
             Request::CreateMatter { dir, name } => {
                 let m = Matter::create(&dir, &name)?;
-                let out = serde_json::to_value(m.status()?).map_err(Error::from)?;
+                let out = serde_json::to_value(m.summary()?).map_err(Error::from)?;
                 self.matter = Some(m);
                 out
             }
             Request::OpenMatter { dir } => {
                 let m = Matter::open(&dir)?;
-                let out = serde_json::to_value(m.status()?).map_err(Error::from)?;
+                let out = serde_json::to_value(m.summary()?).map_err(Error::from)?;
                 self.matter = Some(m);
                 out
             }

@@ -77,7 +77,8 @@ describe('Matters screen', () => {
   it('opens a matter and shows items by kind and custodian, and the errors', async () => {
     app.status = null;
     const b = backend({
-      open_matter: () => status,
+      open_matter: () => ({ matter: status.matter, name: status.name, items: status.items }),
+      status: () => status,
       errors: () => ({ errors: [{ id: 1, batch: 1, item: null, control: null, path: '/ev/x.doc', stage: 'detect', code: 'unknown', reason: 'not a known format' }] }),
     });
     render(Matters, { props: { api: new Api(b) } });
