@@ -32,6 +32,8 @@ pub struct Matter {
     pub(crate) db: Connection,
     pub(crate) blobs: BlobStore,
     pub(crate) index: SearchIndex,
+    /// Page geometry of recently viewed PDFs ([`crate::redact::pages::FrameCache`]).
+    pub(crate) frames: std::sync::Mutex<crate::redact::pages::FrameCache>,
 }
 
 /// What `exhibit status` reports.
@@ -116,7 +118,7 @@ impl Matter {
             index.catch_up(&db)?;
             index.rebuilt = false;
         }
-        Ok(Matter { dir, db, blobs, index })
+        Ok(Matter { dir, db, blobs, index, frames: Default::default() })
     }
 
     pub fn dir(&self) -> &Path {

@@ -35,6 +35,36 @@ pub struct PageFrame {
     pub transform: [f64; 6],
 }
 
+/// The page frames of the last PDFs parsed (first in, first out), by SHA-256 of the original. Parsing a PDF for its
+/// frames takes as long as the PDF is large, and the viewer asks for them on every page turn and
+/// every search; an original never changes, so an answer never goes stale.
+#[derive(Default)]
+pub(crate) struct FrameCache {
+    frames: std::collections::HashMap<String, Vec<PageFrame>>,
+    /// Oldest first.
+    order: std::collections::VecDeque<String>,
+}
+
+impl FrameCache {
+    /// PDFs remembered (a few KiB each even for long documents).
+    const PDFS: usize = 64;
+
+    pub(crate) fn get(&self, sha256: &str) -> Option<Vec<PageFrame>> {
+        self.frames.get(sha256).cloned()
+    }
+
+    pub(crate) fn put(&mut self, sha256: &str, frames: Vec<PageFrame>) {
+        if self.frames.insert(sha256.to_string(), frames).is_none() {
+            self.order.push_back(sha256.to_string());
+        }
+        while self.order.len() > Self::PDFS {
+            if let Some(old) = self.order.pop_front() {
+                self.frames.remove(&old);
+            }
+        }
+    }
+}
+
 /// An axis-aligned rectangle `[x0, y0, x1, y1]` with `x0 <= x1` and `y0 <= y1`.
 pub type Rect = [f64; 4];
 
@@ -113,6 +143,23 @@ mod tests {
         let p = f.to_page(r);
         assert_eq!(p, [700.0, 72.0, 712.0, 120.0]);
         assert_eq!(f.to_user(p), r);
+    }
+
+    #[test]
+    fn the_frame_cache_keeps_the_most_recent_pdfs() {
+        let frame = |page| PageFrame { page, width: 612.0, height: 792.0, rotate: 0, transform: [1.0, 0.0, 0.0, -1.0, 0.0, 792.0] };
+        let mut c = FrameCache::default();
+        for i in 0..FrameCache::PDFS as u32 {
+            c.put(&format!("sha{i}"), vec![frame(i)]);
+        }
+        // Storing a known PDF again does not make it count twice.
+        c.put("sha0", vec![frame(0)]);
+        assert_eq!(c.get("sha0"), Some(vec![frame(0)]));
+        c.put("one more", vec![frame(99)]);
+        assert_eq!(c.get("sha0"), None, "the oldest went");
+        assert_eq!(c.get("sha1"), Some(vec![frame(1)]));
+        assert_eq!(c.get("one more"), Some(vec![frame(99)]));
+        assert_eq!(c.frames.len(), FrameCache::PDFS);
     }
 
     #[test]

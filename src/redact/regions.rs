@@ -85,11 +85,18 @@ impl Matter {
     pub fn page_frames(&self, item: &str) -> Result<Vec<PageFrame>> {
         let id = items::resolve(&self.db, item)?;
         let (mime, sha): (String, String) = self.db.query_row("SELECT mime, sha256 FROM item WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if let Some(frames) = self.frames.lock().ok().and_then(|c| c.get(&sha)) {
+            return Ok(frames);
+        }
         let bytes = self.blobs.read(&sha)?;
         if mime != "application/pdf" && !bytes.starts_with(b"%PDF") {
             return Err(Error::Invalid(format!("item {id} is not a PDF, so it has no pages to draw on; redact its text instead")));
         }
-        page_frames(&bytes)
+        let frames = page_frames(&bytes)?;
+        if let Ok(mut cache) = self.frames.lock() {
+            cache.put(&sha, frames.clone());
+        }
+        Ok(frames)
     }
 
     /// Hit and redaction boxes of a PDF item, in page space, with every page's size.
