@@ -350,6 +350,9 @@ impl Matter {
         let autocheckpoint: i64 = self.db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?;
         self.db.pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_PAGES)?;
         if bulk(size) {
+            // (Re-created first should an earlier large import in this session have failed
+            // to rebuild it.)
+            self.db.execute_batch(crate::matter::schema::SHA_ROOT_INDEX)?;
             w.roots = Some(KnownRoots::load(&self.db)?);
             self.db.execute_batch("DROP INDEX IF EXISTS item_sha_root")?;
         }
