@@ -543,16 +543,32 @@ impl Matter {
 
     /// Every model call as an analysis summary (id = item id).
     pub fn call_summaries(&self) -> Result<Vec<CallSummary>> {
+        self.map_calls(|id, call| CallSummary::from_call(call, id))
+    }
+
+    /// `f` over every stored call (with its item id), in item order. Rows are read here a
+    /// chunk at a time; decompressing and parsing them, most of an analysis's time, runs on
+    /// every core.
+    fn map_calls<T: Send>(&self, f: impl Fn(u64, &ModelCall) -> T + Sync) -> Result<Vec<T>> {
+        use rayon::prelude::*;
+        const ROWS: usize = 8192;
         let mut stmt = self.db.prepare("SELECT item_id, call_json FROM model_call ORDER BY item_id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, StoredRecord>(1)?)))?;
+        let mut rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, StoredRecord>(1)?)))?;
         let mut out = Vec::new();
-        let mut unpacker = Unpacker::new()?;
-        for row in rows {
-            let (id, stored) = row?;
-            let call = unpacker.call(stored)?;
-            out.push(CallSummary::from_call(&call, id as u64));
+        loop {
+            let chunk: Vec<(i64, StoredRecord)> = rows.by_ref().take(ROWS).collect::<rusqlite::Result<_>>()?;
+            if chunk.is_empty() {
+                return Ok(out);
+            }
+            let done: Vec<T> = chunk
+                .into_par_iter()
+                .map_init(Unpacker::new, |unpacker, (id, stored)| {
+                    let call = unpacker.as_mut().map_err(|e| Error::Invalid(e.to_string()))?.call(stored)?;
+                    Ok(f(id as u64, &call))
+                })
+                .collect::<Result<_>>()?;
+            out.extend(done);
         }
-        Ok(out)
     }
 
     /// The distillation analysis over the matter's model calls, optionally with suspect-model
@@ -575,14 +591,7 @@ impl Matter {
                 let get = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
                 suspect.push((get("prompt"), get("output")));
             }
-            let mut logged = Vec::new();
-            let mut stmt = self.db.prepare("SELECT item_id, call_json FROM model_call")?;
-            let mut unpacker = Unpacker::new()?;
-            for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, StoredRecord>(1)?)))? {
-                let (id, stored) = row?;
-                let call = unpacker.call(stored)?;
-                logged.push((id as u64, call.last_user_text().to_string(), call.completion.clone().unwrap_or_default()));
-            }
+            let logged = self.map_calls(|id, call| (id, call.last_user_text().to_string(), call.completion.clone().unwrap_or_default()))?;
             report.overlap = Some(modellogs::analyze::overlap_with_ids(&suspect, &logged));
         }
         Ok(report)
