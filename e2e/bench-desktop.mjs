@@ -18,13 +18,12 @@
 // EXHIBIT_BENCH_ITEMS, EXHIBIT_BENCH_RUNS (cold-start runs, default 5), EXHIBIT_BENCH_PDFS
 // (folders of PDFs to add, ':'-separated; default the corpus's pdf/py-pdf and pdf/pdfjs),
 // CHROMIUM, EXHIBIT_BIN, EXHIBIT_GEN_BIN.
-import { spawn, execFileSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
-import { CORPUS, EXHIBIT, ROOT, dropCaches } from './lib.mjs';
+import { CORPUS, EXHIBIT, ROOT, dropCaches, serve } from './lib.mjs';
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
 const ITEMS = Number((process.env.EXHIBIT_BENCH_ITEMS ?? '1000000').replace(/_/g, ''));
@@ -84,32 +83,11 @@ function buildMatter() {
 // ---------------------------------------------------------------------------------------------
 // The server and the browser.
 
-/** Spawns `exhibit serve` on the matter; resolves when it printed its URL (process ready). */
-function serve() {
+/** `exhibit serve` on the matter, timed from the spawn to its URL (process ready). */
+async function serveTimed() {
   const t0 = performance.now();
-  const proc = spawn(EXHIBIT, ['--matter', MATTER, 'serve', '--port', '0', '--ui', UI_DIR], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: proc.stdout });
-    const timer = setTimeout(() => reject(new Error('exhibit serve did not start in 120 s')), 120_000);
-    rl.once('line', (line) => {
-      clearTimeout(timer);
-      const url = line.trim().split(' ').pop();
-      const u = new URL(url);
-      const exited = new Promise((r) => proc.once('exit', r));
-      resolve({
-        t0,
-        ready: performance.now() - t0,
-        url,
-        origin: u.origin,
-        token: u.searchParams.get('token'),
-        stop: async () => {
-          proc.kill();
-          await exited;
-        },
-      });
-    });
-    proc.once('exit', (code) => reject(new Error(`exhibit serve exited with ${code}`)));
-  });
+  const server = await serve(MATTER, { timeoutMs: 120_000 });
+  return { ...server, t0, ready: performance.now() - t0 };
 }
 
 /** The backend's own time for an answer, from its Server-Timing header. */
@@ -170,7 +148,7 @@ const WAIT_FN = `window.__until = (cond, timeout = 60000) => new Promise((resolv
 
 async function coldStart(browser, drop) {
   const dropped = drop ? dropCaches() : false;
-  const server = await serve();
+  const server = await serveTimed();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   await page.addInitScript(WAIT_FN);

@@ -31,18 +31,27 @@ export function exhibit(...args) {
   return execFileSync(EXHIBIT, args, { encoding: 'utf8' });
 }
 
-/** Starts `exhibit serve` and resolves once it has printed its URL. */
-export function serve(matter) {
+/**
+ * Starts `exhibit serve` and resolves once it has printed its URL. `stop()` kills it and
+ * resolves when it has exited. `timeoutMs`: how long it may take to start (a million-item
+ * matter opens slower than a test's).
+ */
+export function serve(matter, { timeoutMs = 15000 } = {}) {
   const args = [...(matter ? ['--matter', matter] : []), 'serve', '--port', '0', '--ui', path.join(ROOT, 'ui', 'dist')];
   const proc = spawn(EXHIBIT, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => proc.once('exit', r));
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout });
-    const timer = setTimeout(() => reject(new Error('exhibit serve did not start')), 15000);
+    const timer = setTimeout(() => reject(new Error(`exhibit serve did not start in ${timeoutMs / 1000} s`)), timeoutMs);
     rl.once('line', (line) => {
       clearTimeout(timer);
       const url = line.trim().split(' ').pop();
       const u = new URL(url);
-      resolve({ proc, url, origin: u.origin, port: Number(u.port), token: u.searchParams.get('token'), stop: () => proc.kill() });
+      const stop = async () => {
+        proc.kill();
+        await exited;
+      };
+      resolve({ proc, url, origin: u.origin, port: Number(u.port), token: u.searchParams.get('token'), stop });
     });
     proc.once('exit', (code) => reject(new Error(`exhibit serve exited with ${code}`)));
   });

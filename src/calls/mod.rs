@@ -702,6 +702,17 @@ mod tests {
         path
     }
 
+    /// A new matter under `dir` with one generated log in `fmt` ingested for `custodian`.
+    fn matter_with_log(dir: &Path, fmt: OutFormat, custodian: &str) -> (Matter, crate::ingest::IngestSummary) {
+        let src = dir.join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        write_log(&src, fmt);
+        let mut m = Matter::create(dir.join("m"), "t").unwrap();
+        let opts = IngestOptions { custodian: custodian.into(), ..Default::default() };
+        let s = m.ingest(&[src], &opts, &mut |_| {}).unwrap();
+        (m, s)
+    }
+
     #[test]
     fn call_json_is_the_whole_call_serialized() {
         let dir = tempfile::tempdir().unwrap();
@@ -725,12 +736,7 @@ mod tests {
     #[test]
     fn index_documents_from_memory_match_the_database() {
         let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("src");
-        std::fs::create_dir_all(&src).unwrap();
-        write_log(&src, OutFormat::LiteLlm);
-        let mut m = Matter::create(dir.path().join("m"), "t").unwrap();
-        let opts = IngestOptions { custodian: "Logs".into(), ..Default::default() };
-        let s = m.ingest(&[src], &opts, &mut |_| {}).unwrap();
+        let (m, s) = matter_with_log(dir.path(), OutFormat::LiteLlm, "Logs");
         assert_eq!(s.errors, 1);
         let rows: Vec<(i64, Vec<u8>)> = {
             let mut stmt = m.db.prepare("SELECT item_id, call_json FROM model_call ORDER BY item_id").unwrap();
@@ -761,11 +767,7 @@ mod tests {
     #[test]
     fn stored_records_read_packed_or_plain_and_verify_sees_changes() {
         let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("src");
-        std::fs::create_dir_all(&src).unwrap();
-        write_log(&src, OutFormat::Canonical);
-        let mut m = Matter::create(dir.path().join("m"), "t").unwrap();
-        m.ingest(&[src], &IngestOptions::default(), &mut |_| {}).unwrap();
+        let (m, _) = matter_with_log(dir.path(), OutFormat::Canonical, &IngestOptions::default().custodian);
         let (id, kind): (i64, String) = m.db.query_row("SELECT item_id, typeof(call_json) FROM model_call ORDER BY item_id LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!(kind, "blob");
         let call = m.call_record(id).unwrap().unwrap();
@@ -859,11 +861,7 @@ mod tests {
     #[test]
     fn calls_stored_ahead_of_their_index_commit_are_caught_up() {
         let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("src");
-        std::fs::create_dir_all(&src).unwrap();
-        write_log(&src, OutFormat::OpenAiChat);
-        let mut m = Matter::create(dir.path().join("m"), "t").unwrap();
-        m.ingest(&[src], &IngestOptions::default(), &mut |_| {}).unwrap();
+        let (mut m, _) = matter_with_log(dir.path(), OutFormat::OpenAiChat, &IngestOptions::default().custodian);
         let count = |m: &Matter, sql: &str| -> i64 { m.db.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(count(&m, "SELECT COUNT(*) FROM index_pending"), 0, "cleared by the import's index commit");
         assert_eq!(count(&m, "SELECT COUNT(*) FROM item WHERE indexed = 0"), 0);

@@ -178,14 +178,17 @@ impl<S: TokenStream> TokenStream for CachedStemStream<'_, S> {
 mod tests {
     use super::*;
 
-    fn toks(s: &str) -> Vec<String> {
-        let mut t = ExactTokenizer::default();
-        let mut st = t.token_stream(s);
+    /// The texts of a stream's tokens.
+    fn texts(mut st: impl TokenStream) -> Vec<String> {
         let mut out = vec![];
         while st.advance() {
             out.push(st.token().text.clone());
         }
         out
+    }
+
+    fn toks(s: &str) -> Vec<String> {
+        texts(ExactTokenizer::default().token_stream(s))
     }
 
     #[test]
@@ -197,12 +200,7 @@ mod tests {
     }
 
     fn stems(mut a: TextAnalyzer, s: &str) -> Vec<String> {
-        let mut st = a.token_stream(s);
-        let mut out = vec![];
-        while st.advance() {
-            out.push(st.token().text.clone());
-        }
-        out
+        texts(a.token_stream(s))
     }
 
     #[test]
