@@ -54,7 +54,7 @@ impl Matter {
 
         // Model calls: the record as logged lives in the database; it must still hash to the item.
         let mut stmt = self.db.prepare("SELECT i.control, i.sha256, c.call_json FROM model_call c JOIN item i ON i.id = c.item_id")?;
-        let mut unpacker = Unpacker::new()?;
+        let mut unpacker = Unpacker::new();
         // One record at a time: a million of them would not fit in memory together.
         for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, StoredRecord>(2)?)))? {
             let (control, sha, stored) = row?;

@@ -166,12 +166,13 @@ fn call_json(call: &ModelCall, raw: &[u8]) -> Result<String> {
 }
 
 /// Everything the database needs for one call, computed off the writer thread: the record is
-/// serialized once, hashed for the item and spliced into `call_json`, which is compressed.
+/// serialized once, hashed for the item and spliced into `call_json`, which is compressed
+/// with the item's text (see [`record`]).
 fn prepare(mut call: ModelCall, packer: &mut Packer) -> Result<Prepared> {
     let raw = std::mem::take(&mut call.raw);
     let raw = serde_json::to_vec(&raw)?;
     let node = call_node(&call, &raw);
-    let call_json = packer.pack(&call_json(&call, &raw)?)?;
+    let call_json = packer.pack(node.text.as_deref().unwrap_or(""), &call_json(&call, &raw)?)?;
     Ok(Prepared { node, call, call_json })
 }
 
@@ -202,13 +203,7 @@ fn parse_log(
     out: SyncSender<Vec<Parsed>>,
 ) {
     let mut chunk: Vec<Parsed> = Vec::with_capacity(CHUNK);
-    let mut packer = match Packer::new() {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = out.send(vec![Parsed::Failed(e)]);
-            return;
-        }
-    };
+    let mut packer = Packer::default();
     let panicked = {
         let mut cb = |r: std::result::Result<ModelCall, modellogs::LineError>| {
             if stop.load(Ordering::Relaxed) {
@@ -451,7 +446,7 @@ impl Matter {
     /// are marked indexed) every `INDEX_COMMIT_EVERY` items and at the end of the log.
     fn write_call_batch(&mut self, w: &mut LogWriter, items: &mut impl Iterator<Item = Parsed>) -> Result<bool> {
         let tx = self.db.unchecked_transaction()?;
-        let mut c = Committer::new(&tx, w.batch, w.custodian)?.store_indexed();
+        let mut c = Committer::new(&tx, w.batch, w.custodian)?.store_indexed().texts_elsewhere();
         let mut fc = FileCommit::default();
         let mut docs: Vec<IndexDoc> = Vec::with_capacity(CALLS_PER_TX);
         let mut last = true;
@@ -563,7 +558,7 @@ impl Matter {
             let done: Vec<T> = chunk
                 .into_par_iter()
                 .map_init(Unpacker::new, |unpacker, (id, stored)| {
-                    let call = unpacker.as_mut().map_err(|e| Error::Invalid(e.to_string()))?.call(stored)?;
+                    let call = unpacker.call(stored)?;
                     Ok(f(id as u64, &call))
                 })
                 .collect::<Result<_>>()?;
@@ -636,7 +631,7 @@ impl Matter {
     pub fn call_record(&self, id: i64) -> Result<Option<ModelCall>> {
         use rusqlite::OptionalExtension;
         let stored: Option<StoredRecord> = self.db.query_row("SELECT call_json FROM model_call WHERE item_id = ?1", [id], |r| r.get(0)).optional()?;
-        stored.map(|s| Unpacker::new()?.call(s)).transpose()
+        stored.map(|s| Unpacker::new().call(s)).transpose()
     }
 }
 
@@ -703,6 +698,10 @@ mod tests {
     }
 
     /// A new matter under `dir` with one generated log in `fmt` ingested for `custodian`.
+    fn count(m: &Matter, sql: &str) -> i64 {
+        m.db.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
     fn matter_with_log(dir: &Path, fmt: OutFormat, custodian: &str) -> (Matter, crate::ingest::IngestSummary) {
         let src = dir.join("src");
         std::fs::create_dir_all(&src).unwrap();
@@ -746,7 +745,7 @@ mod tests {
         let prefix_id = rows[0].0;
         let tx = m.db.unchecked_transaction().unwrap();
         let c = Committer::new(&tx, 1, "Logs").unwrap();
-        let (mut packer, mut unpacker) = (Packer::new().unwrap(), Unpacker::new().unwrap());
+        let (mut packer, mut unpacker) = (Packer::default(), Unpacker::new());
         for (id, packed) in rows {
             let call = unpacker.call(StoredRecord::Packed(packed.clone())).unwrap();
             let p = prepare(call, &mut packer).unwrap();
@@ -772,18 +771,34 @@ mod tests {
         assert_eq!(kind, "blob");
         let call = m.call_record(id).unwrap().unwrap();
         let before = m.analyze_calls(GroupBy::Account, None).unwrap();
+        // The item's text is in the record, not in a row of its own, and reads as extracted.
+        assert_eq!(count(&m, "SELECT COUNT(*) FROM item_text"), 0);
+        let text = m.item(&id.to_string()).unwrap().text;
+        assert_eq!(Some(&text), call_node(&call, &serde_json::to_vec(&call.raw).unwrap()).text.as_ref());
+        let word = text.split_whitespace().find(|w| w.len() > 6 && w.chars().all(|c| c.is_alphabetic())).unwrap();
+        let found = m.search(&format!("id:{id} AND {word}"), 10, 0, Default::default()).unwrap();
+        assert_eq!(found.total, 1);
+        assert!(!found.hits[0].snippet.is_empty(), "the snippet comes from the record's text");
 
-        // As an older matter held it: the same JSON as text.
-        let plain = serde_json::to_string(&call).unwrap();
-        m.db.execute("UPDATE model_call SET call_json = ?1 WHERE item_id = ?2", params![plain, id]).unwrap();
-        assert_eq!(m.call_record(id).unwrap().unwrap(), call);
-        assert_eq!(serde_json::to_value(m.analyze_calls(GroupBy::Account, None).unwrap()).unwrap(), serde_json::to_value(before).unwrap());
-        assert!(m.verify().unwrap().ok);
+        // As older matters held it: the text in a row of its own, the JSON zstd-compressed, or
+        // plain; all read the same.
+        let json = serde_json::to_string(&call).unwrap();
+        m.db.execute("INSERT INTO item_text (item_id, text) VALUES (?1, ?2)", params![id, text]).unwrap();
+        for older in [rusqlite::types::Value::Blob(zstd::bulk::compress(json.as_bytes(), 1).unwrap()), rusqlite::types::Value::Text(json.clone())] {
+            m.db.execute("UPDATE model_call SET call_json = ?1 WHERE item_id = ?2", params![older, id]).unwrap();
+            assert_eq!(m.call_record(id).unwrap().unwrap(), call);
+            assert_eq!(m.item(&id.to_string()).unwrap().text, text);
+            assert_eq!(IndexDoc::read(&m.db, id).unwrap().text.as_ref(), Some(&text));
+            let after = m.analyze_calls(GroupBy::Account, None).unwrap();
+            assert_eq!(serde_json::to_value(after).unwrap(), serde_json::to_value(&before).unwrap());
+            assert!(m.verify().unwrap().ok);
+        }
 
         // The record as logged changed (compressed again, so only the hash can tell).
         let mut changed = call.clone();
         changed.raw["request"]["messages"][0]["content"] = "something else".into();
-        let packed = Packer::new().unwrap().pack(&serde_json::to_string(&changed).unwrap()).unwrap();
+        let text = m.item(&id.to_string()).unwrap().text;
+        let packed = Packer::default().pack(&text, &serde_json::to_string(&changed).unwrap()).unwrap();
         m.db.execute("UPDATE model_call SET call_json = ?1 WHERE item_id = ?2", params![packed, id]).unwrap();
         let codes: Vec<String> = m.verify().unwrap().problems.into_iter().map(|p| p.code).collect();
         assert_eq!(codes, ["call_modified"]);
@@ -862,7 +877,6 @@ mod tests {
     fn calls_stored_ahead_of_their_index_commit_are_caught_up() {
         let dir = tempfile::tempdir().unwrap();
         let (mut m, _) = matter_with_log(dir.path(), OutFormat::OpenAiChat, &IngestOptions::default().custodian);
-        let count = |m: &Matter, sql: &str| -> i64 { m.db.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(count(&m, "SELECT COUNT(*) FROM index_pending"), 0, "cleared by the import's index commit");
         assert_eq!(count(&m, "SELECT COUNT(*) FROM item WHERE indexed = 0"), 0);
         let lo = count(&m, "SELECT MIN(item_id) FROM model_call");

@@ -129,7 +129,7 @@ pub struct IndexDoc {
     pub recipients: [Vec<String>; 3],
     /// The item's date, else its modification date.
     pub date: Option<String>,
-    /// The extracted text; `None` when the item has none (no `item_text` row).
+    /// The extracted text; `None` when the item has none (see `crate::matter::texts`).
     pub text: Option<String>,
     /// `extra.model` and `extra.account` (model calls).
     pub model: Option<String>,
@@ -142,9 +142,9 @@ impl IndexDoc {
     /// The document of item `id` as the database has it.
     pub fn read(db: &Connection, id: i64) -> Result<IndexDoc> {
         let mut stmt = db.prepare_cached(
-            "SELECT control, kind, name, title, author, to_json, cc_json, bcc_json, date, modified, t.text,
+            "SELECT control, kind, name, title, author, to_json, cc_json, bcc_json, date, modified,
                     json_extract(extra_json, '$.model'), json_extract(extra_json, '$.account')
-             FROM item i LEFT JOIN item_text t ON t.item_id = i.id WHERE i.id = ?1",
+             FROM item i WHERE i.id = ?1",
         )?;
         let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
         let mut doc = stmt.query_row([id], |r| {
@@ -157,12 +157,13 @@ impl IndexDoc {
                 author: r.get(4)?,
                 recipients: [list(r.get(5)?), list(r.get(6)?), list(r.get(7)?)],
                 date: r.get::<_, Option<String>>(8)?.or(r.get::<_, Option<String>>(9)?),
-                text: r.get(10)?,
-                model: r.get(11)?,
-                account: r.get(12)?,
+                text: None,
+                model: r.get(10)?,
+                account: r.get(11)?,
                 custodians: Vec::new(),
             })
         })?;
+        doc.text = crate::matter::texts::text(db, id)?;
         doc.custodians = custodians(db, id)?;
         Ok(doc)
     }
@@ -184,7 +185,7 @@ impl IndexDoc {
             author,
             recipients: [to, cc, bcc],
             date: date.or(modified),
-            // The item_text row is only written for non-empty text.
+            // Only non-empty text is kept (see `crate::matter::texts`).
             text: text.filter(|t| !t.is_empty()),
             model: extra.remove("model"),
             account: extra.remove("account"),

@@ -384,10 +384,10 @@ impl<'a> Compiler<'a> {
         // Sloppy phrases also match the two sides swapped (a swap costs two moves), so an
         // ordered search keeps only the candidates whose text has them in order.
         let ids = collect_ids(self.searcher, &*candidates)?;
-        let mut stmt = self.db.prepare_cached("SELECT text FROM item_text WHERE item_id = ?1")?;
+        let mut texts = crate::matter::texts::Texts::new(self.db)?;
         let mut kept = IdSet::default();
         for id in ids.iter() {
-            let text: Option<String> = stmt.query_row([id as i64], |r| r.get(0)).ok();
+            let text = texts.get(id as i64)?;
             if text.is_some_and(|t| in_order_within(&tokens(STEM, &t), &la, &ra, distance)) {
                 kept.insert(id);
             }
@@ -575,15 +575,15 @@ impl SearchIndex {
         };
         let mut hits = Vec::with_capacity(addrs.len());
         let mut meta = db.prepare_cached(
-            "SELECT control, kind, COALESCE(title, name), COALESCE(date, modified), t.text
-             FROM item i LEFT JOIN item_text t ON t.item_id = i.id WHERE i.id = ?1",
+            "SELECT control, kind, COALESCE(title, name), COALESCE(date, modified) FROM item i WHERE i.id = ?1",
         )?;
+        let mut texts = crate::matter::texts::Texts::new(db)?;
         for (score, addr) in addrs {
             let col = searcher.segment_reader(addr.segment_ord).fast_fields().u64("id")?;
             let id = col.first(addr.doc_id).unwrap_or(0) as i64;
-            let (control, kind, title, date, text): (String, String, Option<String>, Option<String>, Option<String>) =
-                meta.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
-            let text = text.unwrap_or_default();
+            let (control, kind, title, date): (String, String, Option<String>, Option<String>) =
+                meta.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            let text = texts.get(id)?.unwrap_or_default();
             let spans = find_hits(&text, &compiled.highlights);
             let snippet = snippet(&text, &spans, 240);
             let offsets = to_char_offsets(&text, &spans);

@@ -36,6 +36,9 @@ pub struct Committer<'a> {
     next_id: i64,
     /// New items are stored flagged `indexed` (the caller lists them in `index_pending`).
     indexed: bool,
+    /// New items' text is not written to `item_text`: the caller keeps it (see
+    /// [`Self::texts_elsewhere`]).
+    texts_elsewhere: bool,
 }
 
 impl<'a> Committer<'a> {
@@ -45,13 +48,20 @@ impl<'a> Committer<'a> {
             .optional()?
             .unwrap_or_else(|| "EXH".into());
         let next_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM item", [], |r| r.get(0))?;
-        Ok(Committer { tx, batch, custodian, prefix, next_id, indexed: false })
+        Ok(Committer { tx, batch, custodian, prefix, next_id, indexed: false, texts_elsewhere: false })
     }
 
     /// Stores new items already flagged `indexed`, for a caller that records their range in
     /// `index_pending` in the same transaction (see [`crate::index::SearchIndex::catch_up`]).
     pub fn store_indexed(mut self) -> Self {
         self.indexed = true;
+        self
+    }
+
+    /// Leaves new items' text out of `item_text`, for a caller that stores it where
+    /// [`crate::matter::texts`] finds it (model calls keep it in their record).
+    pub fn texts_elsewhere(mut self) -> Self {
+        self.texts_elsewhere = true;
         self
     }
 
@@ -248,7 +258,7 @@ impl<'a> Committer<'a> {
                 self.batch,
                 self.indexed,
             ])?;
-        if !text.is_empty() {
+        if !text.is_empty() && !self.texts_elsewhere {
             self.tx
                 .prepare_cached("INSERT INTO item_text (item_id, text, pages_json, layout_json) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![id, text, serde_json::to_string(&n.pages)?, n.layout])?;

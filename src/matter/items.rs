@@ -117,7 +117,7 @@ impl Matter {
         let (view, parent_id, family_id, container_id) = db.query_row(
             "SELECT i.id, control, kind, sha256, title, name, mime, size, author, to_json, cc_json, bcc_json, date, modified,
                     message_id, in_reply_to, refs_json, page_count, extractor, status, status_reason, extra_json,
-                    parent_id, family_id, container_id, t.text, t.pages_json
+                    parent_id, family_id, container_id, t.pages_json
              FROM item i LEFT JOIN item_text t ON t.item_id = i.id WHERE i.id = ?1",
             [id],
             |r| {
@@ -128,8 +128,8 @@ impl Matter {
                     kind: r.get(2)?,
                     sha256: r.get(3)?,
                     title: r.get(4)?,
-                    text: r.get::<_, Option<String>>(25)?.unwrap_or_default(),
-                    pages: serde_json::from_str(&r.get::<_, Option<String>>(26)?.unwrap_or_default()).unwrap_or_default(),
+                    text: String::new(),
+                    pages: serde_json::from_str(&r.get::<_, Option<String>>(25)?.unwrap_or_default()).unwrap_or_default(),
                     family: Family { root: placeholder, parent: None, children: vec![], members: vec![], container: None },
                     custodians: vec![],
                     locations: vec![],
@@ -167,6 +167,7 @@ impl Matter {
             Ok(rows.collect::<Result<_, _>>()?)
         };
         let mut view = view;
+        view.text = super::texts::text(db, id)?.unwrap_or_default();
         view.family = Family {
             root: one(family_id)?,
             parent: parent_id.map(one).transpose()?,

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod blobs;
 pub mod items;
 pub mod schema;
+pub mod texts;
 
 use crate::error::{Error, Result};
 use crate::index::SearchIndex;

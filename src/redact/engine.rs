@@ -194,7 +194,7 @@ impl Matter {
         let id = items::resolve(&self.db, item)?;
         let reason = self.check_reason(reason)?;
         let text: String =
-            self.db.query_row("SELECT text FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.unwrap_or_default();
+            crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
         let len = text.chars().count();
         if start >= end || end > len {
             return Err(Error::Invalid(format!("the span {start}:{end} is not inside the item's text (0:{len})")));
@@ -264,13 +264,13 @@ impl Matter {
         let rules = spec.compile()?;
         let ids: Vec<i64> = match scope {
             Some(q) => self.resolve_target(&Target::Query(q.to_string()), Default::default())?,
-            None => self.db.prepare("SELECT item_id FROM item_text ORDER BY item_id")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?,
+            None => self.db.prepare(crate::matter::texts::ITEMS_WITH_TEXT)?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?,
         };
         let mut found: Vec<(i64, Vec<Match>)> = Vec::new();
         {
-            let mut text_of = self.db.prepare_cached("SELECT text FROM item_text WHERE item_id = ?1")?;
+            let mut texts = crate::matter::texts::Texts::new(&self.db)?;
             for &id in &ids {
-                let Some(text) = text_of.query_row([id], |r| r.get::<_, String>(0)).optional()? else { continue };
+                let Some(text) = texts.get(id)? else { continue };
                 let m = rules.find(&text);
                 if !m.is_empty() {
                     found.push((id, m));
@@ -324,7 +324,7 @@ impl Matter {
     /// reaches the output. Overlapping and touching spans merge (their codes joined).
     pub fn redacted_text(&self, item: &str) -> Result<String> {
         let id = items::resolve(&self.db, item)?;
-        let text: String = self.db.query_row("SELECT text FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.unwrap_or_default();
+        let text: String = crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
         let spans = self.redactions(Some(&id.to_string()), None)?;
         let key = self.pseudonym_key()?;
         Ok(apply(&text, &spans, &key))
@@ -334,7 +334,7 @@ impl Matter {
     /// near-duplicates and other copies to review.
     pub fn redaction_offers(&self, item: &str) -> Result<Vec<(String, String, usize)>> {
         let id = items::resolve(&self.db, item)?;
-        let text: String = self.db.query_row("SELECT text FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.unwrap_or_default();
+        let text: String = crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
         let mut out = Vec::new();
         for r in self.redactions(Some(&id.to_string()), None)? {
             let Some(s) = char_slice(&text, r.start, r.end) else { continue };
@@ -382,16 +382,24 @@ impl Matter {
     pub fn redacted_strings(&self, item: i64) -> Result<Vec<(String, String)>> {
         let key = self.pseudonym_key()?;
         let mut stmt = self.db.prepare(
-            "SELECT r.start, r.end, r.reason, r.treatment, t.text FROM redaction r JOIN item_text t ON t.item_id = r.item_id
-             WHERE r.item_id IN (SELECT id FROM item WHERE family_id = (SELECT family_id FROM item WHERE id = ?1))",
+            "SELECT r.item_id, r.start, r.end, r.reason, r.treatment FROM redaction r
+             WHERE r.item_id IN (SELECT id FROM item WHERE family_id = (SELECT family_id FROM item WHERE id = ?1))
+             ORDER BY r.item_id",
         )?;
         let rows = stmt.query_map([item], |r| {
-            Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize, r.get::<_, i64>(2)? as usize, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
         })?;
+        let mut texts = crate::matter::texts::Texts::new(&self.db)?;
+        // The text of the item the current rows are on (rows come grouped by item).
+        let mut text: Option<(i64, String)> = None;
         let mut secrets = Vec::new();
         for row in rows {
-            let (start, end, reason, treatment, text) = row?;
-            if let Some(s) = char_slice(&text, start, end) {
+            let (id, start, end, reason, treatment) = row?;
+            if text.as_ref().is_none_or(|(on, _)| *on != id) {
+                text = Some((id, texts.get(id)?.unwrap_or_default()));
+            }
+            let text = &text.as_ref().expect("just set").1;
+            if let Some(s) = char_slice(text, start, end) {
                 let replacement = match Treatment::parse(&treatment) {
                     Treatment::Pseudonymize => pseudonym(&key, &reason, s),
                     Treatment::Redact => format!("[REDACTED – {reason}]"),
