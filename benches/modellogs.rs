@@ -12,6 +12,7 @@
 //!   cargo bench --bench modellogs                      # 1,000,000 calls
 //!   MODELLOGS_BENCH_CALLS=200000 cargo bench --bench modellogs
 //!   MODELLOGS_BENCH_MATTER=0 cargo bench --bench modellogs   # parse-only phase
+//!   MODELLOGS_BENCH_LOG=dir cargo bench --bench modellogs      # import dir's .jsonl instead
 //!
 //! The matter needs about 6 KB of disk per call (≈11 GB with the log and its original for
 //! 1,000,000 calls); it is deleted at the end.
@@ -81,6 +82,16 @@ fn matter_phase(src: &std::path::Path, dir: &std::path::Path, calls: u64) {
         s.errors,
         calls as f64 / cpu
     );
+    // The index merges the import's segments in the background (searches see every call
+    // already); waited for here so that the analysis below is timed alone.
+    let (t, mcpu) = (Instant::now(), cpu_secs());
+    m.wait_for_index_merges().expect("merges");
+    let merge_rss = peak_rss_mib();
+    println!(
+        "index merges still running after the import: {:.1}s, CPU {:.1}s; peak RSS {merge_rss:.0} MiB",
+        t.elapsed().as_secs_f64(),
+        cpu_secs() - mcpu
+    );
     let size = |p: &std::path::Path| walkdir::WalkDir::new(p).into_iter().filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum::<u64>();
     println!(
         "matter on disk: database {:.2} GB, index {:.2} GB, originals {:.2} GB",
@@ -103,7 +114,7 @@ fn matter_phase(src: &std::path::Path, dir: &std::path::Path, calls: u64) {
     println!(
         "targets (matter): import ≥20000 calls/s: {}; memory <2048 MiB: {}; analysis <120 s: {}",
         met(rate >= 20000.0),
-        met(rss.max(arss) < 2048.0),
+        met(rss.max(merge_rss).max(arss) < 2048.0),
         met(asecs < 120.0)
     );
     drop(m);
@@ -151,6 +162,18 @@ fn main() {
     let target: f64 = std::env::var("MODELLOGS_BENCH_CALLS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000.0);
     let with_matter = std::env::var("MODELLOGS_BENCH_MATTER").map(|v| v != "0").unwrap_or(true);
     let dir = tempfile::tempdir().expect("tempdir");
+    // An existing log (a folder holding one canonical JSONL file) instead of a generated one:
+    // repeated runs then import the very same calls.
+    if let Some(src) = std::env::var_os("MODELLOGS_BENCH_LOG").map(std::path::PathBuf::from) {
+        let path = std::fs::read_dir(&src).expect("MODELLOGS_BENCH_LOG is a folder").flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "jsonl")).expect("a .jsonl file in MODELLOGS_BENCH_LOG");
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        let n = std::fs::read(&path).unwrap().iter().filter(|&&b| b == b'\n').count() as u64;
+        println!("existing log: {n} calls, {:.2} GB", bytes as f64 / 1e9);
+        if with_matter {
+            matter_phase(&src, dir.path(), n);
+        }
+        return parse_phase(&path, bytes);
+    }
     let src = dir.path().join("src");
     std::fs::create_dir_all(&src).unwrap();
     let path = src.join("calls.jsonl");
@@ -164,8 +187,9 @@ fn main() {
         w.write_all(to_line(&c, OutFormat::Canonical).as_bytes()).unwrap();
         w.write_all(b"\n").unwrap();
     });
-    w.flush().unwrap();
-    drop(w);
+    // On disk before the import starts, as a log to be imported is: the import should not pay
+    // for writing back what the generator just wrote.
+    w.into_inner().unwrap().sync_all().unwrap();
     let bytes = std::fs::metadata(&path).unwrap().len();
     println!("generated {n} calls, {:.2} GB, in {:.1}s", bytes as f64 / 1e9, t.elapsed().as_secs_f64());
 
