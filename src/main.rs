@@ -383,6 +383,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     println!("cancelled: run the same command again to finish");
                 }
             })?;
+            // Everything is committed and searchable; the index may still be merging the
+            // segments this import wrote. Exiting would abandon those merges, and a matter fed
+            // by many short runs would pile segments up, so the command sees them through.
+            if !summary.cancelled {
+                m.wait_for_index_merges()?;
+            }
         }
         Command::Status => {
             let m = open(&cli.matter)?;

@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -67,24 +67,22 @@ impl BlobStore {
         let read_err = |e| Error::Read { path: src.to_path_buf(), source: e };
         let mut input = File::open(src).map_err(read_err)?;
         let len = input.metadata().map_err(read_err)?.len();
-        let (sha, size, out) = match direct::create(&tmp, len) {
-            Some(out) => direct::copy(&mut input, out, src, &tmp)?,
-            None => {
-                let mut out = File::create(&tmp).map_err(|e| Error::Write { path: tmp.clone(), source: e })?;
-                let mut h = Sha256::new();
-                let mut buf = vec![0u8; 1 << 20];
-                let mut size = 0u64;
-                loop {
-                    let n = input.read(&mut buf).map_err(read_err)?;
-                    if n == 0 {
-                        break;
-                    }
-                    h.update(&buf[..n]);
-                    out.write_all(&buf[..n]).map_err(|e| Error::Write { path: tmp.clone(), source: e })?;
-                    size += n as u64;
+        let direct = match direct::create(&tmp, len) {
+            None => None,
+            Some(out) => match direct::copy(&mut input, out, src, &tmp) {
+                // A file system that opens files for direct I/O but refuses the writes: copy
+                // through the cache after all.
+                Err(Error::Write { source, .. }) if source.kind() == std::io::ErrorKind::InvalidInput => {
+                    let _ = fs::remove_file(&tmp);
+                    input.seek(std::io::SeekFrom::Start(0)).map_err(read_err)?;
+                    None
                 }
-                (hex::encode(h.finalize()), size, out)
-            }
+                copied => Some(copied?),
+            },
+        };
+        let (sha, size, out) = match direct {
+            Some(copied) => copied,
+            None => copy_buffered(&mut input, src, &tmp)?,
         };
         self.commit_tmp(out, &tmp, &sha)?;
         Ok((sha, size))
@@ -145,6 +143,24 @@ impl BlobStore {
         fs::rename(tmp, &dest).map_err(|e| werr(&dest, e))?;
         Ok(())
     }
+}
+
+/// Copies `input` into a new file at `tmp` through the page cache, hashing it on the way.
+fn copy_buffered(input: &mut File, src: &Path, tmp: &Path) -> Result<(String, u64, File)> {
+    let mut out = File::create(tmp).map_err(|e| Error::Write { path: tmp.to_path_buf(), source: e })?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = input.read(&mut buf).map_err(|e| Error::Read { path: src.to_path_buf(), source: e })?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(|e| Error::Write { path: tmp.to_path_buf(), source: e })?;
+        size += n as u64;
+    }
+    Ok((hex::encode(h.finalize()), size, out))
 }
 
 /// Large originals (multi-gigabyte model logs, mailboxes) are copied with direct I/O: the
