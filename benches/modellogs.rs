@@ -158,6 +158,20 @@ fn parse_phase(path: &std::path::Path, bytes: u64) {
     );
 }
 
+/// Lines in a file, read a chunk at a time (a log may be larger than memory).
+fn count_lines(path: &std::path::Path) -> u64 {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0;
+    loop {
+        match f.read(&mut buf).unwrap() {
+            0 => return n,
+            k => n += buf[..k].iter().filter(|&&b| b == b'\n').count() as u64,
+        }
+    }
+}
+
 fn main() {
     let target: f64 = std::env::var("MODELLOGS_BENCH_CALLS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000.0);
     let with_matter = std::env::var("MODELLOGS_BENCH_MATTER").map(|v| v != "0").unwrap_or(true);
@@ -167,7 +181,7 @@ fn main() {
     if let Some(src) = std::env::var_os("MODELLOGS_BENCH_LOG").map(std::path::PathBuf::from) {
         let path = std::fs::read_dir(&src).expect("MODELLOGS_BENCH_LOG is a folder").flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "jsonl")).expect("a .jsonl file in MODELLOGS_BENCH_LOG");
         let bytes = std::fs::metadata(&path).unwrap().len();
-        let n = std::fs::read(&path).unwrap().iter().filter(|&&b| b == b'\n').count() as u64;
+        let n = count_lines(&path);
         println!("existing log: {n} calls, {:.2} GB", bytes as f64 / 1e9);
         if with_matter {
             matter_phase(&src, dir.path(), n);

@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -67,20 +67,7 @@ impl BlobStore {
         let read_err = |e| Error::Read { path: src.to_path_buf(), source: e };
         let mut input = File::open(src).map_err(read_err)?;
         let len = input.metadata().map_err(read_err)?.len();
-        let direct = match direct::create(&tmp, len) {
-            None => None,
-            Some(out) => match direct::copy(&mut input, out, src, &tmp) {
-                // A file system that opens files for direct I/O but refuses the writes: copy
-                // through the cache after all.
-                Err(Error::Write { source, .. }) if source.kind() == std::io::ErrorKind::InvalidInput => {
-                    let _ = fs::remove_file(&tmp);
-                    input.seek(std::io::SeekFrom::Start(0)).map_err(read_err)?;
-                    None
-                }
-                copied => Some(copied?),
-            },
-        };
-        let (sha, size, out) = match direct {
+        let (sha, size, out) = match direct::copy(&mut input, len, src, &tmp)? {
             Some(copied) => copied,
             None => copy_buffered(&mut input, src, &tmp)?,
         };
@@ -173,7 +160,7 @@ mod direct {
     use super::{Error, Result, Sha256};
     use sha2::Digest;
     use std::fs::File;
-    use std::io::{Read, Write};
+    use std::io::{Read, Seek, Write};
     use std::os::unix::fs::OpenOptionsExt;
     use std::path::Path;
 
@@ -216,18 +203,29 @@ mod direct {
         }
     }
 
-    /// The temporary file opened for direct writes, or `None` when the file is small or the
-    /// file system does not take direct I/O (tmpfs): then the caller copies through the cache.
-    pub(super) fn create(tmp: &Path, len: u64) -> Option<File> {
+    /// Copies `input` (`len` bytes) into a new file at `tmp` with direct I/O, hashing it on the
+    /// way: the hash, the size and the file to commit. `None`, with `input` still at its start
+    /// and nothing at `tmp`, when the file is small or the file system does not take direct
+    /// I/O (tmpfs refuses the open; some file systems accept it and refuse the writes): then
+    /// the caller copies through the cache.
+    pub(super) fn copy(input: &mut File, len: u64, src: &Path, tmp: &Path) -> Result<Option<(String, u64, File)>> {
         if len < MIN {
-            return None;
+            return Ok(None);
         }
-        std::fs::OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_DIRECT).open(tmp).ok()
+        let Ok(out) = std::fs::OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_DIRECT).open(tmp) else {
+            return Ok(None);
+        };
+        match copy_to(input, out, src, tmp) {
+            Err(Error::Write { source, .. }) if source.kind() == std::io::ErrorKind::InvalidInput => {
+                let _ = std::fs::remove_file(tmp);
+                input.seek(std::io::SeekFrom::Start(0)).map_err(|e| Error::Read { path: src.to_path_buf(), source: e })?;
+                Ok(None)
+            }
+            copied => copied.map(Some),
+        }
     }
 
-    /// Copies `input` into `out` (opened by [`create`]), hashing it on the way. Returns the
-    /// hash, the size, and the file to commit.
-    pub(super) fn copy(input: &mut File, out: File, src: &Path, tmp: &Path) -> Result<(String, u64, File)> {
+    fn copy_to(input: &mut File, out: File, src: &Path, tmp: &Path) -> Result<(String, u64, File)> {
         let read_err = |e| Error::Read { path: src.to_path_buf(), source: e };
         let write_err = |e| Error::Write { path: tmp.to_path_buf(), source: e };
         let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Aligned, usize)>(2);
@@ -286,12 +284,9 @@ mod direct {
 
 #[cfg(not(target_os = "linux"))]
 mod direct {
-    pub(super) fn create(_: &std::path::Path, _: u64) -> Option<std::fs::File> {
-        None
-    }
-
-    pub(super) fn copy(_: &mut std::fs::File, _: std::fs::File, _: &std::path::Path, _: &std::path::Path) -> super::Result<(String, u64, std::fs::File)> {
-        unreachable!("create never opens a file for direct I/O here")
+    /// Direct I/O is only used on Linux; elsewhere every copy goes through the cache.
+    pub(super) fn copy(_: &mut std::fs::File, _: u64, _: &std::path::Path, _: &std::path::Path) -> super::Result<Option<(String, u64, std::fs::File)>> {
+        Ok(None)
     }
 }
 
@@ -332,7 +327,10 @@ mod tests {
     fn put_file_stores_every_size_whole() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::new(dir.path().join("blobs"));
-        let chunk = if cfg!(target_os = "linux") { direct::CHUNK } else { 1 << 20 };
+        #[cfg(target_os = "linux")]
+        let chunk = direct::CHUNK;
+        #[cfg(not(target_os = "linux"))]
+        let chunk = 1 << 20;
         for len in [0, 1, 4095, 4096, 4097, chunk - 1, chunk, 2 * chunk + 12_345] {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
             let src = dir.path().join(format!("f{len}"));

@@ -383,22 +383,21 @@ impl Matter {
         let key = self.pseudonym_key()?;
         let mut stmt = self.db.prepare(
             "SELECT r.item_id, r.start, r.end, r.reason, r.treatment FROM redaction r
-             WHERE r.item_id IN (SELECT id FROM item WHERE family_id = (SELECT family_id FROM item WHERE id = ?1))
-             ORDER BY r.item_id",
+             WHERE r.item_id IN (SELECT id FROM item WHERE family_id = (SELECT family_id FROM item WHERE id = ?1))",
         )?;
         let rows = stmt.query_map([item], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize, r.get::<_, i64>(2)? as usize, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
         })?;
         let mut texts = crate::matter::texts::Texts::new(&self.db)?;
-        // The text of the item the current rows are on (rows come grouped by item).
-        let mut text: Option<(i64, String)> = None;
+        // Each redacted item's text, read once.
+        let mut text_of: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
         let mut secrets = Vec::new();
         for row in rows {
             let (id, start, end, reason, treatment) = row?;
-            if text.as_ref().is_none_or(|(on, _)| *on != id) {
-                text = Some((id, texts.get(id)?.unwrap_or_default()));
-            }
-            let text = &text.as_ref().expect("just set").1;
+            let text = match text_of.entry(id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(texts.get(id)?.unwrap_or_default()),
+            };
             if let Some(s) = char_slice(text, start, end) {
                 let replacement = match Treatment::parse(&treatment) {
                     Treatment::Pseudonymize => pseudonym(&key, &reason, s),
