@@ -25,6 +25,9 @@ pub enum Error {
     Invalid(String),
     #[error("the search query is not valid: {0}")]
     Query(String),
+    /// A query that cannot be read: where (1-based character) and what was expected there.
+    #[error("the search query is not valid: {0}")]
+    Syntax(crate::index::query::SyntaxError),
     #[error("the operation was cancelled")]
     Cancelled,
     #[error("matter database: {0}")]
@@ -49,7 +52,7 @@ impl Error {
             Error::Write { .. } => "write_failed",
             Error::Worker { .. } => "worker_failed",
             Error::Invalid(_) => "invalid",
-            Error::Query(_) => "bad_query",
+            Error::Query(_) | Error::Syntax(_) => "bad_query",
             Error::Cancelled => "cancelled",
             Error::Db(_) => "database",
             Error::Index(_) => "index",

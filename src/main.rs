@@ -315,7 +315,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("exhibit: {e}");
-            ExitCode::from(1)
+            // A query that cannot be read is bad usage (cli.md: exit 2), like a bad flag.
+            ExitCode::from(if e.code() == "bad_query" { 2 } else { 1 })
         }
     }
 }
@@ -644,12 +645,23 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 std::fs::write(path, r.to_csv()).map_err(|e| Error::Write { path: path.clone(), source: e })?;
             }
             emit(json, &r, |r| {
+                println!("Counted by the rule '{}': {}.", r.term_rule, r.term_rule_text);
                 println!("{:<40} {:>8} {:>8} {:>10}", "term", "hits", "unique", "+families");
+                let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
                 for row in &r.rows {
-                    println!("{:<40} {:>8} {:>8} {:>10}", row.term, row.hits, row.unique_hits, row.hits_with_families);
+                    match &row.error {
+                        None => println!("{:<40} {:>8} {:>8} {:>10}", row.term, n(row.hits), n(row.unique_hits), n(row.hits_with_families)),
+                        Some(e) => println!("{:<40} NOT COUNTED: {e}", row.term),
+                    }
                 }
                 println!("{:<40} {:>8} {:>8} {:>10}", "TOTAL (any term)", r.total_hits, "", r.total_with_families);
             })?;
+            if r.term_errors > 0 {
+                // The report is printed (and written) with the bad rows marked; the exit status
+                // tells a script that it is not complete.
+                eprintln!("exhibit: {} term(s) could not be searched and have no counts: correct them and run the report again", r.term_errors);
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Tag { action } => {
             let mut m = open(&cli.matter)?;

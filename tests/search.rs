@@ -87,14 +87,37 @@ fn every_query_form_finds_exactly_the_known_items() {
     let cases: &[(&str, &[&str])] = &[
         ("fraud", &["a"]),
         ("Fraud", &["a"]),
+        // dtSearch's rule: a bare word is exact (any case); `~` stems.
         ("trading", &["a", "b", "e"]),
+        ("trade", &[]),
+        ("trade~", &["a", "b", "e"]),
+        ("TRADES~", &["a", "b", "e"]),
+        ("price", &["a"]),
+        ("prices", &["b"]),
+        ("price~", &["a", "b"]),
+        ("test", &["c"]),
+        ("testing~", &["c"]),
+        ("subject:trade~", &["b"]),
+        ("subject:trade", &[]),
         ("\"gas trading desk\"", &["a"]),
-        ("\"price cap\"~5", &["a", "b"]),
-        ("price w/3 cap", &["a", "b"]),
+        ("\"Gas Trading Desk\"", &["a"]),
+        ("\"gas trade desk\"", &[]),
+        ("\"trading limit\"", &[]),
+        ("\"trading limits\"", &["b"]),
+        ("\"price cap\"~5", &["a"]),
+        ("\"cap price\"~5", &["a"]),
+        ("\"cap prices\"~5", &["b"]),
+        ("price w/3 cap", &["a"]),
+        ("price~ w/3 cap", &["a", "b"]),
+        ("cap w/3 prices", &["b"]),
         ("price pre/3 cap", &["a"]),
+        ("price~ pre/3 cap", &["a"]),
+        ("cap pre/3 price~", &["b"]),
+        ("cap pre/3 pric*", &["b"]),
         ("trad*", &["a", "b", "e"]),
         ("te?t", &["c"]),
         ("enron~1", &["b", "d"]),
+        ("enron~1 w/1 legal", &["b"]),
         ("/sk-[a-z0-9]{20,}/", &["c"]),
         ("from:kaminski", &["a"]),
         ("to:\"sally beck\"", &["a"]),
@@ -163,6 +186,12 @@ fn syntax_errors_say_where_and_what() {
     assert!(e.to_string().contains("at character 1") && e.to_string().contains("never closed"), "{e}");
     let e = m.search("colour:red", 10, 0, Default::default()).unwrap_err();
     assert!(e.to_string().contains("unknown field 'colour'"), "{e}");
+    for (q, pos) in [("price w/", 7), ("price w/x cap", 7), ("price pre/ cap", 7), ("gas AND", 5), ("\"open", 1), ("date:[2000 TO", 6)] {
+        let e = m.search(q, 10, 0, Default::default()).unwrap_err();
+        assert_eq!(e.code(), "bad_query", "{q}");
+        assert!(e.to_string().contains(&format!("at character {pos}: ")), "{q}: {e}");
+        assert_eq!(m.facets(q).unwrap_err().code(), "bad_query", "{q}");
+    }
 }
 
 #[test]
@@ -285,23 +314,76 @@ fn bulk_tagging_is_one_audited_transaction_and_undoable() {
 fn search_term_report_agrees_with_individual_searches() {
     let tmp = tempfile::tempdir().unwrap();
     let (m, _) = fixture(tmp.path());
-    let terms: Vec<String> = ["trading", "pipeline", "fraud OR widgets", "# a comment", "", "nonexistentword"].iter().map(|s| s.to_string()).collect();
+    let terms: Vec<String> =
+        ["trading", "pipeline", "fraud OR widgets", "# a comment", "", "nonexistentword", "price w/", "(gas OR oil", "price~ w/3 cap"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     let rep = m.terms_report(&terms).unwrap();
-    assert_eq!(rep.rows.len(), 4);
+    assert_eq!(rep.rows.len(), 7);
+    assert_eq!(rep.term_rule, "dtsearch-exact");
     let mut union = BTreeSet::new();
-    for row in &rep.rows {
+    for row in rep.rows.iter().filter(|r| r.error.is_none()) {
         let r = m.search(&row.term, 1000, 0, Default::default()).unwrap();
-        assert_eq!(row.hits as usize, r.total, "{}", row.term);
+        assert_eq!(row.hits, Some(r.total as u64), "{}", row.term);
         union.extend(r.hits.iter().map(|h| h.id));
     }
     assert_eq!(rep.total_hits as usize, union.len());
     let row = |t: &str| rep.rows.iter().find(|r| r.term == t).unwrap();
-    assert_eq!(row("trading").hits, 3);
-    assert_eq!(row("trading").unique_hits, 1, "b only; a is also hit by fraud, e by pipeline");
-    assert_eq!(row("pipeline").unique_hits, 1, "d");
-    assert_eq!(row("fraud OR widgets").hits_with_families, 2);
-    assert_eq!(row("nonexistentword").hits, 0);
-    assert!(rep.to_csv().starts_with("term,hits,unique_hits,hits_with_families\r\n\"trading\",3,1,"));
+    assert_eq!(row("trading").hits, Some(3));
+    assert_eq!(row("trading").unique_hits, Some(0), "a is also hit by fraud, b by price~ w/3 cap, e by pipeline");
+    assert_eq!(row("pipeline").unique_hits, Some(1), "d");
+    assert_eq!(row("fraud OR widgets").hits_with_families, Some(2));
+    assert_eq!(row("nonexistentword").hits, Some(0));
+    assert_eq!(row("price~ w/3 cap").hits, Some(2));
+    // A malformed term is a row with its error and no count — never a count of what it
+    // might have meant (`price w/` once ran as `price AND w`).
+    for (t, pos) in [("price w/", 7), ("(gas OR oil", 1)] {
+        let r = row(t);
+        assert_eq!((r.hits, r.unique_hits, r.hits_with_families), (None, None, None), "{t}");
+        assert_eq!(r.error_position, Some(pos), "{t}");
+        assert!(r.error.as_deref().unwrap().starts_with(&format!("at character {pos}: ")), "{t}: {:?}", r.error);
+    }
+    assert_eq!(rep.term_errors, 2);
+    let csv = rep.to_csv();
+    assert!(csv.starts_with("term,hits,unique_hits,hits_with_families,error,term_rule\r\n\"trading\",3,0,"), "{csv}");
+    assert!(csv.contains("\"price w/\",,,,\"at character 7: "), "{csv}");
+    assert!(csv.lines().all(|l| l.ends_with(",dtsearch-exact") || l.ends_with("term_rule")), "{csv}");
+}
+
+#[test]
+fn malformed_queries_fail_in_the_cli_and_code_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (m, _) = fixture(tmp.path());
+    drop(m);
+    let matter = tmp.path().join("m");
+    let mp = matter.to_str().unwrap();
+    // `exhibit search` exits 2 (bad usage) naming the position.
+    let (code, out, err) = cli(&["--matter", mp, "search", "price w/", "--json"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("at character 7:") && err.contains("'w/'"), "{err}");
+    // `tag add --query` with a bad query refuses and tags nothing.
+    let (code, _, err) = cli(&["--matter", mp, "tag", "add", "Hot", "--query", "price AND"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("at character 7:"), "{err}");
+    assert_eq!(count(&matter, "SELECT COUNT(*) FROM item_tag"), 0);
+    // The search-term report prints every row, the bad one with its error, and exits 1.
+    let terms = tmp.path().join("terms.txt");
+    fs::write(&terms, "trading\nprice w/x cap\n").unwrap();
+    let csv = tmp.path().join("terms.csv");
+    let (code, out, err) = cli(&["--matter", mp, "str", terms.to_str().unwrap(), "--csv", csv.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["term_rule"], "dtsearch-exact");
+    assert_eq!(v["rows"][0]["hits"], 3);
+    assert!(v["rows"][1]["hits"].is_null());
+    assert_eq!(v["rows"][1]["error_position"], 7);
+    assert!(fs::read_to_string(&csv).unwrap().contains("\"price w/x cap\",,,,\"at character 7: "));
+    let (code, out, _) = cli(&["--matter", mp, "str", terms.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.lines().next().unwrap().contains("dtsearch-exact"), "{out}");
+    assert!(out.contains("NOT COUNTED: at character 7:"), "{out}");
 }
 
 #[test]

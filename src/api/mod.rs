@@ -276,7 +276,14 @@ impl Session {
             Request::Errors => to_value(self.matter()?.errors().map(|errors| ErrorList { errors }))?,
             Request::Ingest { paths, custodian } => {
                 let opts = IngestOptions { custodian, cancel, ..Default::default() };
-                to_value(self.matter()?.ingest(&paths, &opts, progress))?
+                let m = self.matter()?;
+                let summary = m.ingest(&paths, &opts, progress);
+                // Let go of the index writer (and its lock) once the merges finish, so a CLI
+                // ingest into the same matter can run while this session stays open.
+                let released = m.wait_for_index_merges();
+                let summary = summary?;
+                released?;
+                to_value(Ok(summary))?
             }
             Request::Search { query, limit, offset, sort } => to_value(self.matter()?.search(&query, limit, offset, sort))?,
             Request::Item { id, hits, redacted } => {

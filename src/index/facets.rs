@@ -136,11 +136,11 @@ fn ranked(m: HashMap<String, u64>) -> Vec<(String, u64)> {
 impl SearchIndex {
     /// Facet counts over the items matching `query` (`*` or empty for the whole matter).
     pub fn facets(&self, db: &Connection, query: &str) -> Result<Facets> {
-        let searcher = self.reader.searcher();
+        let searcher = self.searcher()?;
         let q: Box<dyn tantivy::query::Query> = if query.trim().is_empty() || query.trim() == "*" {
             Box::new(tantivy::query::AllQuery)
         } else {
-            self.compile(db, query)?.query
+            self.compile_on(db, query, &searcher)?.query
         };
         let tagged: i64 = db.query_row("SELECT COUNT(*) FROM item_tag", [], |r| r.get(0))?;
         let whole_matter = query.trim().is_empty() || query.trim() == "*";

@@ -15,17 +15,18 @@ pub mod tokenizer;
 
 pub use search::{Hit, SearchResult, Sort};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ingest::extract::Meta;
 use crate::ingest::worker::NodeOut;
 use crate::matter::items::custodians;
 use rusqlite::Connection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 /// The index's fields.
 #[derive(Clone, Copy)]
@@ -37,8 +38,13 @@ pub struct Fields {
     pub custodian: Field,
     /// Custodian names whole, for facets.
     pub custodian_raw: Field,
+    /// Title/subject and text as words, exact but for case and accents, with positions:
+    /// what bare words, phrases and proximity searches match (dtSearch's rule).
     pub title: Field,
     pub text: Field,
+    /// The same, stemmed (English), without positions: what `word~` matches.
+    pub title_stem: Field,
+    pub text_stem: Field,
     /// Title and text as unstemmed tokens that keep inner punctuation (`sk-proj-…`,
     /// `enron.com`), for wildcards, fuzzy matching and regular expressions.
     pub exact: Field,
@@ -65,14 +71,22 @@ fn schema() -> (Schema, Fields) {
         let rec = if positions { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::Basic };
         TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(rec))
     };
+    // Stems need frequencies (for relevance) but no positions: phrases and proximity are
+    // exact, so nothing asks where a stem occurs, and positions are most of a field's size.
+    let stemmed = || {
+        TextOptions::default()
+            .set_indexing_options(TextFieldIndexing::default().set_tokenizer(STEM).set_index_option(IndexRecordOption::WithFreqs))
+    };
     let f = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
         control: b.add_text_field("control", STRING),
         kind: b.add_text_field("kind", STRING | FAST),
         custodian: b.add_text_field("custodian", text(WORDS, true)),
         custodian_raw: b.add_text_field("custodian_raw", STRING | FAST),
-        title: b.add_text_field("title", text(STEM, true)),
-        text: b.add_text_field("text", text(STEM, true)),
+        title: b.add_text_field("title", text(WORDS, true)),
+        text: b.add_text_field("text", text(WORDS, true)),
+        title_stem: b.add_text_field("title_stem", stemmed()),
+        text_stem: b.add_text_field("text_stem", stemmed()),
         exact: b.add_text_field("exact", text(EXACT, false)),
         from: b.add_text_field("from", text(WORDS, true)),
         to: b.add_text_field("to", text(WORDS, true)),
@@ -107,6 +121,10 @@ pub fn analyzer(name: &str) -> TextAnalyzer {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
+    /// `meta.json`, which every commit (ours or another process's) replaces.
+    meta_path: PathBuf,
+    /// What `meta.json` looked like when the reader last loaded it (see [`SearchIndex::searcher`]).
+    seen: Mutex<Option<MetaStamp>>,
     writer: Option<IndexWriter>,
     pub fields: Fields,
     /// The index was recreated on open (schema change): every item must be re-indexed.
@@ -222,14 +240,53 @@ impl SearchIndex {
         for name in [STEM, WORDS, EXACT] {
             index.tokenizers().register(name, analyzer(name));
         }
+        let meta_path = dir.join("meta.json");
+        let seen = Mutex::new(MetaStamp::of(&meta_path));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: None, fields, rebuilt, max_id: None })
+        Ok(SearchIndex { index, reader, meta_path, seen, writer: None, fields, rebuilt, max_id: None })
+    }
+
+    /// A searcher over everything committed so far, by this process or another one (a CLI
+    /// ingest while `exhibit serve` or the desktop app has the matter open). Every commit
+    /// replaces `meta.json`; when it differs from what the reader last loaded, the reader
+    /// reloads first. One `stat` per call: no watcher thread, and no window in which a search
+    /// misses a commit that had finished before it began.
+    pub fn searcher(&self) -> Result<Searcher> {
+        let now = MetaStamp::of(&self.meta_path);
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if now != *seen {
+            // Another process may be swapping segments right now: a failed reload is tried
+            // once more before the error is reported.
+            if self.reader.reload().is_err() {
+                self.reader.reload()?;
+            }
+            *seen = now;
+        }
+        Ok(self.reader.searcher())
+    }
+
+    /// Reloads the reader after our own commit and remembers the `meta.json` it saw.
+    fn reload(&self) -> Result<()> {
+        let now = MetaStamp::of(&self.meta_path);
+        self.reader.reload()?;
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = now;
+        Ok(())
     }
 
     fn writer(&mut self) -> Result<&mut IndexWriter> {
         if self.writer.is_none() {
             let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
-            self.writer = Some(self.index.writer_with_num_threads(threads, WRITER_HEAP)?);
+            let w = self.index.writer_with_num_threads(threads, WRITER_HEAP).map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => Error::Invalid(
+                    "another Exhibit process is adding to this matter's search index (an ingest in the desktop app, \
+                     `exhibit serve` or another command): wait for it to finish, then try again"
+                        .into(),
+                ),
+                other => other.into(),
+            })?;
+            self.writer = Some(w);
+            // Without the writer lock another process may have added documents meanwhile.
+            self.max_id = None;
         }
         Ok(self.writer.as_mut().expect("writer just set"))
     }
@@ -278,11 +335,12 @@ impl SearchIndex {
     /// Read once from the committed segments (with the writer lock held, so no other process
     /// can add to them meanwhile), then kept up to date by [`Self::put`].
     fn max_id(&mut self) -> Result<u64> {
+        // Taking the writer first: a new writer forgets the old maximum.
+        self.writer()?;
         if let Some(m) = self.max_id {
             return Ok(m);
         }
-        self.writer()?;
-        self.reader.reload()?;
+        self.reload()?;
         let mut max = 0;
         for seg in self.reader.searcher().segment_readers() {
             max = max.max(seg.fast_fields().u64("id")?.max_value());
@@ -304,6 +362,7 @@ impl SearchIndex {
         }
         if let Some(t) = &d.title {
             doc.add_text(f.title, t);
+            doc.add_text(f.title_stem, t);
             doc.add_text(f.exact, t);
         }
         if let Some(a) = &d.author {
@@ -330,6 +389,7 @@ impl SearchIndex {
         }
         if let Some(t) = &d.text {
             doc.add_text(f.text, t);
+            doc.add_text(f.text_stem, t);
             doc.add_text(f.exact, t);
         }
         doc
@@ -339,7 +399,7 @@ impl SearchIndex {
     pub fn commit(&mut self) -> Result<()> {
         if let Some(w) = self.writer.as_mut() {
             w.commit()?;
-            self.reader.reload()?;
+            self.reload()?;
         }
         Ok(())
     }
@@ -349,7 +409,7 @@ impl SearchIndex {
     pub fn wait_for_merges(&mut self) -> Result<()> {
         if let Some(w) = self.writer.take() {
             w.wait_merging_threads()?;
-            self.reader.reload()?;
+            self.reload()?;
         }
         Ok(())
     }
@@ -390,7 +450,7 @@ impl SearchIndex {
 
     /// Every item id in the index, once per live document (so duplicates show up twice).
     pub fn all_ids(&self) -> Result<Vec<u64>> {
-        let searcher = self.reader.searcher();
+        let searcher = self.searcher()?;
         let mut ids = Vec::new();
         for seg in searcher.segment_readers() {
             let col = seg.fast_fields().u64("id")?;
@@ -410,6 +470,26 @@ impl SearchIndex {
         self.commit()
     }
 
+}
+
+/// Identifies one version of `meta.json`: Tantivy replaces the file on every commit (write to
+/// a temporary file, then rename), so its inode changes even when size and time would not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MetaStamp {
+    inode: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl MetaStamp {
+    fn of(path: &Path) -> Option<MetaStamp> {
+        let m = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(MetaStamp { inode, len: m.len(), modified: m.modified().ok() })
+    }
 }
 
 /// Sets `indexed = 1` on these items (after the commit that holds them). Runs of consecutive

@@ -3,8 +3,13 @@
 //! Reviewers arrive from dtSearch, Relativity and Lucene; the syntax is the union they know:
 //! terms, "phrases", `"a b"~5`, `a w/5 b`, `a pre/5 b`, AND/OR/NOT/-, parentheses, implicit AND,
 //! `trad*` and `te?t`, `enron~1`, `/regex/`, `field:value`, date ranges, and review-state
-//! filters (`tag:`, `has:`, `is:`) that are resolved from SQLite at search time. A syntax error
-//! carries the character position and what was expected there.
+//! filters (`tag:`, `has:`, `is:`) that are resolved from SQLite at search time.
+//!
+//! Words follow dtSearch's rule, the one search terms are negotiated in: a word or phrase
+//! matches exactly (any case, no stemming), and `word~` asks for its stemmed forms
+//! (docs/query-language.md says why). A query is never guessed at: every incomplete or
+//! malformed operator (`w/` without a number, a dangling AND, an unclosed quote, parenthesis or
+//! range) is a [`SyntaxError`] carrying the 1-based character position and what was expected.
 
 use serde::Serialize;
 
@@ -12,8 +17,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Node {
-    /// A single word (`field` None means the default text fields).
+    /// A single word, matched exactly (any case, no stemming); `field` None means the default
+    /// text fields (text, title).
     Term { field: Option<String>, text: String },
+    /// `word~`: the word and every word with the same English stem (dtSearch's stemming mark).
+    Stem { field: Option<String>, text: String },
     Phrase { field: Option<String>, words: Vec<String>, slop: Option<u32> },
     /// `trad*`, `te?t`.
     Wildcard { field: Option<String>, pattern: String },
@@ -237,18 +245,40 @@ struct Parser {
     end: usize,
 }
 
-fn proximity_op(w: &str) -> Option<(u32, bool)> {
+/// What a word is as a proximity operator.
+#[derive(Debug, PartialEq)]
+enum Prox {
+    /// Not one (`price`, `and/or`).
+    No,
+    /// `w/5`, `pre/3`, `near/2`: the distance and whether the order counts.
+    Op(u32, bool),
+    /// `w/`, `w/x`, `pre/`: an operator without a usable distance.
+    Malformed(String),
+}
+
+/// Whether `w` is a proximity operator. Anything that starts like one (`w/`, `pre/`, `near/`,
+/// any case) is one: a query that reads `price w/ cap` must not quietly search for the word w.
+fn proximity_op(w: &str) -> Prox {
     let lower = w.to_ascii_lowercase();
-    let (num, ordered) = if let Some(n) = lower.strip_prefix("w/") {
-        (n, false)
-    } else if let Some(n) = lower.strip_prefix("pre/") {
-        (n, true)
-    } else if let Some(n) = lower.strip_prefix("near/") {
-        (n, false)
-    } else {
-        return None;
+    let Some((op, num)) = ["w/", "pre/", "near/"].iter().find_map(|op| lower.strip_prefix(op).map(|n| (*op, n))) else {
+        return Prox::No;
     };
-    num.parse().ok().map(|n| (n, ordered))
+    let ordered = op == "pre/";
+    if num.is_empty() {
+        return Prox::Malformed(format!("'{w}' needs a number of words after the slash (e.g. price {op}5 cap)"));
+    }
+    match num.parse::<u32>() {
+        Ok(n) if num.bytes().all(|b| b.is_ascii_digit()) => Prox::Op(n, ordered),
+        _ if num.bytes().all(|b| b.is_ascii_digit()) => Prox::Malformed(format!("the distance in '{w}' is too large")),
+        _ => Prox::Malformed(format!(
+            "'{w}': the distance after {op} must be a whole number of words (e.g. price {op}5 cap); to search for the text {w}, put it in quotes"
+        )),
+    }
+}
+
+/// Words that join two operands (and so cannot start or end one).
+fn is_connector(w: &str) -> bool {
+    matches!(w, "AND" | "OR" | "&&" | "||")
 }
 
 impl Parser {
@@ -270,10 +300,25 @@ impl Parser {
         matches!(self.peek(), Some(Token { tok: Tok::Word(x), .. }) if x == w)
     }
 
+    /// After the operator `op` at `pos`, something it can apply to must follow: not the end
+    /// of the query, a `)`, or another connector.
+    fn expect_operand(&self, op: &str, pos: usize) -> Result<(), SyntaxError> {
+        match self.peek() {
+            None => Err(err(pos, format!("'{op}' needs a word, a \"phrase\" or '(' after it"))),
+            Some(Token { tok: Tok::RParen, .. }) => Err(err(pos, format!("'{op}' needs a word, a \"phrase\" or '(' after it, before the ')'"))),
+            Some(Token { tok: Tok::Word(w), pos: wpos, .. }) if is_connector(w) || w == "NOT" && op == "NOT" => {
+                Err(err(*wpos, format!("expected a word, a \"phrase\" or '(' after '{op}', found '{w}'")))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn or_expr(&mut self) -> Result<Node, SyntaxError> {
         let mut parts = vec![self.and_expr()?];
         while self.is_word("OR") || self.is_word("||") {
-            self.next();
+            let t = self.next().expect("peeked");
+            let Tok::Word(op) = &t.tok else { unreachable!() };
+            self.expect_operand(op, t.pos)?;
             parts.push(self.and_expr()?);
         }
         Ok(if parts.len() == 1 { parts.pop().unwrap() } else { Node::Or(parts) })
@@ -286,8 +331,10 @@ impl Parser {
                 None => break,
                 Some(Token { tok: Tok::RParen, .. }) => break,
                 Some(Token { tok: Tok::Word(w), .. }) if w == "OR" || w == "||" => break,
-                Some(Token { tok: Tok::Word(w), .. }) if w == "AND" || w == "&&" => {
+                Some(Token { tok: Tok::Word(w), pos, .. }) if w == "AND" || w == "&&" => {
+                    let (op, pos) = (w.clone(), *pos);
                     self.next();
+                    self.expect_operand(&op, pos)?;
                     parts.push(self.near_expr()?);
                 }
                 _ => parts.push(self.near_expr()?),
@@ -299,10 +346,19 @@ impl Parser {
     fn near_expr(&mut self) -> Result<Node, SyntaxError> {
         let mut left = self.unary()?;
         while let Some(Token { tok: Tok::Word(w), pos, .. }) = self.peek().cloned() {
-            let Some((distance, ordered)) = proximity_op(&w) else { break };
+            let (distance, ordered) = match proximity_op(&w) {
+                Prox::No => break,
+                Prox::Malformed(why) => return Err(err(pos, why)),
+                Prox::Op(d, o) => (d, o),
+            };
             self.next();
-            if self.peek().is_none() {
-                return Err(err(pos, format!("'{w}' needs a word or phrase after it")));
+            match self.peek() {
+                None => return Err(err(pos, format!("'{w}' needs a word or phrase after it"))),
+                Some(Token { tok: Tok::Word(x), pos: xpos, .. }) if is_connector(x) || x == "NOT" || proximity_op(x) != Prox::No => {
+                    return Err(err(*xpos, format!("expected a word or phrase after '{w}', found '{x}'")))
+                }
+                Some(Token { tok: Tok::RParen, .. }) => return Err(err(pos, format!("'{w}' needs a word or phrase after it, before the ')'"))),
+                _ => {}
             }
             let right = self.unary()?;
             for side in [&left, &right] {
@@ -320,17 +376,13 @@ impl Parser {
             Some(Token { tok: Tok::Word(w), .. }) if w == "NOT" => {
                 let pos = self.pos();
                 self.next();
-                if self.peek().is_none() {
-                    return Err(err(pos, "NOT needs something after it"));
-                }
+                self.expect_operand("NOT", pos)?;
                 Ok(Node::Not(Box::new(self.unary()?)))
             }
             Some(Token { tok: Tok::Minus, .. }) => {
                 let pos = self.pos();
                 self.next();
-                if self.peek().is_none() {
-                    return Err(err(pos, "'-' needs something after it"));
-                }
+                self.expect_operand("-", pos)?;
                 Ok(Node::Not(Box::new(self.unary()?)))
             }
             Some(Token { tok: Tok::Plus, .. }) => {
@@ -357,11 +409,13 @@ impl Parser {
             Tok::Quoted(s) => self.phrase(None, &s, t.pos),
             Tok::Regex(r) => Ok(Node::Regex { field: None, pattern: r }),
             Tok::Word(w) => {
-                if matches!(w.as_str(), "AND" | "OR" | "&&" | "||") {
-                    return Err(err(t.pos, format!("'{w}' needs something on its left")));
+                if is_connector(&w) {
+                    return Err(err(t.pos, format!("'{w}' needs a word, a \"phrase\" or '(' on its left")));
                 }
-                if proximity_op(&w).is_some() {
-                    return Err(err(t.pos, format!("'{w}' needs a word on its left")));
+                match proximity_op(&w) {
+                    Prox::No => {}
+                    Prox::Malformed(why) => return Err(err(t.pos, why)),
+                    Prox::Op(..) => return Err(err(t.pos, format!("'{w}' needs a word or phrase on its left"))),
                 }
                 // `field:` and `date>=` forms.
                 match self.peek().map(|t| t.tok.clone()) {
@@ -387,17 +441,34 @@ impl Parser {
                     _ => self.word(None, w, t.pos),
                 }
             }
+            Tok::LBracket => Err(err(t.pos, "a range [A TO B] goes after date: (e.g. date:[2000-01-01 TO 2000-06-30])")),
+            Tok::RBracket => Err(err(t.pos, "a ']' with no '[' before it")),
             other => Err(err(t.pos, format!("expected a word, a \"phrase\" or '(' here, found {}", describe(&other)))),
         }
     }
 
-    /// A bare word, with an optional `~N` (fuzzy) suffix; wildcards become `Wildcard`.
+    /// A bare word: exact, or `word~` (stemmed), `word~1`/`word~2` (fuzzy); wildcards become
+    /// `Wildcard`.
     fn word(&mut self, field: Option<String>, w: String, pos: usize) -> Result<Node, SyntaxError> {
-        if let Some(Token { tok: Tok::Tilde(n), spaced: false, .. }) = self.peek().cloned() {
+        if let Some(Token { tok: Tok::Tilde(n), spaced: false, pos: tpos }) = self.peek().cloned() {
             self.next();
-            let distance = n.unwrap_or(1);
-            if distance > 2 {
-                return Err(err(pos, "fuzzy matching allows an edit distance of 1 or 2"));
+            let Some(distance) = n else {
+                if w.contains('*') || w.contains('?') {
+                    return Err(err(tpos, "a wildcard cannot also be stemmed: use trad* or trade~, not both"));
+                }
+                if !matches!(field.as_deref(), None | Some("text" | "title" | "subject")) {
+                    return Err(err(
+                        tpos,
+                        format!(
+                            "stemming (word~) applies to the text, title and subject, not to {}: for a near spelling give a distance (e.g. {w}~1)",
+                            field.as_deref().unwrap_or_default()
+                        ),
+                    ));
+                }
+                return Ok(Node::Stem { field, text: w });
+            };
+            if distance == 0 || distance > 2 {
+                return Err(err(tpos, "fuzzy matching takes an edit distance of 1 or 2 (e.g. enron~1); a bare ~ stems the word"));
             }
             return Ok(Node::Fuzzy { field, text: w, distance: distance as u8 });
         }
@@ -420,6 +491,7 @@ impl Parser {
             self.next();
             slop = Some(n.ok_or_else(|| err(tpos, "expected a number after ~ (e.g. \"price cap\"~5)"))?);
         }
+        // A quoted single word is that word exactly (never a wildcard or a stem).
         if words.len() == 1 && slop.is_none() {
             let w = words.into_iter().next().unwrap();
             return Ok(Node::Term { field, text: w });
@@ -485,8 +557,14 @@ impl Parser {
                 let (lo, hi) = date_bounds(&v).ok_or_else(|| err(vpos, format!("'{v}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")))?;
                 Ok(Node::Date { from: Some(lo), to: Some(hi) })
             }
-            Some(Token { tok: Tok::LBracket, .. }) => {
+            Some(Token { tok: Tok::LBracket, pos: open, .. }) => {
+                let unclosed = |this: &Self| -> Option<SyntaxError> {
+                    this.peek().is_none().then(|| err(open, "this date range is never closed: expected [FROM TO UNTIL] (e.g. date:[2000-01-01 TO 2000-06-30])"))
+                };
                 let bound = |this: &mut Self, low: bool| -> Result<Option<String>, SyntaxError> {
+                    if let Some(e) = unclosed(this) {
+                        return Err(e);
+                    }
                     let p = this.pos();
                     match this.next() {
                         Some(Token { tok: Tok::Word(w), .. }) if w == "*" => Ok(None),
@@ -498,12 +576,18 @@ impl Parser {
                     }
                 };
                 let from = bound(self, true)?;
+                if let Some(e) = unclosed(self) {
+                    return Err(e);
+                }
                 let p = self.pos();
                 match self.next() {
                     Some(Token { tok: Tok::Word(w), .. }) if w.eq_ignore_ascii_case("TO") => {}
                     _ => return Err(err(p, "expected TO between the two dates (date:[2000-01-01 TO 2000-06-30])")),
                 }
                 let to = bound(self, false)?;
+                if let Some(e) = unclosed(self) {
+                    return Err(e);
+                }
                 let p = self.pos();
                 match self.next() {
                     Some(Token { tok: Tok::RBracket, .. }) => Ok(Node::Date { from, to }),
@@ -517,7 +601,7 @@ impl Parser {
 
 fn proximity_operand(n: &Node) -> bool {
     match n {
-        Node::Term { .. } | Node::Phrase { .. } | Node::Wildcard { .. } | Node::Fuzzy { .. } => true,
+        Node::Term { .. } | Node::Stem { .. } | Node::Phrase { .. } | Node::Wildcard { .. } | Node::Fuzzy { .. } => true,
         Node::Or(parts) => parts.iter().all(proximity_operand),
         _ => false,
     }
@@ -527,6 +611,7 @@ fn with_field(n: Node, f: &str) -> Node {
     let fld = Some(f.to_string());
     match n {
         Node::Term { text, .. } => Node::Term { field: fld, text },
+        Node::Stem { text, .. } => Node::Stem { field: fld, text },
         Node::Phrase { words, slop, .. } => Node::Phrase { field: fld, words, slop },
         Node::Wildcard { pattern, .. } => Node::Wildcard { field: fld, pattern },
         Node::Fuzzy { text, distance, .. } => Node::Fuzzy { field: fld, text, distance },
@@ -630,7 +715,7 @@ mod tests {
         assert_eq!(e.position, 1);
         assert!(e.message.contains("never closed"));
         let e = parse("gas AND").unwrap_err();
-        assert_eq!(e.position, 8);
+        assert_eq!(e.position, 5, "the AND that has nothing after it");
         let e = parse("\"open phrase").unwrap_err();
         assert!(e.message.contains("quotation"));
         let e = parse("colour:red").unwrap_err();
@@ -641,5 +726,98 @@ mod tests {
         assert_eq!(e.position, 3);
         assert!(parse("").is_err());
         assert!(parse("OR b").is_err());
+    }
+
+    /// Position and the gist of the message of the error `q` gives.
+    fn fails(q: &str) -> (usize, String) {
+        match parse(q) {
+            Ok(n) => panic!("{q:?} parsed as {n:?}; it must be a syntax error"),
+            Err(e) => (e.position, e.message),
+        }
+    }
+
+    #[test]
+    fn bare_words_are_exact_and_tilde_stems() {
+        assert_eq!(parse("Trading").unwrap(), t("Trading"));
+        assert_eq!(parse("trade~").unwrap(), Node::Stem { field: None, text: "trade".into() });
+        assert_eq!(parse("subject:trade~").unwrap(), Node::Stem { field: Some("subject".into()), text: "trade".into() });
+        assert_eq!(parse("enron~2").unwrap(), Node::Fuzzy { field: None, text: "enron".into(), distance: 2 });
+        assert!(matches!(parse("trade~ w/3 cap").unwrap(), Node::Near { left, .. } if matches!(*left, Node::Stem { .. })));
+        // A quoted word is exact even if it looks like an operator or a wildcard.
+        assert_eq!(parse("\"w/o\"").unwrap(), t("w/o"));
+        assert_eq!(parse("and/or").unwrap(), t("and/or"));
+        let (pos, msg) = fails("from:smith~");
+        assert_eq!(pos, 11);
+        assert!(msg.contains("stemming") && msg.contains("smith~1"), "{msg}");
+        let (pos, msg) = fails("enron~3");
+        assert_eq!(pos, 6);
+        assert!(msg.contains("1 or 2"), "{msg}");
+        assert_eq!(fails("trad*~").0, 6);
+    }
+
+    #[test]
+    fn every_malformed_operator_is_an_error_with_its_position() {
+        // (query, 1-based position, words the message must contain)
+        let cases: &[(&str, usize, &[&str])] = &[
+            ("price w/", 7, &["'w/'", "number"]),
+            ("price W/", 7, &["number"]),
+            ("price w/ cap", 7, &["'w/'", "number"]),
+            ("price w/x cap", 7, &["'w/x'", "whole number"]),
+            ("price w/5x cap", 7, &["whole number"]),
+            ("price pre/ cap", 7, &["'pre/'", "number"]),
+            ("price pre/", 7, &["'pre/'"]),
+            ("price near/ cap", 7, &["'near/'"]),
+            ("price w/99999999999 cap", 7, &["too large"]),
+            ("price w/5", 7, &["'w/5'", "after it"]),
+            ("price w/5 )", 7, &["'w/5'", "after it"]),
+            ("price w/5 AND cap", 11, &["after 'w/5'", "'AND'"]),
+            ("w/5 cap", 1, &["on its left"]),
+            ("w/ cap", 1, &["number"]),
+            ("gas AND", 5, &["'AND'", "after it"]),
+            ("gas and AND", 9, &["'AND'"]),
+            ("gas OR", 5, &["'OR'", "after it"]),
+            ("gas NOT", 5, &["'NOT'", "after it"]),
+            ("gas -", 5, &["'-'", "after it"]),
+            ("gas &&", 5, &["'&&'"]),
+            ("gas ||", 5, &["'||'"]),
+            ("AND gas", 1, &["on its left"]),
+            ("OR gas", 1, &["on its left"]),
+            ("gas AND OR oil", 9, &["after 'AND'", "'OR'"]),
+            ("gas OR AND oil", 8, &["after 'OR'", "'AND'"]),
+            ("NOT NOT", 5, &["after 'NOT'"]),
+            ("(gas AND) oil", 6, &["'AND'", "before the ')'"]),
+            ("(gas OR)", 6, &["'OR'"]),
+            ("NOT", 1, &["'NOT'", "after it"]),
+            ("\"open phrase", 1, &["quotation mark", "never closed"]),
+            ("gas \"open", 5, &["never closed"]),
+            ("(gas OR oil", 1, &["'('", "never closed"]),
+            ("((gas) OR oil", 1, &["never closed"]),
+            ("gas)", 4, &["')'"]),
+            ("date:[2000-01-01 TO 2000-06-30", 6, &["range", "never closed"]),
+            ("date:[2000-01-01 TO", 6, &["range", "never closed"]),
+            ("date:[2000-01-01", 6, &["range", "never closed"]),
+            ("date:[", 6, &["range", "never closed"]),
+            ("date:[2000 2001]", 12, &["TO"]),
+            ("[a TO b]", 1, &["range", "date:"]),
+            ("gas ]", 5, &["']'"]),
+            ("/sk-[a-z", 1, &["regular expression", "never closed"]),
+            ("family:(gas", 8, &["never closed"]),
+            ("from:", 6, &["value after from:"]),
+            ("\"price cap\"~", 12, &["number after ~"]),
+            ("()", 2, &["')'"]),
+        ];
+        let mut wrong = Vec::new();
+        for (q, pos, words) in cases {
+            match parse(q) {
+                Ok(n) => wrong.push(format!("{q:?}: parsed as {n:?}")),
+                Err(e) => {
+                    if e.position != *pos || !words.iter().all(|w| e.message.contains(w)) {
+                        wrong.push(format!("{q:?}: at {} {:?}; want at {pos} with {words:?}", e.position, e.message));
+                    }
+                    assert!(e.to_string().starts_with(&format!("at character {}: ", e.position)));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
     }
 }

@@ -97,7 +97,11 @@ impl FromIterator<u64> for IdSet {
 /// What to highlight: the positive leaves of a query, as the text analyzers see them.
 #[derive(Debug, Default)]
 pub struct Highlights {
+    /// Words as the `WORDS` analyzer gives them (bare words, proximity operands).
+    words: HashSet<String>,
+    /// Stems as the `STEM` analyzer gives them (`word~`).
     stems: HashSet<String>,
+    /// Exact phrases, in `WORDS` tokens.
     phrases: Vec<Vec<String>>,
     patterns: Vec<regex::Regex>,
     fuzzy: Vec<(String, u8)>,
@@ -140,8 +144,8 @@ fn wildcard_regex(pattern: &str) -> String {
 }
 
 enum FieldKind {
-    /// Stemmed prose: text and/or title.
-    Stemmed(Vec<Field>),
+    /// Prose: text and/or title, as exact words (with positions) and as stems.
+    Prose { words: Vec<Field>, stems: Vec<Field> },
     /// Unstemmed words: names, addresses, file names, custodians.
     Words(Field),
     /// One raw lower-cased value: kind, ext, model, account, control.
@@ -153,9 +157,9 @@ impl<'a> Compiler<'a> {
     fn field(&self, name: Option<&str>) -> FieldKind {
         let f = self.f;
         match name {
-            None => FieldKind::Stemmed(vec![f.text, f.title]),
-            Some("text") => FieldKind::Stemmed(vec![f.text]),
-            Some("subject") | Some("title") => FieldKind::Stemmed(vec![f.title]),
+            None => FieldKind::Prose { words: vec![f.text, f.title], stems: vec![f.text_stem, f.title_stem] },
+            Some("text") => FieldKind::Prose { words: vec![f.text], stems: vec![f.text_stem] },
+            Some("subject") | Some("title") => FieldKind::Prose { words: vec![f.title], stems: vec![f.title_stem] },
             Some("from") => FieldKind::Words(f.from),
             Some("to") => FieldKind::Words(f.to),
             Some("cc") => FieldKind::Words(f.cc),
@@ -168,7 +172,7 @@ impl<'a> Compiler<'a> {
             Some("account") => FieldKind::Raw(f.account),
             Some("control") => FieldKind::Raw(f.control),
             Some("id") => FieldKind::Id,
-            Some(_) => FieldKind::Stemmed(vec![f.text, f.title]),
+            Some(_) => FieldKind::Prose { words: vec![f.text, f.title], stems: vec![f.text_stem, f.title_stem] },
         }
     }
 
@@ -183,13 +187,14 @@ impl<'a> Compiler<'a> {
     /// A term or phrase over analyzed fields; `slop` None means an exact phrase.
     fn words_query(&mut self, fields: &[Field], analyzer_name: &str, text: &str, slop: Option<u32>, highlight: bool) -> Box<dyn Query> {
         let toks = tokens(analyzer_name, text);
-        if highlight && analyzer_name == STEM && fields.contains(&self.f.text) {
-            match toks.len() {
-                0 => {}
-                1 => {
-                    self.hl.stems.insert(toks[0].clone());
+        if highlight && (fields.contains(&self.f.text) || fields.contains(&self.f.text_stem)) {
+            match (analyzer_name, toks.len()) {
+                (_, 0) => {}
+                (STEM, _) => self.hl.stems.extend(toks.iter().cloned()),
+                (_, 1) => {
+                    self.hl.words.insert(toks[0].clone());
                 }
-                _ if slop.is_some() => self.hl.stems.extend(toks.iter().cloned()),
+                _ if slop.is_some() => self.hl.words.extend(toks.iter().cloned()),
                 _ => self.hl.phrases.push(toks.clone()),
             }
         }
@@ -216,6 +221,10 @@ impl<'a> Compiler<'a> {
     fn compile(&mut self, n: &Node, positive: bool) -> Result<Box<dyn Query>> {
         Ok(match n {
             Node::Term { field, text } => self.leaf_words(field.as_deref(), text, None, positive)?,
+            Node::Stem { field, text } => match self.field(field.as_deref()) {
+                FieldKind::Prose { stems, .. } => self.words_query(&stems, STEM, text, None, positive),
+                _ => return Err(Error::Query(format!("stemming ({text}~) applies to the text, title and subject only"))),
+            },
             Node::Phrase { field, words, slop } => self.leaf_words(field.as_deref(), &words.join(" "), *slop, positive)?,
             Node::Wildcard { field, pattern } => self.pattern_query(field.as_deref(), &wildcard_regex(pattern), positive)?,
             Node::Regex { field, pattern } => {
@@ -224,7 +233,7 @@ impl<'a> Compiler<'a> {
             }
             Node::Fuzzy { field, text, distance } => {
                 let target = match self.field(field.as_deref()) {
-                    FieldKind::Stemmed(_) => self.f.exact,
+                    FieldKind::Prose { .. } => self.f.exact,
                     FieldKind::Words(f) | FieldKind::Raw(f) => f,
                     FieldKind::Id => return Err(Error::Query("id: does not take fuzzy matching".into())),
                 };
@@ -294,7 +303,7 @@ impl<'a> Compiler<'a> {
 
     fn leaf_words(&mut self, field: Option<&str>, text: &str, slop: Option<u32>, positive: bool) -> Result<Box<dyn Query>> {
         Ok(match self.field(field) {
-            FieldKind::Stemmed(fields) => self.words_query(&fields, STEM, text, slop, positive),
+            FieldKind::Prose { words, .. } => self.words_query(&words, WORDS, text, slop, positive),
             FieldKind::Words(f) => self.words_query(&[f], WORDS, text, slop, false),
             FieldKind::Raw(f) => Box::new(TermQuery::new(Term::from_field_text(f, &text.to_lowercase()), IndexRecordOption::Basic)),
             FieldKind::Id => match text.parse::<u64>() {
@@ -306,7 +315,7 @@ impl<'a> Compiler<'a> {
 
     fn pattern_query(&mut self, field: Option<&str>, pattern: &str, positive: bool) -> Result<Box<dyn Query>> {
         let target = match self.field(field) {
-            FieldKind::Stemmed(_) => self.f.exact,
+            FieldKind::Prose { .. } => self.f.exact,
             FieldKind::Words(f) | FieldKind::Raw(f) => f,
             FieldKind::Id => return Err(Error::Query("id: does not take wildcards or patterns".into())),
         };
@@ -320,12 +329,31 @@ impl<'a> Compiler<'a> {
         ))
     }
 
-    /// Stem sequences one side of a proximity operator stands for.
+    /// Word sequences (`WORDS` tokens) one side of a proximity operator stands for: the word
+    /// or phrase itself, or the indexed words a `word~`, `word~1` or `trad*` stands for.
     fn alternatives(&mut self, n: &Node, positive: bool) -> Result<Vec<Vec<String>>> {
+        const MAX_FORMS: usize = 64;
         Ok(match n {
-            Node::Term { text, .. } => vec![tokens(STEM, text)],
-            Node::Phrase { words, .. } => vec![tokens(STEM, &words.join(" "))],
-            Node::Fuzzy { text, .. } => vec![tokens(STEM, text)],
+            Node::Term { text, .. } => vec![tokens(WORDS, text)],
+            Node::Phrase { words, .. } => vec![tokens(WORDS, &words.join(" "))],
+            Node::Stem { text, .. } => {
+                let Some(stem) = tokens(STEM, text).into_iter().next() else { return Ok(vec![]) };
+                // A stem keeps its word's first letters (English stemming rewrites endings).
+                let prefix: String = stem.chars().take(2).collect();
+                let mut stemmer = analyzer(STEM);
+                let forms = expand_terms(self.searcher, self.f.text, MAX_FORMS, |t| {
+                    t.starts_with(&prefix) && {
+                        let mut ts = stemmer.token_stream(t);
+                        ts.advance() && ts.token().text == stem
+                    }
+                })?;
+                forms.into_iter().map(|t| vec![t]).collect()
+            }
+            Node::Fuzzy { text, distance, .. } => {
+                let w = text.to_lowercase();
+                let d = *distance as usize;
+                expand_terms(self.searcher, self.f.text, MAX_FORMS, |t| levenshtein(&w, t) <= d)?.into_iter().map(|t| vec![t]).collect()
+            }
             Node::Wildcard { pattern, .. } => {
                 let re = wildcard_regex(pattern);
                 if positive {
@@ -333,7 +361,8 @@ impl<'a> Compiler<'a> {
                         self.hl.patterns.push(r);
                     }
                 }
-                expand_terms(self.searcher, self.f.exact, &re, 64)?.into_iter().map(|t| tokens(STEM, &t)).collect()
+                let re = regex::Regex::new(&format!("^(?:{re})$")).map_err(|e| Error::Query(e.to_string()))?;
+                expand_terms(self.searcher, self.f.exact, MAX_FORMS, |t| re.is_match(t))?.into_iter().map(|t| tokens(WORDS, &t)).collect()
             }
             Node::Or(parts) => {
                 let mut out = Vec::new();
@@ -355,7 +384,7 @@ impl<'a> Compiler<'a> {
         let ra = self.alternatives(right, positive)?;
         if positive {
             for alt in la.iter().chain(ra.iter()) {
-                self.hl.stems.extend(alt.iter().cloned());
+                self.hl.words.extend(alt.iter().cloned());
             }
         }
         let mut parts: Vec<Box<dyn Query>> = Vec::new();
@@ -388,7 +417,7 @@ impl<'a> Compiler<'a> {
         let mut kept = IdSet::default();
         for id in ids.iter() {
             let text = texts.get(id as i64)?;
-            if text.is_some_and(|t| in_order_within(&tokens(STEM, &t), &la, &ra, distance)) {
+            if text.is_some_and(|t| in_order_within(&tokens(WORDS, &t), &la, &ra, distance)) {
                 kept.insert(id);
             }
         }
@@ -438,16 +467,15 @@ pub fn id_predicate_not(set: Arc<IdSet>) -> Box<dyn Query> {
     Box::new(DocPredicateQuery::from(pred))
 }
 
-/// Terms of `field` matching `re` across all segments (at most `limit`).
-fn expand_terms(searcher: &Searcher, field: Field, re: &str, limit: usize) -> Result<Vec<String>> {
-    let re = regex::Regex::new(&format!("^(?:{re})$")).map_err(|e| Error::Query(e.to_string()))?;
+/// Terms of `field` that `keep` accepts, across all segments (at most `limit`).
+fn expand_terms(searcher: &Searcher, field: Field, limit: usize, mut keep: impl FnMut(&str) -> bool) -> Result<Vec<String>> {
     let mut out = std::collections::BTreeSet::new();
     for seg in searcher.segment_readers() {
         let inv = seg.inverted_index(field)?;
         let mut stream = inv.terms().stream()?;
         while stream.advance() {
             if let Ok(t) = std::str::from_utf8(stream.key()) {
-                if re.is_match(t) {
+                if !out.contains(t) && keep(t) {
                     out.insert(t.to_string());
                     if out.len() >= limit {
                         return Ok(out.into_iter().collect());
@@ -544,23 +572,29 @@ pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
 impl SearchIndex {
     /// Parses and compiles a query.
     pub fn compile(&self, db: &Connection, query: &str) -> Result<Compiled> {
-        let ast = query::parse(query).map_err(|e| Error::Query(e.to_string()))?;
-        let searcher = self.reader.searcher();
-        let mut c = Compiler { f: self.fields, db, searcher: &searcher, hl: Highlights::default() };
+        self.compile_on(db, query, &self.searcher()?)
+    }
+
+    /// Compiles against one searcher, so that the id sets a query resolves while compiling
+    /// (negation, `family:`, `pre/`) and its final run see the same commit.
+    pub(crate) fn compile_on(&self, db: &Connection, query: &str, searcher: &Searcher) -> Result<Compiled> {
+        let ast = query::parse(query).map_err(Error::Syntax)?;
+        let mut c = Compiler { f: self.fields, db, searcher, hl: Highlights::default() };
         let q = c.compile(&ast, true)?;
         Ok(Compiled { query: q, highlights: c.hl })
     }
 
     /// Ids of every item matching `query`.
     pub fn matching_ids(&self, db: &Connection, query: &str) -> Result<IdSet> {
-        let c = self.compile(db, query)?;
-        collect_ids(&self.reader.searcher(), &*c.query)
+        let searcher = self.searcher()?;
+        let c = self.compile_on(db, query, &searcher)?;
+        collect_ids(&searcher, &*c.query)
     }
 
     /// One page of results with the exact total.
     pub fn search(&self, db: &Connection, query: &str, limit: usize, offset: usize, sort: Sort) -> Result<SearchResult> {
-        let compiled = self.compile(db, query)?;
-        let searcher = self.reader.searcher();
+        let searcher = self.searcher()?;
+        let compiled = self.compile_on(db, query, &searcher)?;
         let limit = limit.max(1);
         let q = &*compiled.query;
         let (total, addrs): (usize, Vec<(f32, DocAddress)>) = match sort {
@@ -602,16 +636,26 @@ impl SearchIndex {
 /// Byte spans of every hit, sorted and merged.
 pub fn find_hits(text: &str, hl: &Highlights) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
-    if !hl.stems.is_empty() || !hl.phrases.is_empty() {
+    if !hl.stems.is_empty() {
         let mut a = analyzer(STEM);
+        let mut ts = a.token_stream(text);
+        while ts.advance() {
+            let t = ts.token();
+            if hl.stems.contains(&t.text) {
+                spans.push((t.offset_from, t.offset_to));
+            }
+        }
+    }
+    if !hl.words.is_empty() || !hl.phrases.is_empty() {
+        let mut a = analyzer(WORDS);
         let mut ts = a.token_stream(text);
         let mut toks: Vec<(usize, usize, String)> = Vec::new();
         while ts.advance() {
             let t = ts.token();
             toks.push((t.offset_from, t.offset_to, t.text.clone()));
         }
-        for (from, to, stem) in &toks {
-            if hl.stems.contains(stem) {
+        for (from, to, word) in &toks {
+            if hl.words.contains(word) {
                 spans.push((*from, *to));
             }
         }
@@ -817,14 +861,15 @@ mod tests {
         let mut hl = Highlights::default();
         hl.stems.insert("trade".into());
         hl.phrases.push(vec!["gas".into(), "desk".into()]);
+        hl.words.insert("grusse".into());
         let text = "Grüße — the Gas desk is trading";
         let spans = find_hits(text, &hl);
         let offs = to_char_offsets(text, &spans);
         let chars: Vec<char> = text.chars().collect();
         let got: Vec<String> = offs.iter().map(|[s, e]| chars[*s..*e].iter().collect()).collect();
-        assert_eq!(got, ["Gas desk", "trading"]);
+        assert_eq!(got, ["Grüße", "Gas desk", "trading"]);
         let snip = snippet(text, &spans, 240);
-        assert_eq!(snip, "Grüße — the <b>Gas desk</b> is <b>trading</b>");
+        assert_eq!(snip, "<b>Grüße</b> — the <b>Gas desk</b> is <b>trading</b>");
     }
 
     #[test]

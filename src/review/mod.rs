@@ -221,7 +221,7 @@ impl Matter {
 
     /// Saves (or replaces) a named search after checking that it parses.
     pub fn save_search(&mut self, name: &str, query: &str) -> Result<SavedSearch> {
-        crate::index::query::parse(query).map_err(|e| Error::Query(e.to_string()))?;
+        crate::index::query::parse(query).map_err(Error::Syntax)?;
         let tx = self.db.unchecked_transaction()?;
         let (actor, created) = (audit::actor(), now());
         tx.execute(
