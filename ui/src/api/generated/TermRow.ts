@@ -2,14 +2,22 @@
 
 export type TermRow = { term: string, 
 /**
- * Documents the term hits.
+ * Documents the term hits; `None` when the term could not be searched (see `error`).
  */
-hits: number, 
+hits: number | null, 
 /**
  * Documents hit by this term and by no other term of the list.
  */
-unique_hits: number, 
+unique_hits: number | null, 
 /**
  * Documents hit, plus every member of their families.
  */
-hits_with_families: number, };
+hits_with_families: number | null, 
+/**
+ * Why the term could not be searched (a syntax error says where: "at character N: ...").
+ */
+error: string | null, 
+/**
+ * The 1-based character of the term where a syntax error is.
+ */
+error_position: number | null, };
