@@ -121,6 +121,9 @@ impl Matter {
         if index.rebuilt {
             db.execute("UPDATE item SET indexed = 0", [])?;
             index.catch_up(&db)?;
+            // Release the writer: a session that stays open (serve, desktop) must not keep
+            // other processes' ingests off the index.
+            index.wait_for_merges()?;
             index.rebuilt = false;
         }
         Ok(Matter { dir, db, blobs, index, frames: Default::default() })
