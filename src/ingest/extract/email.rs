@@ -216,10 +216,23 @@ fn from_message(msg: &Message<'_>, raw: &[u8]) -> Extracted {
     if body.trim().is_empty() {
         body = body_text(msg, raw, &msg.html_body);
     }
+    // A single-part message of a text type mail-parser does not take for a body (`text` with
+    // no subtype, `text/x-...`): Python reads it as the body (a missing subtype means
+    // text/plain), and so do we, rather than filing the whole message as an attachment.
+    let mut root_is_body = false;
+    if body.trim().is_empty() && msg.parts.len() == 1 {
+        if let Some(PartType::Text(t)) = msg.parts.first().filter(|p| p.attachment_name().is_none()).map(|p| &p.body) {
+            body = redecode(&msg.parts[0], raw, t);
+            root_is_body = true;
+        }
+    }
 
     // Attachments.
     let mut children = Vec::new();
     for (i, &id) in msg.attachments.iter().enumerate() {
+        if root_is_body && id == 0 {
+            continue;
+        }
         let Some(part) = msg.parts.get(id as usize) else { continue };
         let bytes = attachment_bytes(part, raw);
         if bytes.is_empty() && part.attachment_name().is_none() {
@@ -1109,6 +1122,14 @@ Content-Type: text/plain; charset=windows-1251\nContent-Transfer-Encoding: 8bit\
         assert_eq!(ex.warning.unwrap().code, "email_no_headers");
         assert!(ex.meta.to.is_empty());
         assert!(ex.text.unwrap().contains("Send submissions to\n\tppp@zzz.org\n\nTo: subscribe"));
+    }
+
+    #[test]
+    fn text_without_a_subtype_is_the_body() {
+        let m = "From: a@x.com\nSubject: s\nContent-Type: text; charset=us-ascii\n\nThe body, not an attachment.\n";
+        let ex = extract(m.as_bytes(), "m").unwrap();
+        assert!(ex.text.unwrap().ends_with("\n\nThe body, not an attachment.\n"));
+        assert!(ex.children.is_empty());
     }
 
     #[test]
