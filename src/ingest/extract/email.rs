@@ -221,7 +221,8 @@ fn from_message(msg: &Message<'_>, raw: &[u8]) -> Extracted {
     // text/plain), and so do we, rather than filing the whole message as an attachment.
     let mut root_is_body = false;
     if body.trim().is_empty() && msg.parts.len() == 1 {
-        if let Some(PartType::Text(t)) = msg.parts.first().filter(|p| p.attachment_name().is_none()).map(|p| &p.body) {
+        let text_type = |p: &&MessagePart<'_>| p.content_type().is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("text"));
+        if let Some(PartType::Text(t)) = msg.parts.first().filter(|p| p.attachment_name().is_none()).filter(text_type).map(|p| &p.body) {
             body = redecode(&msg.parts[0], raw, t);
             root_is_body = true;
         }
