@@ -7,8 +7,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: build tools, WebKitGTK for the desktop shell, poppler (pdftotext is the
 # reference extractor in tests), Xvfb for headless desktop runs.
 # Chromium and WebKitWebDriver drive the two end-to-end suites.
+# libpython3.11-testsuite: CPython's email test messages, for tests/email_python.rs.
 DEB_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev xvfb xauth poppler-utils \
-  chromium webkit2gtk-driver
+  chromium webkit2gtk-driver libpython3.11-testsuite
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug
 DEMO_MATTER ?= $(TARGET_DIR)/demo-matter

@@ -548,6 +548,10 @@ pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
         ("has", "attachments") | ("has", "attachment") => "SELECT DISTINCT parent_id FROM item WHERE parent_id IS NOT NULL".into(),
         ("has", "tags") => "SELECT DISTINCT item_id FROM item_tag".into(),
         ("is", "duplicate") => "SELECT item_id FROM item_location GROUP BY item_id HAVING COUNT(*) > 1".into(),
+        // Emails with another copy that differs in recipients or attachments (ingest::email_key).
+        ("is", "neardup") => "SELECT id FROM item WHERE near_dup IN
+                (SELECT near_dup FROM item WHERE near_dup IS NOT NULL GROUP BY near_dup HAVING COUNT(*) > 1)"
+            .into(),
         // `status <> 'ok'` lets SQLite use the partial index item_not_ok instead of a scan.
         ("is", "error") => "SELECT id FROM item WHERE status <> 'ok' AND status = 'error'".into(),
         ("is", "notext") | ("is", "no_text") => "SELECT id FROM item WHERE status <> 'ok' AND status = 'no_text'".into(),
@@ -556,7 +560,7 @@ pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
         ("is", "tagged") => "SELECT DISTINCT item_id FROM item_tag".into(),
         ("is", "untagged") => "SELECT id FROM item WHERE id NOT IN (SELECT item_id FROM item_tag)".into(),
         (k, v) => {
-            let known = if k == "has" { "redactions, notes, attachments, tags" } else { "duplicate, error, notext, attachment, parent, tagged, untagged" };
+            let known = if k == "has" { "redactions, notes, attachments, tags" } else { "duplicate, neardup, error, notext, attachment, parent, tagged, untagged" };
             return Err(Error::Query(format!("{k}:{v} is not something Exhibit knows: try {k}: with {known}")));
         }
     };

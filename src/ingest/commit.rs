@@ -2,9 +2,10 @@
 //!
 //! Deduplication happens here, at the family level: a family root (a loose file, an archive
 //! member, a message) whose SHA-256 or email dedupe key is already in the matter is not stored
-//! again; it gains a location instead (custodian + path), so provenance is never lost.
+//! again (an email's key covers every recipient and attachment: `email_key`); it gains a location instead (custodian + path), so provenance is never lost.
 //! Attachments stay with their family and are never deduplicated on their own.
 
+use super::email_key::EmailKeys;
 use super::worker::NodeOut;
 use crate::error::Result;
 use crate::ingest::extract::Problem;
@@ -22,6 +23,13 @@ pub struct FileCommit {
     pub errors: u64,
     /// The source file's SHA-256, when it was read.
     pub sha256: Option<String>,
+}
+
+/// The duplicate key a node is stored and looked up under: an email's key without its
+/// near-duplicate group (which goes to `near_dup`), any other key as it is.
+fn stored_key(n: &NodeOut) -> Option<String> {
+    let k = n.dedupe_key.as_deref()?;
+    Some(EmailKeys::decode(k).map(|e| e.stored()).unwrap_or_else(|| k.to_string()))
 }
 
 /// Codes that describe a type we do not read rather than a failure; kept on the item, not
@@ -147,6 +155,7 @@ impl<'a> Committer<'a> {
             return Ok((existing, true));
         }
         let id = self.insert_item(node, None, 0, container)?;
+        self.set_near_dup(id, node)?;
         self.add_location(id, display, &node.sha256)?;
         self.record_problem(&node.problem, id, display, out)?;
         out.added.push(id);
@@ -167,7 +176,7 @@ impl<'a> Committer<'a> {
         if by_hash.is_some() {
             return Ok(by_hash);
         }
-        match &n.dedupe_key {
+        match stored_key(n) {
             Some(k) => Ok(self
                 .tx
                 .prepare_cached("SELECT id FROM item WHERE dedupe_key = ?1 AND parent_id IS NULL ORDER BY id LIMIT 1")?
@@ -175,6 +184,15 @@ impl<'a> Committer<'a> {
                 .optional()?),
             None => Ok(None),
         }
+    }
+
+    /// Files a new email root in its near-duplicate group (copies of the same message that
+    /// differ in recipients or attachments; see [`crate::ingest::email_key`]).
+    fn set_near_dup(&self, id: i64, n: &NodeOut) -> Result<()> {
+        if let Some(keys) = n.dedupe_key.as_deref().and_then(EmailKeys::decode) {
+            self.tx.prepare_cached("UPDATE item SET near_dup = ?2 WHERE id = ?1")?.execute(params![id, keys.near])?;
+        }
+        Ok(())
     }
 
     /// Adds a location; false when this custodian and path were already recorded.
@@ -254,7 +272,7 @@ impl<'a> Committer<'a> {
                     (None, "no_text") => Some("no text: the file holds no words to extract (empty, or only images or structure)"),
                     _ => None,
                 },
-                if parent.is_none() { n.dedupe_key.as_deref() } else { None },
+                if parent.is_none() { stored_key(n) } else { None },
                 self.batch,
                 self.indexed,
             ])?;

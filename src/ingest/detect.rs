@@ -185,18 +185,43 @@ fn looks_like_mbox(text: &[u8]) -> bool {
     header_score(rest) >= 1
 }
 
-/// True when the text opens with RFC 5322 headers, at least two of them well-known.
+/// True when the text opens with RFC 5322 headers: at least two of them well-known, or a
+/// header block that ends in a blank line and declares a MIME structure (a bare MIME entity,
+/// as mail tools save a message part). Like Python's email parser, a header block may run
+/// straight into the body without the blank line RFC 5322 asks for.
 fn looks_like_email(text: &[u8]) -> bool {
-    header_score(text) >= 2
+    let b = header_block(text);
+    b.known >= 2 || (b.known >= 1 && b.mime && b.ended_by_blank_line && b.fields == b.known)
+}
+
+/// What the leading header block of a text holds.
+#[derive(Debug, Default, PartialEq)]
+struct HeaderBlock {
+    /// Header fields in the block.
+    fields: usize,
+    /// Well-known mail headers among them.
+    known: usize,
+    /// One of them is `Content-Type` or `MIME-Version`.
+    mime: bool,
+    /// The block ends with a blank line (else the body, or the sniffing window, follows it).
+    ended_by_blank_line: bool,
 }
 
 /// Counts well-known mail headers among the leading header block; 0 if the block is malformed.
 fn header_score(text: &[u8]) -> usize {
+    header_block(text).known
+}
+
+/// Reads the leading header block the way Python's email parser does: header lines
+/// (`name:` with a name of printable ASCII other than space and colon) and folded
+/// continuations, up to a blank line or the first other line, which starts the body. A text
+/// that does not open with a header line has none.
+fn header_block(text: &[u8]) -> HeaderBlock {
     const KNOWN: [&str; 12] = [
         "from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version",
         "content-type", "x-mailer", "cc", "delivered-to",
     ];
-    let mut score = 0;
+    let mut block = HeaderBlock::default();
     // The last piece has no newline after it: the sniffing window cut it, so it says nothing.
     let complete = match text.iter().rposition(|&b| b == b'\n') {
         Some(i) => &text[..i],
@@ -205,29 +230,33 @@ fn header_score(text: &[u8]) -> usize {
     for (n, line) in complete.split(|&b| b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
+            block.ended_by_blank_line = n > 0;
             break;
         }
         if line[0] == b' ' || line[0] == b'\t' {
             if n == 0 {
-                return 0;
+                return HeaderBlock::default();
             }
             continue; // folded continuation
         }
-        let Some(colon) = line.iter().position(|&b| b == b':') else { return 0 };
-        let name = &line[..colon];
-        if name.is_empty() || !name.iter().all(|&b| b.is_ascii_graphic()) {
-            return 0;
-        }
+        let name = match line.iter().position(|&b| b == b':') {
+            Some(colon) if colon > 0 && line[..colon].iter().all(|&b| b.is_ascii_graphic()) => &line[..colon],
+            // Not a header line: the body starts here (or, on the first line, there are no headers).
+            _ if n == 0 => return HeaderBlock::default(),
+            _ => break,
+        };
+        block.fields += 1;
         if let Ok(s) = std::str::from_utf8(name) {
             if KNOWN.iter().any(|k| s.eq_ignore_ascii_case(k)) {
-                score += 1;
+                block.known += 1;
             }
+            block.mime |= s.eq_ignore_ascii_case("content-type") || s.eq_ignore_ascii_case("mime-version");
         }
         if n > 200 {
             break;
         }
     }
-    score
+    block
 }
 
 fn looks_like_html(text: &[u8]) -> bool {
@@ -277,6 +306,22 @@ mod tests {
     #[test]
     fn prose_with_a_colon_is_not_email() {
         assert_eq!(detect(b"Note: call me tomorrow\nthanks\n", "memo").0, Kind::Text);
+        assert_eq!(detect(b"Date: Monday\nNotes for the meeting\n", "memo").0, Kind::Text);
+        assert_eq!(detect(b"Subject: lunch\n\nsee you\n", "memo").0, Kind::Text);
+    }
+
+    #[test]
+    fn malformed_but_readable_messages_are_email() {
+        // Headers running straight into the body, with no blank line between (Python reads
+        // this, with a MissingHeaderBodySeparatorDefect).
+        let m = b"From: a@x.com\nTo: b@y.com\nSubject: hi\ncounter to RFC 2822, no blank line here\n";
+        assert_eq!(detect(m, "msg.txt").0, Kind::Email);
+        // A bare MIME entity: only a Content-Type header.
+        let m = b"Content-Type: multipart/mixed; boundary=ABCDE\n\n--ABCDE\nContent-Type: text/plain\n\nBlah\n--ABCDE--\n";
+        assert_eq!(detect(m, "part.txt").0, Kind::Email);
+        // A header name with a space in it is where the body starts.
+        let m = b"From: a@x.com\nSubject: s\nmal formed: x\n";
+        assert_eq!(header_block(m), HeaderBlock { fields: 2, known: 2, mime: false, ended_by_blank_line: false });
     }
 
     #[test]

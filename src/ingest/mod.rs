@@ -2,6 +2,7 @@
 
 pub mod commit;
 pub mod detect;
+pub mod email_key;
 pub mod extract;
 pub mod pipeline;
 pub mod worker;

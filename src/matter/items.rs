@@ -74,6 +74,9 @@ pub struct ItemView {
     pub family: Family,
     pub custodians: Vec<String>,
     pub locations: Vec<Location>,
+    /// Other copies of the same email that differ in recipients or attachments (same
+    /// Message-ID and body): separate items, grouped for review (`is:neardup` finds them).
+    pub near_dups: Vec<ItemRef>,
     pub tags: Vec<String>,
     pub redactions: Vec<RedactionSpan>,
     pub metadata: Metadata,
@@ -133,6 +136,7 @@ impl Matter {
                     family: Family { root: placeholder, parent: None, children: vec![], members: vec![], container: None },
                     custodians: vec![],
                     locations: vec![],
+                    near_dups: vec![],
                     tags: vec![],
                     redactions: vec![],
                     metadata: Metadata {
@@ -181,6 +185,12 @@ impl Matter {
         view.locations = stmt
             .query_map([family_id], |r| Ok(Location { custodian: r.get(0)?, path: r.get(1)?, sha256: r.get(2)?, batch: r.get(3)? }))?
             .collect::<Result<_, _>>()?;
+        view.near_dups = many(
+            &format!(
+                "SELECT {REF_COLS} FROM item WHERE near_dup = (SELECT near_dup FROM item WHERE id = ?1) AND id <> ?1 ORDER BY id"
+            ),
+            id,
+        )?;
         view.custodians = custodians(db, id)?;
         let mut stmt = db.prepare("SELECT t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE it.item_id = ?1 ORDER BY t.name")?;
         view.tags = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;

@@ -233,6 +233,15 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE IF NOT EXISTS index_pending (lo INTEGER NOT NULL, hi INTEGER NOT NULL);
     "#,
+    // 8: email duplicate keys over every recipient (ingest::email_key). `near_dup` groups
+    // copies of one message that differ in recipients or attachments. Items stored before get
+    // both from their stored values when the matter is next opened (the mark below asks for
+    // it: `email_key::upgrade_matter`).
+    r#"
+    ALTER TABLE item ADD COLUMN near_dup TEXT;
+    CREATE INDEX IF NOT EXISTS item_near_dup ON item(near_dup) WHERE near_dup IS NOT NULL;
+    INSERT OR REPLACE INTO meta (key, value) VALUES ('email_keys_pending', '1');
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -256,5 +265,6 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
     }
     conn.execute_batch(SHA_ROOT_INDEX)?;
+    crate::ingest::email_key::upgrade_matter(conn)?;
     Ok(())
 }

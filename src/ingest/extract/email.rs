@@ -7,10 +7,13 @@
 //! * [`extract_msg`] reads an Outlook .msg (an OLE compound file) through its MAPI property
 //!   streams with the `cfb` crate.
 //!
-//! Email items get a `dedupe_key` (Message-ID plus a hash of the normalized body) so the same
-//! message found in two mailboxes, with different transport headers, is one item.
+//! Email items get a `dedupe_key` over every header a reviewer relies on, the body and the
+//! attachments' hashes ([`crate::ingest::email_key`]), so the same message found in two
+//! mailboxes, with different transport headers, is one item, and copies that differ in
+//! recipients are not.
 
 use super::{Embedded, Extracted, Meta, Problem, Relation};
+use crate::ingest::email_key::EmailKeys;
 use mail_parser::{Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -57,6 +60,8 @@ pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
             "not an email message: the file holds binary data, not mail headers and text",
         ));
     }
+    let shaped = python_shape(raw);
+    let raw: &[u8] = shaped.as_deref().unwrap_or(raw);
     let Some(msg) = MessageParser::default().parse(raw) else {
         // Text without a header block: keep what there is.
         return Ok(Extracted {
@@ -71,6 +76,81 @@ pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
         ex.warning = Some(headerless());
     }
     Ok(ex)
+}
+
+/// Where Python's email parser reads a message differently from `mail-parser`, a copy of the
+/// bytes shaped so that both read the same headers and body (the stored original is untouched):
+///
+/// * a header block that runs straight into the body, with no blank line (or a line that is
+///   not a header, such as `mal formed: x`), ends there — `mail-parser` would skip lines
+///   without a colon and read the body's first line with one as a header;
+/// * a leading envelope line (`From sender date`, as mbox tools leave on a saved message) is
+///   not a header.
+///
+/// `None` when the message needs neither.
+fn python_shape(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut start = 0;
+    let mut envelope = 0;
+    let mut n = 0;
+    while start < raw.len() {
+        let end = raw[start..].iter().position(|&b| b == b'\n').map_or(raw.len(), |i| start + i + 1);
+        let line = &raw[start..end];
+        let bare = line.strip_suffix(b"\n").unwrap_or(line);
+        let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
+        if n == 0 && line.starts_with(b"From ") {
+            envelope = end;
+        } else if bare.is_empty() {
+            break; // the blank line that ends the headers
+        } else if !(line[0] == b' ' || line[0] == b'\t' || is_header_line(bare) || line.starts_with(b"From ")) {
+            if more_headers_follow(&raw[end..]) {
+                // A damaged header line inside the header block, not the start of the body:
+                // cutting here would drop the real headers after it.
+                start = end;
+                n += 1;
+                continue;
+            }
+            // The body starts here: put the missing blank line in front of it.
+            let eol: &[u8] = if line.ends_with(b"\r\n") { b"\r\n" } else { b"\n" };
+            let mut out = Vec::with_capacity(raw.len() + 2);
+            out.extend_from_slice(&raw[envelope..start]);
+            out.extend_from_slice(eol);
+            out.extend_from_slice(&raw[start..]);
+            return Some(out);
+        }
+        start = end;
+        n += 1;
+    }
+    (envelope > 0).then(|| raw[envelope..].to_vec())
+}
+
+/// True when the lines up to the next blank line are all header lines (or continuations)
+/// and one of them is a header every mail tool writes: the header block goes on.
+fn more_headers_follow(rest: &[u8]) -> bool {
+    const COMMON: [&str; 14] = [
+        "from", "to", "cc", "bcc", "subject", "date", "message-id", "received", "return-path", "mime-version", "reply-to",
+        "sender", "in-reply-to", "references",
+    ];
+    let mut common = false;
+    for line in rest.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            continue;
+        }
+        if !is_header_line(line) {
+            return false;
+        }
+        let name = String::from_utf8_lossy(&line[..line.iter().position(|&b| b == b':').unwrap_or(0)]).to_ascii_lowercase();
+        common |= COMMON.contains(&name.as_str()) || name.starts_with("content-") || name.starts_with("x-");
+    }
+    common
+}
+
+/// `name:` with a name of printable ASCII other than colon (Python's `headerRE`).
+fn is_header_line(line: &[u8]) -> bool {
+    line.iter().position(|&b| b == b':').is_some_and(|colon| line[..colon].iter().all(|&b| (0x21..=0x7e).contains(&b)))
 }
 
 fn headerless() -> Problem {
@@ -136,10 +216,24 @@ fn from_message(msg: &Message<'_>, raw: &[u8]) -> Extracted {
     if body.trim().is_empty() {
         body = body_text(msg, raw, &msg.html_body);
     }
+    // A single-part message of a text type mail-parser does not take for a body (`text` with
+    // no subtype, `text/x-...`): Python reads it as the body (a missing subtype means
+    // text/plain), and so do we, rather than filing the whole message as an attachment.
+    let mut root_is_body = false;
+    if body.trim().is_empty() && msg.parts.len() == 1 {
+        let text_type = |p: &&MessagePart<'_>| p.content_type().is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("text"));
+        if let Some(PartType::Text(t)) = msg.parts.first().filter(|p| p.attachment_name().is_none()).filter(text_type).map(|p| &p.body) {
+            body = redecode(&msg.parts[0], raw, t);
+            root_is_body = true;
+        }
+    }
 
     // Attachments.
     let mut children = Vec::new();
     for (i, &id) in msg.attachments.iter().enumerate() {
+        if root_is_body && id == 0 {
+            continue;
+        }
         let Some(part) = msg.parts.get(id as usize) else { continue };
         let bytes = attachment_bytes(part, raw);
         if bytes.is_empty() && part.attachment_name().is_none() {
@@ -151,7 +245,7 @@ fn from_message(msg: &Message<'_>, raw: &[u8]) -> Extracted {
         meta.extra.insert("attachments".into(), children.len().to_string());
     }
 
-    let dedupe_key = meta.message_id.as_ref().map(|id| format!("{id}:{}", body_hash(&body)));
+    let dedupe_key = email_keys(&meta, &body, &children);
 
     let mut text = String::new();
     let date_raw = msg.header_raw(HeaderName::Date).map(unfold);
@@ -356,16 +450,11 @@ fn safe_file_name(name: &str) -> String {
     base.chars().filter(|c| !c.is_control()).collect::<String>().trim().trim_matches('.').to_string()
 }
 
-/// Hex SHA-256 of the body with whitespace collapsed and trimmed.
-fn body_hash(body: &str) -> String {
-    let mut h = Sha256::new();
-    for (i, word) in body.split_whitespace().enumerate() {
-        if i > 0 {
-            h.update(b" ");
-        }
-        h.update(word.as_bytes());
-    }
-    hex::encode(h.finalize())
+/// The message's duplicate key and near-duplicate group (see [`crate::ingest::email_key`]),
+/// encoded for the extraction's `dedupe_key`.
+fn email_keys(meta: &Meta, body: &str, children: &[Embedded]) -> Option<String> {
+    let attachments: Vec<String> = children.iter().map(|c| hex::encode(Sha256::digest(&c.bytes))).collect();
+    EmailKeys::of(meta, body, &attachments).map(|k| k.encode())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -809,7 +898,7 @@ fn read_msg(file: &mut Cfb<'_>, path: &str, header_len: usize) -> Result<Extract
         ));
     }
 
-    let dedupe_key = meta.message_id.as_ref().map(|id| format!("{id}:{}", body_hash(&body)));
+    let dedupe_key = email_keys(&meta, &body, &children);
     let mut text = String::new();
     for (label, value) in [
         ("From", meta.author.clone()),
@@ -926,7 +1015,7 @@ Status report body.\r\n";
         assert!(text.contains("Subject: Café report\n"));
         assert!(text.trim_end().ends_with("Status report body."));
         assert_eq!(ex.extractor, "mail-parser");
-        assert!(ex.dedupe_key.unwrap().starts_with("123.abc@thyme:"));
+        assert!(EmailKeys::decode(&ex.dedupe_key.unwrap()).is_some());
     }
 
     #[test]
@@ -985,9 +1074,72 @@ Content-Type: text/plain; charset=windows-1251\nContent-Transfer-Encoding: 8bit\
         let kc = extract(c.as_bytes(), "c").unwrap().dedupe_key.unwrap();
         assert_eq!(ka, kb);
         assert_ne!(ka, kc);
-        assert!(ka.starts_with("same@x:") && ka.len() == "same@x:".len() + 64);
-        let none = extract(b"From: a@x.com\nSubject: s\n\nHello\n", "n").unwrap();
+        assert!(EmailKeys::decode(&ka).is_some(), "{ka}");
+        // No Message-ID: still keyed by sender, recipients, subject, date and body.
+        let plain = extract(b"From: a@x.com\nSubject: s\n\nHello\n", "n").unwrap();
+        assert!(plain.dedupe_key.is_some());
+        let none = extract(b"just some words\nand more\n", "t").unwrap();
         assert!(none.dedupe_key.is_none());
+    }
+
+    #[test]
+    fn dedupe_key_keeps_recipients_and_attachments_apart() {
+        let one = "Message-ID: <same@x>\nFrom: a@x.com\nTo: b@x.com\nCc: c@x.com\nSubject: s\n\nHello\n";
+        let more_cc = one.replace("Cc: c@x.com", "Cc: c@x.com, d@x.com");
+        let with_bcc = one.replace("Cc: c@x.com", "Cc: c@x.com\nBcc: secret@x.com");
+        let key = |m: &str| EmailKeys::decode(&extract(m.as_bytes(), "m").unwrap().dedupe_key.unwrap()).unwrap();
+        let (k1, k2, k3) = (key(one), key(&more_cc), key(&with_bcc));
+        assert_ne!(k1.exact, k2.exact);
+        assert_ne!(k1.exact, k3.exact);
+        assert_eq!((k1.near.as_str(), k2.near.as_str()), (k3.near.as_str(), k3.near.as_str()));
+        let with = |body: &str| {
+            format!("Message-ID: <a@x>\nFrom: a@x.com\nSubject: s\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nSee attached.\n--B\nContent-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=a.txt\n\n{body}\n--B--\n")
+        };
+        assert_ne!(key(&with("first")).exact, key(&with("second")).exact);
+        assert_eq!(key(&with("first")).near, key(&with("second")).near);
+    }
+
+    #[test]
+    fn headers_without_a_blank_line_before_the_body() {
+        let m = "From: aperson@dom.ain\nTo: bperson@dom.ain\nSubject: here's something interesting\ncounter to RFC 2822, there's no separating newline here\nNote: a body line with a colon\n";
+        let ex = extract(m.as_bytes(), "msg_35.txt").unwrap();
+        assert_eq!(ex.meta.title.as_deref(), Some("here's something interesting"));
+        assert_eq!(ex.meta.to, vec!["bperson@dom.ain"]);
+        assert!(!ex.meta.extra.contains_key("Note"));
+        let text = ex.text.unwrap();
+        assert!(text.ends_with("\n\ncounter to RFC 2822, there's no separating newline here\nNote: a body line with a colon\n"), "{text}");
+        assert!(ex.warning.is_none());
+        // A header name with a space is not a header: the body starts there, as in Python.
+        let m = "From: a@x.com\r\nSubject: s\r\nmal formed: x\r\nmore\r\n";
+        let ex = extract(m.as_bytes(), "m").unwrap();
+        assert!(ex.text.unwrap().ends_with("\n\nmal formed: x\r\nmore\n"));
+        // A damaged line inside the header block, followed by real headers, does not end it.
+        let m = "From: a@x.com\nX-Spam Status: no\nTo: b@y.com\nSubject: s\n\nbody\n";
+        let ex = extract(m.as_bytes(), "m").unwrap();
+        assert_eq!((ex.meta.to.as_slice(), ex.meta.title.as_deref()), (&["b@y.com".to_string()][..], Some("s")));
+        // No header at all: every line is body, none is swallowed as a header.
+        let m = "Send submissions to\n\tppp@zzz.org\n\nTo: subscribe, visit the site\n";
+        let ex = extract(m.as_bytes(), "m").unwrap();
+        assert_eq!(ex.warning.unwrap().code, "email_no_headers");
+        assert!(ex.meta.to.is_empty());
+        assert!(ex.text.unwrap().contains("Send submissions to\n\tppp@zzz.org\n\nTo: subscribe"));
+    }
+
+    #[test]
+    fn text_without_a_subtype_is_the_body() {
+        let m = "From: a@x.com\nSubject: s\nContent-Type: text; charset=us-ascii\n\nThe body, not an attachment.\n";
+        let ex = extract(m.as_bytes(), "m").unwrap();
+        assert!(ex.text.unwrap().ends_with("\n\nThe body, not an attachment.\n"));
+        assert!(ex.children.is_empty());
+    }
+
+    #[test]
+    fn envelope_line_is_not_a_header() {
+        let m = "From someone@x.com  Fri Nov 26 21:40:36 2004\nFrom: A <a@x.com>\nTo: b@y.com\nSubject: s\n\nbody\n";
+        let ex = extract(m.as_bytes(), "m.eml").unwrap();
+        assert_eq!(ex.meta.author.as_deref(), Some("A <a@x.com>"));
+        assert_eq!(ex.meta.to, vec!["b@y.com"]);
+        assert!(ex.meta.extra.keys().all(|k| !k.to_ascii_lowercase().starts_with("from")), "{:?}", ex.meta.extra);
     }
 
     #[test]

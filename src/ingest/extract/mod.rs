@@ -97,8 +97,8 @@ pub struct Extracted {
     /// Which extractor produced the text, e.g. `pdf-extract+layout`, `mail-parser`.
     pub extractor: String,
     pub children: Vec<Embedded>,
-    /// For emails: Message-ID plus a hash of the normalized body, so the same message found
-    /// in two mailboxes (with different transport headers) is one item.
+    /// For emails: the duplicate key and near-duplicate group (`ingest::email_key`), so the
+    /// same message found in two mailboxes (with different transport headers) is one item.
     pub dedupe_key: Option<String>,
     /// A non-fatal problem: the text is partial, or some children could not be read.
     pub warning: Option<Problem>,

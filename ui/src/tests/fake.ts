@@ -28,7 +28,7 @@ export function fakeBackend(total = 100_000) {
     id, control: `EXH-${String(id).padStart(7, '0')}`, kind: 'email', sha256: 'ab'.repeat(32), title: `Document ${id}`,
     text: `Subject: gas\n\nWe talked about gas prices and gas storage.`, pages: [0],
     family: { root: { id, control: 'x', kind: 'email', name: 'x', title: null }, parent: null, children: [], members: [], container: null },
-    custodians: ['Farmer, Daren'], locations: [], tags: [...(tags.get(id) ?? [])], redactions: [],
+    custodians: ['Farmer, Daren'], locations: [], near_dups: [], tags: [...(tags.get(id) ?? [])], redactions: [],
     metadata: { name: 'msg.eml', mime: 'message/rfc822', size: 1234, from: 'a@enron.com', to: ['b@enron.com'], cc: [], bcc: [], date: '2001-05-01', modified: null, message_id: null, in_reply_to: null, references: [], page_count: null, extractor: 'email', status: 'ok', status_reason: null, extra: {} },
     hits: [[9, 12], [29, 32], [47, 50]],
   });
