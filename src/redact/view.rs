@@ -24,7 +24,6 @@ use crate::error::{Error, Result};
 use crate::index::search::{IdSet, SearchResult, Sort};
 use crate::matter::{audit, items, Matter};
 use crate::review::id_ranges;
-use rusqlite::params;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
