@@ -249,7 +249,7 @@ describe('the redacted view in the browser', () => {
       const boxes = await page2.locator('[data-testid=redaction-box]').count();
       assert.ok(boxes >= 2, `boxes on page 2: ${boxes}`);
       await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=page-image]')].every((i) => i.complete && i.naturalWidth > 100));
-      await page2.scrollIntoViewIfNeeded();
+      await page2.locator("[data-testid=redaction-box]").first().evaluate((b) => b.scrollIntoView({ block: "center" }));
       await shot(`pdf-${nth + 1}`);
       await assertViewerClean(`PDF ${nth + 1} of 2`);
     }
