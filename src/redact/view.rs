@@ -196,20 +196,26 @@ fn decodings(s: &str) -> Vec<String> {
     if s.contains('=') {
         out.extend(unhex(s.as_bytes(), b'='));
     }
-    if let Some(start) = s.find("=?") {
-        // Encoded words: =?charset?B?base64?= ; decode every B part we can.
-        use base64::Engine;
-        let rest = &s[start..];
-        for part in rest.split("=?").skip(1) {
-            let mut f = part.splitn(3, '?');
-            let (_, enc, data) = (f.next(), f.next().unwrap_or(""), f.next().unwrap_or(""));
-            let data = data.split("?=").next().unwrap_or("");
-            if enc.eq_ignore_ascii_case("b") {
-                if let Ok(b) = base64::engine::general_purpose::STANDARD.decode(data.trim()) {
-                    out.push(String::from_utf8_lossy(&b).into_owned());
+    // Encoded words: =?charset?B?base64?= (Q words are covered by the `=XX` pass above).
+    let mut rest = s;
+    while let Some(i) = rest.find("=?") {
+        let after = &rest[i + 2..];
+        let mut f = after.splitn(3, '?');
+        if let (Some(_charset), Some(enc), Some(tail)) = (f.next(), f.next(), f.next()) {
+            if let Some(end) = tail.find("?=") {
+                if enc.eq_ignore_ascii_case("b") {
+                    use base64::Engine;
+                    let data = tail[..end].trim();
+                    let engines = [&base64::engine::general_purpose::STANDARD, &base64::engine::general_purpose::STANDARD_NO_PAD];
+                    if let Some(b) = engines.iter().find_map(|e| e.decode(data).ok()) {
+                        out.push(String::from_utf8_lossy(&b).into_owned());
+                    }
                 }
+                rest = &tail[end + 2..];
+                continue;
             }
         }
+        rest = after;
     }
     out
 }
@@ -667,10 +673,11 @@ mod tests {
             Hide { start: 6, end: 9, reason: "AC".into(), treatment: Treatment::Redact, from_rule: false },
         ];
         let (out, map) = render("abc 123456 xyz", &mut h, "k");
-        assert_eq!(out, "abc [REDACTED – PII/AC]56 xyz");
+        assert_eq!(out, "abc [REDACTED – PII/AC]6 xyz");
         assert_eq!(remap(&map, 0), 0);
         assert_eq!(remap(&map, 5), 4);
         assert_eq!(remap(&map, 11), 11 - 9 + 4 + "[REDACTED – PII/AC]".chars().count());
+        assert_eq!(out.chars().skip(remap(&map, 11)).collect::<String>(), "xyz");
     }
 
     #[test]
