@@ -681,6 +681,24 @@ mod tests {
     }
 
     #[test]
+    fn a_value_hidden_behind_an_encoding_is_withheld_whole() {
+        let mut r = ItemRedactor {
+            key: "k".into(),
+            rules: vec![],
+            secrets: vec![],
+            finder: Finder::new(std::iter::empty::<&str>()),
+            hidden: BTreeSet::new(),
+            found: vec![],
+        };
+        r.add_secret("078-05-1120", "PII", Treatment::Redact);
+        r.seal();
+        assert_eq!(r.string("ssn 078-05-\n1120 ok"), "ssn [REDACTED – PII] ok");
+        assert_eq!(r.string("ssn%20078%2D05%2D1120"), "[WITHHELD – PII]");
+        assert_eq!(r.string("=?utf-8?B?MDc4LTA1LTExMjA=?="), "[WITHHELD – PII]");
+        assert_eq!(r.string("nothing here, 100% sure"), "nothing here, 100% sure");
+    }
+
+    #[test]
     fn encoded_forms_are_decoded() {
         assert!(decodings("card%204111").contains(&"card 4111".to_string()));
         assert!(decodings("=?utf-8?B?MDc4LTA1LTExMjA=?=").contains(&"078-05-1120".to_string()));
