@@ -70,6 +70,9 @@ enum Command {
         /// Also count the results by kind, custodian, tag, month, extension and sender domain.
         #[arg(long)]
         facets: bool,
+        /// Search the redacted set: nothing answered depends on a redacted value (no facets).
+        #[arg(long, conflicts_with = "facets")]
+        redacted: bool,
     },
     /// AI-model API logs: distillation analysis.
     Logs {
@@ -416,14 +419,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             })?;
         }
-        Command::Search { query, limit, offset, sort, facets } => {
+        Command::Search { query, limit, offset, sort, facets, redacted } => {
             let m = open(&cli.matter)?;
             let sort = match sort {
                 SortArg::Relevance => Sort::Relevance,
                 SortArg::Date => Sort::Date,
             };
             let query = query.join(" ");
-            let r = m.search(&query, limit, offset, sort)?;
+            let r = if redacted { m.search_redacted(&query, limit, offset, sort)? } else { m.search(&query, limit, offset, sort)? };
             let mut out = serde_json::to_value(&r)?;
             if facets {
                 out["facets"] = serde_json::to_value(m.facets(&query)?)?;
@@ -444,35 +447,27 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Show { id, redacted, hits } => {
             let m = open(&cli.matter)?;
-            let mut item = m.item(&id)?;
-            if redacted {
-                // The redacted view replaces the text; the original never reaches the output.
-                item.text = m.redacted_text(&id)?;
-            }
-            let mut out = serde_json::to_value(&item)?;
+            let mut out = if redacted {
+                if hits.is_some() {
+                    return Err(Error::Invalid(exhibit::api::REDACTED_NO_HITS.into()));
+                }
+                // The one redacted view (src/redact/view.rs), the same the API and the UI show.
+                m.redacted_item(&id)?.answer
+            } else {
+                let item = m.item(&id)?;
+                let mut out = serde_json::to_value(&item)?;
+                if let Some(call) = m.call_record(item.id)? {
+                    out["model_call"] = serde_json::to_value(&call)?;
+                }
+                if let Some(q) = &hits {
+                    out["hits"] = serde_json::to_value(m.hit_offsets(&id, q)?)?;
+                }
+                out
+            };
             out["redacted"] = serde_json::Value::Bool(redacted);
             let boxes = m.redaction_boxes(&id)?;
             if !boxes.is_empty() {
                 out["redaction_boxes"] = serde_json::to_value(boxes)?;
-            }
-            if let Some(call) = m.call_record(item.id)? {
-                let mut v = serde_json::to_value(&call)?;
-                if redacted {
-                    v = m.redacted_json(item.id, &v)?;
-                }
-                out["model_call"] = v;
-            }
-            if redacted {
-                // Metadata too: a redacted string must not survive in a title, a file name or
-                // a family member's subject.
-                out = m.redacted_json(item.id, &out)?;
-            }
-            let offsets = match &hits {
-                Some(q) => Some(m.hit_offsets(&id, q)?),
-                None => None,
-            };
-            if let Some(o) = &offsets {
-                out["hits"] = serde_json::to_value(o)?;
             }
             // Printed from the same (possibly redacted) document as --json, never from `item`.
             emit(json, &out, |o| {

@@ -47,6 +47,11 @@ pub enum Request {
         #[serde(default)]
         #[ts(as = "Option<_>", optional)]
         sort: Sort,
+        /// Redacted mode: no result, count, title or snippet depends on a redacted value, and
+        /// no hit offsets.
+        #[serde(default)]
+        #[ts(as = "Option<_>", optional)]
+        redacted: bool,
     },
     /// One item; with `hits`, the character offsets of that query's hits in its text.
     Item {
@@ -285,25 +290,26 @@ impl Session {
                 released?;
                 to_value(Ok(summary))?
             }
-            Request::Search { query, limit, offset, sort } => to_value(self.matter()?.search(&query, limit, offset, sort))?,
-            Request::Item { id, hits, redacted } => {
-                let m = self.matter()?;
-                let mut item = m.item(&id)?;
-                if redacted {
-                    item.text = m.redacted_text(&id)?;
+            Request::Search { query, limit, offset, sort, redacted: false } => to_value(self.matter()?.search(&query, limit, offset, sort))?,
+            Request::Search { query, limit, offset, sort, redacted: true } => {
+                to_value(self.matter()?.search_redacted(&query, limit, offset, sort))?
+            }
+            Request::Item { id, hits, redacted: true } => {
+                if hits.is_some() {
+                    return Err(Error::Invalid(REDACTED_NO_HITS.into()).into());
                 }
-                let item_id = item.id;
-                let model_call = m.call_record(item_id)?;
-                let hits = match hits.filter(|_| !redacted) {
+                // The one redacted view (src/redact/view.rs), as every surface shows it.
+                to_value(self.matter()?.redacted_item(&id).map(|v| v.answer))?
+            }
+            Request::Item { id, hits, redacted: false } => {
+                let m = self.matter()?;
+                let item = m.item(&id)?;
+                let model_call = m.call_record(item.id)?;
+                let hits = match hits {
                     Some(q) => Some(m.hit_offsets(&id, &q)?),
                     None => None,
                 };
-                let v = to_value(Ok(ItemAnswer { item, model_call, hits }))?;
-                if redacted {
-                    m.redacted_json(item_id, &v)?
-                } else {
-                    v
-                }
+                to_value(Ok(ItemAnswer { item, model_call, hits }))?
             }
             Request::LogsAnalyze { group_by, suspect_outputs, tag } => {
                 let m = self.matter()?;
@@ -370,6 +376,11 @@ impl Session {
         Ok(v)
     }
 }
+
+/// Why a redacted view answers no hit offsets (the same whatever the query, so the refusal
+/// itself confirms nothing).
+pub const REDACTED_NO_HITS: &str =
+    "hit offsets are not given in the redacted view (they could confirm a redacted value): search the redacted set with `search --redacted`, or look at the unredacted item";
 
 fn to_value<T: Serialize>(r: crate::Result<T>) -> Result<Value, ApiError> {
     let v = r?;

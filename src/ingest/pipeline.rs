@@ -252,6 +252,8 @@ impl Matter {
         self.index.commit()?;
         crate::index::mark_indexed(&self.db, &writer.unindexed)?;
 
+        // Redactions follow content: late arrivals get copies and stored rules' matches.
+        self.redact_arrivals(batch)?;
         summary.items_total = self.db.query_row("SELECT COUNT(*) FROM item", [], |r| r.get::<_, i64>(0))? as u64;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         let tx = self.db.unchecked_transaction()?;

@@ -136,7 +136,7 @@ pub enum RuleSpec {
 }
 
 impl RuleSpec {
-    fn compile(&self) -> Result<RuleSet> {
+    pub(crate) fn compile(&self) -> Result<RuleSet> {
         let set = match self {
             RuleSpec::Builtin { names } => {
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -322,12 +322,9 @@ impl Matter {
 
     /// The item's text with every redaction applied; the original text of a span never
     /// reaches the output. Overlapping and touching spans merge (their codes joined).
+    /// The text of the one redacted view ([`super::view`]).
     pub fn redacted_text(&self, item: &str) -> Result<String> {
-        let id = items::resolve(&self.db, item)?;
-        let text: String = crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
-        let spans = self.redactions(Some(&id.to_string()), None)?;
-        let key = self.pseudonym_key()?;
-        Ok(apply(&text, &spans, &key))
+        Ok(self.redacted_item(item)?.text)
     }
 
     /// Other items whose text contains a string redacted on `item` where it is not redacted:
@@ -355,7 +352,7 @@ impl Matter {
     }
 
     /// The per-matter key for pseudonyms (created on first use, stored in the matter).
-    fn pseudonym_key(&self) -> Result<String> {
+    pub(crate) fn pseudonym_key(&self) -> Result<String> {
         if let Some(k) = self.meta("pseudonym_key")? {
             return Ok(k);
         }
@@ -428,12 +425,23 @@ impl Matter {
     pub fn redaction_boxes(&self, item: &str) -> Result<Vec<RedactionBox>> {
         let id = items::resolve(&self.db, item)?;
         let spans = self.redactions(Some(&id.to_string()), None)?;
-        let ranges: Vec<(usize, usize)> = spans.iter().map(|r| (r.start, r.end)).collect();
-        let mut out: Vec<RedactionBox> = span_boxes(&self.layout_words(id)?, &ranges)
+        let words = self.layout_words(id)?;
+        // Stored spans, then what else the redacted view hides (copies of family secrets,
+        // stored rules' matches not yet stored as spans): the page hides what the text hides.
+        let mut ranges: Vec<(usize, usize, Option<i64>, String)> = spans.iter().map(|r| (r.start, r.end, Some(r.id), r.reason.clone())).collect();
+        if !words.is_empty() {
+            for (s, e, reason) in self.hidden_ranges(id)? {
+                if !spans.iter().any(|r| r.start == s && r.end == e) {
+                    ranges.push((s, e, None, reason));
+                }
+            }
+        }
+        let plain: Vec<(usize, usize)> = ranges.iter().map(|r| (r.0, r.1)).collect();
+        let mut out: Vec<RedactionBox> = span_boxes(&words, &plain)
             .into_iter()
             .map(|(i, page, b)| {
-                let r = &spans[i];
-                RedactionBox { redaction: Some(r.id), region: None, page, x0: b[0], y0: b[1], x1: b[2], y1: b[3], reason: r.reason.clone() }
+                let r = &ranges[i];
+                RedactionBox { redaction: r.2, region: None, page, x0: b[0], y0: b[1], x1: b[2], y1: b[3], reason: r.3.clone() }
             })
             .collect();
         for g in self.redaction_regions(id)? {

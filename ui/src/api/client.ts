@@ -32,6 +32,11 @@ export class Api {
   item(id: number | string, hits?: string) {
     return this.call('item', hits && hits.trim() ? { id: String(id), hits } : { id: String(id) });
   }
+  /** The one redacted view of an item (built in Rust, src/redact/view.rs): text, title, every
+   * header and metadata field, names and model-call fields redacted; no span or hit offsets. */
+  redactedItem(id: number | string) {
+    return this.call('item', { id: String(id), redacted: true });
+  }
   itemBody(id: number | string) { return this.call('item_body', { id: String(id) }); }
   facets(query: string) { return this.call('facets', { query }); }
   async tags() { return (await this.call('tags')).tags; }

@@ -97,6 +97,33 @@ describe('Review workspace', () => {
     await waitFor(() => expect(screen.getByTestId('query-error').textContent).toContain('expected'));
   });
 
+  it('the redacted view shows only the server\'s redacted item, everywhere in the viewer', async () => {
+    const f = await setup();
+    expect(screen.getByTestId('viewer-title').textContent).toBe('Document 1');
+    await fireEvent.keyDown(window, { key: 'r' });
+    await waitFor(() => expect(screen.getByTestId('redacted-banner')).toBeTruthy());
+    expect(f.calls.some((c) => c.method === 'item' && c.params.redacted === true)).toBe(true);
+    expect(screen.getByTestId('viewer-title').textContent).toBe('[REDACTED – TS] budget');
+    expect(screen.getByTestId('email-subject').textContent).toBe('[REDACTED – TS] budget');
+    expect(screen.getByTestId('email-headers').textContent).toContain('Bcc[REDACTED – PII]');
+    // Notes, the redaction list (which holds the hidden text) and the original are not offered.
+    expect(screen.queryByTestId('tab-notes')).toBeNull();
+    expect(screen.queryByTestId('tab-redactions')).toBeNull();
+    await fireEvent.click(screen.getByTestId('tab-text'));
+    expect(screen.getByTestId('hit-counter').textContent).toBe('no hits');
+    expect(screen.queryByTestId('redact-selection')).toBeNull();
+    const viewer = screen.getByTestId('viewer');
+    expect(viewer.textContent).not.toContain('gas prices');
+    expect(viewer.textContent).toContain('We talked about [REDACTED – PII].');
+    // It stays on for the next document, loaded redacted.
+    await fireEvent.keyDown(window, { key: 'j' });
+    await waitFor(() => expect(screen.getByTestId('viewer-control').textContent).toBe('EXH-0000002'));
+    await waitFor(() => expect(f.calls.some((c) => c.method === 'item' && c.params.redacted === true && c.params.id === '2')).toBe(true));
+    expect(screen.getByTestId('viewer-title').textContent).toBe('[REDACTED – TS] budget');
+    await fireEvent.keyDown(window, { key: 'r' });
+    await waitFor(() => expect(screen.getByTestId('viewer-title').textContent).toBe('Document 2'));
+  });
+
   it('says redaction is not available yet when the API lacks it', async () => {
     await setup();
     await fireEvent.click(screen.getByTestId('tab-text'));

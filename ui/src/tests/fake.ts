@@ -47,6 +47,14 @@ export function fakeBackend(total = 100_000) {
           return r({ query, total, offset, hits });
         }
         case 'item':
+          if (params.redacted) {
+            // The server's redacted view: every string already redacted, no spans, no hits.
+            const it = item(Number(params.id));
+            return r({
+              ...it, title: '[REDACTED – TS] budget', text: 'Subject: [REDACTED – TS] budget\n\nWe talked about [REDACTED – PII].', hits: undefined,
+              metadata: { ...it.metadata, bcc: ['[REDACTED – PII]'], extra: { 'X-Api-Key': '[REDACTED – SECRET]' } },
+            });
+          }
           return r(item(Number(params.id)));
         case 'item_body':
           return r({ id: Number(params.id), kind: 'email', mime: 'message/rfc822', html: null, page_count: 0 });

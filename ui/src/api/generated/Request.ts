@@ -12,7 +12,12 @@ import type { Treatment } from "./Treatment";
  * `#[ts(optional)]` marks the parameters a caller may leave out (serde fills in the default),
  * so the UI's generated `Request` type does not demand them.
  */
-export type Request = { "method": "ping" } | { "method": "create_matter", "params": { dir: string, name: string, } } | { "method": "open_matter", "params": { dir: string, } } | { "method": "status" } | { "method": "summary" } | { "method": "errors" } | { "method": "ingest", "params": { paths: Array<string>, custodian: string, } } | { "method": "search", "params": { query: string, limit?: number, offset?: number, sort?: Sort, } } | { "method": "item", "params": { id: string, hits?: string | null, 
+export type Request = { "method": "ping" } | { "method": "create_matter", "params": { dir: string, name: string, } } | { "method": "open_matter", "params": { dir: string, } } | { "method": "status" } | { "method": "summary" } | { "method": "errors" } | { "method": "ingest", "params": { paths: Array<string>, custodian: string, } } | { "method": "search", "params": { query: string, limit?: number, offset?: number, sort?: Sort, 
+/**
+ * Redacted mode: no result, count, title or snippet depends on a redacted value, and
+ * no hit offsets.
+ */
+redacted?: boolean, } } | { "method": "item", "params": { id: string, hits?: string | null, 
 /**
  * The redacted view: text and every metadata string with redactions applied.
  */
