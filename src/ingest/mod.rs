@@ -3,6 +3,7 @@
 pub mod commit;
 pub mod detect;
 pub mod extract;
+pub mod names;
 pub mod pipeline;
 pub mod worker;
 
