@@ -294,8 +294,6 @@ mod temp_file_tests {
     fn a_sort_larger_than_the_cache_writes_no_temporary_file() {
         let tmp = tempfile::tempdir().unwrap();
         let m = Matter::create(tmp.path().join("m"), "t").unwrap();
-        let temp_store: i64 = m.db.query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap();
-        assert_eq!(temp_store, 2, "MEMORY");
         // A small cache makes SQLite's sorter spill after about a megabyte, as a large sort
         // would on a big matter; with the default temp store that spill is a file in /var/tmp.
         m.db.pragma_update(None, "cache_size", -256).unwrap();
@@ -311,5 +309,9 @@ mod temp_file_tests {
         assert!(rows.next().unwrap().is_some());
         let files = open_sqlite_temp_files();
         assert!(files.is_empty(), "SQLite wrote temporary files outside the matter: {files:?}");
+        drop(rows);
+        drop(stmt);
+        let temp_store: i64 = m.db.query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap();
+        assert_eq!(temp_store, 2, "MEMORY");
     }
 }
