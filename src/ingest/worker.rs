@@ -357,6 +357,8 @@ struct Worker {
     stdin: Option<ChildStdin>,
     lines: Receiver<std::io::Result<String>>,
     stderr_tail: Arc<Mutex<Vec<u8>>>,
+    /// Set when the worker's stderr has closed: its last words are all in `stderr_tail`.
+    stderr_done: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Worker {
@@ -387,6 +389,8 @@ impl Worker {
         });
         let stderr_tail = Arc::new(Mutex::new(Vec::new()));
         let tail = stderr_tail.clone();
+        let stderr_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = stderr_done.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = stderr.read(&mut buf) {
@@ -400,8 +404,9 @@ impl Worker {
                     t.drain(..len - 8192);
                 }
             }
+            done.store(true, std::sync::atomic::Ordering::Release);
         });
-        Ok(Worker { child, stdin: Some(stdin), lines, stderr_tail })
+        Ok(Worker { child, stdin: Some(stdin), lines, stderr_tail, stderr_done })
     }
 
     /// Why the worker died, in plain words, once it has. Waits a bounded time for the
@@ -409,7 +414,7 @@ impl Worker {
     fn death_problem(&mut self) -> Problem {
         self.stdin.take();
         let mut status = None;
-        for _ in 0..200 {
+        for _ in 0..500 {
             match self.child.try_wait() {
                 Ok(Some(s)) => {
                     status = Some(s);
@@ -419,8 +424,14 @@ impl Worker {
                 Err(_) => break,
             }
         }
-        // Give the stderr reader a moment to drain the last words.
-        std::thread::sleep(Duration::from_millis(20));
+        // Let the stderr reader drain the last words (its pipe closes with the process), for
+        // at most a second.
+        for _ in 0..100 {
+            if self.stderr_done.load(std::sync::atomic::Ordering::Acquire) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let tail = String::from_utf8_lossy(&self.stderr_tail.lock().unwrap_or_else(|e| e.into_inner())).to_string();
         if tail.contains("memory allocation") || tail.contains("out of memory") {
             return Problem::new(
