@@ -386,6 +386,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 if s.cancelled {
                     println!("cancelled: run the same command again to finish");
                 }
+                for b in &s.resumed_batches {
+                    println!("completed batch {b}, which an ended process had left unfinished");
+                }
             })?;
             // Everything is committed and searchable; the index may still be merging the
             // segments this import wrote. Exiting would abandon those merges, and a matter fed

@@ -133,6 +133,7 @@ fn call_node(c: &ModelCall, raw: &[u8]) -> NodeOut {
         parent: None,
         container: None,
         name,
+        raw_name: None,
         sha256: sha256_hex(raw),
         size: raw.len() as u64,
         kind: Kind::ModelCall,
@@ -315,7 +316,7 @@ impl Matter {
         paired_output: Option<&Path>,
         on_batch: &mut dyn FnMut(&LogImport),
     ) -> Result<LogImport> {
-        let display = path.display().to_string();
+        let display = crate::ingest::names::display_path(path);
         let (sha, size) = self.blobs.put_file(path)?;
         if let Some(out) = paired_output {
             self.blobs.put_file(out)?;
@@ -383,7 +384,8 @@ impl Matter {
         let node = NodeOut {
             parent: None,
             container: None,
-            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            name: crate::ingest::names::display_file_name(path),
+            raw_name: path.file_name().and_then(|n| crate::ingest::names::raw_path(Path::new(n))),
             sha256: w.sha256.clone(),
             size: w.size,
             kind: Kind::ModelLog,

@@ -47,6 +47,12 @@ pub struct Committer<'a> {
     /// New items' text is not written to `item_text`: the caller keeps it (see
     /// [`Self::texts_elsewhere`]).
     texts_elsewhere: bool,
+    /// The exact bytes of the source path of the next [`Self::commit_file`], when they are not
+    /// the UTF-8 path it is given (see [`Self::set_raw_path`]).
+    raw_path: Option<Vec<u8>>,
+    /// The exact bytes of the location the next family root is recorded at, when they differ
+    /// from its display path (set by `commit_file` for [`Self::commit_root_known`]).
+    loc_raw: Option<Vec<u8>>,
 }
 
 impl<'a> Committer<'a> {
@@ -56,7 +62,7 @@ impl<'a> Committer<'a> {
             .optional()?
             .unwrap_or_else(|| "EXH".into());
         let next_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM item", [], |r| r.get(0))?;
-        Ok(Committer { tx, batch, custodian, prefix, next_id, indexed: false, texts_elsewhere: false })
+        Ok(Committer { tx, batch, custodian, prefix, next_id, indexed: false, texts_elsewhere: false, raw_path: None, loc_raw: None })
     }
 
     /// Stores new items already flagged `indexed`, for a caller that records their range in
@@ -78,6 +84,12 @@ impl<'a> Committer<'a> {
         format!("{}-{:07}", self.prefix, id)
     }
 
+    /// The exact bytes of the next committed file's path, when it is not valid UTF-8 (its
+    /// display path then shows the undecodable bytes as `\xHH`; see `ingest::names`).
+    pub fn set_raw_path(&mut self, raw: Option<Vec<u8>>) {
+        self.raw_path = raw;
+    }
+
     /// Records a file that could not be extracted at all (worker timeout, crash): the original
     /// was stored by the caller; the item carries the problem.
     pub fn commit_failed(&mut self, path: &str, node: NodeOut) -> Result<FileCommit> {
@@ -93,12 +105,19 @@ impl<'a> Committer<'a> {
         let mut families: Vec<i64> = Vec::with_capacity(nodes.len());
         let mut paths: Vec<String> = Vec::with_capacity(nodes.len());
         let mut known: Vec<bool> = Vec::with_capacity(nodes.len());
+        // The exact bytes of each display path: the source path's own, then every member's
+        // raw name (a CP437 zip member) joined the same way.
+        let mut raws: Vec<Vec<u8>> = Vec::with_capacity(nodes.len());
+        let root_raw = self.raw_path.take();
         for node in nodes {
-            let (display, parent) = match (node.parent, node.container) {
-                (Some(p), _) => (format!("{} » {}", paths[p], node.name), Some(p)),
-                (None, Some(c)) => (format!("{}/{}", paths[c], node.name), None),
-                (None, None) => (path.to_string(), None),
+            let name_raw = node.raw_name.as_deref().unwrap_or(node.name.as_bytes());
+            let (display, parent, raw) = match (node.parent, node.container) {
+                (Some(p), _) => (format!("{} » {}", paths[p], node.name), Some(p), [&raws[p][..], " » ".as_bytes(), name_raw].concat()),
+                (None, Some(c)) => (format!("{}/{}", paths[c], node.name), None, [&raws[c][..], b"/", name_raw].concat()),
+                (None, None) => (path.to_string(), None, root_raw.clone().unwrap_or_else(|| path.as_bytes().to_vec())),
             };
+            let loc_raw = crate::ingest::names::raw_if_different(&raw, &display);
+            raws.push(raw);
             if let Some(p) = parent {
                 if known[p] {
                     ids.push(0);
@@ -108,7 +127,7 @@ impl<'a> Committer<'a> {
                     continue;
                 }
                 let id = self.insert_item(&node, Some(ids[p]), families[p], None)?;
-                self.record_problem(&node.problem, id, &display, &mut out)?;
+                self.record_problem(&node.problem, id, &display, loc_raw.as_deref(), &mut out)?;
                 out.added.push(id);
                 ids.push(id);
                 families.push(families[p]);
@@ -118,6 +137,7 @@ impl<'a> Committer<'a> {
             }
             // A family root: deduplicate.
             let container = node.container.map(|c| ids[c]).filter(|&id| id != 0);
+            self.loc_raw = loc_raw;
             let (id, known_root) = self.commit_root(&node, &display, container, &mut out)?;
             ids.push(id);
             families.push(id);
@@ -145,9 +165,10 @@ impl<'a> Committer<'a> {
         existing: Option<i64>,
         out: &mut FileCommit,
     ) -> Result<(i64, bool)> {
+        let raw = self.loc_raw.take();
         if let Some(existing) = existing {
             out.duplicates += 1;
-            if self.add_location(existing, display, &node.sha256)? {
+            if self.add_location(existing, display, &node.sha256, raw.as_deref())? {
                 // Its custodians changed: the index must take it again.
                 self.tx.prepare_cached("UPDATE item SET indexed = 0 WHERE id = ?1")?.execute([existing])?;
                 out.relocated.push(existing);
@@ -156,15 +177,15 @@ impl<'a> Committer<'a> {
         }
         let id = self.insert_item(node, None, 0, container)?;
         self.set_near_dup(id, node)?;
-        self.add_location(id, display, &node.sha256)?;
-        self.record_problem(&node.problem, id, display, out)?;
+        self.add_location(id, display, &node.sha256, raw.as_deref())?;
+        self.record_problem(&node.problem, id, display, raw.as_deref(), out)?;
         out.added.push(id);
         Ok((id, false))
     }
 
     /// Records a problem that belongs to an item (e.g. a malformed line in a log file).
     pub fn record_item_problem(&self, problem: &Problem, item: i64, path: &str, out: &mut FileCommit) -> Result<()> {
-        self.record_problem(&Some(problem.clone()), item, path, out)
+        self.record_problem(&Some(problem.clone()), item, path, None, out)
     }
 
     fn find_duplicate(&self, n: &NodeOut) -> Result<Option<i64>> {
@@ -195,25 +216,26 @@ impl<'a> Committer<'a> {
         Ok(())
     }
 
-    /// Adds a location; false when this custodian and path were already recorded.
-    fn add_location(&self, item: i64, path: &str, sha256: &str) -> Result<bool> {
+    /// Adds a location (with the exact bytes of its path, when they are not `path`); false
+    /// when this custodian and path were already recorded.
+    fn add_location(&self, item: i64, path: &str, sha256: &str, raw: Option<&[u8]>) -> Result<bool> {
         let n = self
             .tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO item_location (item_id, custodian, path, sha256, batch_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR IGNORE INTO item_location (item_id, custodian, path, sha256, batch_id, path_raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![item, self.custodian, path, sha256, self.batch])?;
+            .execute(params![item, self.custodian, path, sha256, self.batch, raw])?;
         Ok(n > 0)
     }
 
-    fn record_problem(&self, p: &Option<Problem>, item: i64, path: &str, out: &mut FileCommit) -> Result<()> {
+    fn record_problem(&self, p: &Option<Problem>, item: i64, path: &str, raw: Option<&[u8]>, out: &mut FileCommit) -> Result<()> {
         if let Some(p) = p {
             if !NOT_ERRORS.contains(&p.code.as_str()) {
                 self.tx
                     .prepare_cached(
-                        "INSERT INTO ingest_error (batch_id, item_id, path, stage, code, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "INSERT INTO ingest_error (batch_id, item_id, path, stage, code, reason, path_raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     )?
-                    .execute(params![self.batch, item, path, p.stage, p.code, p.reason])?;
+                    .execute(params![self.batch, item, path, p.stage, p.code, p.reason, raw])?;
                 out.errors += 1;
             }
         }
@@ -276,6 +298,10 @@ impl<'a> Committer<'a> {
                 self.batch,
                 self.indexed,
             ])?;
+        if let Some(raw) = &n.raw_name {
+            // The name's exact bytes (provenance), kept apart from the readable name.
+            self.tx.prepare_cached("UPDATE item SET name_raw = ?2 WHERE id = ?1")?.execute(params![id, raw])?;
+        }
         if !text.is_empty() && !self.texts_elsewhere {
             self.tx
                 .prepare_cached("INSERT INTO item_text (item_id, text, pages_json, layout_json) VALUES (?1, ?2, ?3, ?4)")?

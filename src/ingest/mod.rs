@@ -4,6 +4,7 @@ pub mod commit;
 pub mod detect;
 pub mod email_key;
 pub mod extract;
+pub mod names;
 pub mod pipeline;
 pub mod worker;
 

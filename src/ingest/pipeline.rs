@@ -9,9 +9,11 @@
 
 use super::commit::{Committer, FileCommit};
 use super::detect;
-use super::worker::{Job, NodeOut, Outcome, Pool, PoolConfig};
+use super::names;
+use super::worker::{Job, Next, NodeOut, Outcome, Pool, PoolConfig};
 use crate::error::{Error, Result};
 use crate::ingest::extract::{Meta, Problem};
+use crate::matter::lock::IngestLock;
 use crate::matter::{audit, now, Matter};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
@@ -30,6 +32,9 @@ const FILES_PER_TX: usize = 256;
 const TX_INTERVAL: Duration = Duration::from_millis(250);
 /// How often the search index commits during an ingest.
 const INDEX_INTERVAL: Duration = Duration::from_secs(4);
+/// Files handed to the pool or finished but not yet committed, at most (per worker): the
+/// reorder buffer that commits files in walk order stays this small however slow one file is.
+const IN_FLIGHT_PER_WORKER: usize = 128;
 
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
@@ -83,12 +88,27 @@ pub struct IngestSummary {
     pub bytes: u64,
     pub elapsed_ms: u64,
     pub cancelled: bool,
+    /// Earlier batches of the same custodian and sources that a killed process left
+    /// unfinished, which this one completed (their recorded files were skipped).
+    pub resumed_batches: Vec<i64>,
 }
 
 struct SourceFile {
     path: PathBuf,
+    /// The path as shown and stored (`ingest::names::display_path`).
+    display: String,
+    /// The path's exact bytes when they are not valid UTF-8.
+    raw: Option<Vec<u8>>,
     size: u64,
     mtime_ns: i64,
+}
+
+/// Something in an evidence folder that is not ingested as a file: an error record.
+struct WalkError {
+    display: String,
+    raw: Option<Vec<u8>>,
+    code: &'static str,
+    reason: String,
 }
 
 /// The `exhibit` binary to run workers from: `EXHIBIT_WORKER`, this program if it is
@@ -127,18 +147,31 @@ impl Matter {
             roots.push(abs);
         }
         let matter_dir = std::fs::canonicalize(self.dir()).unwrap_or_else(|_| self.dir().to_path_buf());
+        // One ingest per matter at a time; a batch still `running` now was left by a process
+        // that died (or by an ingest of this one that failed), and is marked interrupted.
+        let _lock = IngestLock::acquire(self.dir())?;
+        crate::matter::mark_interrupted(&self.db)?;
 
-        let batch = {
+        let shown_roots: Vec<String> = roots.iter().map(|r| names::display_path(r)).collect();
+        let (batch, resumed_batches) = {
             let tx = self.db.unchecked_transaction()?;
-            let sources_json = serde_json::to_string(&roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>())?;
+            let sources_json = serde_json::to_string(&shown_roots)?;
+            let resumes = resumable_batches(&tx, &custodian, &shown_roots)?;
             tx.execute(
                 "INSERT INTO batch (started, custodian, sources, status) VALUES (?1, ?2, ?3, 'running')",
                 params![now(), custodian, sources_json],
             )?;
             let batch = tx.last_insert_rowid();
-            audit::append(&tx, "ingest.start", &serde_json::json!({ "batch": batch, "custodian": custodian, "sources": sources_json }))?;
+            for id in &resumes {
+                tx.execute("UPDATE batch SET status = 'resumed' WHERE id = ?1", [id])?;
+            }
+            audit::append(
+                &tx,
+                "ingest.start",
+                &serde_json::json!({ "batch": batch, "custodian": custodian, "sources": sources_json, "resumes": resumes }),
+            )?;
             tx.commit()?;
-            batch
+            (batch, resumes)
         };
         // Items an earlier, interrupted run stored but did not get into the index.
         self.index.catch_up(&self.db)?;
@@ -162,13 +195,14 @@ impl Matter {
             bytes: p.bytes_total,
             elapsed_ms: 0,
             cancelled: false,
+            resumed_batches,
         };
         if !walk_errors.is_empty() {
             let tx = self.db.unchecked_transaction()?;
-            for (path, reason) in &walk_errors {
+            for e in &walk_errors {
                 tx.execute(
-                    "INSERT INTO ingest_error (batch_id, path, stage, code, reason) VALUES (?1, ?2, 'read', 'walk_failed', ?3)",
-                    params![batch, path, reason],
+                    "INSERT INTO ingest_error (batch_id, path, stage, code, reason, path_raw) VALUES (?1, ?2, 'read', ?3, ?4, ?5)",
+                    params![batch, e.display, e.code, e.reason, e.raw],
                 )?;
             }
             audit::append(&tx, "ingest.walk_errors", &serde_json::json!({ "batch": batch, "count": walk_errors.len() }))?;
@@ -180,11 +214,13 @@ impl Matter {
         let mut todo = Vec::new();
         {
             let _read = self.db.unchecked_transaction()?;
-            let mut seen = self.db.prepare("SELECT size, mtime_ns FROM source_file WHERE custodian = ?1 AND path = ?2")?;
+            let mut seen = self.db.prepare("SELECT size, mtime_ns, path_raw FROM source_file WHERE custodian = ?1 AND path = ?2")?;
             for f in files {
-                let key = f.path.display().to_string();
-                let prev: Option<(i64, i64)> = seen.query_row(params![custodian, key], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-                if prev == Some((f.size as i64, f.mtime_ns)) {
+                // The raw bytes take part: two names that differ only in undecodable bytes
+                // are two files even if their shown paths were ever to coincide.
+                let prev: Option<(i64, i64, Option<Vec<u8>>)> =
+                    seen.query_row(params![custodian, f.display], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+                if prev == Some((f.size as i64, f.mtime_ns, f.raw.clone())) {
                     summary.files_skipped += 1;
                     p.files_done += 1;
                     p.bytes_done += f.size;
@@ -197,42 +233,76 @@ impl Matter {
 
         // Model-call logs are streamed by the log importers (any size), not extracted.
         let (logs, todo): (Vec<_>, Vec<_>) = todo.into_iter().partition(|f| crate::calls::may_be_log(&f.path) && crate::calls::detect(&f.path).is_some());
-        let (small, large): (Vec<_>, Vec<_>) = todo.into_iter().partition(|f| f.size <= MAX_EXTRACT_BYTES);
         let mut pending: Vec<(SourceFile, Outcome)> = Vec::new();
-        for f in large {
-            let reason = format!(
-                "file too large for text extraction ({} MB; the limit is {} MB): the original is kept",
-                f.size >> 20,
-                MAX_EXTRACT_BYTES >> 20
-            );
-            pending.push((f, Outcome::Failed(Problem::new("extract", "too_large", reason))));
-        }
-
         let mut writer = Writer { unindexed: Vec::new(), last_index_commit: Instant::now() };
-        if !small.is_empty() {
-            let mut pool = Pool::start(PoolConfig {
-                exe: opts.worker_exe.clone().unwrap_or_else(default_worker_exe),
-                blob_dir: self.blobs.root().to_path_buf(),
-                workers: opts.workers.max(1),
-                timeout: opts.timeout,
-            })?;
-            let mut outstanding = std::collections::HashMap::new();
-            for (i, f) in small.into_iter().enumerate() {
-                let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                pool.submit(Job { id: i as u64, path: f.path.clone(), name });
-                outstanding.insert(i as u64, f);
-            }
-            pool.close();
+        if !todo.is_empty() {
+            // Files are committed in walk order, whatever order the workers finish them in:
+            // item ids, and so control numbers, depend on the evidence alone. Finished files
+            // wait in `done` until every file before them is in; at most `window` files are
+            // handed out or waiting at a time.
+            let needs_pool = todo.iter().any(|f| f.size <= MAX_EXTRACT_BYTES);
+            let pool = if needs_pool {
+                Some(Pool::start(PoolConfig {
+                    exe: opts.worker_exe.clone().unwrap_or_else(default_worker_exe),
+                    blob_dir: self.blobs.root().to_path_buf(),
+                    workers: opts.workers.max(1),
+                    timeout: opts.timeout,
+                })?)
+            } else {
+                None
+            };
+            let window = opts.workers.max(1) * IN_FLIGHT_PER_WORKER;
+            let mut queue = todo.into_iter().enumerate().map(|(i, f)| (i as u64, f)).peekable();
+            let mut in_flight: std::collections::HashMap<u64, SourceFile> = std::collections::HashMap::new();
+            let mut done: std::collections::BTreeMap<u64, (SourceFile, Outcome)> = std::collections::BTreeMap::new();
+            let mut next_commit = 0u64;
             let mut last_flush = Instant::now();
-            while !outstanding.is_empty() {
+            loop {
+                while in_flight.len() + done.len() < window {
+                    let Some((i, f)) = queue.next() else { break };
+                    if f.size > MAX_EXTRACT_BYTES {
+                        let reason = format!(
+                            "file too large for text extraction ({} MB; the limit is {} MB): the original is kept",
+                            f.size >> 20,
+                            MAX_EXTRACT_BYTES >> 20
+                        );
+                        done.insert(i, (f, Outcome::Failed(Problem::new("extract", "too_large", reason))));
+                        continue;
+                    }
+                    let job = Job { id: i, path: f.path.clone(), name: names::display_file_name(&f.path) };
+                    if pool.as_ref().is_some_and(|pool| pool.submit(job)) {
+                        in_flight.insert(i, f);
+                    } else {
+                        done.insert(i, (f, Outcome::Failed(pool_stopped())));
+                    }
+                }
+                if in_flight.is_empty() && done.is_empty() && queue.peek().is_none() {
+                    break;
+                }
                 if opts.cancel.load(Ordering::Relaxed) {
                     summary.cancelled = true;
                     break;
                 }
-                if let Some((job, outcome)) = pool.next(Duration::from_millis(50)) {
-                    if let Some(f) = outstanding.remove(&job.id) {
-                        pending.push((f, outcome));
+                if !in_flight.is_empty() {
+                    match pool.as_ref().map(|pool| pool.next(Duration::from_millis(50))) {
+                        Some(Next::Finished(job, outcome)) => {
+                            if let Some(f) = in_flight.remove(&job.id) {
+                                done.insert(job.id, (f, outcome));
+                            }
+                        }
+                        Some(Next::Waiting) => {}
+                        // No pool thread is left to answer: what it held is recorded, not
+                        // waited for.
+                        Some(Next::Closed) | None => {
+                            for (i, f) in in_flight.drain() {
+                                done.insert(i, (f, Outcome::Failed(pool_stopped())));
+                            }
+                        }
                     }
+                }
+                while let Some(entry) = done.remove(&next_commit) {
+                    pending.push(entry);
+                    next_commit += 1;
                 }
                 if pending.len() >= FILES_PER_TX || (!pending.is_empty() && last_flush.elapsed() >= TX_INTERVAL) {
                     self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;
@@ -241,10 +311,14 @@ impl Matter {
                     progress(&p);
                 }
             }
-            if summary.cancelled {
-                // Workers finish only the file in hand; what was not recorded is picked up by
-                // the next run.
-                pool.cancel();
+            if let Some(mut pool) = pool {
+                if summary.cancelled {
+                    // Workers finish only the file in hand; what was not recorded (including
+                    // finished files behind an unfinished one) is picked up by the next run.
+                    pool.cancel();
+                } else {
+                    pool.close();
+                }
             }
         }
         self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;
@@ -297,25 +371,31 @@ impl Matter {
         let mut added_log = Vec::new();
         let mut dup_log = Vec::new();
         for (f, outcome) in pending.drain(..) {
-            let path = f.path.display().to_string();
+            let path = f.display.clone();
+            committer.set_raw_path(f.raw.clone());
             let fc: FileCommit = match outcome {
-                Outcome::Done(Ok(nodes)) => committer.commit_file(&path, nodes)?,
+                Outcome::Done(Ok(mut nodes)) => {
+                    if let Some(root) = nodes.first_mut() {
+                        root.raw_name = raw_file_name(&f.path);
+                    }
+                    committer.commit_file(&path, nodes)?
+                }
                 Outcome::Done(Err(problem)) | Outcome::Failed(problem) => match self.failed_node(&f.path, problem.clone()) {
                     Some(node) => committer.commit_failed(&path, node)?,
                     None => {
                         // Not even readable: an error record without an item.
                         tx.execute(
-                            "INSERT INTO ingest_error (batch_id, path, stage, code, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![batch, path, problem.stage, problem.code, problem.reason],
+                            "INSERT INTO ingest_error (batch_id, path, stage, code, reason, path_raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![batch, path, problem.stage, problem.code, problem.reason, f.raw],
                         )?;
                         FileCommit { errors: 1, ..Default::default() }
                     }
                 },
             };
             tx.prepare_cached(
-                "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id, path_raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![custodian, path, f.size as i64, f.mtime_ns, fc.sha256, batch])?;
+            .execute(params![custodian, path, f.size as i64, f.mtime_ns, fc.sha256, batch, f.raw])?;
             summary.items_added += fc.added.len() as u64;
             summary.duplicates += fc.duplicates;
             summary.errors += fc.errors;
@@ -388,8 +468,8 @@ impl Matter {
                 // Joined into its input's calls; keep the output file itself as an original.
                 let tx = self.db.unchecked_transaction()?;
                 tx.execute(
-                    "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id) VALUES (?1, ?2, ?3, ?4, NULL, ?5)",
-                    params![custodian, f.path.display().to_string(), f.size as i64, f.mtime_ns, batch],
+                    "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id, path_raw) VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)",
+                    params![custodian, f.display, f.size as i64, f.mtime_ns, batch, f.raw],
                 )?;
                 tx.commit()?;
             }
@@ -414,12 +494,13 @@ impl Matter {
         let mut head = vec![0u8; 4096];
         let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
         head.truncate(n);
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = names::display_file_name(path);
         let (kind, mime) = detect::detect(&head, &name);
         Some(NodeOut {
             parent: None,
             container: None,
             name,
+            raw_name: raw_file_name(path),
             sha256,
             size,
             kind,
@@ -441,35 +522,123 @@ struct Writer {
     last_index_commit: Instant,
 }
 
+/// The exact bytes of a path's file name, when they are not valid UTF-8.
+fn raw_file_name(path: &Path) -> Option<Vec<u8>> {
+    path.file_name().and_then(|n| names::raw_path(Path::new(n)))
+}
+
+/// The problem recorded for a file no pool thread was left to read.
+fn pool_stopped() -> Problem {
+    Problem::new(
+        "extract",
+        "pool_failed",
+        "Exhibit's extraction pool stopped before this file was read; the original is kept. Re-run the ingest to try it again",
+    )
+}
+
+/// Interrupted batches of `custodian` whose every source lies within this run's `roots`: this
+/// run completes them (their recorded files are skipped as already ingested).
+fn resumable_batches(db: &rusqlite::Connection, custodian: &str, roots: &[String]) -> Result<Vec<i64>> {
+    let mut stmt = db.prepare("SELECT id, sources FROM batch WHERE status = 'interrupted' AND custodian = ?1 ORDER BY id")?;
+    let rows: Vec<(i64, String)> = stmt.query_map([custodian], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, sources)| {
+            let sources: Vec<String> = serde_json::from_str(sources).unwrap_or_default();
+            !sources.is_empty() && sources.iter().all(|s| roots.iter().any(|r| Path::new(s).starts_with(r)))
+        })
+        .map(|(id, _)| id)
+        .collect())
+}
+
 /// Lists regular files under the roots (not following symlinks, skipping the matter itself),
-/// sorted so runs are reproducible. Unreadable folders become error entries.
-fn walk(roots: &[PathBuf], skip: &Path, errors: &mut Vec<(String, String)>) -> Vec<SourceFile> {
+/// sorted so runs are reproducible. Whatever is not ingested as a file is an error record,
+/// never skipped in silence: unreadable folders, symbolic links (not followed: a link can lead
+/// out of the evidence folder, and its target, if inside, is ingested under its own path),
+/// devices, sockets and pipes (reading a pipe would wait forever).
+fn walk(roots: &[PathBuf], skip: &Path, errors: &mut Vec<WalkError>) -> Vec<SourceFile> {
     let mut out = Vec::new();
     for root in roots {
         for entry in walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name() {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.display().to_string());
-                    errors.push((path, format!("this folder or file could not be read: {e}")));
+                    let path = e.path().unwrap_or(root);
+                    errors.push(WalkError {
+                        display: names::display_path(path),
+                        raw: names::raw_path(path),
+                        code: "walk_failed",
+                        reason: format!("this folder or file could not be read: {e}"),
+                    });
                     continue;
                 }
             };
-            if entry.path().starts_with(skip) {
+            let path = entry.path();
+            if path.starts_with(skip) {
                 continue;
             }
-            if !entry.file_type().is_file() {
+            let ft = entry.file_type();
+            if ft.is_dir() {
                 continue;
             }
-            let Ok(md) = entry.metadata() else { continue };
+            if ft.is_symlink() {
+                errors.push(WalkError {
+                    display: names::display_path(path),
+                    raw: names::raw_path(path),
+                    code: "symlink_not_followed",
+                    reason: symlink_reason(path, roots),
+                });
+                continue;
+            }
+            if !ft.is_file() {
+                errors.push(WalkError {
+                    display: names::display_path(path),
+                    raw: names::raw_path(path),
+                    code: "not_a_file",
+                    reason: "not a regular file (a device, socket or pipe): it holds no document and was not read".into(),
+                });
+                continue;
+            }
+            let md = match entry.metadata() {
+                Ok(md) => md,
+                Err(e) => {
+                    errors.push(WalkError {
+                        display: names::display_path(path),
+                        raw: names::raw_path(path),
+                        code: "walk_failed",
+                        reason: format!("this file could not be examined: {e}"),
+                    });
+                    continue;
+                }
+            };
             let mtime_ns = md
                 .modified()
                 .ok()
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map(|d| d.as_nanos() as i64)
                 .unwrap_or(0);
-            out.push(SourceFile { path: entry.path().to_path_buf(), size: md.len(), mtime_ns });
+            out.push(SourceFile {
+                path: path.to_path_buf(),
+                display: names::display_path(path),
+                raw: names::raw_path(path),
+                size: md.len(),
+                mtime_ns,
+            });
         }
     }
     out
+}
+
+/// Why a symbolic link was not followed, naming its target.
+fn symlink_reason(link: &Path, roots: &[PathBuf]) -> String {
+    let target = std::fs::read_link(link).map(|t| names::display_path(&t)).unwrap_or_else(|_| "an unreadable target".into());
+    match std::fs::canonicalize(link) {
+        Ok(real) if roots.iter().any(|r| real.starts_with(r)) => format!(
+            "symbolic link to {target}, not followed: the file it points to is inside the evidence folder and is ingested under its own path"
+        ),
+        Ok(_) => format!(
+            "symbolic link to {target}, not followed: it points outside the evidence folder; ingest its target itself if that is evidence"
+        ),
+        Err(_) => format!("symbolic link to {target}, not followed: its target does not exist"),
+    }
 }

@@ -29,8 +29,11 @@ pub const WORKER_MEMORY_BYTES: u64 = 1 << 30;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
     pub id: u64,
+    /// Carried as its exact bytes: a file name need not be UTF-8.
+    #[serde(with = "crate::ingest::names::path_serde")]
     pub path: PathBuf,
-    /// The name the extractors see (used for tie-breaking type detection).
+    /// The name the extractors see (used for tie-breaking type detection), as shown
+    /// (`ingest::names::display_file_name`).
     pub name: String,
 }
 
@@ -49,6 +52,10 @@ pub struct NodeOut {
     /// Index of the archive or mailbox this one was found in: a family of its own.
     pub container: Option<usize>,
     pub name: String,
+    /// The exact bytes of `name` where they differ from it (a CP437 zip member name, a
+    /// non-UTF-8 file name): provenance, kept in `item.name_raw`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_name: Option<Vec<u8>>,
     pub sha256: String,
     pub size: u64,
     pub kind: Kind,
@@ -90,18 +97,18 @@ pub fn serve(blob_dir: &Path) -> std::io::Result<()> {
 /// Failpoints for the containment tests: `EXHIBIT_FAULTS="hang:NAME,crash:NAME,oom:NAME"` makes
 /// the worker hang, abort or allocate without bound on a file whose name contains NAME. The
 /// parent's deadline, crash handling and the memory cap are what the tests then observe.
+/// `slow:NAME` delays the answer by three seconds. `pool_panic:NAME` panics in the parent's
+/// pool thread instead, while it hands the job over
+/// (where a job that could not be serialized once hung the whole batch).
 fn inject_fault(name: &str) {
-    let Ok(spec) = std::env::var("EXHIBIT_FAULTS") else { return };
-    for rule in spec.split(',') {
-        let Some((what, pat)) = rule.split_once(':') else { continue };
-        if pat.is_empty() || !name.contains(pat) {
-            continue;
-        }
-        match what {
+    for what in faults_for(name) {
+        match what.as_str() {
             "hang" => loop {
                 std::thread::sleep(Duration::from_secs(3600));
             },
             "crash" => std::process::abort(),
+            // Finishes, but late: for tests of the order files are committed in.
+            "slow" => std::thread::sleep(Duration::from_secs(3)),
             "oom" => {
                 let mut hog: Vec<Vec<u8>> = Vec::new();
                 loop {
@@ -111,6 +118,16 @@ fn inject_fault(name: &str) {
             _ => {}
         }
     }
+}
+
+/// The failpoints of `EXHIBIT_FAULTS` that apply to a file named `name`.
+fn faults_for(name: &str) -> Vec<String> {
+    let Ok(spec) = std::env::var("EXHIBIT_FAULTS") else { return Vec::new() };
+    spec.split(',')
+        .filter_map(|rule| rule.split_once(':'))
+        .filter(|(_, pat)| !pat.is_empty() && name.contains(pat))
+        .map(|(what, _)| what.to_string())
+        .collect()
 }
 
 /// Reads, extracts and stores one file. Also used in-process by tests.
@@ -135,6 +152,7 @@ fn flatten(store: &BlobStore, node: Node, up: Option<(usize, Relation)>, out: &m
         parent,
         container,
         name: node.name,
+        raw_name: node.raw_name,
         sha256,
         size: node.bytes.len() as u64,
         kind: node.kind,
@@ -198,11 +216,27 @@ fn limit_memory(_bytes: u64) {}
 #[derive(Debug)]
 pub enum Outcome {
     Done(Result<Vec<NodeOut>, Problem>),
-    /// The worker overran the deadline, crashed or ran out of memory.
+    /// The worker overran the deadline, crashed or ran out of memory, or the pool itself
+    /// failed while handling the job.
     Failed(Problem),
 }
 
+/// What [`Pool::next`] saw.
+#[derive(Debug)]
+pub enum Next {
+    /// A job finished (well or not).
+    Finished(Job, Outcome),
+    /// Nothing finished within the wait.
+    Waiting,
+    /// Every pool thread has ended: no job still outstanding will ever be answered.
+    Closed,
+}
+
 /// A set of worker processes fed from one job queue.
+///
+/// Every job a pool thread takes is answered exactly once, whatever happens to the thread: an
+/// [`InHand`] guard answers for it if the thread unwinds, and when every thread has gone
+/// [`Pool::next`] says so instead of waiting, so the caller never waits on a job nobody holds.
 pub struct Pool {
     jobs: Option<Sender<Job>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
@@ -223,7 +257,7 @@ pub struct PoolConfig {
 impl Pool {
     pub fn start(cfg: PoolConfig) -> crate::error::Result<Pool> {
         // Fail early, with a clear message, when the worker binary cannot run at all.
-        Worker::spawn(&cfg)?.kill();
+        drop(Worker::spawn(&cfg)?);
         let (job_tx, job_rx) = mpsc::channel::<Job>();
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, res_rx) = mpsc::channel();
@@ -234,18 +268,26 @@ impl Pool {
                 std::thread::spawn(move || slot(cfg, job_rx, res_tx, stop))
             })
             .collect();
+        // `res_tx` is dropped here: the results channel closes when the last thread ends.
         Ok(Pool { jobs: Some(job_tx), stop, results: res_rx, threads })
     }
 
-    pub fn submit(&self, job: Job) {
-        if let Some(tx) = &self.jobs {
-            let _ = tx.send(job);
+    /// Queues a job. False when no pool thread is left to take it (the caller records the
+    /// file as failed instead of waiting for it).
+    pub fn submit(&self, job: Job) -> bool {
+        match &self.jobs {
+            Some(tx) => tx.send(job).is_ok(),
+            None => false,
         }
     }
 
     /// Waits up to `wait` for the next finished job.
-    pub fn next(&self, wait: Duration) -> Option<(Job, Outcome)> {
-        self.results.recv_timeout(wait).ok()
+    pub fn next(&self, wait: Duration) -> Next {
+        match self.results.recv_timeout(wait) {
+            Ok((job, outcome)) => Next::Finished(job, outcome),
+            Err(RecvTimeoutError::Timeout) => Next::Waiting,
+            Err(RecvTimeoutError::Disconnected) => Next::Closed,
+        }
     }
 
     /// Stops taking jobs; workers finish what they hold and exit.
@@ -261,8 +303,9 @@ impl Pool {
 }
 
 impl Drop for Pool {
+    /// Nobody will read what queued jobs would produce: threads finish the file in hand only.
     fn drop(&mut self) {
-        self.close();
+        self.cancel();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -274,11 +317,48 @@ pub fn deadline_for(base: Duration, size: u64) -> Duration {
     base + Duration::from_secs(size / (4 << 20))
 }
 
+/// The problem recorded for a job the pool itself failed on (not the extractor).
+fn pool_problem() -> Problem {
+    Problem::new(
+        "extract",
+        "pool_failed",
+        "Exhibit's extraction pool failed while handling this file; the original is kept. Re-run the ingest to try it again",
+    )
+}
+
+/// The job a pool thread holds. If the thread unwinds before answering, dropping the guard
+/// answers for it, so the batch records the file and goes on.
+struct InHand<'a> {
+    job: Option<Job>,
+    results: &'a Sender<(Job, Outcome)>,
+}
+
+impl InHand<'_> {
+    /// Answers the job; false when nobody listens any more.
+    fn answer(&mut self, outcome: Outcome) -> bool {
+        match self.job.take() {
+            Some(job) => self.results.send((job, outcome)).is_ok(),
+            None => true,
+        }
+    }
+}
+
+impl Drop for InHand<'_> {
+    fn drop(&mut self) {
+        if self.job.is_some() {
+            self.answer(Outcome::Failed(pool_problem()));
+        }
+    }
+}
+
+/// One worker process. Dropping it kills and reaps the process.
 struct Worker {
     child: Child,
-    stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     lines: Receiver<std::io::Result<String>>,
     stderr_tail: Arc<Mutex<Vec<u8>>>,
+    /// Set when the worker's stderr has closed: its last words are all in `stderr_tail`.
+    stderr_done: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Worker {
@@ -294,9 +374,11 @@ impl Worker {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| crate::error::Error::Worker { path: cfg.exe.clone(), source: e })?;
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut stderr = child.stderr.take().expect("piped stderr");
+        let (Some(stdin), Some(stdout), Some(mut stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(crate::error::Error::Worker { path: cfg.exe.clone(), source: std::io::Error::other("no pipe to the worker") });
+        };
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -307,34 +389,50 @@ impl Worker {
         });
         let stderr_tail = Arc::new(Mutex::new(Vec::new()));
         let tail = stderr_tail.clone();
+        let stderr_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = stderr_done.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = stderr.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                let mut t = tail.lock().unwrap();
+                let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
                 t.extend_from_slice(&buf[..n]);
                 let len = t.len();
                 if len > 8192 {
                     t.drain(..len - 8192);
                 }
             }
+            done.store(true, std::sync::atomic::Ordering::Release);
         });
-        Ok(Worker { child, stdin, lines, stderr_tail })
+        Ok(Worker { child, stdin: Some(stdin), lines, stderr_tail, stderr_done })
     }
 
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Why the worker died, in plain words, once it has.
-    fn death_problem(mut self) -> Problem {
-        let status = self.child.wait().ok();
-        // Give the stderr reader a moment to drain the last words.
-        std::thread::sleep(Duration::from_millis(20));
-        let tail = String::from_utf8_lossy(&self.stderr_tail.lock().unwrap()).to_string();
+    /// Why the worker died, in plain words, once it has. Waits a bounded time for the
+    /// process to end (its output may close before it exits), then kills it.
+    fn death_problem(&mut self) -> Problem {
+        self.stdin.take();
+        let mut status = None;
+        for _ in 0..500 {
+            match self.child.try_wait() {
+                Ok(Some(s)) => {
+                    status = Some(s);
+                    break;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+                Err(_) => break,
+            }
+        }
+        // Let the stderr reader drain the last words (its pipe closes with the process), for
+        // at most a second.
+        for _ in 0..100 {
+            if self.stderr_done.load(std::sync::atomic::Ordering::Acquire) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let tail = String::from_utf8_lossy(&self.stderr_tail.lock().unwrap_or_else(|e| e.into_inner())).to_string();
         if tail.contains("memory allocation") || tail.contains("out of memory") {
             return Problem::new(
                 "extract",
@@ -345,55 +443,80 @@ impl Worker {
         let how = match status {
             #[cfg(unix)]
             Some(s) if std::os::unix::process::ExitStatusExt::signal(&s).is_some() => {
-                format!("signal {}", std::os::unix::process::ExitStatusExt::signal(&s).unwrap())
+                format!("signal {}", std::os::unix::process::ExitStatusExt::signal(&s).unwrap_or_default())
             }
             Some(s) => format!("{s}"),
-            None => "unknown status".into(),
+            None => "it stopped answering".into(),
         };
         Problem::new("extract", "extractor_crashed", format!("the extractor crashed on this file ({how}); the original is kept"))
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stdin.take();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
 fn slot(cfg: PoolConfig, jobs: Arc<Mutex<Receiver<Job>>>, results: Sender<(Job, Outcome)>, stop: Arc<std::sync::atomic::AtomicBool>) {
     let mut worker: Option<Worker> = None;
     loop {
-        let job = match jobs.lock().unwrap().recv() {
+        // A poisoned lock only means another thread panicked while waiting: the queue is fine.
+        let job = match jobs.lock().unwrap_or_else(|e| e.into_inner()).recv() {
             Ok(j) => j,
             Err(_) => break,
         };
         if stop.load(std::sync::atomic::Ordering::Relaxed) {
-            continue; // drain the queue without extracting
+            continue; // drain the queue without extracting (the caller stopped listening)
         }
-        let w = match worker.take() {
-            Some(w) => w,
-            None => match Worker::spawn(&cfg) {
-                Ok(w) => w,
-                Err(e) => {
-                    let p = Problem::new("extract", "worker_failed", format!("the extraction worker could not start: {e}"));
-                    let _ = results.send((job, Outcome::Failed(p)));
-                    continue;
-                }
-            },
-        };
-        let size = std::fs::metadata(&job.path).map(|m| m.len()).unwrap_or(0);
-        let deadline = deadline_for(cfg.timeout, size);
-        let (outcome, keep) = run_job(w, &job, deadline);
-        worker = keep;
-        if results.send((job, outcome)).is_err() {
+        let mut hand = InHand { job: Some(job), results: &results };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let job = hand.job.as_ref().expect("the job is in hand until answered");
+            let w = match worker.take() {
+                Some(w) => w,
+                None => match Worker::spawn(&cfg) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        let p = Problem::new("extract", "worker_failed", format!("the extraction worker could not start: {e}"));
+                        return Outcome::Failed(p);
+                    }
+                },
+            };
+            let size = std::fs::metadata(&job.path).map(|m| m.len()).unwrap_or(0);
+            let deadline = deadline_for(cfg.timeout, size);
+            let (outcome, keep) = run_job(w, job, deadline);
+            worker = keep;
+            outcome
+        }))
+        .unwrap_or_else(|_| Outcome::Failed(pool_problem()));
+        if !hand.answer(outcome) {
             break;
         }
     }
-    if let Some(w) = worker {
-        drop(w.stdin);
-        let mut child = w.child;
-        let _ = child.wait();
-    }
+    // Dropping the idle worker ends it.
+    drop(worker);
 }
 
-/// Sends one job and waits for its reply; returns the worker if it is still usable.
+/// Sends one job and waits for its reply; returns the worker if it is still usable. Every
+/// wait here is bounded by `deadline`.
 fn run_job(mut w: Worker, job: &Job, deadline: Duration) -> (Outcome, Option<Worker>) {
-    let line = serde_json::to_string(job).expect("job serializes");
-    if writeln!(w.stdin, "{line}").and_then(|_| w.stdin.flush()).is_err() {
+    if faults_for(&job.name).iter().any(|f| f == "pool_panic") {
+        panic!("injected pool fault");
+    }
+    let line = match serde_json::to_string(job) {
+        Ok(line) => line,
+        Err(e) => {
+            let p = Problem::new("extract", "pool_failed", format!("this file could not be handed to an extraction worker ({e}); the original is kept"));
+            return (Outcome::Failed(p), Some(w));
+        }
+    };
+    let sent = match w.stdin.as_mut() {
+        Some(stdin) => writeln!(stdin, "{line}").and_then(|_| stdin.flush()),
+        None => Err(std::io::Error::other("worker input closed")),
+    };
+    if sent.is_err() {
         return (Outcome::Failed(w.death_problem()), None);
     }
     match w.lines.recv_timeout(deadline) {
@@ -401,13 +524,11 @@ fn run_job(mut w: Worker, job: &Job, deadline: Duration) -> (Outcome, Option<Wor
             Ok(reply) if reply.id == job.id => (Outcome::Done(reply.result), Some(w)),
             _ => {
                 let p = Problem::new("extract", "worker_protocol", "the extraction worker answered out of turn; the file was set aside");
-                w.kill();
                 (Outcome::Failed(p), None)
             }
         },
         Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => (Outcome::Failed(w.death_problem()), None),
         Err(RecvTimeoutError::Timeout) => {
-            w.kill();
             let p = Problem::new(
                 "extract",
                 "timeout",

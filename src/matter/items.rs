@@ -21,9 +21,13 @@ pub struct ItemRef {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct Location {
     pub custodian: String,
+    /// The path as shown: bytes that are not UTF-8 appear as `\xHH` (see `ingest::names`).
     pub path: String,
     pub sha256: String,
     pub batch: i64,
+    /// The path's exact bytes in upper-case hex, present only when they are not `path` in
+    /// UTF-8 (a non-UTF-8 file name, a CP437 zip member name).
+    pub path_bytes: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -180,10 +184,18 @@ impl Matter {
             container: container_id.map(one).transpose()?,
         };
         let mut stmt = db.prepare(
-            "SELECT custodian, path, sha256, batch_id FROM item_location WHERE item_id = ?1 ORDER BY custodian, path",
+            "SELECT custodian, path, sha256, batch_id, path_raw FROM item_location WHERE item_id = ?1 ORDER BY custodian, path",
         )?;
         view.locations = stmt
-            .query_map([family_id], |r| Ok(Location { custodian: r.get(0)?, path: r.get(1)?, sha256: r.get(2)?, batch: r.get(3)? }))?
+            .query_map([family_id], |r| {
+                Ok(Location {
+                    custodian: r.get(0)?,
+                    path: r.get(1)?,
+                    sha256: r.get(2)?,
+                    batch: r.get(3)?,
+                    path_bytes: r.get::<_, Option<Vec<u8>>>(4)?.map(|b| crate::ingest::names::hex(&b)),
+                })
+            })?
             .collect::<Result<_, _>>()?;
         view.near_dups = many(
             &format!(

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod blobs;
 pub mod items;
+pub mod lock;
 pub mod schema;
 pub mod texts;
 
@@ -69,10 +70,13 @@ pub struct ErrorRecord {
     pub batch: i64,
     pub item: Option<i64>,
     pub control: Option<String>,
+    /// The path as shown: bytes that are not UTF-8 appear as `\xHH` (see `ingest::names`).
     pub path: String,
     pub stage: String,
     pub code: String,
     pub reason: String,
+    /// The path's exact bytes in upper-case hex, present only when they are not `path` in UTF-8.
+    pub path_bytes: Option<String>,
 }
 
 impl Matter {
@@ -115,7 +119,9 @@ impl Matter {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);
         db.pragma_update(None, "threads", cores as i64)?;
         db.busy_timeout(std::time::Duration::from_secs(30))?;
+        keep_temp_in_memory(&db)?;
         schema::migrate(&mut db)?;
+        mark_interrupted_if_idle(&dir, &db)?;
         let blobs = BlobStore::new(dir.join("blobs"));
         let mut index = SearchIndex::open(&dir.join("index"))?;
         if index.rebuilt {
@@ -194,7 +200,7 @@ impl Matter {
     /// Every ingest error, oldest first.
     pub fn errors(&self) -> Result<Vec<ErrorRecord>> {
         let mut stmt = self.db.prepare(
-            "SELECT e.id, e.batch_id, e.item_id, i.control, e.path, e.stage, e.code, e.reason
+            "SELECT e.id, e.batch_id, e.item_id, i.control, e.path, e.stage, e.code, e.reason, e.path_raw
              FROM ingest_error e LEFT JOIN item i ON i.id = e.item_id ORDER BY e.id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -207,6 +213,7 @@ impl Matter {
                 stage: r.get(5)?,
                 code: r.get(6)?,
                 reason: r.get(7)?,
+                path_bytes: r.get::<_, Option<Vec<u8>>>(8)?.map(|b| crate::ingest::names::hex(&b)),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -218,7 +225,96 @@ impl Matter {
     }
 }
 
+/// Keeps SQLite's temporary files (sorts, temporary b-trees, statement journals) in memory.
+/// By default SQLite writes them to /var/tmp or /tmp, outside the matter folder — extracted
+/// text of privileged documents included — where they outlive neither a crash's cleanup nor
+/// the matter's access controls. Every connection to a matter database calls this.
+pub(crate) fn keep_temp_in_memory(db: &Connection) -> Result<()> {
+    db.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+/// Marks batches left `running` by a process that died as `interrupted` — only when no
+/// ingest holds the matter's lock (see [`lock`]), so a live ingest in another process is
+/// never touched. A read-only matter is left as it is.
+fn mark_interrupted_if_idle(dir: &Path, db: &Connection) -> Result<()> {
+    let running: i64 = db.query_row("SELECT COUNT(*) FROM batch WHERE status = 'running'", [], |r| r.get(0))?;
+    if running == 0 {
+        return Ok(());
+    }
+    let Ok(Some(_lock)) = lock::IngestLock::try_acquire(dir) else { return Ok(()) };
+    mark_interrupted(db)?;
+    Ok(())
+}
+
+/// Marks every `running` batch `interrupted`, audited; the caller holds the ingest lock.
+/// Returns the batches marked.
+pub(crate) fn mark_interrupted(db: &Connection) -> Result<Vec<i64>> {
+    let tx = db.unchecked_transaction()?;
+    let ids: Vec<i64> = tx
+        .prepare("SELECT id FROM batch WHERE status = 'running' ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    tx.execute("UPDATE batch SET status = 'interrupted', finished = ?1 WHERE status = 'running'", [now()])?;
+    audit::append(
+        &tx,
+        "ingest.interrupted",
+        &serde_json::json!({
+            "batches": ids,
+            "reason": "the process running these ingests ended before they finished; files they recorded are kept, and the next ingest of the same sources skips them and reads the rest",
+        }),
+    )?;
+    tx.commit()?;
+    Ok(ids)
+}
+
 /// Now, as stored everywhere in the matter.
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod temp_file_tests {
+    use super::*;
+
+    /// Names of this process's open files that SQLite created as temporary files
+    /// (`etilqs_…`; unlinked at once, so only visible while open).
+    fn open_sqlite_temp_files() -> Vec<String> {
+        std::fs::read_dir("/proc/self/fd")
+            .map(|d| {
+                d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                    .map(|p| p.display().to_string())
+                    .filter(|p| p.contains("etilqs_"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_sort_larger_than_the_cache_writes_no_temporary_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let m = Matter::create(tmp.path().join("m"), "t").unwrap();
+        // A small cache makes SQLite's sorter spill after about a megabyte, as a large sort
+        // would on a big matter; with the default temp store that spill is a file in /var/tmp.
+        m.db.pragma_update(None, "cache_size", -256).unwrap();
+        let mut stmt = m
+            .db
+            .prepare(
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 20000)
+                 SELECT x, randomblob(400) AS b FROM n ORDER BY b",
+            )
+            .unwrap();
+        let mut rows = stmt.query([]).unwrap();
+        // The first row comes after the whole sort; the statement (and any spill) is still open.
+        assert!(rows.next().unwrap().is_some());
+        let files = open_sqlite_temp_files();
+        assert!(files.is_empty(), "SQLite wrote temporary files outside the matter: {files:?}");
+        drop(rows);
+        drop(stmt);
+        let temp_store: i64 = m.db.query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap();
+        assert_eq!(temp_store, 2, "MEMORY");
+    }
 }

@@ -242,6 +242,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX IF NOT EXISTS item_near_dup ON item(near_dup) WHERE near_dup IS NOT NULL;
     INSERT OR REPLACE INTO meta (key, value) VALUES ('email_keys_pending', '1');
     "#,
+    // 9: names carried losslessly. The exact bytes of a name or path wherever they
+    // are not the UTF-8 text shown (a non-UTF-8 file name, shown as `caf\xE9.txt`; a CP437 zip
+    // member name, shown decoded); NULL otherwise.
+    r#"
+    ALTER TABLE item ADD COLUMN name_raw BLOB;
+    ALTER TABLE item_location ADD COLUMN path_raw BLOB;
+    ALTER TABLE source_file ADD COLUMN path_raw BLOB;
+    ALTER TABLE ingest_error ADD COLUMN path_raw BLOB;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -116,6 +116,7 @@ impl Viewer {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         db.busy_timeout(std::time::Duration::from_secs(10))?;
+        crate::matter::keep_temp_in_memory(&db)?;
         Ok(db)
     }
 

@@ -40,7 +40,9 @@ pub fn extract_zip(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
             skipped_encrypted += 1;
             continue;
         }
-        let name = display_name(entry.name());
+        // Shown decoded (CP437 unless flagged UTF-8); the exact bytes are kept as provenance.
+        let raw = entry.name_raw().to_vec();
+        let name = display_name(&crate::ingest::names::zip_member_name(&raw, entry.name()));
         let left = MAX_EXPANDED_BYTES - expanded;
         let ratio_cap = (entry.compressed_size().max(1)).saturating_mul(MAX_RATIO).max(16 << 20);
         let mut buf = Vec::with_capacity(entry.size().min(left).min(64 << 20) as usize);
@@ -66,6 +68,9 @@ pub fn extract_zip(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
         }
         let got = buf.len() as u64;
         expanded += got;
+        if raw != name.as_bytes() {
+            ex.raw_names.insert(ex.children.len(), raw);
+        }
         ex.children.push(Embedded { name, bytes: buf, relation: Relation::Entry });
     }
     if skipped_encrypted > 0 && ex.warning.is_none() {

@@ -105,6 +105,9 @@ pub struct Extracted {
     /// Glyph boxes for PDFs (page, char offset, box), kept for placing redactions on page
     /// images later. Serialized as JSON by the PDF extractor; opaque to everyone else.
     pub layout: Option<String>,
+    /// The exact bytes of a child's name (by index in `children`) where they differ from its
+    /// readable `name`: a zip member named in CP437 (see `ingest::names`).
+    pub raw_names: BTreeMap<usize, Vec<u8>>,
 }
 
 /// Limits on how much one top-level file may expand into.
@@ -128,6 +131,8 @@ impl Default for Budget {
 #[derive(Debug, Clone)]
 pub struct Node {
     pub name: String,
+    /// The exact bytes of the name, where they differ from `name` (see `ingest::names`).
+    pub raw_name: Option<Vec<u8>>,
     pub bytes: Vec<u8>,
     pub kind: Kind,
     pub mime: String,
@@ -140,12 +145,13 @@ pub struct Node {
 
 /// Detects the type of `bytes`, extracts it, and recurses into its children.
 pub fn extract_tree(bytes: Vec<u8>, name: &str, budget: &mut Budget) -> Node {
-    extract_node(bytes, name, None, budget, 0)
+    extract_node(bytes, name, None, None, budget, 0)
 }
 
 fn extract_node(
     bytes: Vec<u8>,
     name: &str,
+    raw_name: Option<Vec<u8>>,
     relation: Option<Relation>,
     budget: &mut Budget,
     depth: u32,
@@ -160,7 +166,8 @@ fn extract_node(
         });
     let mut children = Vec::new();
     if let Ok(ex) = &mut result {
-        for child in std::mem::take(&mut ex.children) {
+        let mut raw_names = std::mem::take(&mut ex.raw_names);
+        for (i, child) in std::mem::take(&mut ex.children).into_iter().enumerate() {
             if depth + 1 > budget.max_depth {
                 ex.warning = Some(Problem::new(
                     "expand",
@@ -180,10 +187,10 @@ fn extract_node(
             }
             budget.bytes_left -= size;
             budget.items_left -= 1;
-            children.push(extract_node(child.bytes, &child.name, Some(child.relation), budget, depth + 1));
+            children.push(extract_node(child.bytes, &child.name, raw_names.remove(&i), Some(child.relation), budget, depth + 1));
         }
     }
-    Node { name: name.to_string(), bytes, kind, mime: mime.to_string(), relation, result, children }
+    Node { name: name.to_string(), raw_name, bytes, kind, mime: mime.to_string(), relation, result, children }
 }
 
 /// Calls the extractor for `kind`. Types we keep but cannot read yield an `Extracted` with no

@@ -39,7 +39,7 @@ describe('Ingest screen', () => {
       {
         ingest: () => new Promise((r) => (finish = r)),
         status: () => status,
-        errors: () => ({ errors: [{ id: 1, batch: 7, item: null, control: null, path: '/ev/bad.pdf', stage: 'extract', code: 'encrypted', reason: 'the PDF is encrypted' }] }),
+        errors: () => ({ errors: [{ id: 1, batch: 7, item: null, control: null, path: '/ev/bad.pdf', stage: 'extract', code: 'encrypted', reason: 'the PDF is encrypted', path_bytes: null }] }),
       },
       progress,
     );
@@ -48,7 +48,7 @@ describe('Ingest screen', () => {
     await fireEvent.click(screen.getByTestId('ingest-start'));
     await waitFor(() => expect(screen.getByTestId('files-done').textContent).toBe('4'), { timeout: 2000 });
     expect(screen.getByTestId('ingest-progress').textContent).toMatch(/2\.0\s*files\/s/);
-    finish({ batch: 7, custodian: 'Unassigned', files_seen: 10, files_skipped: 0, items_added: 9, duplicates: 1, errors: 1, items_total: 12, bytes: 1000, elapsed_ms: 3000, cancelled: false });
+    finish({ batch: 7, custodian: 'Unassigned', files_seen: 10, files_skipped: 0, items_added: 9, duplicates: 1, errors: 1, items_total: 12, bytes: 1000, elapsed_ms: 3000, cancelled: false, resumed_batches: [] });
     await waitFor(() => expect(screen.getByTestId('ingest-summary').textContent).toContain('9'));
     await waitFor(() => expect(screen.getByTestId('ingest-errors').textContent).toContain('the PDF is encrypted'));
     expect(app.status?.name).toBe('Acme');
@@ -79,7 +79,7 @@ describe('Matters screen', () => {
     const b = backend({
       open_matter: () => ({ matter: status.matter, name: status.name, items: status.items }),
       status: () => status,
-      errors: () => ({ errors: [{ id: 1, batch: 1, item: null, control: null, path: '/ev/x.doc', stage: 'detect', code: 'unknown', reason: 'not a known format' }] }),
+      errors: () => ({ errors: [{ id: 1, batch: 1, item: null, control: null, path: '/ev/x.doc', stage: 'detect', code: 'unknown', reason: 'not a known format', path_bytes: null }] }),
     });
     render(Matters, { props: { api: new Api(b) } });
     await fireEvent.input(screen.getByTestId('open-dir'), { target: { value: '/m' } });

@@ -15,7 +15,7 @@ import { shellParts } from './fake';
 
 const summary = (over: Record<string, unknown> = {}) => ({
   batch: 3, custodian: 'C', files_seen: 6000, files_skipped: 0, items_added: 1200, duplicates: 0, errors: 0,
-  items_total: 1200, bytes: 1, elapsed_ms: 900, cancelled: false, ...over,
+  items_total: 1200, bytes: 1, elapsed_ms: 900, cancelled: false, resumed_batches: [], ...over,
 });
 const status = { matter: '/m', name: 'Acme', items: 1, by_kind: {}, by_status: {}, custodians: {}, errors: 0, tags: {}, productions: 0, audit_entries: 1 };
 

@@ -3,4 +3,12 @@
 /**
  * One ingest error record.
  */
-export type ErrorRecord = { id: number, batch: number, item: number | null, control: string | null, path: string, stage: string, code: string, reason: string, };
+export type ErrorRecord = { id: number, batch: number, item: number | null, control: string | null, 
+/**
+ * The path as shown: bytes that are not UTF-8 appear as `\xHH` (see `ingest::names`).
+ */
+path: string, stage: string, code: string, reason: string, 
+/**
+ * The path's exact bytes in upper-case hex, present only when they are not `path` in UTF-8.
+ */
+path_bytes: string | null, };

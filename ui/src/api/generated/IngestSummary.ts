@@ -7,4 +7,9 @@ export type IngestSummary = { batch: number, custodian: string, files_seen: numb
 /**
  * Files already ingested for this custodian (same path, size and mtime): not re-read.
  */
-files_skipped: number, items_added: number, duplicates: number, errors: number, items_total: number, bytes: number, elapsed_ms: number, cancelled: boolean, };
+files_skipped: number, items_added: number, duplicates: number, errors: number, items_total: number, bytes: number, elapsed_ms: number, cancelled: boolean, 
+/**
+ * Earlier batches of the same custodian and sources that a killed process left
+ * unfinished, which this one completed (their recorded files were skipped).
+ */
+resumed_batches: Array<number>, };

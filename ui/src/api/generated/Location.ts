@@ -3,4 +3,13 @@
 /**
  * Where a copy of an item was found.
  */
-export type Location = { custodian: string, path: string, sha256: string, batch: number, };
+export type Location = { custodian: string, 
+/**
+ * The path as shown: bytes that are not UTF-8 appear as `\xHH` (see `ingest::names`).
+ */
+path: string, sha256: string, batch: number, 
+/**
+ * The path's exact bytes in upper-case hex, present only when they are not `path` in
+ * UTF-8 (a non-UTF-8 file name, a CP437 zip member name).
+ */
+path_bytes: string | null, };
