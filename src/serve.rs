@@ -96,11 +96,12 @@ fn random_bytes() -> Result<[u8; 32], Error> {
 
 /// Runs the server until the process is stopped.
 pub fn run(opts: Options) -> Result<(), Error> {
-    let policy = PathPolicy::new(&opts.allow, opts.matter.as_deref()).map_err(|e| Error::Invalid(e.to_string()))?;
     let router = match &opts.matter {
         Some(dir) => Router::open(dir).map_err(|e| Error::Invalid(e.message))?,
         None => Router::default(),
     };
+    let policy = PathPolicy::new(&opts.allow, opts.matter.as_deref()).map_err(|e| Error::Invalid(e.to_string()))?;
+    let (port, header_timeout) = (opts.port, opts.header_timeout);
     let ui_dir = opts.ui_dir.unwrap_or_else(default_ui_dir);
     if !ui_dir.join("index.html").exists() {
         eprintln!("exhibit: no built UI in {} (run `make ui`); the API still works", ui_dir.display());
@@ -110,7 +111,7 @@ pub fn run(opts: Options) -> Result<(), Error> {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let port = listener.local_addr()?.port();
         let token = hex::encode(random_bytes()?);
         let state = Arc::new(AppState {
@@ -127,7 +128,7 @@ pub fn run(opts: Options) -> Result<(), Error> {
         // The token goes in the fragment: the browser keeps it and never sends it anywhere.
         println!("Exhibit is serving on http://127.0.0.1:{port}/#token={token}");
         let _ = std::io::stdout().flush();
-        accept(listener, app, opts.header_timeout).await;
+        accept(listener, app, header_timeout).await;
         Ok(())
     })
 }

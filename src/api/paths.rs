@@ -147,7 +147,7 @@ impl PathPolicy {
             let list = self.roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", ");
             format!("it is outside the folders this server may use ({list})")
         };
-        let suggest = if usage == PathUse::Read && resolved.is_file() { resolved.parent().unwrap_or(&resolved) } else { &resolved };
+        let suggest = if usage == PathUse::Read && resolved.is_file() { resolved.parent().unwrap_or(&resolved) } else { resolved.as_path() };
         Err(PathRefused {
             path: path.to_path_buf(),
             why: format!(
