@@ -224,7 +224,6 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 async fn require_token(State(s): State<Shared>, req: Request<Body>, next: Next) -> Response {
-    let h = req.headers();
     if !has_token(&s, req.headers()) {
         return refuse(StatusCode::UNAUTHORIZED, "no_token", NO_TOKEN);
     }
