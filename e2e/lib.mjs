@@ -11,12 +11,14 @@ export const E2E = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.dirname(E2E);
 export const CORPUS = process.env.EXHIBIT_CORPUS ?? path.join(ROOT, '..', 'shared', 'corpus');
 export const SHOTS = path.join(E2E, 'screenshots');
+/** Where every suite's fixtures and matters live (see `workDir`). */
+export const WORK = path.join(E2E, '.work');
 const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
 export const EXHIBIT = process.env.EXHIBIT_BIN ?? path.join(TARGET, 'debug', 'exhibit');
 export const DESKTOP = process.env.EXHIBIT_DESKTOP_BIN ?? path.join(TARGET, 'debug', 'exhibit-desktop');
 
 export function workDir(name) {
-  const base = path.join(E2E, '.work');
+  const base = WORK;
   // Earlier runs' folders for this suite go; each run starts from nothing.
   for (const old of fs.existsSync(base) ? fs.readdirSync(base) : []) {
     if (old.startsWith(`${name}-`)) fs.rmSync(path.join(base, old), { recursive: true, force: true });
@@ -34,10 +36,18 @@ export function exhibit(...args) {
 /**
  * Starts `exhibit serve` and resolves once it has printed its URL. `stop()` kills it and
  * resolves when it has exited. `timeoutMs`: how long it may take to start (a million-item
- * matter opens slower than a test's).
+ * matter opens slower than a test's). `allow`: the folders the browser may create matters in
+ * and ingest from (`--allow`); by default every suite's work folder and the corpus.
+ *
+ * `url` is the address to open (`http://127.0.0.1:PORT/#token=…`: the token only in the
+ * fragment, which the browser never sends); `token` is for calling the API directly.
  */
-export function serve(matter, { timeoutMs = 15000 } = {}) {
-  const args = [...(matter ? ['--matter', matter] : []), 'serve', '--port', '0', '--ui', path.join(ROOT, 'ui', 'dist')];
+export function serve(matter, { timeoutMs = 15000, allow = defaultAllow() } = {}) {
+  const args = [
+    ...(matter ? ['--matter', matter] : []),
+    'serve', '--port', '0', '--ui', path.join(ROOT, 'ui', 'dist'),
+    ...allow.flatMap((dir) => ['--allow', dir]),
+  ];
   const proc = spawn(EXHIBIT, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((r) => proc.once('exit', r));
   return new Promise((resolve, reject) => {
@@ -51,10 +61,16 @@ export function serve(matter, { timeoutMs = 15000 } = {}) {
         proc.kill();
         await exited;
       };
-      resolve({ proc, url, origin: u.origin, port: Number(u.port), token: u.searchParams.get('token'), stop });
+      const token = new URLSearchParams(u.hash.slice(1)).get('token');
+      resolve({ proc, url, origin: u.origin, port: Number(u.port), token, stop });
     });
     proc.once('exit', (code) => reject(new Error(`exhibit serve exited with ${code}`)));
   });
+}
+
+function defaultAllow() {
+  fs.mkdirSync(WORK, { recursive: true });
+  return [WORK, ...(fs.existsSync(CORPUS) ? [CORPUS] : [])];
 }
 
 /** Calls the API directly (for checking what the UI did). */

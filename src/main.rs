@@ -145,6 +145,13 @@ enum Command {
         /// The built UI folder (default: ui/dist of this source tree, or EXHIBIT_UI_DIR).
         #[arg(long, value_name = "DIR")]
         ui: Option<PathBuf>,
+        /// A folder under which the browser may create and open matters and ingest files
+        /// (repeatable). Without it, only the --matter folder can be used, and nothing ingested.
+        #[arg(long, value_name = "DIR")]
+        allow: Vec<PathBuf>,
+        /// Milliseconds a client may take to send a request's headers before it is disconnected.
+        #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
+        header_timeout_ms: u64,
     },
 }
 
@@ -763,7 +770,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             })?;
         }
-        Command::Serve { port, ui } => serve::run(cli.matter.clone(), port, ui)?,
+        Command::Serve { port, ui, allow, header_timeout_ms } => serve::run(serve::Options {
+            matter: cli.matter.clone(),
+            port,
+            ui_dir: ui,
+            allow,
+            header_timeout: Duration::from_millis(header_timeout_ms),
+        })?,
     }
     Ok(ExitCode::SUCCESS)
 }

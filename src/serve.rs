@@ -1,15 +1,27 @@
 //! `exhibit serve`: the review UI and the API over HTTP, on 127.0.0.1 only, for browser use and
 //! end-to-end tests. A transport: it decodes, calls [`exhibit::view::Router`], and encodes.
 //!
+//! The per-run access token is printed in the URL's fragment (`/#token=…`), which browsers
+//! never send to a server; the page keeps it in memory and sends it as the `x-exhibit-token`
+//! header. There is no cookie: browsers send cookies to every port of a host, so any other
+//! local server would receive it. `<img>` and download links, which cannot send a header, use
+//! capability URLs ([`capability`]) that open one item's pages or original for a while.
+//!
 //! Guards, in order, on every request:
 //! 1. `Host` must be this loopback address (a DNS-rebinding page cannot borrow the server);
 //! 2. an `Origin` header, when present, must be this server's own origin, and a
-//!    `Sec-Fetch-Site: cross-site` request is refused (another page cannot drive the API);
-//! 3. API and item routes need the per-run token, as the `x-exhibit-token` header or the
-//!    `exhibit_token` cookie that opening `/?token=…` sets (HttpOnly, SameSite=Strict).
+//!    `Sec-Fetch-Site: cross-site` request is refused (another page cannot drive the API); API
+//!    requests must also not come from another port (`same-site`);
+//! 3. API routes need the token header; item bytes need the token header or a capability.
+//!
+//! What the API can reach is limited to the folders named at start (`--allow DIR`, and the
+//! `--matter` folder for reopening it): [`exhibit::api::paths::PathPolicy`] checks every path a
+//! request names. Connections that do not send their request headers in time are dropped.
 //!
 //! Every answer carries a strict CSP and `nosniff`; item bytes (originals, page images) are
-//! looked up by item id and served with `Content-Security-Policy: sandbox`.
+//! looked up by item id in the open matter and served with `Content-Security-Policy: sandbox`.
+
+mod capability;
 
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, Query, State};
@@ -18,7 +30,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router as Http};
-use exhibit::view::{ProgressSlot, Router, ViewerHandle};
+use capability::{CapRefused, Capabilities, Resource};
+use exhibit::api::paths::PathPolicy;
+use exhibit::view::{ProgressSlot, Router, Viewer, ViewerHandle};
 use exhibit::Error;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -33,7 +47,25 @@ img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; obj
 base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 /// The CSP of untrusted bytes: a unique origin, no script, no loads.
 pub const ITEM_CSP: &str = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
-const COOKIE: &str = "exhibit_token";
+/// Connections served at once; more wait to be accepted (a client hogging them is dropped by
+/// the header timeout).
+const MAX_CONNECTIONS: usize = 128;
+/// How long a request body may take to arrive, and how large it may be.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+const BODY_LIMIT: usize = 16 << 20;
+
+/// What `exhibit serve` was started with.
+pub struct Options {
+    /// The matter to open at start (`--matter`); it may also be reopened from the UI.
+    pub matter: Option<PathBuf>,
+    pub port: u16,
+    /// The built UI (`--ui`), else [`default_ui_dir`].
+    pub ui_dir: Option<PathBuf>,
+    /// The folders under which the API may create or open matters and read evidence (`--allow`).
+    pub allow: Vec<PathBuf>,
+    /// A client that has not sent a request's headers within this is disconnected.
+    pub header_timeout: Duration,
+}
 
 struct AppState {
     token: String,
@@ -42,6 +74,8 @@ struct AppState {
     viewer: ViewerHandle,
     progress: ProgressSlot,
     ui_dir: PathBuf,
+    caps: Capabilities,
+    policy: PathPolicy,
 }
 
 type Shared = Arc<AppState>;
@@ -54,27 +88,32 @@ pub fn default_ui_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui").join("dist")
 }
 
-fn random_token() -> Result<String, Error> {
+fn random_bytes() -> Result<[u8; 32], Error> {
     let mut buf = [0u8; 32];
     getrandom::fill(&mut buf).map_err(|e| Error::Invalid(format!("no randomness for the access token: {e}")))?;
-    Ok(hex::encode(buf))
+    Ok(buf)
 }
 
 /// Runs the server until the process is stopped.
-pub fn run(matter: Option<PathBuf>, port: u16, ui_dir: Option<PathBuf>) -> Result<(), Error> {
-    let router = match &matter {
+pub fn run(opts: Options) -> Result<(), Error> {
+    let router = match &opts.matter {
         Some(dir) => Router::open(dir).map_err(|e| Error::Invalid(e.message))?,
         None => Router::default(),
     };
-    let ui_dir = ui_dir.unwrap_or_else(default_ui_dir);
+    let policy = PathPolicy::new(&opts.allow, opts.matter.as_deref()).map_err(|e| Error::Invalid(e.to_string()))?;
+    let (port, header_timeout) = (opts.port, opts.header_timeout);
+    let ui_dir = opts.ui_dir.unwrap_or_else(default_ui_dir);
     if !ui_dir.join("index.html").exists() {
         eprintln!("exhibit: no built UI in {} (run `make ui`); the API still works", ui_dir.display());
+    }
+    if policy.roots().is_empty() {
+        eprintln!("exhibit: no --allow folder: the browser can work only in the --matter folder and cannot ingest (add --allow DIR)");
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let port = listener.local_addr()?.port();
-        let token = random_token()?;
+        let token = hex::encode(random_bytes()?);
         let state = Arc::new(AppState {
             token: token.clone(),
             port,
@@ -82,24 +121,56 @@ pub fn run(matter: Option<PathBuf>, port: u16, ui_dir: Option<PathBuf>) -> Resul
             router: Arc::new(Mutex::new(router)),
             progress: ProgressSlot::default(),
             ui_dir,
+            caps: Capabilities::new(random_bytes()?),
+            policy,
         });
         let app = app(state);
-        println!("Exhibit is serving on http://127.0.0.1:{port}/?token={token}");
+        // The token goes in the fragment: the browser keeps it and never sends it anywhere.
+        println!("Exhibit is serving on http://127.0.0.1:{port}/#token={token}");
         let _ = std::io::stdout().flush();
-        axum::serve(listener, app).await?;
+        accept(listener, app, header_timeout).await;
         Ok(())
     })
+}
+
+/// The accept loop: HTTP/1 connections with a header read timeout, at most
+/// [`MAX_CONNECTIONS`] at once.
+async fn accept(listener: tokio::net::TcpListener, app: Http, header_timeout: Duration) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok(permit) = slots.clone().acquire_owned().await else { return };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: wait rather than spin.
+                eprintln!("exhibit: could not accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+        tokio::spawn(async move {
+            // A dropped or timed-out client ends its connection; nothing to report.
+            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+            drop(permit);
+        });
+    }
 }
 
 fn app(state: Shared) -> Http {
     let api = Http::new()
         .route("/api/rpc", post(rpc))
         .route("/api/progress", get(progress))
-        .route("/api/item/{id}/original", get(original))
-        .route("/api/item/{id}/page/{page}", get(page))
+        .route("/api/grant", post(grant))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    // Item bytes check the token or a capability themselves (see `authorize_item`).
+    let items = Http::new().route("/api/item/{id}/original", get(original)).route("/api/item/{id}/page/{page}", get(page));
     Http::new()
         .merge(api)
+        .merge(items)
         .fallback(get(static_file))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
@@ -122,7 +193,13 @@ async fn guard(State(s): State<Shared>, req: Request<Body>, next: Next) -> Respo
         None => true,
         Some(o) => ours.iter().any(|ours| o == format!("http://{ours}")),
     };
-    let site_ok = header_str(h, "sec-fetch-site") != Some("cross-site");
+    // Another port of this host is `same-site` to the browser, yet another server: it may link
+    // to the app's page, but never call the API or load item bytes.
+    let site_ok = match header_str(h, "sec-fetch-site") {
+        None | Some("same-origin") | Some("none") => true,
+        Some("same-site") => !req.uri().path().starts_with("/api/"),
+        Some(_) => false,
+    };
     let mut resp = if !host_ok {
         refuse(StatusCode::FORBIDDEN, "bad_host", "this server answers only to its own loopback address")
     } else if !origin_ok || !site_ok {
@@ -141,29 +218,25 @@ async fn guard(State(s): State<Shared>, req: Request<Body>, next: Next) -> Respo
     resp
 }
 
-fn cookie_token(h: &HeaderMap) -> Option<String> {
-    h.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == COOKIE).then(|| v.to_string())
-    })
-}
-
 /// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn require_token(State(s): State<Shared>, req: Request<Body>, next: Next) -> Response {
-    let h = req.headers();
-    let given = header_str(h, "x-exhibit-token").map(str::to_string).or_else(|| cookie_token(h));
-    match given {
-        Some(t) if same(&t, &s.token) => {
-            let mut resp = next.run(req).await;
-            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp
-        }
-        _ => refuse(StatusCode::UNAUTHORIZED, "no_token", "this request needs the access token printed by `exhibit serve`"),
+    if !has_token(&s, req.headers()) {
+        return refuse(StatusCode::UNAUTHORIZED, "no_token", NO_TOKEN);
     }
+    let mut resp = next.run(req).await;
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+const NO_TOKEN: &str = "this request needs the access key: open the address `exhibit serve` printed (it ends in #token=…). \
+The key is kept only in the open tab, so a reloaded or new tab needs that address again";
+
+fn has_token(s: &AppState, h: &HeaderMap) -> bool {
+    header_str(h, "x-exhibit-token").is_some_and(|t| same(t, &s.token))
 }
 
 fn status_for(code: &str) -> StatusCode {
@@ -171,15 +244,25 @@ fn status_for(code: &str) -> StatusCode {
         "no_item" | "no_matter" => StatusCode::NOT_FOUND,
         "unknown_method" => StatusCode::NOT_IMPLEMENTED,
         "no_matter_open" | "matter_exists" => StatusCode::CONFLICT,
+        "path_refused" => StatusCode::FORBIDDEN,
         "database" | "index" | "io" | "write_failed" | "worker_failed" => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 
-async fn rpc(State(s): State<Shared>, body: axum::body::Bytes) -> Response {
+async fn rpc(State(s): State<Shared>, body: Body) -> Response {
+    let body = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, BODY_LIMIT)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "bad_request", "the request is too large or was cut off"),
+        Err(_) => return refuse(StatusCode::REQUEST_TIMEOUT, "bad_request", "the request body did not arrive in time"),
+    };
     let request: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, "bad_request", &format!("the body is not JSON: {e}")),
+    };
+    let request = match confine(&s.policy, request) {
+        Ok(r) => r,
+        Err(e) => return (status_for(&e.code), Json(e)).into_response(),
     };
     // `ingest_progress` and `cancel_ingest` are answered here, without the router's lock: a
     // running ingest holds it until it ends.
@@ -205,6 +288,21 @@ async fn rpc(State(s): State<Shared>, body: axum::body::Bytes) -> Response {
     resp
 }
 
+/// Checks every path a core request names against the folders this server may use, and
+/// rewrites each to its resolved form, so the library uses exactly what was checked. Requests
+/// that are not core requests name no paths (view requests work on the open matter by id) and
+/// pass as they are; a malformed one is left for the router to explain.
+fn confine(policy: &PathPolicy, request: Value) -> Result<Value, exhibit::api::ApiError> {
+    let Ok(mut req) = serde_json::from_value::<exhibit::api::Request>(request.clone()) else {
+        return Ok(request);
+    };
+    if req.paths_mut().is_empty() {
+        return Ok(request);
+    }
+    policy.apply(&mut req)?;
+    serde_json::to_value(&req).map_err(|e| exhibit::api::ApiError::from(Error::from(e)))
+}
+
 /// `Server-Timing` on an answer, so the browser (and the desktop benchmark) can tell backend time
 /// from transport and UI time: `wait` is time queued behind another request for the matter,
 /// `app` the library's own work, `render` a page rasterization.
@@ -224,6 +322,7 @@ fn item_response(content_type: &str, bytes: Vec<u8>, disposition: Option<String>
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ITEM_CSP));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(d) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
         h.insert(header::CONTENT_DISPOSITION, d);
     }
@@ -235,9 +334,64 @@ fn viewer_error(e: Error) -> Response {
     (status_for(&e.code), Json(e)).into_response()
 }
 
-async fn original(State(s): State<Shared>, UrlPath(id): UrlPath<String>) -> Response {
-    let Some(v) = s.viewer.read().unwrap_or_else(|e| e.into_inner()).clone() else {
-        return refuse(StatusCode::CONFLICT, "no_matter_open", "no matter is open");
+fn open_viewer(s: &AppState) -> Result<Viewer, Response> {
+    s.viewer
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .ok_or_else(|| refuse(StatusCode::CONFLICT, "no_matter_open", "no matter is open"))
+}
+
+/// The open matter's viewer, if this request may read `resource` of item `id`: it carries the
+/// token header, or a capability (`?c=`) granted for exactly that item and resource in the
+/// matter open now.
+fn authorize_item(s: &AppState, headers: &HeaderMap, q: &HashMap<String, String>, id: &str, resource: Resource) -> Result<Viewer, Response> {
+    let viewer = open_viewer(s)?;
+    if has_token(s, headers) {
+        return Ok(viewer);
+    }
+    let Some(cap) = q.get("c") else {
+        return Err(refuse(StatusCode::UNAUTHORIZED, "no_token", NO_TOKEN));
+    };
+    match s.caps.check(viewer.dir(), id, resource, cap, capability::now()) {
+        Ok(()) => Ok(viewer),
+        Err(e @ CapRefused::Expired) => Err(refuse(StatusCode::FORBIDDEN, "capability_expired", &e.to_string())),
+        Err(e) => Err(refuse(StatusCode::FORBIDDEN, "capability_refused", &e.to_string())),
+    }
+}
+
+/// `POST /api/grant {"id": ITEM}`: capabilities for the item's page images and its original,
+/// for an `<img>` or a download link, which cannot send the token header.
+async fn grant(State(s): State<Shared>, Json(body): Json<Value>) -> Response {
+    let key = match body.get("id") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(k)) => k.clone(),
+        _ => return refuse(StatusCode::BAD_REQUEST, "bad_request", "name the item: {\"id\": 12}"),
+    };
+    let viewer = match open_viewer(&s) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let id = match tokio::task::spawn_blocking(move || viewer.item_id(&key).map(|id| (viewer, id))).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(e)) => return viewer_error(e),
+        Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed unexpectedly"),
+    };
+    let (viewer, id) = id;
+    let expires = capability::now() + capability::TTL.as_secs();
+    Json(json!({
+        "id": id,
+        "pages": s.caps.grant(viewer.dir(), id, Resource::Pages, expires),
+        "original": s.caps.grant(viewer.dir(), id, Resource::Original, expires),
+        "expires_ms": expires * 1000,
+    }))
+    .into_response()
+}
+
+async fn original(State(s): State<Shared>, headers: HeaderMap, UrlPath(id): UrlPath<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let v = match authorize_item(&s, &headers, &q, &id, Resource::Original) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     match tokio::task::spawn_blocking(move || v.original(&id).map(|o| (id, o))).await {
         // Always a download, never rendered by the browser: the bytes are untrusted.
@@ -249,9 +403,10 @@ async fn original(State(s): State<Shared>, UrlPath(id): UrlPath<String>) -> Resp
     }
 }
 
-async fn page(State(s): State<Shared>, UrlPath((id, page)): UrlPath<(String, String)>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let Some(v) = s.viewer.read().unwrap_or_else(|e| e.into_inner()).clone() else {
-        return refuse(StatusCode::CONFLICT, "no_matter_open", "no matter is open");
+async fn page(State(s): State<Shared>, headers: HeaderMap, UrlPath((id, page)): UrlPath<(String, String)>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let v = match authorize_item(&s, &headers, &q, &id, Resource::Pages) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let Ok(page) = page.trim_end_matches(".png").parse::<usize>() else {
         return refuse(StatusCode::BAD_REQUEST, "bad_request", "the page is a number counted from 0");
@@ -287,7 +442,7 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// The built UI. Opening `/?token=…` with the right token sets the token cookie.
+/// The built UI. It needs no token: the page holds none until it reads its own fragment.
 async fn static_file(State(s): State<Shared>, method: Method, uri: Uri) -> Response {
     if method != Method::GET {
         return refuse(StatusCode::METHOD_NOT_ALLOWED, "bad_request", "only GET here");
@@ -311,14 +466,5 @@ async fn static_file(State(s): State<Shared>, method: Method, uri: Uri) -> Respo
     };
     let mut resp = Response::new(Body::from(bytes));
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
-    let query_token = uri.query().and_then(|q| {
-        q.split('&').find_map(|kv| kv.strip_prefix("token=").map(str::to_string))
-    });
-    if let Some(t) = query_token.filter(|t| same(t, &s.token)) {
-        let cookie = format!("{COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict");
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
-            resp.headers_mut().insert(header::SET_COOKIE, v);
-        }
-    }
     resp
 }

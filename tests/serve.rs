@@ -1,5 +1,6 @@
-//! `exhibit serve`: the token and Origin guards, the security headers, and the RPC round trip.
-//! Drives the real binary over raw HTTP/1.1 on a loopback socket.
+//! `exhibit serve`: the token and Origin guards, capability URLs, the folders the API may reach,
+//! the header timeout, the security headers, and the RPC round trip. Drives the real binary over
+//! raw HTTP/1.1 on a loopback socket.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -18,19 +19,22 @@ impl Drop for Server {
     }
 }
 
-fn start(matter: &std::path::Path, ui: &std::path::Path) -> Server {
+fn start(matter: &std::path::Path, ui: &std::path::Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_exhibit"))
         .args(["--matter", matter.to_str().unwrap(), "serve", "--port", "0", "--ui", ui.to_str().unwrap()])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("start exhibit serve");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    // "Exhibit is serving on http://127.0.0.1:PORT/?token=TOKEN"
+    // "Exhibit is serving on http://127.0.0.1:PORT/#token=TOKEN": the token only in the fragment,
+    // which a browser never sends.
     let url = line.trim().rsplit(' ').next().unwrap().to_string();
     let rest = url.strip_prefix("http://127.0.0.1:").expect(&line);
-    let (port, token) = rest.split_once("/?token=").unwrap();
+    let (port, token) = rest.split_once("/#token=").expect(&line);
+    assert_eq!(token.len(), 64, "{line}");
     Server { child, port: port.parse().unwrap(), token: token.to_string() }
 }
 
@@ -60,15 +64,22 @@ fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &st
     Resp { status, headers: head.to_ascii_lowercase(), body: body.to_string() }
 }
 
-fn setup() -> (tempfile::TempDir, Server) {
+/// A matter in a fresh folder, served with that folder allowed (plus `extra` arguments).
+fn setup_with(extra: &[&str]) -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
     let matter = dir.path().join("matter");
     let ui = dir.path().join("ui");
     std::fs::create_dir_all(&ui).unwrap();
     std::fs::write(ui.join("index.html"), "<!doctype html><title>Exhibit</title>").unwrap();
     exhibit::Matter::create(&matter, "Serve test").unwrap();
-    let server = start(&matter, &ui);
+    let mut args = vec!["--allow", dir.path().to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let server = start(&matter, &ui, &args);
     (dir, server)
+}
+
+fn setup() -> (tempfile::TempDir, Server) {
+    setup_with(&[])
 }
 
 const PING: &str = r#"{"method":"ping"}"#;
@@ -119,17 +130,46 @@ fn accepts_the_token_from_the_same_origin() {
     let r = http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", t)], r#"{"method":"status"}"#);
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("Serve test"));
-    // The cookie set by opening the page with ?token= works too.
-    let page = http(s.port, "GET", &format!("/?token={t}"), &[], "");
-    assert_eq!(page.status, 200);
-    assert!(page.headers.contains(&format!("set-cookie: exhibit_token={t}; path=/; httponly; samesite=strict")));
-    assert!(page.body.contains("Exhibit"));
-    let r = http(s.port, "GET", "/api/progress", &[("Cookie", &format!("exhibit_token={t}"))], "");
+    let r = http(s.port, "GET", "/api/progress", &[("x-exhibit-token", t)], "");
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains(r#""running":false"#));
-    // A wrong token in the URL sets no cookie.
-    let page = http(s.port, "GET", "/?token=wrong", &[], "");
-    assert!(!page.headers.contains("set-cookie"));
+}
+
+#[test]
+fn there_is_no_cookie_to_steal() {
+    let (_d, s) = setup();
+    let t = s.token.as_str();
+    // Browsers send a host's cookies to all its ports, so the server never sets one, and a
+    // cookie carrying the token is not accepted in place of the header.
+    for path in ["/".to_string(), format!("/?token={t}"), "/index.html".into()] {
+        let page = http(s.port, "GET", &path, &[], "");
+        assert_eq!(page.status, 200, "{path}");
+        assert!(page.body.contains("Exhibit"));
+        assert!(!page.headers.contains("set-cookie"), "{path}: {}", page.headers);
+    }
+    for cookie in [format!("exhibit_token={t}"), format!("token={t}")] {
+        let r = http(s.port, "GET", "/api/progress", &[("Cookie", &cookie)], "");
+        assert_eq!(r.status, 401, "{}", r.body);
+        let r = http(s.port, "POST", "/api/rpc", &[("Cookie", &cookie)], PING);
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert!(r.body.contains("#token="), "the refusal says how to get in: {}", r.body);
+    }
+}
+
+#[test]
+fn another_port_of_this_host_cannot_call_the_api() {
+    let (_d, s) = setup();
+    let t = s.token.as_str();
+    // A page on 127.0.0.1:OTHER is `same-site` to the browser: even holding a token it may not
+    // call the API, though it may link to the app's page.
+    let r = http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", t), ("Sec-Fetch-Site", "same-site")], PING);
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = http(s.port, "GET", "/api/item/1/original", &[("x-exhibit-token", t), ("Sec-Fetch-Site", "same-site")], "");
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = http(s.port, "GET", "/", &[("Sec-Fetch-Site", "same-site")], "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", t), ("Sec-Fetch-Site", "same-origin")], PING);
+    assert_eq!(r.status, 200, "{}", r.body);
 }
 
 #[test]
@@ -240,4 +280,164 @@ fn a_running_ingest_is_cancelled_beside_the_session_lock_and_a_rerun_resumes() {
     assert_eq!(resumed["items_total"].as_u64(), Some(FILES as u64), "{resumed}");
     assert_eq!(resumed["files_skipped"].as_u64(), Some(kept), "{resumed}");
     assert_eq!(resumed["items_added"].as_u64(), Some(FILES as u64 - kept), "{resumed}");
+}
+
+fn rpc(s: &Server, body: &str) -> Resp {
+    http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", &s.token)], body)
+}
+
+fn ingest_body(path: &std::path::Path) -> String {
+    serde_json::json!({"method": "ingest", "params": {"paths": [path], "custodian": "T"}}).to_string()
+}
+
+#[test]
+fn capability_urls_open_one_resource_of_one_item() {
+    let (d, s) = setup();
+    let src = d.path().join("in");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("a.txt"), "first memo").unwrap();
+    std::fs::write(src.join("b.txt"), "second memo").unwrap();
+    let r = rpc(&s, &ingest_body(&src));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id_of = |name: &str| {
+        let r = rpc(&s, &serde_json::json!({"method": "search", "params": {"query": name}}).to_string());
+        json(&r)["hits"][0]["id"].as_i64().unwrap_or_else(|| panic!("{}", r.body))
+    };
+    let (a, b) = (id_of("first"), id_of("second"));
+
+    // Granting needs the token; the grant names the item it was asked for.
+    let ask = format!(r#"{{"id":{a}}}"#);
+    let r = http(s.port, "POST", "/api/grant", &[("Content-Type", "application/json")], &ask);
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = http(s.port, "POST", "/api/grant", &[("x-exhibit-token", &s.token), ("Content-Type", "application/json")], &ask);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let g = json(&r);
+    assert_eq!(g["id"].as_i64(), Some(a));
+    let (orig, pages) = (g["original"].as_str().unwrap().to_string(), g["pages"].as_str().unwrap().to_string());
+    assert!(!orig.contains(&s.token) && !pages.contains(&s.token));
+    let expires_ms = g["expires_ms"].as_u64().unwrap();
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    assert!(expires_ms > now_ms && expires_ms <= now_ms + 16 * 60 * 1000, "expires within the quarter hour: {g}");
+
+    // The capability alone (no token, as an <a download> sends it) fetches that original.
+    let r = http(s.port, "GET", &format!("/api/item/{a}/original?c={orig}"), &[], "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body, "first memo");
+    assert!(r.headers.contains("content-security-policy: sandbox") && r.headers.contains("cache-control: no-store"), "{}", r.headers);
+    // Stolen and pointed at another item, another spelling of the item, or another resource: refused.
+    for path in [
+        format!("/api/item/{b}/original?c={orig}"),
+        format!("/api/item/EXH-{a:07}/original?c={orig}"),
+        format!("/api/item/{a}/original?c={pages}"),
+        format!("/api/item/{b}/page/0?c={pages}"),
+        format!("/api/item/{a}/original?c={}", orig.replacen('.', "0.", 1)),
+    ] {
+        let r = http(s.port, "GET", &path, &[], "");
+        assert_eq!(r.status, 403, "{path}: {}", r.body);
+        assert!(r.body.contains("capability_refused") && !r.body.contains("memo"), "{path}: {}", r.body);
+    }
+    let r = http(s.port, "GET", &format!("/api/item/{b}/original"), &[], "");
+    assert_eq!(r.status, 401, "{}", r.body);
+    // An item that is not in the open matter gets no capability.
+    let r = http(s.port, "POST", "/api/grant", &[("x-exhibit-token", &s.token), ("Content-Type", "application/json")], r#"{"id":999}"#);
+    assert_eq!(r.status, 404, "{}", r.body);
+}
+
+#[test]
+fn the_api_reaches_only_the_folders_allowed_at_start() {
+    let (d, s) = setup();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "not for the browser").unwrap();
+    let allowed = std::fs::canonicalize(d.path()).unwrap();
+
+    let refused = |body: String| {
+        let r = rpc(&s, &body);
+        assert_eq!(r.status, 403, "{body}: {}", r.body);
+        let e = json(&r);
+        assert_eq!(e["code"], "path_refused", "{e}");
+        let msg = e["message"].as_str().unwrap().to_string();
+        assert!(msg.contains("--allow") && msg.contains(&allowed.display().to_string()), "says what is allowed and how to allow more: {msg}");
+        msg
+    };
+    let msg = refused(ingest_body(&outside.path().join("secret.txt")));
+    assert!(msg.contains("secret.txt"), "{msg}");
+    refused(ingest_body(&d.path().join("..").join(outside.path().file_name().unwrap())));
+    refused(serde_json::json!({"method": "create_matter", "params": {"dir": outside.path().join("m"), "name": "M"}}).to_string());
+    refused(serde_json::json!({"method": "open_matter", "params": {"dir": outside.path()}}).to_string());
+    refused(serde_json::json!({"method": "logs_analyze", "params": {"suspect_outputs": outside.path().join("secret.txt")}}).to_string());
+    #[cfg(unix)]
+    {
+        // A link planted inside an allowed folder does not lead out of it.
+        std::os::unix::fs::symlink(outside.path(), d.path().join("link")).unwrap();
+        let msg = refused(ingest_body(&d.path().join("link")));
+        assert!(msg.contains("resolves to"), "{msg}");
+    }
+    // Nothing was read: the matter is still empty, and nothing was created outside.
+    assert_eq!(json(&rpc(&s, r#"{"method":"status"}"#))["items"], 0);
+    assert!(!outside.path().join("m").exists());
+
+    // Inside the allowed folder all of it works, `..` that stays inside included.
+    let src = d.path().join("in");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("memo.txt"), "allowed memo").unwrap();
+    let r = rpc(&s, &ingest_body(&d.path().join("ui/../in")));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(json(&r)["items_added"], 1, "{}", r.body);
+    let second = d.path().join("second");
+    let r = rpc(&s, &serde_json::json!({"method": "create_matter", "params": {"dir": second, "name": "Second"}}).to_string());
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = rpc(&s, &serde_json::json!({"method": "open_matter", "params": {"dir": d.path().join("matter")}}).to_string());
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[test]
+fn without_allow_only_the_started_matter_is_reachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let matter = dir.path().join("matter");
+    exhibit::Matter::create(&matter, "Only").unwrap();
+    std::fs::write(dir.path().join("memo.txt"), "x").unwrap();
+    let s = start(&matter, dir.path(), &[]);
+    let r = rpc(&s, &ingest_body(&dir.path().join("memo.txt")));
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("started without --allow"), "{}", r.body);
+    let r = rpc(&s, &serde_json::json!({"method": "open_matter", "params": {"dir": matter}}).to_string());
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// Reads until the server closes the connection; what it sent, or None if it kept it open
+/// past `limit` (a generous bound, not a timing measurement).
+fn read_until_closed(s: &mut TcpStream, limit: std::time::Duration) -> Option<Vec<u8>> {
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return Some(got),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Some(got),
+            Err(_) => return None,
+        }
+    }
+}
+
+#[test]
+fn a_client_slow_to_send_its_headers_is_dropped() {
+    let (_d, s) = setup_with(&["--header-timeout-ms", "300"]);
+    let limit = std::time::Duration::from_secs(30);
+    // Half a request, then nothing: the server hangs up instead of waiting for the rest.
+    let mut slow = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    slow.write_all(format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nX-Slow: ", s.port).as_bytes()).unwrap();
+    let got = read_until_closed(&mut slow, limit).expect("a client that never finishes its headers is disconnected");
+    assert!(got.is_empty() || String::from_utf8_lossy(&got).starts_with("HTTP/1.1 408"), "{}", String::from_utf8_lossy(&got));
+    // Headers trickled a byte at a time are no better than none.
+    let mut trickle = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    trickle.set_write_timeout(Some(limit)).unwrap();
+    let closed = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        trickle.write_all(b"X").is_err()
+    });
+    assert!(closed || read_until_closed(&mut trickle, limit).is_some(), "a trickling client is disconnected");
+    // Whoever sends a whole request promptly is served as before.
+    let r = http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", &s.token)], PING);
+    assert_eq!(r.status, 200, "{}", r.body);
 }

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use ts_rs::TS;
 
 pub mod bindings;
+pub mod paths;
 pub mod responses;
 
 /// One call. Serialized as `{"method": "...", "params": {...}}`.

@@ -128,6 +128,11 @@ impl Viewer {
         })?)
     }
 
+    /// The id of the item `key` (an id or a control number) names in this matter.
+    pub fn item_id(&self, key: &str) -> Result<i64> {
+        crate::matter::items::resolve(&self.db()?, key)
+    }
+
     /// The original bytes of an item and its MIME type.
     pub fn original(&self, key: &str) -> Result<(String, Vec<u8>)> {
         let row = self.row(key)?;

@@ -41,16 +41,27 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Where one item's bytes load from, for an `<img>` or a download link (which cannot send the
+ * token): over HTTP, capability URLs that open this item only and expire at `expires`.
+ */
+export interface ItemUrls {
+  /** A rendered PDF page (0-based), served with a sandbox CSP. */
+  page(page: number, scale?: number): string;
+  /** The original bytes (always a download). */
+  original: string;
+  /** When these URLs stop working (ms since the epoch); ask again before then. Infinity: never. */
+  expires: number;
+}
+
 export interface Backend {
   readonly kind: 'tauri' | 'http';
   /** One request; rejects with an `ApiError`. */
   call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T>;
   /** The state of the long request in flight (ingest), if any. */
   progress(): Promise<ProgressState>;
-  /** URL of a rendered PDF page (0-based), served with a sandbox CSP. */
-  pageUrl(id: number, page: number, scale?: number): string;
-  /** URL of an item's original bytes (always a download). */
-  originalUrl(id: number): string;
+  /** URLs of an item's page images and original (see `ItemUrls`). */
+  itemUrls(id: number): Promise<ItemUrls>;
   /** Whether paths can come from native pickers and drops (the desktop shell only). */
   readonly nativePaths: boolean;
   /** A native file/folder dialog; rejects with `not_in_browser` where there is none. */
@@ -65,7 +76,19 @@ type Open = (url: string, target: string, features: string) => unknown;
 
 type Fetch = typeof fetch;
 
-/** `exhibit serve`: POST /api/rpc with the per-run token. */
+/** The capabilities `POST /api/grant` answers with (src/serve.rs). */
+interface Grant {
+  id: number;
+  pages: string;
+  original: string;
+  expires_ms: number;
+}
+
+/**
+ * `exhibit serve`: POST /api/rpc with the per-run token in the `x-exhibit-token` header. The
+ * token is kept in this object only — never in a cookie (every port of the host would receive
+ * it) nor in web storage (any script of the origin could read it back).
+ */
 export class HttpBackend implements Backend {
   readonly kind = 'http' as const;
   constructor(
@@ -78,28 +101,36 @@ export class HttpBackend implements Backend {
   /** A browser page never learns where a file lives: paths are typed (the server is local). */
   readonly nativePaths = false;
 
-  /** Reads the token from `?token=` (then drops it from the address bar) or this tab's storage. */
-  static fromLocation(loc: Location = window.location, storage: Storage = window.sessionStorage): HttpBackend {
+  /**
+   * Takes the token from the address's fragment (`/#token=…`, which browsers never send to a
+   * server) and removes it from the address bar, so it is neither shown, bookmarked nor kept in
+   * the tab's history entry. A reloaded tab has no token: the printed address opens it again.
+   */
+  static fromLocation(loc: Location = window.location, history: Pick<History, 'replaceState'> = window.history): HttpBackend {
     const url = new URL(loc.href);
-    const fromUrl = url.searchParams.get('token');
-    if (fromUrl) {
-      storage.setItem('exhibit-token', fromUrl);
-      url.searchParams.delete('token');
-      try {
-        window.history.replaceState(null, '', url.pathname + url.search + url.hash);
-      } catch {
-        /* not in a browser */
-      }
+    const fragment = new URLSearchParams(url.hash.replace(/^#/, ''));
+    const token = fragment.get('token') ?? '';
+    if (fragment.has('token')) {
+      fragment.delete('token');
+      const rest = fragment.toString();
+      history.replaceState(null, '', url.pathname + url.search + (rest ? `#${rest}` : ''));
     }
-    return new HttpBackend(fromUrl ?? storage.getItem('exhibit-token') ?? '');
+    return new HttpBackend(token);
   }
 
   private async request<T>(path: string, init: RequestInit): Promise<T> {
+    if (!this.token) {
+      throw new ApiError(
+        'no_token',
+        'This tab has no access key. Open the address `exhibit serve` printed (it ends in #token=…): the key is kept only in the tab it opened, so a reloaded or new tab needs that address again.',
+      );
+    }
     let resp: Response;
     try {
       resp = await this.fetchImpl(this.base + path, {
         ...init,
-        credentials: 'same-origin',
+        // No cookie is ever needed, so none is sent.
+        credentials: 'omit',
         headers: { 'content-type': 'application/json', 'x-exhibit-token': this.token, ...(init.headers ?? {}) },
       });
     } catch (e) {
@@ -126,12 +157,16 @@ export class HttpBackend implements Backend {
     return this.request<ProgressState>('/api/progress', { method: 'GET' });
   }
 
-  pageUrl(id: number, page: number, scale = 1.5): string {
-    return `${this.base}/api/item/${id}/page/${page}?scale=${scale}`;
-  }
-
-  originalUrl(id: number): string {
-    return `${this.base}/api/item/${id}/original`;
+  /** Capability URLs from `POST /api/grant`: they open this item's pages or original only. */
+  async itemUrls(id: number): Promise<ItemUrls> {
+    const g = await this.request<Grant>('/api/grant', { method: 'POST', body: JSON.stringify({ id }) });
+    const item = `${this.base}/api/item/${g.id}`;
+    const pages = encodeURIComponent(g.pages);
+    return {
+      page: (page, scale = 1.5) => `${item}/page/${page}?scale=${scale}&c=${pages}`,
+      original: `${item}/original?c=${encodeURIComponent(g.original)}`,
+      expires: g.expires_ms,
+    };
   }
 
   async pickPaths(): Promise<Picked> {
@@ -226,6 +261,11 @@ export class TauriBackend implements Backend {
 
   originalUrl(id: number): string {
     return this.convertSrc(`item/${id}/original`, 'exhibit');
+  }
+
+  /** The `exhibit:` protocol serves only this window, so its URLs need no capability. */
+  async itemUrls(id: number): Promise<ItemUrls> {
+    return { page: (p, scale) => this.pageUrl(id, p, scale), original: this.originalUrl(id), expires: Infinity };
   }
 }
 

@@ -35,16 +35,39 @@ describe('HttpBackend', () => {
     expect(e.code).toBe('transport');
   });
 
-  it('reads the token from the URL once, then from session storage', () => {
+  it('takes the token from the fragment into memory only, and clears it from the address bar', async () => {
     sessionStorage.clear();
-    const b = HttpBackend.fromLocation({ href: 'http://127.0.0.1:5/?token=abc' } as Location, sessionStorage);
-    expect(sessionStorage.getItem('exhibit-token')).toBe('abc');
-    expect(b.pageUrl(4, 2)).toBe('/api/item/4/page/2?scale=1.5');
-    const again = HttpBackend.fromLocation({ href: 'http://127.0.0.1:5/' } as Location, sessionStorage);
+    localStorage.clear();
+    const replaceState = vi.fn();
+    const b = HttpBackend.fromLocation({ href: 'http://127.0.0.1:5/#token=abc&view=2' } as Location, { replaceState });
+    expect(replaceState).toHaveBeenCalledWith(null, '', '/#view=2');
+    expect(sessionStorage.length + localStorage.length).toBe(0);
     const fetch = vi.fn(async () => jsonResponse(200, {}));
-    (again as unknown as { fetchImpl: unknown }).fetchImpl = fetch;
-    again.call('status');
-    expect(((fetch.mock.calls[0] as unknown as [string, RequestInit])[1].headers as Record<string, string>)['x-exhibit-token']).toBe('abc');
+    (b as unknown as { fetchImpl: unknown }).fetchImpl = fetch;
+    await b.call('status');
+    const init = (fetch.mock.calls[0] as unknown as [string, RequestInit])[1];
+    expect((init.headers as Record<string, string>)['x-exhibit-token']).toBe('abc');
+    expect(init.credentials).toBe('omit');
+    // A query-string token (which a server would see) is not taken, and a tab without one says
+    // how to get in, without asking the server.
+    const bare = HttpBackend.fromLocation({ href: 'http://127.0.0.1:5/?token=abc' } as Location, { replaceState });
+    const never = vi.fn();
+    (bare as unknown as { fetchImpl: unknown }).fetchImpl = never;
+    await expect(bare.call('status')).rejects.toMatchObject({ code: 'no_token', message: expect.stringMatching(/#token=/) });
+    expect(never).not.toHaveBeenCalled();
+  });
+
+  it('asks for capability URLs for page images and originals', async () => {
+    const fetch = vi.fn(async () => jsonResponse(200, { id: 4, pages: '99.ab', original: '99.cd', expires_ms: 99000 }));
+    const b = new HttpBackend('tok', '', fetch as unknown as typeof globalThis.fetch);
+    const u = await b.itemUrls(4);
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe('/api/grant');
+    expect(JSON.parse(init.body as string)).toEqual({ id: 4 });
+    expect(u.page(2)).toBe('/api/item/4/page/2?scale=1.5&c=99.ab');
+    expect(u.original).toBe('/api/item/4/original?c=99.cd');
+    expect(u.expires).toBe(99000);
+    expect(u.page(2) + u.original).not.toContain('tok');
   });
 });
 
@@ -55,6 +78,7 @@ describe('TauriBackend', () => {
     expect(await b.call('search', { query: 'gas' })).toEqual({ total: 3 });
     expect(invoke).toHaveBeenCalledWith('rpc', { request: { method: 'search', params: { query: 'gas' } } });
     expect(b.pageUrl(7, 0)).toBe('exhibit://localhost/item%2F7%2Fpage%2F0?scale=1.5');
+    expect((await b.itemUrls(7)).page(0)).toBe('exhibit://localhost/item%2F7%2Fpage%2F0?scale=1.5');
   });
 
   it('passes the shell error {code, message} through', async () => {
@@ -100,8 +124,7 @@ describe('Api', () => {
         return m === 'tags' ? { tags: [{ name: 'Hot', count: 1, builtin: true }] } : {};
       },
       progress: async () => ({ running: false, method: null, progress: null }),
-      pageUrl: () => '',
-      originalUrl: () => '',
+      itemUrls: async () => ({ page: () => '', original: '', expires: Infinity }),
     } as never);
     await api.tagAdd({ tag: 'Hot', items: [3, 4] });
     await api.tagAdd({ tag: 'Hot', query: 'gas' });

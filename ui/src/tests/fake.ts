@@ -88,8 +88,7 @@ export function fakeBackend(total = 100_000) {
     async progress() {
       return { running: false, method: null, progress: null };
     },
-    pageUrl: (id, p) => `/api/item/${id}/page/${p}`,
-    originalUrl: (id) => `/api/item/${id}/original`,
+    itemUrls: async (id) => ({ page: (p) => `/api/item/${id}/page/${p}?c=cap`, original: `/api/item/${id}/original?c=cap`, expires: Infinity }),
   };
   return { backend, calls, tags };
 }

@@ -159,8 +159,7 @@ describe('Model logs screen', () => {
         }
       },
       progress: async () => ({ running: false, method: null, progress: null }),
-      pageUrl: () => '',
-      originalUrl: () => '',
+      itemUrls: async () => ({ page: () => '', original: '', expires: Infinity }),
     };
     return { b, calls };
   }

@@ -25,8 +25,7 @@ function backend(
       return (await h(params)) as T;
     },
     progress: async () => (progress ? progress() : { running: false, method: null, progress: null }) as never,
-    pageUrl: () => '',
-    originalUrl: () => '',
+    itemUrls: async () => ({ page: () => '', original: '', expires: Infinity }),
   };
 }
 

@@ -31,8 +31,7 @@ function backend(handlers: Record<string, (p: Record<string, unknown>) => unknow
       return (await h(params)) as T;
     },
     progress: async () => ({ running: true, method: 'ingest', progress: { files_total: 6000, files_done: 1200, bytes_total: 10, bytes_done: 2, items_added: 1200, duplicates: 0, errors: 0, elapsed_ms: 900 } }),
-    pageUrl: () => '',
-    originalUrl: () => '',
+    itemUrls: async () => ({ page: () => '', original: '', expires: Infinity }),
   };
   return { b, calls };
 }
