@@ -139,6 +139,6 @@ fn an_api_ingest_leaves_the_index_to_the_next_process() {
     write_docs(&tmp.path().join("b"), "bravo", 2);
     let out = cli_json(&["--matter", matter.to_str().unwrap(), "ingest", tmp.path().join("b").to_str().unwrap(), "--custodian", "B"]);
     assert_eq!(out["items_added"], 2, "{out}");
-    let found = session.handle(Request::Search { query: "bravo".into(), limit: 10, offset: 0, sort: Default::default() }, &mut |_| {}).unwrap();
+    let found = session.handle(Request::Search { query: "bravo".into(), limit: 10, offset: 0, sort: Default::default(), redacted: false }, &mut |_| {}).unwrap();
     assert_eq!(found["total"], 2, "{found}");
 }
