@@ -138,6 +138,7 @@ impl Matter {
             let batch = tx.last_insert_rowid();
             audit::append(&tx, "ingest.start", &serde_json::json!({ "batch": batch, "custodian": custodian, "sources": sources_json }))?;
             tx.commit()?;
+            audit::publish_head(&self.db);
             batch
         };
         // Items an earlier, interrupted run stored but did not get into the index.
@@ -173,6 +174,7 @@ impl Matter {
             }
             audit::append(&tx, "ingest.walk_errors", &serde_json::json!({ "batch": batch, "count": walk_errors.len() }))?;
             tx.commit()?;
+            audit::publish_head(&self.db);
             summary.errors += walk_errors.len() as u64;
         }
 
@@ -269,6 +271,7 @@ impl Matter {
         )?;
         audit::append(&tx, "ingest.finish", &serde_json::to_value(&summary)?)?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         p.elapsed_ms = summary.elapsed_ms;
         progress(&p);
         Ok(summary)
@@ -294,6 +297,7 @@ impl Matter {
         let mut touched = Vec::new();
         let mut added_log = Vec::new();
         let mut dup_log = Vec::new();
+        let mut added_ids: Vec<i64> = Vec::new();
         for (f, outcome) in pending.drain(..) {
             let path = f.path.display().to_string();
             let fc: FileCommit = match outcome {
@@ -328,15 +332,18 @@ impl Matter {
             if fc.duplicates > 0 {
                 dup_log.push(serde_json::json!({ "path": path, "items": fc.relocated }));
             }
+            added_ids.extend_from_slice(&fc.added);
             touched.extend(fc.added);
             touched.extend(fc.relocated);
         }
+        let items_fp = audit::Fingerprints::read(&tx, &added_ids)?.to_json();
         audit::append(
             &tx,
             "ingest.add",
-            &serde_json::json!({ "batch": batch, "custodian": custodian, "added": added_log, "duplicates": dup_log }),
+            &serde_json::json!({ "batch": batch, "custodian": custodian, "added": added_log, "duplicates": dup_log, "items_fp": items_fp }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         self.index.add_items(&self.db, &touched)?;
         w.unindexed.extend(touched);
         if w.last_index_commit.elapsed() >= INDEX_INTERVAL {

@@ -8,8 +8,11 @@
 //! ```
 
 pub mod audit;
+pub mod audit_head;
+pub mod audit_key;
 pub mod blobs;
 pub mod items;
+pub mod replay;
 pub mod schema;
 pub mod texts;
 
@@ -90,6 +93,7 @@ impl Matter {
         tx.execute("INSERT INTO meta (key, value) VALUES ('created', ?1)", [now()])?;
         audit::append(&tx, "matter.create", &serde_json::json!({ "name": name, "schema": schema::VERSION }))?;
         tx.commit()?;
+        audit::publish_head(&m.db);
         Ok(m)
     }
 
@@ -116,6 +120,7 @@ impl Matter {
         db.pragma_update(None, "threads", cores as i64)?;
         db.busy_timeout(std::time::Duration::from_secs(30))?;
         schema::migrate(&mut db)?;
+        audit::attach(&db)?;
         let blobs = BlobStore::new(dir.join("blobs"));
         let mut index = SearchIndex::open(&dir.join("index"))?;
         if index.rebuilt {
@@ -212,6 +217,19 @@ impl Matter {
     /// The most recent audit entries, newest first.
     pub fn audit_log(&self, limit: usize) -> Result<Vec<audit::Entry>> {
         audit::recent(&self.db, limit)
+    }
+
+    /// The audit log's head (its newest entry's number and hash): the anchor that production
+    /// manifests and reports carry, for `exhibit verify --anchor` later.
+    pub fn audit_head(&self) -> Result<Option<audit_head::Head>> {
+        audit_head::current(&self.db)
+    }
+}
+
+impl Drop for Matter {
+    /// A head not yet recorded (a commit whose caller did not publish it) is recorded on close.
+    fn drop(&mut self) {
+        audit::publish_head(&self.db);
     }
 }
 

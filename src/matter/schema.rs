@@ -233,6 +233,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE IF NOT EXISTS index_pending (lo INTEGER NOT NULL, hi INTEGER NOT NULL);
     "#,
+    // 8 (audit): each audit entry's HMAC-SHA256 under the matter's key, which is kept outside
+    // the matter folder (see `matter::audit`); NULL for entries written before, or where the
+    // key was not available. The matter's id names that key (and the head's copy beside it).
+    r#"
+    ALTER TABLE audit ADD COLUMN mac TEXT;
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('matter_id', lower(hex(randomblob(16))));
+    "#,
 ];
 
 /// The schema version this build writes.
