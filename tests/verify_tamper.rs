@@ -66,7 +66,11 @@ fn build() -> Built {
     let beside: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("audit-head.json")).unwrap()).unwrap();
     assert_eq!(beside["hash"], head.hash.as_str());
     assert!(key_dir().join(format!("{}.key", head.matter_id)).exists());
-    assert!(key_dir().join(format!("{}.head", head.matter_id)).exists());
+    let witness = fs::read_dir(key_dir()).unwrap().filter_map(|e| e.ok()).any(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        name.starts_with(&head.matter_id) && name.ends_with(".head") && fs::read_to_string(e.path()).unwrap().contains(&head.hash)
+    });
+    assert!(witness, "the head is kept beside the key too");
     Built { _tmp: tmp, dir, anchor: head.hash, memo, plan }
 }
 

@@ -1,5 +1,6 @@
 //! The audit chain's head, written outside the database: `MATTER/audit-head.json`, and a copy
-//! beside the matter's key (`<key dir>/<matter id>.head`, outside the matter folder).
+//! beside the matter's key (`<key dir>/<matter id>-<place>.head`, outside the matter folder;
+//! `place` names the matter's folder, so each copy of a matter has its own).
 //!
 //! After each audited commit the newest entry's sequence number and hash are written there
 //! (atomically: a temporary file and a rename). A head only moves forward, and only along the
@@ -44,9 +45,14 @@ pub fn current(conn: &Connection) -> Result<Option<Head>> {
 /// directory. Empty for an in-memory database.
 pub fn places(conn: &Connection) -> Result<Vec<PathBuf>> {
     let Some(db) = conn.path().filter(|p| !p.is_empty()) else { return Ok(vec![]) };
-    let mut out = vec![Path::new(db).with_file_name(HEAD_FILE)];
+    let db = Path::new(db);
+    let mut out = vec![db.with_file_name(HEAD_FILE)];
     if let (Some(dir), Some(id)) = (audit_key::key_dir(), audit_key::matter_id(conn)?) {
-        out.push(dir.join(format!("{id}.head")));
+        // Named by the matter's id and where it is: a copy of the matter made elsewhere (which
+        // shares the id and key) keeps a head of its own rather than looking like a rewrite.
+        let at = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
+        let place = crate::matter::blobs::sha256_hex(at.to_string_lossy().as_bytes());
+        out.push(dir.join(format!("{id}-{}.head", &place[..12])));
     }
     Ok(out)
 }
