@@ -126,6 +126,10 @@ enum Command {
         /// Re-verify a production bundle on disk instead.
         #[arg(long, value_name = "DIR")]
         production: Option<PathBuf>,
+        /// An audit head taken earlier (printed by `verify`, in a report or a production
+        /// manifest): the log must still hold that entry, unchanged.
+        #[arg(long, value_name = "HASH")]
+        anchor: Option<String>,
     },
     /// Rebuild the search index from the database.
     Reindex,
@@ -733,16 +737,22 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             }
         }
-        Command::Verify { production } => {
+        Command::Verify { production, anchor } => {
             if production.is_some() {
                 eprintln!("exhibit: verifying a production bundle needs the production feature, which is not built yet");
                 return Ok(ExitCode::from(1));
             }
             let m = open(&cli.matter)?;
-            let r = m.verify()?;
+            let r = m.verify_with(&exhibit::verify::VerifyOptions { anchor })?;
             emit(json, &r, |r| {
                 for p in &r.problems {
                     println!("PROBLEM {}: {}", p.code, p.detail);
+                }
+                for n in &r.notes {
+                    println!("note: {n}");
+                }
+                if let Some(h) = &r.head {
+                    println!("audit head: entry {} {}", h.seq, h.hash);
                 }
                 println!(
                     "{}: {} audit entries, {} originals, {} items checked",

@@ -1,19 +1,24 @@
 //! `exhibit verify`: proves the matter is intact, or says exactly what is not.
 //!
-//! Three independent checks: the audit chain links and hashes; every original still hashes
-//! to its name; the search index holds exactly one document per indexed item and nothing else.
+//! Independent checks: the audit chain links and hashes, its entries authenticate under the
+//! matter's key, and it still reaches every head recorded outside the database and the anchor
+//! given; replaying the log gives the review state and the items the tables hold
+//! ([`crate::matter::replay`]); every original still hashes to its name; the search index holds
+//! exactly one document per indexed item and nothing else.
 
 use crate::error::Result;
 use crate::calls::record::{StoredRecord, Unpacker};
-use crate::matter::{audit, Matter};
+use crate::matter::{audit, audit_head, replay, Matter};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct VerifyProblem {
-    /// `audit_chain`, `blob_missing`, `blob_modified`, `index_missing`, `index_orphan`,
-    /// `index_duplicate`.
+    /// `audit_chain`, `audit_auth`, `audit_truncated`, `audit_rewritten`, `audit_head`,
+    /// `anchor_missing`, `audit_detail`, replay differences (`tag_missing`, `redaction_missing`,
+    /// `item_text_changed`, `item_repointed`, … see [`replay::Finding`]), `blob_missing`,
+    /// `blob_modified`, `call_modified`, `index_missing`, `index_orphan`, `index_duplicate`.
     pub code: String,
     pub detail: String,
 }
@@ -24,17 +29,49 @@ pub struct VerifyReport {
     pub audit_entries: u64,
     pub blobs_checked: u64,
     pub items_checked: u64,
+    /// The audit log's head now: keep it (it is an anchor for `verify --anchor` later).
+    pub head: Option<audit_head::Head>,
     pub problems: Vec<VerifyProblem>,
+    /// What could not be checked, and why; never a failure.
+    pub notes: Vec<String>,
+}
+
+/// What `verify` checks beyond the matter itself.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// An entry hash taken earlier (a head printed by `verify`, in a report or a manifest):
+    /// it must still be an entry of the log.
+    pub anchor: Option<String>,
 }
 
 impl Matter {
     pub fn verify(&self) -> Result<VerifyReport> {
+        self.verify_with(&VerifyOptions::default())
+    }
+
+    pub fn verify_with(&self, opts: &VerifyOptions) -> Result<VerifyReport> {
         let mut problems = Vec::new();
+        let mut notes = Vec::new();
         let mut push = |code: &str, detail: String| problems.push(VerifyProblem { code: code.into(), detail });
 
         for p in audit::verify_chain(&self.db)? {
             push("audit_chain", p.detail);
         }
+        let (auth, auth_notes) = audit::verify_auth(&self.db)?;
+        for p in auth {
+            push("audit_auth", p.detail);
+        }
+        notes.extend(auth_notes);
+        let heads = audit_head::check(&self.db, opts.anchor.as_deref())?;
+        for (code, detail) in heads.problems {
+            push(code, detail);
+        }
+        notes.extend(heads.notes);
+        let replayed = replay::check(&self.db)?;
+        for f in replayed.problems {
+            push(f.code, f.detail);
+        }
+        notes.extend(replayed.notes);
         let audit_entries = self.db.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get::<_, i64>(0))? as u64;
 
         // Every blob any item or location names.
@@ -92,7 +129,9 @@ impl Matter {
             audit_entries,
             blobs_checked: blobs.len() as u64,
             items_checked: items.len() as u64,
+            head: self.audit_head()?,
             problems,
+            notes,
         })
     }
 }

@@ -70,6 +70,9 @@ struct Prepared {
     node: NodeOut,
     call: ModelCall,
     call_json: Vec<u8>,
+    /// The text half of the item's audit fingerprint ([`audit::Fingerprints`]), hashed here
+    /// rather than on the writer thread.
+    text_fp: String,
 }
 
 /// What the parsing thread hands the writer, in file order.
@@ -174,7 +177,8 @@ fn prepare(mut call: ModelCall, packer: &mut Packer) -> Result<Prepared> {
     let raw = serde_json::to_vec(&raw)?;
     let node = call_node(&call, &raw);
     let call_json = packer.pack(node.text.as_deref().unwrap_or(""), &call_json(&call, &raw)?)?;
-    Ok(Prepared { node, call, call_json })
+    let text_fp = audit::text_fp(node.text.as_deref());
+    Ok(Prepared { node, call, call_json, text_fp })
 }
 
 /// A reader that reports the end of the file once `stop` is set, so the parsing thread stops
@@ -402,12 +406,15 @@ impl Matter {
         let mut fc = FileCommit::default();
         let (id, existed) = c.commit_root(&node, &w.display, None, &mut fc)?;
         drop(c);
+        let items_fp = audit::Fingerprints::read(&tx, if existed { &[][..] } else { std::slice::from_ref(&id) })?.to_json();
         audit::append(
             &tx,
             "ingest.log",
-            &serde_json::json!({ "batch": w.batch, "log": w.display, "format": w.format, "item": id, "new": !existed, "sha256": w.sha256 }),
+            &serde_json::json!({ "batch": w.batch, "log": w.display, "format": w.format, "item": id, "new": !existed, "sha256": w.sha256,
+                                 "items_fp": items_fp }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         if existed {
             w.done.duplicates += 1;
         } else {
@@ -451,6 +458,7 @@ impl Matter {
         let mut c = Committer::new(&tx, w.batch, w.custodian)?.store_indexed().texts_elsewhere();
         let mut fc = FileCommit::default();
         let mut docs: Vec<IndexDoc> = Vec::with_capacity(CALLS_PER_TX);
+        let mut fps = audit::Fingerprints::default();
         let mut last = true;
         {
             let mut insert = tx.prepare_cached(
@@ -462,7 +470,7 @@ impl Matter {
                 n += 1;
                 match p {
                     Parsed::Call(p) => {
-                        let Prepared { node, call, call_json } = *p;
+                        let Prepared { node, call, call_json, text_fp } = *p;
                         w.done.calls += 1;
                         let at = format!("{}#{}", w.display, node.name);
                         let (id, existed) = match &mut w.roots {
@@ -474,6 +482,7 @@ impl Matter {
                             }
                         };
                         if !existed {
+                            fps.push(id, &node.sha256, &text_fp);
                             insert.execute(params![
                                 id,
                                 w.container,
@@ -514,10 +523,12 @@ impl Matter {
         audit::append(
             &tx,
             "ingest.calls",
-            &serde_json::json!({ "batch": w.batch, "log": w.display, "format": w.format, "added": crate::review::id_ranges(&added) }),
+            &serde_json::json!({ "batch": w.batch, "log": w.display, "format": w.format, "added": crate::review::id_ranges(&added),
+                                 "items_fp": fps.to_json() }),
         )?;
         drop(c);
         tx.commit()?;
+        audit::publish_head(&self.db);
         w.done.added += added.len() as u64;
         w.done.duplicates += fc.duplicates;
         w.done.errors += fc.errors;

@@ -822,6 +822,7 @@ impl crate::Matter {
         let tx = self.db.unchecked_transaction()?;
         crate::matter::audit::append(&tx, "index.rebuild", &serde_json::json!({ "items": n }))?;
         tx.commit()?;
+        crate::matter::audit::publish_head(&self.db);
         Ok(n)
     }
 

@@ -171,6 +171,7 @@ impl Matter {
                 &serde_json::json!({ "batch": batch, "custodian": custodian, "sources": sources_json, "resumes": resumes }),
             )?;
             tx.commit()?;
+            audit::publish_head(&self.db);
             (batch, resumes)
         };
         // Items an earlier, interrupted run stored but did not get into the index.
@@ -207,6 +208,7 @@ impl Matter {
             }
             audit::append(&tx, "ingest.walk_errors", &serde_json::json!({ "batch": batch, "count": walk_errors.len() }))?;
             tx.commit()?;
+            audit::publish_head(&self.db);
             summary.errors += walk_errors.len() as u64;
         }
 
@@ -345,6 +347,7 @@ impl Matter {
         )?;
         audit::append(&tx, "ingest.finish", &serde_json::to_value(&summary)?)?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         p.elapsed_ms = summary.elapsed_ms;
         progress(&p);
         Ok(summary)
@@ -370,6 +373,7 @@ impl Matter {
         let mut touched = Vec::new();
         let mut added_log = Vec::new();
         let mut dup_log = Vec::new();
+        let mut added_ids: Vec<i64> = Vec::new();
         for (f, outcome) in pending.drain(..) {
             let path = f.display.clone();
             committer.set_raw_path(f.raw.clone());
@@ -410,15 +414,18 @@ impl Matter {
             if fc.duplicates > 0 {
                 dup_log.push(serde_json::json!({ "path": path, "items": fc.relocated }));
             }
+            added_ids.extend_from_slice(&fc.added);
             touched.extend(fc.added);
             touched.extend(fc.relocated);
         }
+        let items_fp = audit::Fingerprints::read(&tx, &added_ids)?.to_json();
         audit::append(
             &tx,
             "ingest.add",
-            &serde_json::json!({ "batch": batch, "custodian": custodian, "added": added_log, "duplicates": dup_log }),
+            &serde_json::json!({ "batch": batch, "custodian": custodian, "added": added_log, "duplicates": dup_log, "items_fp": items_fp }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         self.index.add_items(&self.db, &touched)?;
         w.unindexed.extend(touched);
         if w.last_index_commit.elapsed() >= INDEX_INTERVAL {

@@ -8,9 +8,12 @@
 //! ```
 
 pub mod audit;
+pub mod audit_head;
+pub mod audit_key;
 pub mod blobs;
 pub mod items;
 pub mod lock;
+pub mod replay;
 pub mod schema;
 pub mod texts;
 
@@ -94,6 +97,7 @@ impl Matter {
         tx.execute("INSERT INTO meta (key, value) VALUES ('created', ?1)", [now()])?;
         audit::append(&tx, "matter.create", &serde_json::json!({ "name": name, "schema": schema::VERSION }))?;
         tx.commit()?;
+        audit::publish_head(&m.db);
         Ok(m)
     }
 
@@ -121,6 +125,7 @@ impl Matter {
         db.busy_timeout(std::time::Duration::from_secs(30))?;
         keep_temp_in_memory(&db)?;
         schema::migrate(&mut db)?;
+        audit::attach(&db)?;
         mark_interrupted_if_idle(&dir, &db)?;
         let blobs = BlobStore::new(dir.join("blobs"));
         let mut index = SearchIndex::open(&dir.join("index"))?;
@@ -223,6 +228,19 @@ impl Matter {
     pub fn audit_log(&self, limit: usize) -> Result<Vec<audit::Entry>> {
         audit::recent(&self.db, limit)
     }
+
+    /// The audit log's head (its newest entry's number and hash): the anchor that production
+    /// manifests and reports carry, for `exhibit verify --anchor` later.
+    pub fn audit_head(&self) -> Result<Option<audit_head::Head>> {
+        audit_head::current(&self.db)
+    }
+}
+
+impl Drop for Matter {
+    /// A head not yet recorded (a commit whose caller did not publish it) is recorded on close.
+    fn drop(&mut self) {
+        audit::publish_head(&self.db);
+    }
 }
 
 /// Keeps SQLite's temporary files (sorts, temporary b-trees, statement journals) in memory.
@@ -268,6 +286,7 @@ pub(crate) fn mark_interrupted(db: &Connection) -> Result<Vec<i64>> {
         }),
     )?;
     tx.commit()?;
+    audit::publish_head(db);
     Ok(ids)
 }
 

@@ -251,6 +251,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE source_file ADD COLUMN path_raw BLOB;
     ALTER TABLE ingest_error ADD COLUMN path_raw BLOB;
     "#,
+    // 10: each audit entry's HMAC-SHA256 under the matter's key, which is kept outside
+    // the matter folder (see `matter::audit`); NULL for entries written before, or where the
+    // key was not available. The matter's id names that key (and the head's copy beside it).
+    r#"
+    ALTER TABLE audit ADD COLUMN mac TEXT;
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('matter_id', lower(hex(randomblob(16))));
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -185,6 +185,7 @@ impl Matter {
         tx.execute("INSERT OR REPLACE INTO redaction_reason (code, label, builtin) VALUES (?1, ?2, 0)", params![code, label])?;
         audit::append(&tx, "redaction.reason", &serde_json::json!({ "code": code, "label": label }))?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(())
     }
 
@@ -209,6 +210,7 @@ impl Matter {
                                  "treatment": treatment.as_str(), "copies": copies }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(rid)
     }
 
@@ -230,6 +232,7 @@ impl Matter {
             &serde_json::json!({ "redaction": redaction, "item": item, "start": start, "end": end, "reason": reason, "removed": n }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(n as u64)
     }
 
@@ -316,6 +319,7 @@ impl Matter {
                                  "scope": scope, "matches": matches, "items": id_ranges(&touched) }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         run.rule = Some(rule_id);
         Ok(run)
     }
@@ -371,6 +375,7 @@ impl Matter {
         tx.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('pseudonym_key', ?1)", [&key])?;
         audit::append(&tx, "redaction.key", &serde_json::json!({ "created": true }))?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(self.meta("pseudonym_key")?.unwrap_or(key))
     }
 

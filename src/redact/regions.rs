@@ -176,6 +176,7 @@ impl Matter {
                                  "reason": reason, "treatment": treatment.as_str(), "spans": spans, "copies": copies }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(RegionAdded { region, spans, copies })
     }
 
@@ -202,6 +203,7 @@ impl Matter {
             &serde_json::json!({ "region": region, "item": item, "page": page, "reason": reason, "removed": n }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(n as u64)
     }
 

@@ -157,6 +157,7 @@ impl Matter {
             &serde_json::json!({ "tag": name, "items": id_ranges(&changed), "count": changed.len(), "target": target_json(target) }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(TagChange { tag: name, changed: changed.len() as u64, items: ids.len() as u64 })
     }
 
@@ -185,6 +186,7 @@ impl Matter {
             &serde_json::json!({ "tag": name, "items": id_ranges(&changed), "count": changed.len(), "target": target_json(target) }),
         )?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(TagChange { tag: name, changed: changed.len() as u64, items: ids.len() as u64 })
     }
 
@@ -209,6 +211,7 @@ impl Matter {
         let note_id = tx.last_insert_rowid();
         audit::append(&tx, "note.add", &serde_json::json!({ "item": id, "note": note_id, "text": text }))?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(Note { id: note_id, item: id, actor, time, text: text.to_string() })
     }
 
@@ -231,6 +234,7 @@ impl Matter {
         )?;
         audit::append(&tx, "search.save", &serde_json::json!({ "name": name, "query": query }))?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(SavedSearch { name: name.into(), query: query.into(), actor, created })
     }
 
@@ -247,6 +251,7 @@ impl Matter {
         }
         audit::append(&tx, "search.delete", &serde_json::json!({ "name": name }))?;
         tx.commit()?;
+        audit::publish_head(&self.db);
         Ok(())
     }
 }

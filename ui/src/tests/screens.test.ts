@@ -61,7 +61,7 @@ describe('Audit screen', () => {
         { seq: 2, time: 't2', actor: 'ann', action: 'tag.add', payload: { tag: 'Hot' }, hash: 'b'.repeat(64) },
         { seq: 1, time: 't1', actor: 'ann', action: 'matter.create', payload: {}, hash: 'a'.repeat(64) },
       ] }),
-      verify: () => ({ ok: true, audit_entries: 2, blobs_checked: 0, items_checked: 0, problems: [] }),
+      verify: () => ({ ok: true, audit_entries: 2, blobs_checked: 0, items_checked: 0, head: null, problems: [], notes: [] }),
     });
     render(Audit, { props: { api: new Api(b) } });
     await waitFor(() => expect(screen.getByTestId('audit-log').querySelectorAll('tbody tr').length).toBe(2));

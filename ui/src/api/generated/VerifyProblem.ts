@@ -2,7 +2,9 @@
 
 export type VerifyProblem = { 
 /**
- * `audit_chain`, `blob_missing`, `blob_modified`, `index_missing`, `index_orphan`,
- * `index_duplicate`.
+ * `audit_chain`, `audit_auth`, `audit_truncated`, `audit_rewritten`, `audit_head`,
+ * `anchor_missing`, `audit_detail`, replay differences (`tag_missing`, `redaction_missing`,
+ * `item_text_changed`, `item_repointed`, … see [`replay::Finding`]), `blob_missing`,
+ * `blob_modified`, `call_modified`, `index_missing`, `index_orphan`, `index_duplicate`.
  */
 code: string, detail: string, };

@@ -3,6 +3,7 @@
 export type * from './AccountReport';
 export type * from './ApiError';
 export type * from './AuditEntry';
+export type * from './AuditHead';
 export type * from './AuditLog';
 export type * from './Block';
 export type * from './CallMessage';
