@@ -41,6 +41,28 @@ fn regex_tokens(text: &str, keys: &[&str]) -> Option<u64> {
     re.captures_iter(text).map(|c| c[2].parse::<u64>().unwrap()).max()
 }
 
+/// The text of an AWS event stream recorded as `!!binary` base64: every frame's payload (each
+/// frame: total length, headers length, prelude CRC, headers, payload, CRC), with InvokeModel's
+/// `{"bytes": base64}` chunks unwrapped.
+fn event_stream_text(b64: &str) -> Option<String> {
+    use base64::Engine;
+    let b = base64::engine::general_purpose::STANDARD.decode(b64.split_whitespace().collect::<String>()).ok()?;
+    let mut out = String::new();
+    let mut p = 0;
+    while p + 12 <= b.len() {
+        let total = u32::from_be_bytes(b[p..p + 4].try_into().ok()?) as usize;
+        let hlen = u32::from_be_bytes(b[p + 4..p + 8].try_into().ok()?) as usize;
+        let payload = b.get(p + 12 + hlen..p + total - 4)?;
+        let v: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
+        match v["bytes"].as_str() {
+            Some(chunk) => out.push_str(&String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(chunk).ok()?)),
+            None => out.push_str(&String::from_utf8_lossy(payload)),
+        }
+        p += total;
+    }
+    Some(out)
+}
+
 #[test]
 fn cassettes_import_with_independent_counts() {
     let Some(root) = corpus() else { return };
@@ -73,6 +95,9 @@ fn cassettes_import_with_independent_counts() {
                 it["response"]["headers"].as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v[0].as_str()?.parse().ok())
             };
             let Some(body) = body else { continue };
+            let streamed = it["response"]["headers"].as_object().is_some_and(|h| h.iter().any(|(k, v)| k.eq_ignore_ascii_case("content-type") && v[0].as_str().is_some_and(|t| t.contains("amazon.eventstream"))));
+            let decoded = if streamed { event_stream_text(body) } else { None };
+            let body = decoded.as_deref().unwrap_or(body);
             let exp_in = hdr("X-Amzn-Bedrock-Input-Token-Count").or_else(|| regex_tokens(body, &ins));
             let exp_out = hdr("X-Amzn-Bedrock-Output-Token-Count").or_else(|| regex_tokens(body, &outs));
             assert_eq!(calls[i].prompt_tokens, exp_in, "{} #{i} prompt tokens", p.display());

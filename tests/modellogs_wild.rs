@@ -74,7 +74,11 @@ fn body_bytes(msg: &Value) -> Option<Vec<u8>> {
         return Some(serde_json::to_vec(&msg["parsed_body"]).unwrap());
     }
     let b = if msg["body"]["string"].is_null() { &msg["body"] } else { &msg["body"]["string"] };
+    // vcrpy writes binary bodies as `!!binary` base64, which the YAML reader hands over as
+    // text: compressed bodies and AWS event streams are such bodies.
+    let binary = header(msg, "content-encoding").is_some() || header(msg, "content-type").is_some_and(|t| t.contains("amazon.eventstream"));
     let raw: Vec<u8> = match b {
+        Value::String(s) if binary => base64::engine::general_purpose::STANDARD.decode(s.split_whitespace().collect::<String>()).ok()?,
         Value::String(s) => s.clone().into_bytes(),
         Value::Object(o) if o.contains_key("bytes") => o["bytes"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u8).collect(),
         _ => return None,
@@ -107,7 +111,8 @@ fn event_payloads(b: &[u8]) -> Vec<Value> {
 /// Text of the last user message of a request, across the shapes in the fixtures (string
 /// content, `[{text}]`, `[{guardContent: {text: {text}}}]`).
 fn last_user(messages: &Value) -> String {
-    let m = messages.as_array().unwrap().iter().rev().find(|m| m["role"] == "user").unwrap();
+    // A request of a system prompt alone has no user text.
+    let Some(m) = messages.as_array().unwrap().iter().rev().find(|m| m["role"] == "user") else { return String::new() };
     match &m["content"] {
         Value::String(s) => s.clone(),
         Value::Array(parts) => parts
@@ -289,13 +294,16 @@ fn fields_beyond_the_text() {
     let c = &calls[0];
     assert_eq!(c.format, "litellm");
     assert_eq!(c.ts.as_deref(), Some("2025-01-24T09:20:46.847371Z"), "LiteLLM's startTime, not the response's created");
-    assert_eq!(c.cost, Some(0.00022500000000000002));
+    assert!(c.cost.is_some_and(|x| (x - 0.000225).abs() < 1e-12), "{:?}", c.cost);
     assert_eq!(c.request_id.as_deref(), Some("chatcmpl-2299b6a2-82a3-465a-b47c-04e685a2227f"));
 
     let (calls, _) = import(&f.join("openai_chat_gzip.yaml"));
     assert_eq!(calls[0].account.as_deref(), Some("datadog-4"));
     assert_eq!(calls[0].request_id.as_deref(), Some("chatcmpl-76n5heroUX66dt3wGtwp0tFFedLLu"));
     assert_eq!((calls[0].params.n, calls[0].params.top_p), (Some(2), Some(0.9)));
+
+    let (calls, _) = import(&f.join("openai_chat_zstd.yaml"));
+    assert_eq!(calls[0].system.as_deref(), Some("You are a potato."));
 
     let (calls, _) = import(&f.join("bedrock_converse_guard_content.yaml"));
     assert_eq!(calls[0].system.as_deref(), Some("Answer from the source only."));

@@ -389,7 +389,7 @@ fn answered_with_tool_call(events: &[Value]) -> bool {
         match v {
             Value::Object(o) => o.iter().any(|(k, x)| matches!(k.as_str(), "tool_calls" | "toolUse" | "tool_use" | "function_call" | "functionCall") && !x.is_null() || any(x)),
             Value::Array(a) => a.iter().any(any),
-            Value::String(s) => s == "tool_use" || s == "tool_calls",
+            Value::String(s) => matches!(s.as_str(), "tool_use" | "tool_calls" | "function_call"),
             _ => false,
         }
     }

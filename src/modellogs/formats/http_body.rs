@@ -49,7 +49,7 @@ pub(crate) fn recorded_body(msg: &Value) -> Result<Body, String> {
     let inner = b.get("string").unwrap_or(b);
     match inner {
         Value::Null => Ok(Body::Absent),
-        Value::String(s) => Ok(Body::Bytes(s.as_bytes().to_vec())),
+        Value::String(s) => Ok(Body::Bytes(binary_scalar(s, msg).unwrap_or_else(|| s.as_bytes().to_vec()))),
         Value::Object(o) if o.contains_key("$binary") => {
             let text = o["$binary"].as_str().unwrap_or("");
             base64::engine::general_purpose::STANDARD
@@ -59,6 +59,27 @@ pub(crate) fn recorded_body(msg: &Value) -> Result<Body, String> {
         }
         other => Ok(Body::Parsed(other.clone())),
     }
+}
+
+/// The bytes of a `!!binary` scalar. The YAML reader resolves the tag to YAML's own
+/// `tag:yaml.org,2002:binary` and hands the scalar over as a plain string, so the base64 is
+/// recognised here: only base64 characters, and bytes that are what a binary body is — a
+/// compressed body its headers announce, a gzip or zstd stream, AWS event-stream frames, or
+/// JSON or server-sent events — so a text body is never mistaken for one.
+fn binary_scalar(s: &str, msg: &Value) -> Option<Vec<u8>> {
+    let compact: String = s.split_whitespace().collect();
+    if compact.len() < 8 || compact.len() % 4 != 0 || !compact.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=') {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(compact).ok()?;
+    let encoded = super::openai_chat::header(msg.get("headers"), "content-encoding").is_some_and(|e| !e.trim().is_empty() && !e.trim().eq_ignore_ascii_case("identity"));
+    let plausible = encoded
+        || bytes.starts_with(&[0x1f, 0x8b])
+        || bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+        || looks_like_event_stream(&bytes)
+        || serde_json::from_slice::<Value>(&bytes).is_ok()
+        || std::str::from_utf8(&bytes).is_ok_and(|t| t.contains("data:"));
+    plausible.then_some(bytes)
 }
 
 /// Undoes a `Content-Encoding` (`gzip`, `x-gzip`, `deflate`, `br`, `zstd`; several,
