@@ -111,7 +111,7 @@ fn cassettes_import_with_independent_counts() {
     }
     eprintln!("cassettes: {n_files} files, {n_calls} calls, {checked_tokens} tokens checked, {with_completion} with completion text, {n_errors} error records");
     assert!(n_files >= 150 && n_calls >= 170);
-    assert!(with_completion >= 135, "completions read from too few interactions: {with_completion} (137 when written; 80 or so before binary bodies were decoded)");
+    assert!(with_completion >= 135, "completions read from too few interactions: {with_completion} (137 when written; the floor was 80 before binary bodies were decoded)");
 }
 
 #[test]
