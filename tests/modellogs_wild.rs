@@ -403,3 +403,30 @@ fn the_same_answer_to_different_prompts_is_two_calls() {
     assert_eq!(s.duplicates, 5, "the log and its four calls");
     assert!(m.verify().unwrap().ok);
 }
+
+/// The analysis accounts for every call: calls whose log names no account are the
+/// "(no account)" group (never flagged), and the report says what each grouping leaves out.
+#[test]
+fn the_analysis_accounts_for_calls_without_an_account() {
+    use exhibit::modellogs::GroupBy;
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for f in ["sharegpt_same_answer_no_ids.json", "claude_export_wrapped.json", "openai_chat_gzip.yaml"] {
+        std::fs::copy(fixtures().join(f), src.join(f)).unwrap();
+    }
+    let mut m = exhibit::Matter::create(tmp.path().join("m"), "t").unwrap();
+    common::ingest(&mut m, &src, "Data");
+    let report = m.analyze_calls(GroupBy::Account, None).unwrap();
+    // 4 ShareGPT calls with no account, 1 Claude call (its account), 1 OpenAI call (its organization).
+    assert_eq!(report.calls, 6);
+    assert_eq!(report.accounts.iter().map(|a| a.calls).sum::<u64>(), 6, "every call is in a group");
+    let none = report.accounts.iter().find(|a| a.account == "(no account)").expect("the (no account) group");
+    assert!(none.unattributed && !none.flagged && none.calls == 4);
+    let by_account = report.coverage.iter().find(|c| c.group_by == GroupBy::Account).unwrap();
+    assert_eq!((by_account.with_value, by_account.without_value), (2, 4));
+    let by_ip = report.coverage.iter().find(|c| c.group_by == GroupBy::Ip).unwrap();
+    assert_eq!((by_ip.with_value, by_ip.without_value), (0, 6));
+    assert_eq!(m.group_calls(GroupBy::Account, "(no account)").unwrap().len(), 4);
+    assert_eq!(m.group_calls(GroupBy::Account, "datadog-4").unwrap().len(), 1);
+}
