@@ -430,3 +430,36 @@ fn the_analysis_accounts_for_calls_without_an_account() {
     assert_eq!(m.group_calls(GroupBy::Account, "(no account)").unwrap().len(), 4);
     assert_eq!(m.group_calls(GroupBy::Account, "datadog-4").unwrap().len(), 1);
 }
+
+/// A matter imported before whole-call identities (each call's item hash was the hash of its
+/// record as logged) still verifies, and a copy of its logs imported now adds no call twice.
+#[test]
+fn matters_imported_before_keep_verifying_and_deduplicating() {
+    use sha2::Digest;
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::copy(fixtures().join("chatgpt_export_wrapped.json"), src.join("conversations.json")).unwrap();
+    std::fs::copy(fixtures().join("openai_chat_gzip.yaml"), src.join("cassette.yaml")).unwrap();
+    let mut m = exhibit::Matter::create(tmp.path().join("m"), "t").unwrap();
+    common::ingest(&mut m, &src, "Data");
+    let db = rusqlite::Connection::open(tmp.path().join("m/exhibit.db")).unwrap();
+    let ids: Vec<i64> = db.prepare("SELECT item_id FROM model_call").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(ids.len(), 3);
+    // As the older importer stored them.
+    for id in &ids {
+        let call = m.call_record(*id).unwrap().unwrap();
+        let legacy = hex::encode(sha2::Sha256::digest(serde_json::to_vec(&call.raw).unwrap()));
+        db.execute("UPDATE item SET sha256 = ?1 WHERE id = ?2", rusqlite::params![legacy, id]).unwrap();
+    }
+    drop(db);
+    assert!(m.verify().unwrap().ok, "older calls verify against the hash they were stored with");
+    let copy = tmp.path().join("copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    std::fs::copy(src.join("conversations.json"), copy.join("conversations.json")).unwrap();
+    std::fs::copy(src.join("cassette.yaml"), copy.join("cassette.yaml")).unwrap();
+    let s = common::ingest(&mut m, &copy, "Copy");
+    assert_eq!(common::count(&tmp.path().join("m"), "SELECT COUNT(*) FROM model_call"), 3, "no call imported twice");
+    assert_eq!(s.duplicates, 5, "two logs and their three calls");
+    assert!(m.verify().unwrap().ok);
+}
