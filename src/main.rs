@@ -619,7 +619,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 std::fs::write(path, text).map_err(|e| Error::Write { path: path.clone(), source: e })?;
             }
             emit(json, &out, |_| {
-                println!("{} groups, {} flagged", report.accounts.len(), report.flagged().count());
+                println!("{} calls in {} groups, {} flagged", report.calls, report.accounts.len(), report.flagged().count());
+                if let Some(a) = report.accounts.iter().find(|a| a.unattributed) {
+                    println!("{} calls name no value to group by; they are reported as \"{}\"", a.calls, a.account);
+                }
+                for c in &report.coverage {
+                    println!("    by {:?}: {} calls grouped, {} left out", c.group_by, c.with_value, c.without_value);
+                }
                 for a in report.flagged() {
                     println!("FLAGGED {} ({} calls, score {:.2})", a.account, a.calls, a.score);
                     for s in a.signals.iter().filter(|s| s.strength > 0.0) {

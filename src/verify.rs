@@ -95,11 +95,7 @@ impl Matter {
         // One record at a time: a million of them would not fit in memory together.
         for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, StoredRecord>(2)?)))? {
             let (control, sha, stored) = row?;
-            let ok = unpacker
-                .call(stored)
-                .ok()
-                .and_then(|c| serde_json::to_vec(&c.raw).ok())
-                .is_some_and(|raw| crate::matter::blobs::sha256_hex(&raw) == sha);
+            let ok = unpacker.call(stored).ok().is_some_and(|c| crate::calls::identity::matches_item_hash(&c, &sha));
             if !ok {
                 push("call_modified", format!("the logged record of {control} was modified: it no longer matches its hash"));
             }

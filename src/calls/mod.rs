@@ -8,6 +8,7 @@
 //! [`record`]); its SHA-256 is the item's hash, so `verify` can prove it unchanged. Logs are
 //! streamed, never loaded whole.
 
+pub(crate) mod identity;
 mod known_roots;
 pub(crate) mod record;
 
@@ -73,6 +74,10 @@ struct Prepared {
     /// The text half of the item's audit fingerprint ([`audit::Fingerprints`]), hashed here
     /// rather than on the writer thread.
     text_fp: String,
+    /// The hash a matter imported before whole-call identities gave this call (its record as
+    /// logged), looked for when the identity finds nothing; only while importing into such a
+    /// matter.
+    legacy_sha: Option<String>,
 }
 
 /// What the parsing thread hands the writer, in file order.
@@ -94,8 +99,8 @@ const CHUNKS_IN_FLIGHT: usize = 8;
 /// catch-up).
 const INDEX_COMMIT_EVERY: usize = 250_000;
 
-/// The item of one call. `raw` is the call's record as logged, serialized once: its SHA-256 is
-/// the item's hash.
+/// The item of one call. `raw` is the call's record as logged, serialized once; the item's hash
+/// is the call's identity ([`identity`]), which covers it and the whole call.
 fn call_node(c: &ModelCall, raw: &[u8]) -> NodeOut {
     let prompt = c.prompt_text();
     let text = match c.completion.as_deref() {
@@ -127,6 +132,9 @@ fn call_node(c: &ModelCall, raw: &[u8]) -> NodeOut {
     if let Ok(p) = serde_json::to_string(&c.params) {
         extra.insert("params".into(), p);
     }
+    if let Some(cost) = c.cost {
+        extra.insert("cost_usd".into(), cost.to_string());
+    }
     let name = match (&c.request_id, c.source_line) {
         (Some(r), _) => r.clone(),
         (None, Some(l)) => format!("line-{l:07}"),
@@ -137,7 +145,7 @@ fn call_node(c: &ModelCall, raw: &[u8]) -> NodeOut {
         container: None,
         name,
         raw_name: None,
-        sha256: sha256_hex(raw),
+        sha256: identity::call_sha256(c, raw),
         size: raw.len() as u64,
         kind: Kind::ModelCall,
         mime: "application/json".into(),
@@ -172,13 +180,14 @@ fn call_json(call: &ModelCall, raw: &[u8]) -> Result<String> {
 /// Everything the database needs for one call, computed off the writer thread: the record is
 /// serialized once, hashed for the item and spliced into `call_json`, which is compressed
 /// with the item's text (see [`record`]).
-fn prepare(mut call: ModelCall, packer: &mut Packer) -> Result<Prepared> {
+fn prepare(mut call: ModelCall, packer: &mut Packer, legacy: bool) -> Result<Prepared> {
     let raw = std::mem::take(&mut call.raw);
     let raw = serde_json::to_vec(&raw)?;
     let node = call_node(&call, &raw);
     let call_json = packer.pack(node.text.as_deref().unwrap_or(""), &call_json(&call, &raw)?)?;
     let text_fp = audit::text_fp(node.text.as_deref());
-    Ok(Prepared { node, call, call_json, text_fp })
+    let legacy_sha = legacy.then(|| sha256_hex(&raw));
+    Ok(Prepared { node, call, call_json, text_fp, legacy_sha })
 }
 
 /// A reader that reports the end of the file once `stop` is set, so the parsing thread stops
@@ -204,6 +213,7 @@ fn parse_log(
     reader: impl std::io::BufRead,
     paired_output: Option<impl std::io::BufRead>,
     format: &Format,
+    legacy: bool,
     stop: &AtomicBool,
     out: SyncSender<Vec<Parsed>>,
 ) {
@@ -214,7 +224,7 @@ fn parse_log(
             if stop.load(Ordering::Relaxed) {
                 return;
             }
-            chunk.push(match r.map(|c| prepare(c, &mut packer)) {
+            chunk.push(match r.map(|c| prepare(c, &mut packer, legacy)) {
                 Ok(Ok(p)) => Parsed::Call(Box::new(p)),
                 Ok(Err(e)) => Parsed::Failed(e),
                 Err(e) => Parsed::Bad(e),
@@ -341,6 +351,7 @@ impl Matter {
             roots: None,
         };
         self.store_log_item(&mut w, path)?;
+        let legacy = self.has_legacy_calls()?;
         let open = |p: &Path| std::fs::File::open(p).map_err(|e| Error::Read { path: p.to_path_buf(), source: e });
         let file = open(path)?;
         let out_file = paired_output.map(open).transpose()?;
@@ -362,7 +373,7 @@ impl Matter {
             let parser = std::thread::Builder::new().name("exhibit-parse".into()).spawn_scoped(s, move || {
                 let reader = std::io::BufReader::with_capacity(1 << 20, StopReader { inner: file, stop });
                 let out_reader = out_file.map(|f| std::io::BufReader::new(StopReader { inner: f, stop }));
-                parse_log(reader, out_reader, format, stop, tx)
+                parse_log(reader, out_reader, format, legacy, stop, tx)
             })?;
             std::thread::Builder::new().name("exhibit-ckpt".into()).spawn_scoped(s, move || checkpoint_on_wake(&db_path, wakes))?;
             let written = self.write_calls(&mut w, rx.into_iter().flatten(), &wake, on_batch);
@@ -470,13 +481,23 @@ impl Matter {
                 n += 1;
                 match p {
                     Parsed::Call(p) => {
-                        let Prepared { node, call, call_json, text_fp } = *p;
+                        let Prepared { node, call, call_json, text_fp, legacy_sha } = *p;
                         w.done.calls += 1;
                         let at = format!("{}#{}", w.display, node.name);
                         let (id, existed) = match &mut w.roots {
-                            None => c.commit_root(&node, &at, Some(w.container), &mut fc)?,
+                            None => {
+                                let existing = match root_by_sha(&tx, &node.sha256)? {
+                                    Some(id) => Some(id),
+                                    None => legacy_sha.as_deref().map(|s| legacy_call(&tx, s)).transpose()?.flatten(),
+                                };
+                                c.commit_root_known(&node, &at, Some(w.container), existing, &mut fc)?
+                            }
                             Some(roots) => {
-                                let (id, existed) = c.commit_root_known(&node, &at, Some(w.container), roots.get(&node.sha256)?, &mut fc)?;
+                                let existing = match roots.get(&node.sha256)? {
+                                    Some(id) => Some(id),
+                                    None => legacy_sha.as_deref().map(|s| roots.get(s)).transpose()?.flatten(),
+                                };
+                                let (id, existed) = c.commit_root_known(&node, &at, Some(w.container), existing, &mut fc)?;
                                 roots.insert(&node.sha256, id)?;
                                 (id, existed)
                             }
@@ -549,6 +570,20 @@ impl Matter {
         Ok(last)
     }
 
+    /// Whether the matter holds calls imported before whole-call identities, whose item hash is
+    /// that of their record as logged ([`identity`]). Such calls all come before any other, so
+    /// the first one tells.
+    fn has_legacy_calls(&self) -> Result<bool> {
+        use rusqlite::OptionalExtension;
+        let first: Option<(String, StoredRecord)> = self
+            .db
+            .query_row("SELECT i.sha256, c.call_json FROM model_call c JOIN item i ON i.id = c.item_id ORDER BY c.item_id LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((sha, stored)) = first else { return Ok(false) };
+        let call = Unpacker::new().call(stored)?;
+        Ok(sha256_hex(&serde_json::to_vec(&call.raw)?) == sha)
+    }
+
     /// Every model call as an analysis summary (id = item id).
     pub fn call_summaries(&self) -> Result<Vec<CallSummary>> {
         self.map_calls(|id, call| CallSummary::from_call(call, id))
@@ -619,10 +654,12 @@ impl Matter {
         Ok(())
     }
 
-    /// The calls of one analyzed group (an account, key, user or ip as logged), oldest first.
+    /// The calls of one analyzed group (an account, key, user or ip as logged, or the calls
+    /// that name none: `GroupBy::missing_label`), oldest first.
     pub fn group_calls(&self, group_by: GroupBy, group: &str) -> Result<Vec<GroupCall>> {
         let col = group_column(group_by);
-        let mut stmt = self.db.prepare(&format!("SELECT item_id, ts FROM model_call WHERE {col} = ?1 ORDER BY ts, item_id"))?;
+        let unnamed = if group == group_by.missing_label() { format!(" OR {col} IS NULL OR {col} = ''") } else { String::new() };
+        let mut stmt = self.db.prepare(&format!("SELECT item_id, ts FROM model_call WHERE {col} = ?1{unnamed} ORDER BY ts, item_id"))?;
         let rows = stmt.query_map([group], |r| Ok(GroupCall { id: r.get(0)?, ts: r.get(1)? }))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -646,6 +683,22 @@ impl Matter {
         let stored: Option<StoredRecord> = self.db.query_row("SELECT call_json FROM model_call WHERE item_id = ?1", [id], |r| r.get(0)).optional()?;
         stored.map(|s| Unpacker::new().call(s)).transpose()
     }
+}
+
+/// The family root with this hash, if any (what `Committer::commit_root` finds for an item with
+/// no other duplicate key, which calls do not have).
+fn root_by_sha(tx: &rusqlite::Transaction, sha256: &str) -> Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    Ok(tx.prepare_cached("SELECT id FROM item WHERE sha256 = ?1 AND parent_id IS NULL ORDER BY id LIMIT 1")?.query_row([sha256], |r| r.get(0)).optional()?)
+}
+
+/// The call imported before whole-call identities whose record as logged hashes to `sha256`.
+fn legacy_call(tx: &rusqlite::Transaction, sha256: &str) -> Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    Ok(tx
+        .prepare_cached("SELECT id FROM item WHERE sha256 = ?1 AND parent_id IS NULL AND kind = 'model_call' ORDER BY id LIMIT 1")?
+        .query_row([sha256], |r| r.get(0))
+        .optional()?)
 }
 
 /// A call of a group: its item id and time as logged.
@@ -761,7 +814,7 @@ mod tests {
         let (mut packer, mut unpacker) = (Packer::default(), Unpacker::new());
         for (id, packed) in rows {
             let call = unpacker.call(StoredRecord::Packed(packed.clone())).unwrap();
-            let p = prepare(call, &mut packer).unwrap();
+            let p = prepare(call, &mut packer, false).unwrap();
             assert_eq!(p.call_json, packed);
             let from_memory = IndexDoc::from_root(id, c.control(id), p.node, "Logs");
             assert_eq!(from_memory, IndexDoc::read(&tx, id).unwrap(), "item {id} (first call {prefix_id})");
@@ -924,7 +977,7 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
         let stop = AtomicBool::new(false);
         std::thread::scope(|s| {
-            s.spawn(|| parse_log(std::io::BufReader::with_capacity(64, PanicsAtEnd(std::io::Cursor::new(bytes))), None::<&[u8]>, &Format::Canonical, &stop, tx));
+            s.spawn(|| parse_log(std::io::BufReader::with_capacity(64, PanicsAtEnd(std::io::Cursor::new(bytes))), None::<&[u8]>, &Format::Canonical, false, &stop, tx));
         });
         let got: Vec<Parsed> = rx.into_iter().flatten().collect();
         assert_eq!(got.len(), 4);

@@ -182,6 +182,30 @@ pub enum GroupBy {
     Ip,
 }
 
+impl GroupBy {
+    pub const ALL: [GroupBy; 4] = [GroupBy::Account, GroupBy::Key, GroupBy::User, GroupBy::Ip];
+
+    /// The group that holds the calls whose log names no value for this grouping: they are
+    /// analyzed and reported under it, never dropped.
+    pub fn missing_label(self) -> &'static str {
+        match self {
+            GroupBy::Account => "(no account)",
+            GroupBy::Key => "(no key)",
+            GroupBy::User => "(no user)",
+            GroupBy::Ip => "(no ip)",
+        }
+    }
+}
+
+/// How many calls a grouping can place: the calls whose log names a value for it, and those
+/// that it leaves without one (reported together as its "(no …)" group).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct GroupCoverage {
+    pub group_by: GroupBy,
+    pub with_value: u64,
+    pub without_value: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnalyzeOptions {
     pub group_by: GroupBy,
@@ -234,6 +258,10 @@ pub struct AccountReport {
     /// coordination signals are computed from).
     #[serde(default)]
     pub templates: Vec<Template>,
+    /// The calls whose log names no value for the grouping ("(no account)"): reported so that
+    /// every call is accounted for, but never flagged or clustered as if they were one customer.
+    #[serde(default)]
+    pub unattributed: bool,
 }
 
 /// Which end of the prompt a template's calls share.
@@ -321,6 +349,12 @@ pub struct Overlap {
 #[ts(rename = "AnalysisReport")]
 pub struct Report {
     pub group_by: GroupBy,
+    /// Every call analyzed (the groups' calls add up to it).
+    #[serde(default)]
+    pub calls: u64,
+    /// For each way of grouping, how many calls name a value and how many it leaves out.
+    #[serde(default)]
+    pub coverage: Vec<GroupCoverage>,
     pub accounts: Vec<AccountReport>,
     pub clusters: Vec<Cluster>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -381,6 +415,15 @@ fn net24(ip: &str) -> String {
     }
 }
 
+fn group_word(g: GroupBy) -> &'static str {
+    match g {
+        GroupBy::Account => "account",
+        GroupBy::Key => "API key",
+        GroupBy::User => "user",
+        GroupBy::Ip => "IP address",
+    }
+}
+
 fn group_key(c: &CallSummary, g: GroupBy) -> Option<&str> {
     match g {
         GroupBy::Account => c.account.as_deref(),
@@ -388,6 +431,7 @@ fn group_key(c: &CallSummary, g: GroupBy) -> Option<&str> {
         GroupBy::User => c.user.as_deref(),
         GroupBy::Ip => c.ip.as_deref(),
     }
+    .filter(|k| !k.trim().is_empty())
 }
 
 fn stats(key: String, idx: Vec<u32>, calls: &[CallSummary], dup_buckets: &HashMap<u64, u32>, opts: &AnalyzeOptions) -> GroupStats {
@@ -510,14 +554,28 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
         }
     }
     let mut groups: HashMap<&str, Vec<u32>> = HashMap::new();
+    let mut unattributed: Vec<u32> = Vec::new();
     for (i, c) in calls.iter().enumerate() {
-        if let Some(k) = group_key(c, opts.group_by) {
-            groups.entry(k).or_default().push(i as u32);
+        match group_key(c, opts.group_by) {
+            Some(k) => groups.entry(k).or_default().push(i as u32),
+            None => unattributed.push(i as u32),
         }
     }
+    let coverage = GroupBy::ALL
+        .iter()
+        .map(|&g| {
+            let with_value = calls.iter().filter(|c| group_key(c, g).is_some()).count() as u64;
+            GroupCoverage { group_by: g, with_value, without_value: calls.len() as u64 - with_value }
+        })
+        .collect();
     let mut keys: Vec<&str> = groups.keys().copied().collect();
     keys.sort_unstable();
-    let gs: Vec<GroupStats> = keys.iter().map(|k| stats(k.to_string(), groups.remove(k).unwrap(), calls, &dup_buckets, opts)).collect();
+    let mut gs: Vec<GroupStats> = keys.iter().map(|k| stats(k.to_string(), groups.remove(k).unwrap(), calls, &dup_buckets, opts)).collect();
+    // The calls with no value form one more group, last, so its index says what it is.
+    let missing = (!unattributed.is_empty()).then_some(gs.len());
+    if !unattributed.is_empty() {
+        gs.push(stats(opts.group_by.missing_label().to_string(), unattributed, calls, &dup_buckets, opts));
+    }
     let log_start = calls.iter().filter_map(|c| c.ts).min().unwrap_or(0);
     let base_cpd = median(gs.iter().map(|g| g.calls_per_day).collect()).max(1.0);
     let base_opd = median(gs.iter().map(|g| g.out_per_day).collect()).max(1.0);
@@ -525,7 +583,7 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
 
     // Coordination: links between groups that share a template frame AND a network or timing.
     let mut frame_owners: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (gi, g) in gs.iter().enumerate() {
+    for (gi, g) in gs.iter().enumerate().filter(|(gi, _)| Some(*gi) != missing) {
         for f in &g.big_frames {
             frame_owners.entry(*f).or_default().push(gi);
         }
@@ -710,6 +768,7 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
         if g.idx.len() < opts.min_calls && coord.is_none() {
             score = score.min(opts.flag_threshold * 0.99);
         }
+        let is_missing = Some(gi) == missing;
         let mut patterns = vec![];
         if bulk >= 0.3 {
             patterns.push(format!("bulk harvesting ({bulk:.2}): high volume with broad templates, harvest parameters or machine cadence over many subjects"));
@@ -750,20 +809,24 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
             };
             templates.push(Template { part, calls: count as u64, share: count as f64 / g.idx.len().max(1) as f64, subject_areas: topics, examples, pattern: String::new() });
         }
+        if is_missing {
+            benign.insert(0, format!("these {} calls name no {} in their logs: they may come from many callers, so their signals describe the logs, not one customer, and they are never flagged", g.idx.len(), group_word(opts.group_by)));
+        }
         accounts.push(AccountReport {
             account: g.key.clone(),
             calls: g.idx.len() as u64,
             score: (score * 1000.0).round() / 1000.0,
-            flagged: score >= opts.flag_threshold,
+            flagged: score >= opts.flag_threshold && !is_missing,
             patterns,
             signals,
             benign_explanations: benign,
             cluster: cluster_of[gi],
             templates,
+            unattributed: is_missing,
         });
     }
     accounts.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal).then(a.account.cmp(&b.account)));
-    Report { group_by: opts.group_by, accounts, clusters, overlap: None }
+    Report { group_by: opts.group_by, calls: calls.len() as u64, coverage, accounts, clusters, overlap: None }
 }
 
 // ---------------------------------------------------------------------------------------------

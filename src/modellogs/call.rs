@@ -103,6 +103,10 @@ pub struct ModelCall {
     pub completion_tokens: Option<u64>,
     pub request_id: Option<String>,
     pub conversation_id: Option<String>,
+    /// What the call cost, in US dollars, when the log says (LiteLLM's `response_cost`/`spend`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cost: Option<f64>,
     /// The importer that read this call (`Format::name()`).
     pub format: String,
     /// 1-based line number (JSONL/CSV), or 1-based record/interaction index in a JSON document.
@@ -128,6 +132,7 @@ impl ModelCall {
             completion_tokens: None,
             request_id: None,
             conversation_id: None,
+            cost: None,
             format: format.to_string(),
             source_line: None,
             raw: Value::Null,

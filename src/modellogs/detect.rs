@@ -93,6 +93,15 @@ fn sample(head: &[u8]) -> Sample {
     }
 }
 
+/// The first conversation of an export wrapped in `{"conversations": [...]}` (the record the
+/// formats are judged by); anything else as it is.
+fn unwrap_export(v: &Value) -> &Value {
+    match v.get("conversations").and_then(|c| c.as_array()) {
+        Some(inner) if !super::formats::is_turn_list(inner) => inner.first().filter(|c| c.get("mapping").is_some() || c.get("chat_messages").is_some()).unwrap_or(v),
+        _ => v,
+    }
+}
+
 type Check = Result<String, String>;
 
 fn has(v: &Value, path: &[&str]) -> bool {
@@ -144,8 +153,10 @@ fn check_record(fmt: &Format, v: &Value) -> Check {
         Format::LiteLlm => {
             if has(v, &["request_id"]) && (has(v, &["startTime"]) || has(v, &["spend"]) || has(v, &["api_key"])) {
                 Ok("rows have request_id, startTime/spend/api_key (LiteLLM_SpendLogs)".into())
+            } else if has(v, &["startTime"]) && (v.get("response_cost").is_some() || has(v, &["call_type"]) || v.get("hidden_params").is_some() || v.get("model_map_information").is_some()) {
+                Ok("records have startTime with call_type/response_cost (LiteLLM StandardLoggingPayload, as its logging callbacks write it)".into())
             } else {
-                Err(format!("needs request_id with startTime, spend or api_key; first record has [{k}]"))
+                Err(format!("needs request_id with startTime, spend or api_key, or a StandardLoggingPayload (startTime with call_type/response_cost); first record has [{k}]"))
             }
         }
         Format::Canonical => {
@@ -229,7 +240,7 @@ pub fn sniff(head: &[u8], name: &str) -> Detection {
         _ => tried.push((Format::VcrCassette.name().into(), "not YAML with a top-level `interactions:` list".into())),
     }
     let record = match &s {
-        Sample::Line(v) | Sample::ArrayItem(v) | Sample::Doc(v) => Some(v.clone()),
+        Sample::Line(v) | Sample::ArrayItem(v) | Sample::Doc(v) => Some(unwrap_export(v).clone()),
         _ => None,
     };
     if let Some(v) = record {
@@ -237,13 +248,9 @@ pub fn sniff(head: &[u8], name: &str) -> Detection {
         if array && v.is_null() {
             return Detection::Unrecognized { tried: vec![("any".into(), "the file is an empty JSON array: no records to recognise".into())] };
         }
-        // A single ChatGPT conversation object is also an export.
+        // A single conversation object is also an export, and so is a file of one conversation
+        // per line.
         for f in json_formats(array) {
-            let docs_only = matches!(f, Format::ChatGptExport | Format::ClaudeExport | Format::ShareGpt);
-            if docs_only && matches!(s, Sample::Line(_)) && !has(&v, &["mapping"]) {
-                tried.push((f.name().into(), "exports are one JSON document, and this file is one record per line".into()));
-                continue;
-            }
             match check_record(&f, &v) {
                 Ok(reason) => return Detection::Recognized { format: f, reason },
                 Err(why) => tried.push((f.name().into(), why)),

@@ -40,6 +40,14 @@ fn collect_text(v: &Value, out: &mut String, depth: usize) {
                     return;
                 }
             }
+            // Bedrock Converse: text a guardrail is to check, `{guardContent: {text: {text}}}`
+            // (the prompt itself when a guardrail is applied to it).
+            for k in ["guardContent", "text"] {
+                if let Some(x) = o.get(k).filter(|x| x.is_object()) {
+                    collect_text(x, out, depth + 1);
+                    return;
+                }
+            }
             for k in ["parts", "content"] {
                 if let Some(x) = o.get(k) {
                     collect_text(x, out, depth + 1);
@@ -173,5 +181,7 @@ mod tests {
         let v = serde_json::json!([{"type":"text","text":"a"},{"type":"image"},{"text":"b"}]);
         assert_eq!(content_text(&v), "a\nb");
         assert_eq!(content_text(&serde_json::json!({"content_type":"text","parts":["x","y"]})), "x\ny");
+        let guarded = serde_json::json!([{"guardContent":{"text":{"text":"source","qualifiers":["grounding_source"]}}},{"guardContent":{"text":{"text":"q","qualifiers":["query"]}}}]);
+        assert_eq!(content_text(&guarded), "source\nq");
     }
 }

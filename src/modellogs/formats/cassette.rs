@@ -4,9 +4,9 @@
 //! invoke; AWS event-stream bodies are decoded) and Gemini / Vertex AI, whole or streamed
 //! (server-sent events).
 
-use base64::Engine;
 use serde_json::Value;
 
+use super::http_body::{aws_event_stream, decode_content, looks_like_event_stream, recorded_body, Body};
 use super::openai_chat::header;
 use super::Sink;
 use crate::modellogs::call::{LineError, Message, ModelCall, Params};
@@ -61,100 +61,86 @@ pub fn import(buf: &[u8], sink: Sink<'_>) {
             return;
         }
     };
+    if inter.is_empty() {
+        sink(Err(LineError { line: 0, reason: "the cassette records no HTTP exchanges (its `interactions` list is empty), so it holds no model calls".into() }));
+        return;
+    }
     for (i, it) in inter.iter().enumerate() {
         let n = i as u64 + 1;
         match interaction(it) {
-            Ok(mut c) => {
+            Ok((mut c, problem)) => {
                 c.source_line = Some(n);
                 c.raw = it.clone();
-                sink(Ok(c))
+                sink(Ok(c));
+                // The call is kept with what could be read, and the reason the rest could not
+                // becomes an error record beside it.
+                if let Some(reason) = problem {
+                    sink(Err(LineError { line: n, reason: format!("interaction {n}: {reason}") }));
+                }
             }
             Err(reason) => sink(Err(LineError { line: n, reason: format!("interaction {n}: {reason}") })),
         }
     }
 }
 
-fn body_bytes(b: Option<&Value>) -> Option<Vec<u8>> {
-    let b = b?;
-    let b = b.get("string").unwrap_or(b);
-    match b {
-        Value::String(s) => Some(s.as_bytes().to_vec()),
-        Value::Object(o) if o.contains_key("$binary") => base64::engine::general_purpose::STANDARD.decode(o["$binary"].as_str().unwrap_or("")).ok(),
-        _ => None,
-    }
-}
-
-/// AWS event-stream frames → (event type, JSON payload). Payloads of the form `{"bytes": b64}`
-/// are unwrapped.
-pub(crate) fn aws_event_stream(b: &[u8]) -> Option<Vec<(String, Value)>> {
-    let mut out = Vec::new();
-    let mut p = 0usize;
-    while p + 16 <= b.len() {
-        let total = u32::from_be_bytes(b[p..p + 4].try_into().ok()?) as usize;
-        let hlen = u32::from_be_bytes(b[p + 4..p + 8].try_into().ok()?) as usize;
-        if total < 16 + hlen || p + total > b.len() {
-            return None;
-        }
-        let headers = &b[p + 12..p + 12 + hlen];
-        let payload = &b[p + 12 + hlen..p + total - 4];
-        // Headers: name len u8, name, type u8, (type 7 = string: len u16, bytes).
-        let mut ev = String::new();
-        let mut h = 0;
-        while h < headers.len() {
-            let nl = headers[h] as usize;
-            let name = std::str::from_utf8(headers.get(h + 1..h + 1 + nl)?).ok()?;
-            h += 1 + nl;
-            let ty = *headers.get(h)?;
-            h += 1;
-            match ty {
-                7 | 6 => {
-                    let l = u16::from_be_bytes(headers.get(h..h + 2)?.try_into().ok()?) as usize;
-                    let val = headers.get(h + 2..h + 2 + l)?;
-                    if name == ":event-type" || name == ":exception-type" {
-                        ev = String::from_utf8_lossy(val).into_owned();
-                    }
-                    h += 2 + l;
-                }
-                0 | 1 => {}
-                2 => h += 1,
-                3 => h += 2,
-                4 => h += 4,
-                5 | 8 => h += 8,
-                9 => h += 16,
-                _ => return None,
+/// A recorded body as JSON, with its content encoding undone: `Ok(None)` when there is none.
+fn body_json(msg: &Value) -> Result<Option<Value>, String> {
+    match recorded_body(msg)? {
+        Body::Absent => Ok(None),
+        Body::Parsed(v) => Ok(Some(v)),
+        Body::Bytes(b) => {
+            let b = decode_content(b, header(msg.get("headers"), "content-encoding").as_deref())?;
+            if b.iter().all(|c| c.is_ascii_whitespace()) {
+                return Ok(None);
             }
+            Ok(Some(serde_json::from_slice(&b).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&b).into_owned()))))
         }
-        let mut v: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
-        if let Some(inner) = v.get("bytes").and_then(|x| x.as_str()).and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok()) {
-            v = serde_json::from_slice(&inner).unwrap_or(Value::Null);
-        }
-        out.push((ev, v));
-        p += total;
     }
-    Some(out)
 }
 
 /// Response body → JSON events (one for a plain JSON body, one per `data:` line for SSE, one
-/// per frame for AWS event streams).
-fn response_events(bytes: &[u8]) -> Vec<Value> {
-    if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
-        return vec![v];
+/// per frame for AWS event streams), after undoing its content encoding. An error says why
+/// the body could not be read.
+fn response_events(resp: &Value) -> Result<Vec<Value>, String> {
+    let bytes = match recorded_body(resp)? {
+        Body::Absent => return Ok(vec![]),
+        Body::Parsed(v) => return Ok(vec![v]),
+        Body::Bytes(b) => decode_content(b, header(resp.get("headers"), "content-encoding").as_deref())?,
+    };
+    if bytes.iter().all(|c| c.is_ascii_whitespace()) {
+        return Ok(vec![]);
     }
-    let text = String::from_utf8_lossy(bytes);
-    if text.contains("data:") {
-        return text
+    if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+        return Ok(vec![v]);
+    }
+    if looks_like_event_stream(&bytes) {
+        return Ok(aws_event_stream(&bytes)?
+            .into_iter()
+            .map(|e| if e.exception { serde_json::json!({ "exception": e.kind, "detail": e.payload }) } else if e.kind.is_empty() || e.payload.is_null() || e.kind == "chunk" { e.payload } else { serde_json::json!({ e.kind: e.payload }) })
+            .collect());
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    if text.lines().any(|l| l.trim_start().starts_with("data:")) {
+        let events: Vec<Value> = text
             .lines()
             .filter_map(|l| l.trim().strip_prefix("data:"))
-            .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+            .map(str::trim)
+            .filter(|d| !d.is_empty() && *d != "[DONE]")
+            .filter_map(|d| serde_json::from_str::<Value>(d).ok())
             .collect();
+        if !events.is_empty() {
+            return Ok(events);
+        }
     }
-    if let Some(evs) = aws_event_stream(bytes) {
-        return evs
-            .into_iter()
-            .map(|(t, v)| if t.is_empty() || v.is_null() { v } else { serde_json::json!({ t: v }) })
-            .collect();
+    // Newline-delimited JSON (Gemini and Ollama streams).
+    let lines: Vec<Value> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map_while(|l| serde_json::from_str::<Value>(l.trim_start_matches(['[', ',']).trim_end_matches([',', ']'])).ok()).collect();
+    if !lines.is_empty() && lines.len() == text.lines().filter(|l| !l.trim().is_empty()).count() {
+        return Ok(lines);
     }
-    vec![]
+    Err(format!(
+        "the response body ({} bytes) is neither JSON, nor server-sent events, nor an AWS event stream, so the answer could not be read",
+        bytes.len()
+    ))
 }
 
 pub(crate) const INPUT_KEYS: &[&str] = &["prompt_tokens", "input_tokens", "inputTokens", "promptTokenCount", "inputTextTokenCount", "prompt_token_count", "inputTokenCount"];
@@ -213,6 +199,21 @@ fn event_text(e: &Value, out: &mut String) {
         }
         return;
     }
+    // Cohere v2 chat: `message.content[]` whole, `delta.message.content.text` streamed.
+    if let Some(parts) = e.get("message").filter(|m| e.get("finish_reason").is_some() || m.get("role").is_some()).and_then(|m| m.get("content")).and_then(|c| c.as_array()) {
+        for p in parts.iter().filter(|p| p.get("type").and_then(|t| t.as_str()).is_none_or(|t| t == "text")) {
+            if let Some(t) = p.get("text").and_then(|x| x.as_str()) {
+                out.push_str(t);
+            }
+        }
+        return;
+    }
+    if e.get("type").and_then(|t| t.as_str()) == Some("content-delta") {
+        if let Some(t) = e.get("delta").and_then(|d| d.get("message")).and_then(|m| m.get("content")).and_then(|c| c.get("text")).and_then(|x| x.as_str()) {
+            out.push_str(t);
+        }
+        return;
+    }
     // Stream deltas: Anthropic content_block_delta, Bedrock contentBlockDelta (wrapped or not).
     let d = e.get("contentBlockDelta").unwrap_or(e);
     if let Some(t) = d.get("delta").and_then(|x| x.get("text")).and_then(|x| x.as_str()) {
@@ -243,22 +244,33 @@ fn event_text(e: &Value, out: &mut String) {
     }
 }
 
-fn interaction(it: &Value) -> Result<ModelCall, String> {
-    let req = it.get("request").ok_or("no `request`")?;
-    let resp = it.get("response").ok_or("no `response`")?;
+/// One recorded exchange as a call, and, when part of it could not be read, the reason (the
+/// call is still returned with everything else it holds).
+fn interaction(it: &Value) -> Result<(ModelCall, Option<String>), String> {
+    let req = it.get("request").ok_or("the recording has no `request`")?;
+    let resp = it.get("response").ok_or("the recording has no `response`")?;
     let uri = req.get("uri").and_then(|u| u.as_str()).unwrap_or("");
     let path = uri.split('?').next().unwrap_or("");
     let mut c = ModelCall::new("vcr_cassette");
-    let req_body: Value = body_bytes(req.get("body")).and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(Value::Null);
+    let mut problems: Vec<String> = Vec::new();
+    let req_body: Value = match body_json(req) {
+        Ok(v) => v.unwrap_or(Value::Null),
+        Err(e) => {
+            problems.push(format!("the request (the prompt): {e}"));
+            Value::Null
+        }
+    };
     let rheaders = resp.get("headers");
-    c.ts = header(rheaders, "date").and_then(|d| normalize_ts_str(&d));
+    c.ts = header(rheaders, "date")
+        .and_then(|d| normalize_ts_str(&d))
+        .or_else(|| it.get("recorded_at").and_then(crate::modellogs::util::normalize_ts));
     c.account = header(rheaders, "openai-organization");
     c.request_id = header(rheaders, "x-request-id").or_else(|| header(rheaders, "x-amzn-requestid")).or_else(|| header(rheaders, "request-id"));
     // Model: body, else the Bedrock / Vertex path segment.
     c.model = str_field(&req_body, "model");
     if c.model.is_none() {
         if let Some(rest) = path.split("/model/").nth(1) {
-            c.model = rest.split('/').next().map(|m| m.replace("%3A", ":"));
+            c.model = rest.split('/').next().map(|m| m.replace("%3A", ":").replace("%3a", ":"));
         } else if let Some(rest) = path.split("/models/").nth(1) {
             c.model = rest.split(':').next().map(str::to_string);
         }
@@ -288,15 +300,27 @@ fn interaction(it: &Value) -> Result<ModelCall, String> {
         .or_else(|| req_body.get("instructions"))
         .or_else(|| req_body.get("systemInstruction"))
         .or_else(|| req_body.get("system_instruction"))
+        .or_else(|| req_body.get("preamble"))
         .map(content_text)
         .filter(|s| !s.is_empty())
         .or(sys);
     // Response.
-    let status = resp.get("status").and_then(|s| s.get("code")).and_then(|c| c.as_u64()).unwrap_or(200);
+    let status = resp.get("status").and_then(|s| s.get("code").or(Some(s))).and_then(|c| c.as_u64()).unwrap_or(200);
     if status >= 400 {
         c.params.extra.insert("http_status".into(), Value::from(status));
     }
-    let events = body_bytes(resp.get("body")).map(|b| response_events(&b)).unwrap_or_default();
+    let events = match response_events(resp) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(e);
+            vec![]
+        }
+    };
+    let exceptions: Vec<String> = events.iter().filter_map(|e| e.get("exception").and_then(|x| x.as_str()).map(|k| format!("{k}: {}", content_text(e.get("detail").unwrap_or(&Value::Null))))).collect();
+    if !exceptions.is_empty() {
+        c.params.extra.insert("stream_exception".into(), Value::from(exceptions.join("; ")));
+    }
+    let generates = !path.ends_with("/embeddings") && !path.ends_with("/count_tokens") && status < 400;
     if path.ends_with("/responses") {
         let fin = events.iter().rev().find_map(|e| {
             let r = if e.get("output").is_some() { Some(e) } else { e.get("response") };
@@ -313,7 +337,10 @@ fn interaction(it: &Value) -> Result<ModelCall, String> {
         if let Some(id) = events.iter().find_map(|e| e.get("response").and_then(|r| str_field(r, "id")).or_else(|| str_field(e, "id").filter(|i| i.starts_with("resp_")))) {
             c.request_id = Some(id);
         }
-    } else if !path.ends_with("/embeddings") && status < 400 {
+        if let Some(m) = events.iter().rev().find_map(|e| e.get("response").and_then(|r| str_field(r, "model")).or_else(|| str_field(e, "model"))) {
+            c.model = Some(m);
+        }
+    } else if generates {
         let mut t = String::new();
         for e in &events {
             event_text(e, &mut t);
@@ -321,19 +348,21 @@ fn interaction(it: &Value) -> Result<ModelCall, String> {
         if !t.is_empty() {
             c.completion = Some(t);
         }
-        if let Some(id) = events.iter().find_map(|e| str_field(e, "id").or_else(|| str_field(e, "responseId"))) {
+        if let Some(id) = events.iter().find_map(|e| str_field(e, "id").or_else(|| str_field(e, "responseId")).or_else(|| e.get("message").and_then(|m| str_field(m, "id")))) {
             c.request_id = Some(id);
         }
-        if let Some(m) = events.iter().find_map(|e| str_field(e, "model").or_else(|| str_field(e, "modelVersion"))) {
+        // The model that answered, as the response names it (the request may name an alias).
+        if let Some(m) = events.iter().find_map(|e| str_field(e, "model").or_else(|| str_field(e, "modelVersion")).or_else(|| e.get("message").and_then(|m| str_field(m, "model")))) {
             c.model = Some(m);
         }
     }
     // Tokens: Bedrock's headers when present, else the largest usage figure in the body
-    // (streams repeat running totals).
+    // (streams repeat running totals). Cohere v2 reports the model's tokens beside billed units.
     let hp = header(rheaders, "x-amzn-bedrock-input-token-count").and_then(|s| s.parse().ok());
     let hc = header(rheaders, "x-amzn-bedrock-output-token-count").and_then(|s| s.parse().ok());
     let (mut bp, mut bc) = (None, None);
     for e in &events {
+        let e = e.get("usage").and_then(|u| u.get("tokens")).unwrap_or(e);
         max_key(e, INPUT_KEYS, &mut bp);
         max_key(e, OUTPUT_KEYS, &mut bc);
     }
@@ -342,5 +371,27 @@ fn interaction(it: &Value) -> Result<ModelCall, String> {
     if let Some(created) = events.iter().find_map(|e| e.get("created").and_then(|x| x.as_f64())) {
         c.ts = crate::modellogs::util::unix_to_rfc3339(created).or(c.ts);
     }
-    Ok(c)
+    // A successful generation whose answer could not be found in a body that was read.
+    if problems.is_empty() && generates && c.completion.is_none() && !events.is_empty() && exceptions.is_empty() && !answered_with_tool_call(&events) {
+        problems.push("the response was read but holds no answer text in any shape Exhibit knows; the call is kept without a completion".into());
+    } else if problems.is_empty() && generates && events.is_empty() && resp.get("body").is_some() {
+        problems.push("the response body is empty, so the call has no recorded answer".into());
+    }
+    if c.messages.is_empty() && c.system.is_none() && req_body.is_null() && problems.is_empty() && generates {
+        problems.push("the request body is missing, so the call has no recorded prompt".into());
+    }
+    Ok((c, (!problems.is_empty()).then(|| problems.join("; "))))
+}
+
+/// Whether the model answered with a tool call (no text, and rightly so).
+fn answered_with_tool_call(events: &[Value]) -> bool {
+    fn any(v: &Value) -> bool {
+        match v {
+            Value::Object(o) => o.iter().any(|(k, x)| matches!(k.as_str(), "tool_calls" | "toolUse" | "tool_use" | "function_call" | "functionCall") && !x.is_null() || any(x)),
+            Value::Array(a) => a.iter().any(any),
+            Value::String(s) => matches!(s.as_str(), "tool_use" | "tool_calls" | "function_call"),
+            _ => false,
+        }
+    }
+    events.iter().any(any)
 }

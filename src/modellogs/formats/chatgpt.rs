@@ -33,10 +33,9 @@ pub(crate) fn node_text(msg: &Value) -> String {
 }
 
 pub fn import_doc(doc: &Value, sink: Sink<'_>) {
-    let convs: Vec<&Value> = match doc {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(_) => vec![doc],
-        _ => {
+    let convs: Vec<&Value> = match super::export_conversations(doc) {
+        Some(c) => c,
+        None => {
             sink(Err(LineError { line: 0, reason: "a ChatGPT export is a JSON array of conversations".into() }));
             return;
         }

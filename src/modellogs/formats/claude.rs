@@ -32,10 +32,9 @@ fn message_text(m: &Value) -> String {
 }
 
 pub fn import_doc(doc: &Value, sink: Sink<'_>) {
-    let items: Vec<&Value> = match doc {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(_) => vec![doc],
-        _ => {
+    let items: Vec<&Value> = match super::export_conversations(doc) {
+        Some(c) => c,
+        None => {
             sink(Err(LineError { line: 0, reason: "a Claude export is a JSON array of conversations".into() }));
             return;
         }

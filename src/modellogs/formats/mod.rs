@@ -11,6 +11,7 @@ pub mod cassette;
 pub mod chatgpt;
 pub mod claude;
 pub mod csvmap;
+pub(crate) mod http_body;
 pub mod litellm;
 pub mod openai_batch;
 pub mod openai_chat;
@@ -123,8 +124,24 @@ impl Format {
 pub type Sink<'a> = &'a mut dyn FnMut(Result<ModelCall, LineError>);
 
 /// Import a file of `format` from `reader`, handing every call (or error) to `sink` in file
-/// order. JSONL formats are read line by line.
-pub fn import_stream(mut reader: impl BufRead, format: &Format, sink: Sink<'_>) {
+/// order. JSONL formats are read line by line. A file that yields no call and no error either
+/// (an empty export, a log of nothing) gets an error record saying so: a file taken for a
+/// model log is never passed over in silence.
+pub fn import_stream(reader: impl BufRead, format: &Format, sink: Sink<'_>) {
+    let (mut calls, mut errors) = (0u64, 0u64);
+    import_stream_inner(reader, format, &mut |r| {
+        match &r {
+            Ok(_) => calls += 1,
+            Err(_) => errors += 1,
+        }
+        sink(r)
+    });
+    if calls == 0 && errors == 0 {
+        sink(Err(LineError { line: 0, reason: format!("the file was read as {}, but it holds no model calls (no request or answer in it)", format.describe()) }));
+    }
+}
+
+fn import_stream_inner(mut reader: impl BufRead, format: &Format, sink: Sink<'_>) {
     let name = format.name();
     match format {
         Format::Csv(m) => return csvmap::import_csv(reader, m, name, sink),
@@ -147,10 +164,14 @@ pub fn import_stream(mut reader: impl BufRead, format: &Format, sink: Sink<'_>) 
         _ => {
             let doc: Value = match serde_json::from_slice(&buf) {
                 Ok(v) => v,
-                Err(e) => {
-                    sink(Err(LineError { line: 0, reason: json_doc_error(&e) }));
-                    return;
-                }
+                Err(e) => match json_lines(&buf, sink) {
+                    // One conversation per line (ShareGPT datasets are often JSONL).
+                    Some(lines) => Value::Array(lines),
+                    None => {
+                        sink(Err(LineError { line: 0, reason: json_doc_error(&e) }));
+                        return;
+                    }
+                },
             };
             match format {
                 Format::ChatGptExport => chatgpt::import_doc(&doc, sink),
@@ -187,6 +208,44 @@ pub fn import_path(path: &std::path::Path, sink: Sink<'_>) -> Result<Format, sup
         }
         _ => Err(det),
     }
+}
+
+/// A file of one JSON object per line, when its first line is one: the objects, with an error
+/// record for every other line that is not. `None` when the file is not JSON lines at all.
+fn json_lines(buf: &[u8], sink: Sink<'_>) -> Option<Vec<Value>> {
+    let mut lines = buf.split(|b| *b == b'\n').enumerate().filter(|(_, l)| !trim_ascii(l).is_empty()).peekable();
+    let first = lines.peek()?;
+    if !matches!(serde_json::from_slice::<Value>(trim_ascii(first.1)), Ok(Value::Object(_))) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (i, l) in lines {
+        match serde_json::from_slice::<Value>(trim_ascii(l)) {
+            Ok(v) => out.push(v),
+            Err(e) => sink(Err(LineError { line: i as u64 + 1, reason: format!("not a JSON record: {e}") })),
+        }
+    }
+    Some(out)
+}
+
+/// The conversations of an export document: the array itself; a wrapper object
+/// `{"conversations": [...]}` around it (as some export tools and archives write it); or one
+/// conversation object on its own (a ShareGPT conversation is itself `{"conversations": [turns]}`).
+pub(crate) fn export_conversations(doc: &Value) -> Option<Vec<&Value>> {
+    match doc {
+        Value::Array(a) => Some(a.iter().collect()),
+        Value::Object(o) => match o.get("conversations").and_then(|c| c.as_array()) {
+            Some(inner) if !is_turn_list(inner) => Some(inner.iter().collect()),
+            _ => Some(vec![doc]),
+        },
+        _ => None,
+    }
+}
+
+/// Whether a `conversations` array holds ShareGPT turns (`{from, value}`) rather than
+/// conversations.
+pub(crate) fn is_turn_list(a: &[Value]) -> bool {
+    a.first().map(|t| t.get("from").is_some() || t.get("value").is_some()).unwrap_or(false)
 }
 
 pub(crate) fn json_doc_error(e: &serde_json::Error) -> String {

@@ -1,5 +1,7 @@
-//! ShareGPT: `[{id, conversations: [{from: human|gpt|system, value}]}]`. One call per `gpt`
-//! turn, with the conversation so far as its messages.
+//! ShareGPT: `[{id, conversations: [{from: human|gpt|system, value}]}]`, one such conversation
+//! object alone, or one per line (JSONL, as datasets ship it). One call per `gpt` turn, with
+//! the conversation so far as its messages; the call's identity covers those messages, so the
+//! same answer to different prompts is two calls.
 
 use serde_json::Value;
 
@@ -7,14 +9,14 @@ use super::Sink;
 use crate::modellogs::call::{LineError, Message, ModelCall};
 
 pub fn import_doc(doc: &Value, sink: Sink<'_>) {
-    let items = match doc.as_array() {
+    let items = match super::export_conversations(doc) {
         Some(a) => a,
         None => {
-            sink(Err(LineError { line: 0, reason: "ShareGPT files are a JSON array of conversations".into() }));
+            sink(Err(LineError { line: 0, reason: "ShareGPT files are a JSON array of conversations, or one conversation object".into() }));
             return;
         }
     };
-    for (i, conv) in items.iter().enumerate() {
+    for (i, conv) in items.into_iter().enumerate() {
         let rec = i as u64 + 1;
         let turns = match conv.get("conversations").or_else(|| conv.get("items")).and_then(|c| c.as_array()) {
             Some(t) => t,

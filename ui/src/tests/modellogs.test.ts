@@ -13,7 +13,7 @@ import {
 
 const sig = (name: string, strength: number, examples: number[] = [], value = 1, threshold = 0.5) => ({ name, value, threshold, strength, detail: `${name} detail`, examples });
 const acc = (account: string, score: number, calls: number, extra: Partial<AccountReport> = {}): AccountReport => ({
-  account, calls, score, flagged: score >= 0.5, patterns: [], signals: [], benign_explanations: [], templates: [], ...extra,
+  account, calls, score, flagged: score >= 0.5, patterns: [], signals: [], benign_explanations: [], templates: [], unattributed: false, ...extra,
 });
 
 const call = (over: Partial<ModelCall> = {}): ModelCall => ({
@@ -79,7 +79,7 @@ describe('volume per day', () => {
 
 describe('coordination and templates', () => {
   const report: LogsReport = {
-    group_by: 'account',
+    group_by: 'account', calls: 33, coverage: [],
     accounts: [acc('a', 0.9, 10, { cluster: 0 }), acc('b', 0.8, 10, { cluster: 0 }), acc('c', 0.7, 10, { cluster: 0 }), acc('z', 0.1, 3)],
     clusters: [{ accounts: ['a', 'b', 'c'], reason: 'shared templates and keys', links: [{ a: 'a', b: 'b', kinds: ['template', 'ip_net'] }, { a: 'c', b: 'a', kinds: ['template'] }, { a: 'b', b: 'c', kinds: ['template'] }] }],
   };
@@ -133,7 +133,7 @@ describe('Model logs screen', () => {
   function backend() {
     const calls: { method: string; params: Record<string, unknown> }[] = [];
     const report: LogsReport = {
-      group_by: 'account', clusters: [],
+      group_by: 'account', calls: 7, coverage: [], clusters: [],
       accounts: [
         acc('org-quiet', 0.05, 4),
         acc('org-hot', 0.93, 3, { patterns: ['bulk harvesting (0.93): high volume'], signals: [sig('templated_harvesting', 0.9, [11], 0.8, 0.4), sig('calls_per_day', 0.7, [12], 900, 40)], benign_explanations: ['batch ETL: no'],

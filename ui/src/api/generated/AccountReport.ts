@@ -23,4 +23,9 @@ cluster?: number,
  * Its largest prompt templates, largest first (the clusters the templated-harvesting and
  * coordination signals are computed from).
  */
-templates: Array<LogTemplate>, };
+templates: Array<LogTemplate>, 
+/**
+ * The calls whose log names no value for the grouping ("(no account)"): reported so that
+ * every call is accounted for, but never flagged or clustered as if they were one customer.
+ */
+unattributed: boolean, };

@@ -12,6 +12,10 @@ export type ModelCall = {
  */
 ts: string | null, account: string | null, api_key_id: string | null, user: string | null, ip: string | null, model: string | null, params: CallParams, system: string | null, messages: Array<CallMessage>, completion: string | null, prompt_tokens: number | null, completion_tokens: number | null, request_id: string | null, conversation_id: string | null, 
 /**
+ * What the call cost, in US dollars, when the log says (LiteLLM's `response_cost`/`spend`).
+ */
+cost?: number, 
+/**
  * The importer that read this call (`Format::name()`).
  */
 format: string, 

@@ -17,6 +17,7 @@ export type * from './Family';
 export type * from './GroupBy';
 export type * from './GroupCall';
 export type * from './GroupCalls';
+export type * from './GroupCoverage';
 export type * from './Hit';
 export type * from './IngestProgress';
 export type * from './IngestSummary';
