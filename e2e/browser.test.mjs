@@ -117,7 +117,7 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
   it('searches with several query forms', async () => {
     await page.click('[data-testid=nav-review]');
     await page.waitForSelector('[data-testid=screen-review]');
-    const forms = ['europe', '"analyst program"', 'gas w/5 price', 'recruit*', 'energy~1', 'london AND NOT paris', 'subject:europe', 'from:enron.com', 'date:[2000-01-01 TO 2001-12-31]', 'kind:pdf'];
+    const forms = ['europe', '"analyst program"', 'gas w/5 price~', 'recruit*', 'energy~1', 'london AND NOT paris', 'subject:europe', 'from:enron.com', 'date:[2000-01-01 TO 2001-12-31]', 'kind:pdf'];
     const counts = {};
     for (const q of forms) {
       const t0 = Date.now();

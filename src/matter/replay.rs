@@ -342,6 +342,7 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
     // Items against the fingerprints ingest logged.
     let items_complete = st.items_unknown_until.is_none();
     let mut texts = super::texts::Texts::new(conn)?;
+    let mut unpacker = crate::calls::record::Unpacker::new();
     let mut seen = HashSet::new();
     let mut stmt = conn.prepare("SELECT id, control, sha256 FROM item ORDER BY id")?;
     let mut rows = stmt.query([])?;
@@ -354,7 +355,7 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
             continue;
         };
         seen.insert(id);
-        if fp.get(..16) != Some(pointer_fp(&sha).as_str()) {
+        if fp.get(..16) != Some(pointer_fp(&sha).as_str()) && !same_call_record(conn, &mut unpacker, id, &sha, fp)? {
             sink.push(
                 "item_repointed",
                 format!("{control} points at another original ({}…) than ingest recorded in entry {entry} ({}…)", &pointer_fp(&sha), fp.get(..16).unwrap_or("")),
@@ -373,6 +374,21 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
     }
     sink.finish();
     Ok(())
+}
+
+/// Whether a model call whose item hash differs from the one ingest logged still names the
+/// same stored record: the log holds that record's identity, and the item carries the other
+/// hash a call may have (the hash of its record as logged, which matters imported before
+/// whole-call identities used). Both are hashes of the one record the call check re-hashes, so
+/// this is no repointing.
+fn same_call_record(conn: &Connection, unpacker: &mut crate::calls::record::Unpacker, id: i64, sha: &str, fp: &str) -> Result<bool> {
+    let stored: Option<crate::calls::record::StoredRecord> =
+        conn.query_row("SELECT call_json FROM model_call WHERE item_id = ?1", [id], |r| r.get(0)).optional()?;
+    let Some(call) = stored.and_then(|s| unpacker.call(s).ok()) else { return Ok(false) };
+    let Ok(raw) = serde_json::to_vec(&call.raw) else { return Ok(false) };
+    let logged = fp.get(..16);
+    Ok(logged == Some(pointer_fp(&crate::calls::identity::call_sha256(&call, &raw)).as_str())
+        && crate::calls::identity::matches_item_hash(&call, sha))
 }
 
 fn diff_maps(sink: &mut Sink, what: &str, code: &'static str, log: &BTreeMap<String, String>, table: &BTreeMap<String, String>) {
