@@ -249,9 +249,13 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
     const red = await rpc(server, 'item', { id: control, redacted: true });
     assert.equal([...red.text].slice(span.start, span.start + 10).join(''), '[REDACTED ');
     await page.click('[data-testid=show-redacted]');
+    // The whole viewer switches to the redacted view: the page with its boxes, then the text.
+    await page.waitForSelector('[data-testid=redacted-banner]');
+    await page.click('[data-testid=tab-text]');
     await page.waitForSelector('[data-testid=redacted-view]');
     assert.match(await page.textContent('[data-testid=redacted-view]'), /\[REDACTED – PII\]/);
     await shot('pdf-box-listed');
+    await page.click('[data-testid=redacted-toggle]');
   });
 
   it('tags with keyboard shortcuts and moves with j/k', async () => {
@@ -296,12 +300,13 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
     await page.click('[data-testid=note-add]');
     await page.waitForFunction(() => document.querySelector('[data-testid=notes]')?.textContent?.includes('Check with counsel'));
     await page.click('[data-testid=tab-text]');
-    await page.evaluate(() => {
+    const redactedWord = await page.evaluate(() => {
       const m = document.querySelector('[data-testid=text-view] mark') ?? document.querySelector('[data-testid=text-view] span');
       const r = document.createRange();
       r.selectNodeContents(m);
       getSelection().removeAllRanges();
       getSelection().addRange(r);
+      return m.textContent;
     });
     await page.click('[data-testid=redact-selection]');
     await page.waitForSelector('[data-testid=redact-message]');
@@ -315,7 +320,12 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
     const view = await page.$('[data-testid=redacted-view]');
     assert.ok(view, 'the redacted view is shown');
     assert.match(await view.textContent(), /\[REDACTED – AC\]/);
+    // The whole viewer is redacted, not only the text: the header panel and title too.
+    assert.ok(redactedWord.length > 2, 'a word was selected');
+    const shown = (await page.textContent('[data-testid=viewer]')).toLowerCase();
+    assert.ok(!shown.includes(redactedWord.toLowerCase()), `"${redactedWord}" is nowhere in the redacted viewer (title, headers, text)`);
     await shot('redacted-view');
+    await page.click('[data-testid=redacted-toggle]');
   });
 
   it('shows a hostile message as text with nothing run and nothing loaded', async () => {
