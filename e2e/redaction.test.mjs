@@ -9,10 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { EXHIBIT, SHOTS, exhibit, rpc, serve, workDir } from './lib.mjs';
+import { EXHIBIT, SHOTS, exhibit, rpc, serve, workDir, launchChromium, pdfFile } from './lib.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SSN = '078-05-1120';
 const CODENAME = 'Project Nightjar';
 const BCC = 'jane.hidden@secret.example';
@@ -39,17 +37,7 @@ function twoPagePdf() {
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
     `<< /Title (${CODENAME.toUpperCase()} review) /Author (Review team) >>`,
   ];
-  let out = '%PDF-1.4\n';
-  const offsets = [];
-  objs.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R /Info 8 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  return Buffer.from(pdfFile(objs, '/Info 8 0 R'), 'latin1');
 }
 
 function mail1() {
@@ -151,11 +139,7 @@ describe('the redacted view in the browser', () => {
     exhibit('--matter', matter, 'redact', 'rule', 'add', '--regex', 'sk-live-[a-z0-9]+', '--reason', 'SECRET');
     exhibit('--matter', matter, 'ingest', b2, '--custodian', 'Bob');
     server = await serve(matter);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     await context.route('**/*', (route) => {
       const url = route.request().url();
