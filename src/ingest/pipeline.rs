@@ -111,6 +111,13 @@ struct WalkError {
     reason: String,
 }
 
+impl WalkError {
+    /// What the walk could not ingest at `path`, with its name carried losslessly.
+    fn at(path: &Path, code: &'static str, reason: String) -> WalkError {
+        WalkError { display: names::display_path(path), raw: names::raw_path(path), code, reason }
+    }
+}
+
 /// The `exhibit` binary to run workers from: `EXHIBIT_WORKER`, this program if it is
 /// `exhibit`, else an `exhibit` beside it or one folder up (test binaries live in `deps/`).
 pub fn default_worker_exe() -> PathBuf {
@@ -571,12 +578,7 @@ fn walk(roots: &[PathBuf], skip: &Path, errors: &mut Vec<WalkError>) -> Vec<Sour
                 Ok(e) => e,
                 Err(e) => {
                     let path = e.path().unwrap_or(root);
-                    errors.push(WalkError {
-                        display: names::display_path(path),
-                        raw: names::raw_path(path),
-                        code: "walk_failed",
-                        reason: format!("this folder or file could not be read: {e}"),
-                    });
+                    errors.push(WalkError::at(path, "walk_failed", format!("this folder or file could not be read: {e}")));
                     continue;
                 }
             };
@@ -589,32 +591,17 @@ fn walk(roots: &[PathBuf], skip: &Path, errors: &mut Vec<WalkError>) -> Vec<Sour
                 continue;
             }
             if ft.is_symlink() {
-                errors.push(WalkError {
-                    display: names::display_path(path),
-                    raw: names::raw_path(path),
-                    code: "symlink_not_followed",
-                    reason: symlink_reason(path, roots),
-                });
+                errors.push(WalkError::at(path, "symlink_not_followed", symlink_reason(path, roots)));
                 continue;
             }
             if !ft.is_file() {
-                errors.push(WalkError {
-                    display: names::display_path(path),
-                    raw: names::raw_path(path),
-                    code: "not_a_file",
-                    reason: "not a regular file (a device, socket or pipe): it holds no document and was not read".into(),
-                });
+                errors.push(WalkError::at(path, "not_a_file", "not a regular file (a device, socket or pipe): it holds no document and was not read".into()));
                 continue;
             }
             let md = match entry.metadata() {
                 Ok(md) => md,
                 Err(e) => {
-                    errors.push(WalkError {
-                        display: names::display_path(path),
-                        raw: names::raw_path(path),
-                        code: "walk_failed",
-                        reason: format!("this file could not be examined: {e}"),
-                    });
+                    errors.push(WalkError::at(path, "walk_failed", format!("this file could not be examined: {e}")));
                     continue;
                 }
             };
