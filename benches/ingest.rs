@@ -62,7 +62,8 @@ fn recoll(tmp: &Path, dirs: &[&Path]) -> Option<f64> {
     let top: Vec<String> = dirs.iter().map(|d| format!("\"{}\"", d.display())).collect();
     std::fs::write(conf.join("recoll.conf"), format!("topdirs = {}\nloglevel = 1\n", top.join(" "))).unwrap();
     let t = Instant::now();
-    let st = Command::new("recollindex").args(["-c", conf.to_str().unwrap(), "-z"]).stdout(Stdio::null()).stderr(Stdio::null()).status().ok()?;
+    let st =
+        Command::new("recollindex").args(["-c", conf.to_str().unwrap(), "-z"]).stdout(Stdio::null()).stderr(Stdio::null()).status().ok()?;
     st.success().then(|| t.elapsed().as_secs_f64())
 }
 
@@ -105,18 +106,28 @@ fn main() {
     let srcs: Vec<(&Path, &str)> = pdf_dirs.iter().map(|d| (d.as_path(), "PDF, Bench")).collect();
     let (psecs, psums) = exhibit_ingest(tmp.path(), "pdf", &srcs);
     let perrs: u64 = psums.iter().map(|s| s["errors"].as_u64().unwrap_or(0)).sum();
-    rows.push(format!("| {} PDFs ({} error records) | Exhibit ingest | {psecs:.2} s | {:.0} files/s |", pdfs.len(), perrs, pdfs.len() as f64 / psecs));
+    rows.push(format!(
+        "| {} PDFs ({} error records) | Exhibit ingest | {psecs:.2} s | {:.0} files/s |",
+        pdfs.len(),
+        perrs,
+        pdfs.len() as f64 / psecs
+    ));
     // Only Exhibit's processes have run so far: their peak is what the memory limit is about.
     let exhibit_rss = children_max_rss_mib();
     match recoll(tmp.path(), &[&w3, &beck]) {
         Some(rs) => {
             let rrate = messages as f64 / rs;
-            rows.insert(enron_row, format!("| same folders | recollindex | {rs:.2} s | {rrate:.0} messages/s (Exhibit is {:.1}×) |", rate / rrate));
+            rows.insert(
+                enron_row,
+                format!("| same folders | recollindex | {rs:.2} s | {rrate:.0} messages/s (Exhibit is {:.1}×) |", rate / rrate),
+            );
         }
         None => rows.insert(enron_row, "| same folders | recollindex | not installed | — |".into()),
     }
     match pdftotext_all(&pdfs) {
-        Some(t) => rows.push(format!("| same PDFs, one after another | pdftotext | {t:.2} s | Exhibit takes {:.2}× pdftotext's time |", psecs / t)),
+        Some(t) => {
+            rows.push(format!("| same PDFs, one after another | pdftotext | {t:.2} s | Exhibit takes {:.2}× pdftotext's time |", psecs / t))
+        }
         None => rows.push("| same PDFs | pdftotext | not installed | — |".into()),
     }
     rows.push(format!("| peak memory, largest process (ingest or worker) | Exhibit | {exhibit_rss:.0} MiB | |"));

@@ -29,10 +29,7 @@ use exhibit::Matter;
 /// The process's peak resident set since the last [`reset_peak_rss`], in MiB (`VmHWM`).
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
     match kb {
         Some(kb) => kb / 1024.0,
         None => {
@@ -92,7 +89,9 @@ fn matter_phase(src: &std::path::Path, dir: &std::path::Path, calls: u64) {
         t.elapsed().as_secs_f64(),
         cpu_secs() - mcpu
     );
-    let size = |p: &std::path::Path| walkdir::WalkDir::new(p).into_iter().filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum::<u64>();
+    let size = |p: &std::path::Path| {
+        walkdir::WalkDir::new(p).into_iter().filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum::<u64>()
+    };
     println!(
         "matter on disk: database {:.2} GB, index {:.2} GB, originals {:.2} GB",
         size(&matter_dir.join("exhibit.db")) as f64 / 1e9 + size(&matter_dir.join("exhibit.db-wal")) as f64 / 1e9,
@@ -148,7 +147,13 @@ fn parse_phase(path: &std::path::Path, bytes: u64) {
     let t = Instant::now();
     let report = analyze(&sums, &AnalyzeOptions::default());
     let asecs = t.elapsed().as_secs_f64();
-    println!("analysis in memory: {:.1}s for {} accounts, {} flagged, {} clusters", asecs, report.accounts.len(), report.flagged().count(), report.clusters.len());
+    println!(
+        "analysis in memory: {:.1}s for {} accounts, {} flagged, {} clusters",
+        asecs,
+        report.accounts.len(),
+        report.flagged().count(),
+        report.clusters.len()
+    );
     println!("peak RSS {:.0} MiB", peak_rss_mib());
     println!(
         "targets (parse only): ≥20000 calls/s: {}; analysis <120 s: {}; memory <2048 MiB: {}",
@@ -179,7 +184,12 @@ fn main() {
     // An existing log (a folder holding one canonical JSONL file) instead of a generated one:
     // repeated runs then import the very same calls.
     if let Some(src) = std::env::var_os("MODELLOGS_BENCH_LOG").map(std::path::PathBuf::from) {
-        let path = std::fs::read_dir(&src).expect("MODELLOGS_BENCH_LOG is a folder").flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "jsonl")).expect("a .jsonl file in MODELLOGS_BENCH_LOG");
+        let path = std::fs::read_dir(&src)
+            .expect("MODELLOGS_BENCH_LOG is a folder")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .expect("a .jsonl file in MODELLOGS_BENCH_LOG");
         let bytes = std::fs::metadata(&path).unwrap().len();
         let n = count_lines(&path);
         println!("existing log: {n} calls, {:.2} GB", bytes as f64 / 1e9);

@@ -69,13 +69,17 @@ fn build_matter(items: usize) -> PathBuf {
     let _ = std::fs::remove_dir_all(&root);
     let src = root.join("src");
     let t = Instant::now();
-    let st = Command::new(env!("CARGO_BIN_EXE_exhibit-gen")).arg(&src).args(["--items", &items.to_string(), "--seed", "7"]).status().unwrap();
+    let st =
+        Command::new(env!("CARGO_BIN_EXE_exhibit-gen")).arg(&src).args(["--items", &items.to_string(), "--seed", "7"]).status().unwrap();
     assert!(st.success());
     println!("generated {items} items in {:.1} s", t.elapsed().as_secs_f64());
     let exe = env!("CARGO_BIN_EXE_exhibit");
     assert!(Command::new(exe).args(["init", matter.to_str().unwrap()]).status().unwrap().success());
     let t = Instant::now();
-    let out = Command::new(exe).args(["--matter", matter.to_str().unwrap(), "ingest", src.to_str().unwrap(), "--custodian", "Bench", "--json"]).output().unwrap();
+    let out = Command::new(exe)
+        .args(["--matter", matter.to_str().unwrap(), "ingest", src.to_str().unwrap(), "--custodian", "Bench", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let secs = t.elapsed().as_secs_f64();
     println!("ingested in {secs:.1} s ({:.0} items/s): {}", items as f64 / secs, String::from_utf8_lossy(&out.stdout).replace('\n', " "));
@@ -99,11 +103,17 @@ fn main() {
     let t = Instant::now();
     let r = m.tag_add("Responsive", &Target::Items(chosen.clone()), Propagate::default()).unwrap();
     let tag_time = t.elapsed();
-    rows.push(format!("| tag {} items (one transaction, audited) | {:.0} ms | (resolving the items took {:.0} ms) |", r.changed, tag_time.as_secs_f64() * 1e3, resolve_time.as_secs_f64() * 1e3));
+    rows.push(format!(
+        "| tag {} items (one transaction, audited) | {:.0} ms | (resolving the items took {:.0} ms) |",
+        r.changed,
+        tag_time.as_secs_f64() * 1e3,
+        resolve_time.as_secs_f64() * 1e3
+    ));
 
     // Queries.
     let fts_db = rusqlite::Connection::open(matter_dir.join("exhibit.db")).unwrap();
-    let has_fts: bool = fts_db.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'bench_fts'", [], |r| r.get::<_, i64>(0)).unwrap() > 0;
+    let has_fts: bool =
+        fts_db.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'bench_fts'", [], |r| r.get::<_, i64>(0)).unwrap() > 0;
     if !has_fts {
         let t = Instant::now();
         fts_db.execute_batch("CREATE VIRTUAL TABLE bench_fts USING fts5(text, content='item_text', content_rowid='item_id'); INSERT INTO bench_fts(bench_fts) VALUES('rebuild');").unwrap();
@@ -129,7 +139,8 @@ fn main() {
                 for _ in 0..3 {
                     let t = Instant::now();
                     n = fts_db.query_row("SELECT COUNT(*) FROM bench_fts WHERE bench_fts MATCH ?1", [fq], |r| r.get(0)).unwrap();
-                    let mut stmt = fts_db.prepare_cached("SELECT rowid FROM bench_fts WHERE bench_fts MATCH ?1 ORDER BY rank LIMIT 25").unwrap();
+                    let mut stmt =
+                        fts_db.prepare_cached("SELECT rowid FROM bench_fts WHERE bench_fts MATCH ?1 ORDER BY rank LIMIT 25").unwrap();
                     let _: Vec<i64> = stmt.query_map([fq], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
                     ft.push(t.elapsed());
                 }
@@ -137,7 +148,11 @@ fn main() {
             }
             None => "n/a".into(),
         };
-        rows.push(format!("| `{q}` ({label}) | {:.1} ms | {:.1} ms | {total} | {fts_cell} |", med.as_secs_f64() * 1e3, p95.as_secs_f64() * 1e3));
+        rows.push(format!(
+            "| `{q}` ({label}) | {:.1} ms | {:.1} ms | {total} | {fts_cell} |",
+            med.as_secs_f64() * 1e3,
+            p95.as_secs_f64() * 1e3
+        ));
     }
     let p50_all = percentile(&mut all.clone(), 0.5);
     let p95_all = percentile(&mut all, 0.95);

@@ -80,9 +80,7 @@ enum Command {
         action: LogsAction,
     },
     /// Facet counts over a query's results (default: the whole matter).
-    Facets {
-        query: Vec<String>,
-    },
+    Facets { query: Vec<String> },
     /// Search-term report: one query per line of FILE.
     Str {
         file: PathBuf,
@@ -498,14 +496,24 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     }
                 };
                 println!("{} · {} · {}", get(&["control"]), get(&["kind"]), get(&["metadata", "name"]));
-                for (label, path) in [("title", &["title"][..]), ("from", &["metadata", "from"][..]), ("to", &["metadata", "to"][..]), ("date", &["metadata", "date"][..]), ("tags", &["tags"][..])] {
+                for (label, path) in [
+                    ("title", &["title"][..]),
+                    ("from", &["metadata", "from"][..]),
+                    ("to", &["metadata", "to"][..]),
+                    ("date", &["metadata", "date"][..]),
+                    ("tags", &["tags"][..]),
+                ] {
                     let v = get(path);
                     if !v.is_empty() {
                         println!("{label}: {v}");
                     }
                 }
                 println!("custodians: {}", get(&["custodians"]).replace(", ", "; "));
-                println!("family: {} ({} members)", get(&["family", "root", "control"]), o["family"]["members"].as_array().map_or(0, |a| a.len()));
+                println!(
+                    "family: {} ({} members)",
+                    get(&["family", "root", "control"]),
+                    o["family"]["members"].as_array().map_or(0, |a| a.len())
+                );
                 if let Some(h) = o.get("hits") {
                     println!("hits at {h}");
                 }
@@ -527,7 +535,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 RedactAction::Box { id, page, rect, reason, pseudonymize } => {
                     let v: Vec<f64> = rect.split(',').filter_map(|x| x.trim().parse().ok()).collect();
                     let r: [f64; 4] = v.try_into().map_err(|_| {
-                        Error::Invalid(format!("--rect takes four numbers X0,Y0,X1,Y1 in points from the page's top-left, e.g. 72,100,300,130 (got '{rect}')"))
+                        Error::Invalid(format!(
+                            "--rect takes four numbers X0,Y0,X1,Y1 in points from the page's top-left, e.g. 72,100,300,130 (got '{rect}')"
+                        ))
                     })?;
                     let added = m.redact_box(&id, page, r, &reason, treat(pseudonymize))?;
                     emit(json, &added, |a| println!("region {} added, {} word span(s) redacted", a.region, a.spans.len()))?;
@@ -536,12 +546,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     let n = m.redact_box_remove(region)?;
                     emit(json, &serde_json::json!({ "removed": n }), |_| println!("removed region {region} ({n} redaction(s) with it)"))?;
                 }
-                RedactAction::Rule { action: RuleAction::Add { builtin, regex, terms, whole_word, case_sensitive, reason, query, pseudonymize, dry_run } } => {
+                RedactAction::Rule {
+                    action: RuleAction::Add { builtin, regex, terms, whole_word, case_sensitive, reason, query, pseudonymize, dry_run },
+                } => {
                     let spec = if let Some(re) = regex {
                         RuleSpec::Regex { pattern: re }
                     } else if let Some(f) = terms {
                         let text = std::fs::read_to_string(&f).map_err(|e| Error::Read { path: f.clone(), source: e })?;
-                        RuleSpec::Terms { terms: text.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect(), whole_word, case_sensitive }
+                        RuleSpec::Terms {
+                            terms: text.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect(),
+                            whole_word,
+                            case_sensitive,
+                        }
                     } else if !builtin.is_empty() {
                         RuleSpec::Builtin { names: builtin }
                     } else {
@@ -573,7 +589,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
                 RedactAction::Offers { id } => {
                     let offers = m.redaction_offers(&id)?;
-                    let list: Vec<_> = offers.iter().map(|(c, t, r)| serde_json::json!({ "item": c, "text": t, "from_redaction": r })).collect();
+                    let list: Vec<_> =
+                        offers.iter().map(|(c, t, r)| serde_json::json!({ "item": c, "text": t, "from_redaction": r })).collect();
                     emit(json, &serde_json::json!({ "offers": list }), |_| {
                         for (c, t, _) in &offers {
                             println!("{c}: {t}");
@@ -582,7 +599,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
                 RedactAction::Reason { code, label } => {
                     m.add_reason(&code, &label.join(" "))?;
-                    emit(json, &serde_json::json!({ "reason": code.to_uppercase() }), |_| println!("reason {} added", code.to_uppercase()))?;
+                    emit(json, &serde_json::json!({ "reason": code.to_uppercase() }), |_| {
+                        println!("reason {} added", code.to_uppercase())
+                    })?;
                 }
                 RedactAction::Builtins => {
                     let list: Vec<_> = exhibit::redact::recognizers::all()
@@ -636,7 +655,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     println!("cluster of {} accounts: {}", c.accounts.len(), c.reason);
                 }
                 if let Some(o) = &report.overlap {
-                    println!("overlap: {:.1}% (95% CI {:.1}–{:.1}%), null {:.1}%", o.rate * 100.0, o.ci_low * 100.0, o.ci_high * 100.0, o.null_rate * 100.0);
+                    println!(
+                        "overlap: {:.1}% (95% CI {:.1}–{:.1}%), null {:.1}%",
+                        o.rate * 100.0,
+                        o.ci_low * 100.0,
+                        o.ci_high * 100.0,
+                        o.null_rate * 100.0
+                    );
                 }
             })?;
         }
@@ -645,7 +670,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let f = m.facets(&query.join(" "))?;
             emit(json, &f, |f| {
                 println!("{} items", f.total);
-                for (name, list) in [("kind", &f.kind), ("custodian", &f.custodian), ("tag", &f.tag), ("month", &f.month), ("ext", &f.ext), ("sender domain", &f.sender_domain)] {
+                for (name, list) in [
+                    ("kind", &f.kind),
+                    ("custodian", &f.custodian),
+                    ("tag", &f.tag),
+                    ("month", &f.month),
+                    ("ext", &f.ext),
+                    ("sender domain", &f.sender_domain),
+                ] {
                     let top: Vec<String> = list.iter().take(12).map(|(k, n)| format!("{k} ({n})")).collect();
                     println!("{name}: {}", top.join(", "));
                 }
@@ -674,7 +706,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             if r.term_errors > 0 {
                 // The report is printed (and written) with the bad rows marked; the exit status
                 // tells a script that it is not complete.
-                eprintln!("exhibit: {} term(s) could not be searched and have no counts: correct them and run the report again", r.term_errors);
+                eprintln!(
+                    "exhibit: {} term(s) could not be searched and have no counts: correct them and run the report again",
+                    r.term_errors
+                );
                 return Ok(ExitCode::from(1));
             }
         }

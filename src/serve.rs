@@ -345,7 +345,13 @@ fn open_viewer(s: &AppState) -> Result<Viewer, Response> {
 /// The open matter's viewer, if this request may read `resource` of item `id`: it carries the
 /// token header, or a capability (`?c=`) granted for exactly that item and resource in the
 /// matter open now.
-fn authorize_item(s: &AppState, headers: &HeaderMap, q: &HashMap<String, String>, id: &str, resource: Resource) -> Result<Viewer, Response> {
+fn authorize_item(
+    s: &AppState,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    id: &str,
+    resource: Resource,
+) -> Result<Viewer, Response> {
     let viewer = open_viewer(s)?;
     if has_token(s, headers) {
         return Ok(viewer);
@@ -388,7 +394,12 @@ async fn grant(State(s): State<Shared>, Json(body): Json<Value>) -> Response {
     .into_response()
 }
 
-async fn original(State(s): State<Shared>, headers: HeaderMap, UrlPath(id): UrlPath<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn original(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let v = match authorize_item(&s, &headers, &q, &id, Resource::Original) {
         Ok(v) => v,
         Err(r) => return r,
@@ -403,7 +414,12 @@ async fn original(State(s): State<Shared>, headers: HeaderMap, UrlPath(id): UrlP
     }
 }
 
-async fn page(State(s): State<Shared>, headers: HeaderMap, UrlPath((id, page)): UrlPath<(String, String)>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn page(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    UrlPath((id, page)): UrlPath<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let v = match authorize_item(&s, &headers, &q, &id, Resource::Pages) {
         Ok(v) => v,
         Err(r) => return r,

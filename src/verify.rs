@@ -6,8 +6,8 @@
 //! ([`crate::matter::replay`]); every original still hashes to its name; the search index holds
 //! exactly one document per indexed item and nothing else.
 
-use crate::error::Result;
 use crate::calls::record::{StoredRecord, Unpacker};
+use crate::error::Result;
 use crate::matter::{audit, audit_head, replay, Matter};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -111,14 +111,19 @@ impl Matter {
         let known: BTreeSet<u64> = items.iter().map(|i| i.0 as u64).collect();
         for (id, control, indexed) in &items {
             match in_index.get(&(*id as u64)) {
-                None if *indexed => push("index_missing", format!("{control} is in the database but missing from the search index (run `exhibit reindex`)")),
+                None if *indexed => {
+                    push("index_missing", format!("{control} is in the database but missing from the search index (run `exhibit reindex`)"))
+                }
                 None => push("index_missing", format!("{control} has not been indexed yet (run `exhibit reindex`)")),
                 Some(n) if *n > 1 => push("index_duplicate", format!("{control} is in the search index {n} times (run `exhibit reindex`)")),
                 _ => {}
             }
         }
         for id in in_index.keys().filter(|id| !known.contains(id)) {
-            push("index_orphan", format!("the search index holds a document for item {id}, which the database does not have (run `exhibit reindex`)"));
+            push(
+                "index_orphan",
+                format!("the search index holds a document for item {id}, which the database does not have (run `exhibit reindex`)"),
+            );
         }
         Ok(VerifyReport {
             ok: problems.is_empty(),

@@ -44,15 +44,32 @@ fn generated_logs_become_items_and_the_analysis_finds_the_campaigns() {
         .query_row("SELECT model FROM model_call WHERE model IS NOT NULL LIMIT 1", [], |r| r.get(0))
         .unwrap();
     let by_model = cli_json(&["--matter", ms, "search", &format!("model:{model}"), "--limit", "1"]);
-    assert_eq!(by_model["total"].as_i64().unwrap(), count(&m, &format!("SELECT COUNT(*) FROM model_call WHERE lower(model) = lower('{model}')")));
+    assert_eq!(
+        by_model["total"].as_i64().unwrap(),
+        count(&m, &format!("SELECT COUNT(*) FROM model_call WHERE lower(model) = lower('{model}')"))
+    );
 
     // The analysis, from the CLI, with suspect outputs.
-    let r = cli_json(&["--matter", ms, "logs", "analyze", "--suspect-outputs", logs.join("suspect.jsonl").to_str().unwrap(), "--tag", "Distillation evidence"]);
+    let r = cli_json(&[
+        "--matter",
+        ms,
+        "logs",
+        "analyze",
+        "--suspect-outputs",
+        logs.join("suspect.jsonl").to_str().unwrap(),
+        "--tag",
+        "Distillation evidence",
+    ]);
     let labels: serde_json::Value = serde_json::from_slice(&std::fs::read(logs.join("labels.json")).unwrap()).unwrap();
     let campaign: BTreeSet<String> =
         labels["accounts"].as_object().unwrap().iter().filter(|(_, l)| l["campaign"] == true).map(|(a, _)| a.clone()).collect();
-    let flagged: BTreeSet<String> =
-        r["accounts"].as_array().unwrap().iter().filter(|a| a["flagged"] == true).map(|a| a["account"].as_str().unwrap().to_string()).collect();
+    let flagged: BTreeSet<String> = r["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["flagged"] == true)
+        .map(|a| a["account"].as_str().unwrap().to_string())
+        .collect();
     let tp = flagged.intersection(&campaign).count() as f64;
     let precision = tp / flagged.len().max(1) as f64;
     let recall = tp / campaign.len().max(1) as f64;
@@ -82,7 +99,8 @@ fn generated_logs_become_items_and_the_analysis_finds_the_campaigns() {
             assert!(pattern.split_whitespace().count() >= 3, "{t}");
             assert!(t["calls"].as_u64().unwrap() >= t["examples"].as_array().unwrap().len() as u64);
             for ex in t["examples"].as_array().unwrap() {
-                let account: String = db.query_row("SELECT account FROM model_call WHERE item_id = ?1", [ex.as_i64().unwrap()], |r| r.get(0)).unwrap();
+                let account: String =
+                    db.query_row("SELECT account FROM model_call WHERE item_id = ?1", [ex.as_i64().unwrap()], |r| r.get(0)).unwrap();
                 assert_eq!(account, a["account"].as_str().unwrap());
                 let call = matter.call_record(ex.as_i64().unwrap()).unwrap().unwrap();
                 assert_eq!(exhibit::modellogs::analyze::template_pattern(call.last_user_text(), part), pattern);
@@ -105,12 +123,25 @@ fn generated_logs_become_items_and_the_analysis_finds_the_campaigns() {
     let md_path = tmp.path().join("section.md");
     let html_path = tmp.path().join("section.html");
     for p in [&md_path, &html_path] {
-        cli_json(&["--matter", ms, "logs", "analyze", "--suspect-outputs", logs.join("suspect.jsonl").to_str().unwrap(), "--section", p.to_str().unwrap()]);
+        cli_json(&[
+            "--matter",
+            ms,
+            "logs",
+            "analyze",
+            "--suspect-outputs",
+            logs.join("suspect.jsonl").to_str().unwrap(),
+            "--section",
+            p.to_str().unwrap(),
+        ]);
     }
     let md = std::fs::read_to_string(&md_path).unwrap();
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(md.contains("**Assessment: Strong.**"), "flags plus overlap beyond the baseline: {}", &md[..400.min(md.len())]);
-    assert!(md.contains(&format!("{} of {} accounts show the pattern of distillation", flagged.len(), r["accounts"].as_array().unwrap().len())));
+    assert!(md.contains(&format!(
+        "{} of {} accounts show the pattern of distillation",
+        flagged.len(),
+        r["accounts"].as_array().unwrap().len()
+    )));
     assert!(html.contains("<p class=\"assessment rating-strong\">") && !html.contains("<script"));
     for a in &flagged {
         assert!(md.contains(&a.replace('_', "\\_")) || md.contains(a.as_str()), "flagged account {a} is in the section");
@@ -120,7 +151,8 @@ fn generated_logs_become_items_and_the_analysis_finds_the_campaigns() {
         let mut stmt = db
             .prepare("SELECT i.control, i.id FROM model_call c JOIN item i ON i.id = c.item_id WHERE c.account = ?1 ORDER BY i.id")
             .unwrap();
-        let rows: Vec<(String, i64)> = stmt.query_map([flagged.iter().next().unwrap()], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect();
+        let rows: Vec<(String, i64)> =
+            stmt.query_map([flagged.iter().next().unwrap()], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect();
         rows.into_iter()
             .find_map(|(control, id)| {
                 let completion = matter.call_record(id).unwrap().unwrap().completion.unwrap_or_default();
@@ -192,7 +224,8 @@ fn every_corpus_model_log_imports_or_says_why() {
     }
     let status = cli_json(&["--matter", ms, "status"]);
     let items = status["by_kind"]["model_call"].as_u64().unwrap_or(0) as usize;
-    let dups = count(&m, "SELECT COUNT(*) FROM item_location l JOIN item i ON i.id = l.item_id WHERE i.kind = 'model_call'") as usize - items;
+    let dups =
+        count(&m, "SELECT COUNT(*) FROM item_location l JOIN item i ON i.id = l.item_id WHERE i.kind = 'model_call'") as usize - items;
     eprintln!("corpus logs: {calls} calls read, {items} call items (+{dups} duplicate locations), {} errors", ing["errors"]);
     assert!(items > 150, "{status}");
     assert_eq!(items + dups, calls);

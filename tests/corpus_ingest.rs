@@ -42,9 +42,8 @@ fn every_enron_message_becomes_an_email_item_with_its_custodian_and_headers() {
     let mut mismatches = Vec::new();
     for (folder, who) in custodians {
         for f in files(&enron.join(folder)) {
-            let row: Option<(String, Option<String>, String, Option<String>, Option<String>)> = q
-                .query_row([who, f.to_str().unwrap()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-                .ok();
+            let row: Option<(String, Option<String>, String, Option<String>, Option<String>)> =
+                q.query_row([who, f.to_str().unwrap()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).ok();
             let Some((kind, author, to_json, title, date)) = row else {
                 mismatches.push(format!("{}: no item located at this path for {who}", f.display()));
                 continue;
@@ -148,7 +147,12 @@ fn every_file_accounted_for(sub: &str, custodian: &str) {
     for e in m.errors().unwrap() {
         *codes.entry(e.code).or_default() += 1;
     }
-    eprintln!("{sub}: {} files, {} items, statuses {by_status:?}, error codes {codes:?}, {:.1} s", all.len(), s.items_total, s.elapsed_ms as f64 / 1000.0);
+    eprintln!(
+        "{sub}: {} files, {} items, statuses {by_status:?}, error codes {codes:?}, {:.1} s",
+        all.len(),
+        s.items_total,
+        s.elapsed_ms as f64 / 1000.0
+    );
     assert!(unaccounted.is_empty(), "{:#?}", &unaccounted[..unaccounted.len().min(10)]);
     assert!(by_status.get("ok").copied().unwrap_or(0) * 2 > all.len(), "fewer than half the files gave text: {by_status:?}");
     assert!(m.verify().unwrap().ok);

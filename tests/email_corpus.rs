@@ -27,12 +27,8 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect();
+    let mut v: Vec<PathBuf> =
+        walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
     v.sort();
     v
 }
@@ -137,15 +133,13 @@ fn qdecode(s: &str) -> Vec<u8> {
     while i < b.len() {
         match b[i] {
             b'_' => out.push(b' '),
-            b'=' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'='),
+            b'=' if i + 2 < b.len() => match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                Ok(v) => {
+                    out.push(v);
+                    i += 2;
                 }
-            }
+                Err(_) => out.push(b'='),
+            },
             c => out.push(c),
         }
         i += 1;
@@ -199,9 +193,8 @@ fn naive_date(v: &str) -> Option<i64> {
 // ------------------------------------------------------------------------------------------
 
 fn run(kind: Kind, bytes: &[u8], name: &str) -> Result<Result<Extracted, Problem>, String> {
-    catch_unwind(AssertUnwindSafe(|| extract_kind(kind, bytes, name))).map_err(|e| {
-        e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
-    })
+    catch_unwind(AssertUnwindSafe(|| extract_kind(kind, bytes, name)))
+        .map_err(|e| e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default())
 }
 
 #[test]
@@ -260,8 +253,7 @@ fn enron_headers_match_a_naive_scan() {
         }
         // Recipients, as sets of addresses.
         for (field, got) in [("to", &m.to), ("cc", &m.cc), ("bcc", &m.bcc)] {
-            let want: BTreeSet<String> =
-                first(&h, field).map(split_addresses).unwrap_or_default().iter().map(|a| addr_of(a)).collect();
+            let want: BTreeSet<String> = first(&h, field).map(split_addresses).unwrap_or_default().iter().map(|a| addr_of(a)).collect();
             let got: BTreeSet<String> = got.iter().map(|a| addr_of(a)).collect();
             if field == "to" && !want.is_empty() {
                 with_to += 1;

@@ -101,9 +101,7 @@ fn data_dir() -> Option<PathBuf> {
             .filter(|p| p.is_dir())
     };
     if found.is_none() {
-        eprintln!(
-            "SKIPPED: CPython's email test messages are absent (install libpython3.11-testsuite)"
-        );
+        eprintln!("SKIPPED: CPython's email test messages are absent (install libpython3.11-testsuite)");
     }
     found
 }
@@ -112,10 +110,7 @@ fn python(dir: &Path) -> Option<Vec<Py>> {
     let out = match Command::new("python3").arg("-c").arg(PY).arg(dir).output() {
         Ok(o) if o.status.success() => o,
         Ok(o) => {
-            eprintln!(
-                "SKIPPED: python3 could not parse the messages: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+            eprintln!("SKIPPED: python3 could not parse the messages: {}", String::from_utf8_lossy(&o.stderr));
             return None;
         }
         Err(e) => {
@@ -123,13 +118,7 @@ fn python(dir: &Path) -> Option<Vec<Py>> {
             return None;
         }
     };
-    Some(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect(),
-    )
+    Some(String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect())
 }
 
 /// The address of each "Name <addr>" or bare "addr", lower-cased.
@@ -182,7 +171,8 @@ fn item_of(db: &rusqlite::Connection, path: &Path) -> Option<(i64, String)> {
     .ok()
     .map(|(id, kind): (i64, String)| {
         if kind == "mailbox" {
-            db.query_row("SELECT id, kind FROM item WHERE container_id = ?1 ORDER BY id LIMIT 1", [id], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
+            db.query_row("SELECT id, kind FROM item WHERE container_id = ?1 ORDER BY id LIMIT 1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
         } else {
             (id, kind)
         }
@@ -198,10 +188,7 @@ fn cpython_email_messages_agree_with_python() {
     let mdir = tmp.path().join("m");
     let mut m = Matter::create(&mdir, "cpython").unwrap();
     let s = ingest(&mut m, &dir, "Python");
-    eprintln!(
-        "ingested {} items, {} duplicates, {} errors",
-        s.items_added, s.duplicates, s.errors
-    );
+    eprintln!("ingested {} items, {} duplicates, {} errors", s.items_added, s.duplicates, s.errors);
     let db = rusqlite::Connection::open(mdir.join("exhibit.db")).unwrap();
     let canonical = std::fs::canonicalize(&dir).unwrap();
 
@@ -213,16 +200,9 @@ fn cpython_email_messages_agree_with_python() {
             problems.push(format!("{}: no item", py.file));
             continue;
         };
-        let reads_headers = py.from.is_some()
-            || py.to.is_some()
-            || py.subject.is_some()
-            || py.date.is_some()
-            || py.headers > 0;
+        let reads_headers = py.from.is_some() || py.to.is_some() || py.subject.is_some() || py.date.is_some() || py.headers > 0;
         if reads_headers && kind != "email" {
-            problems.push(format!(
-                "{}: Python reads {} header(s) but it became a {kind} item",
-                py.file, py.headers
-            ));
+            problems.push(format!("{}: Python reads {} header(s) but it became a {kind} item", py.file, py.headers));
             continue;
         }
         let item = m.item(&id.to_string()).unwrap();
@@ -230,19 +210,12 @@ fn cpython_email_messages_agree_with_python() {
 
         // No recipient lost: every address Python sees is found by a field search.
         for (field, list) in [("to", &py.to), ("cc", &py.cc)] {
-            for a in list
-                .iter()
-                .flatten()
-                .filter(|a| !a.is_empty() && *a != "<>")
-            {
+            for a in list.iter().flatten().filter(|a| !a.is_empty() && *a != "<>") {
                 searched += 1;
                 let q = format!("{field}:\"{a}\"");
                 let hits = m.search(&q, 1000, 0, Sort::Relevance).unwrap();
                 if !hits.hits.iter().any(|h| h.id == id) {
-                    problems.push(format!(
-                        "{}: {q} does not find it ({} hits)",
-                        py.file, hits.total
-                    ));
+                    problems.push(format!("{}: {q} does not find it ({} hits)", py.file, hits.total));
                 }
             }
         }
@@ -252,51 +225,27 @@ fn cpython_email_messages_agree_with_python() {
         }
         compared += 1;
         let from = md.from.as_deref().map(sender_addrs).unwrap_or_default();
-        let want_from: BTreeSet<String> = py
-            .from
-            .iter()
-            .flatten()
-            .map(|a| a.to_ascii_lowercase())
-            .collect();
+        let want_from: BTreeSet<String> = py.from.iter().flatten().map(|a| a.to_ascii_lowercase()).collect();
         if from != want_from {
-            problems.push(format!(
-                "{}: From {:?}, Python {:?}",
-                py.file, md.from, py.from
-            ));
+            problems.push(format!("{}: From {:?}, Python {:?}", py.file, md.from, py.from));
         }
         for (name, got, want) in [("To", &md.to, &py.to), ("Cc", &md.cc, &py.cc)] {
-            let want: BTreeSet<String> = want
-                .iter()
-                .flatten()
-                .map(|a| a.to_ascii_lowercase())
-                .collect();
+            let want: BTreeSet<String> = want.iter().flatten().map(|a| a.to_ascii_lowercase()).collect();
             if addrs(got) != want {
                 problems.push(format!("{}: {name} {got:?}, Python {want:?}", py.file));
             }
         }
         let subject = py.subject.as_deref().map(words).filter(|s| !s.is_empty());
         if item.title.as_deref().map(words) != subject {
-            problems.push(format!(
-                "{}: Subject {:?}, Python {:?}",
-                py.file, item.title, py.subject
-            ));
+            problems.push(format!("{}: Subject {:?}, Python {:?}", py.file, item.title, py.subject));
         }
-        let date = md
-            .date
-            .as_deref()
-            .map(|d| chrono::DateTime::parse_from_rfc3339(d).unwrap().timestamp());
+        let date = md.date.as_deref().map(|d| chrono::DateTime::parse_from_rfc3339(d).unwrap().timestamp());
         if date != py.date.map(|t| t as i64) {
-            problems.push(format!(
-                "{}: Date {:?}, Python {:?}",
-                py.file, md.date, py.date
-            ));
+            problems.push(format!("{}: Date {:?}, Python {:?}", py.file, md.date, py.date));
         }
         if let Some(body) = py.body.as_deref().map(words).filter(|b| !b.is_empty()) {
             if !words(&item.text).contains(&body) {
-                problems.push(format!(
-                    "{}: Python's body is not in the text:\n{}\n---\n{}",
-                    py.file, body, item.text
-                ));
+                problems.push(format!("{}: Python's body is not in the text:\n{}\n---\n{}", py.file, body, item.text));
             }
         }
     }
@@ -305,15 +254,7 @@ fn cpython_email_messages_agree_with_python() {
         expected.len(),
         problems.len()
     );
-    assert!(
-        compared >= 40 && searched >= 30,
-        "{compared} compared, {searched} searched"
-    );
-    assert!(
-        problems.is_empty(),
-        "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert!(compared >= 40 && searched >= 30, "{compared} compared, {searched} searched");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
     assert!(m.verify().unwrap().ok);
 }

@@ -77,7 +77,8 @@ impl Served {
 fn write_docs(dir: &Path, word: &str, n: usize) {
     std::fs::create_dir_all(dir).unwrap();
     for i in 0..n {
-        std::fs::write(dir.join(format!("{word}-{i}.txt")), format!("Memo {i} about the {word} pipeline, written for the freshness test.")).unwrap();
+        std::fs::write(dir.join(format!("{word}-{i}.txt")), format!("Memo {i} about the {word} pipeline, written for the freshness test."))
+            .unwrap();
     }
 }
 
@@ -100,7 +101,8 @@ fn served_search_counts_and_verify_see_a_cli_ingest() {
 
     // Another process ingests while the server has the matter open.
     write_docs(&tmp.path().join("second"), "quixotic", 3);
-    let out = cli_json(&["--matter", matter.to_str().unwrap(), "ingest", tmp.path().join("second").to_str().unwrap(), "--custodian", "Second"]);
+    let out =
+        cli_json(&["--matter", matter.to_str().unwrap(), "ingest", tmp.path().join("second").to_str().unwrap(), "--custodian", "Second"]);
     assert_eq!(out["items_added"], 3, "{out}");
 
     // Found within a second: a deadline to give up by, not a timing measurement (the reader
@@ -139,6 +141,8 @@ fn an_api_ingest_leaves_the_index_to_the_next_process() {
     write_docs(&tmp.path().join("b"), "bravo", 2);
     let out = cli_json(&["--matter", matter.to_str().unwrap(), "ingest", tmp.path().join("b").to_str().unwrap(), "--custodian", "B"]);
     assert_eq!(out["items_added"], 2, "{out}");
-    let found = session.handle(Request::Search { query: "bravo".into(), limit: 10, offset: 0, sort: Default::default(), redacted: false }, &mut |_| {}).unwrap();
+    let found = session
+        .handle(Request::Search { query: "bravo".into(), limit: 10, offset: 0, sort: Default::default(), redacted: false }, &mut |_| {})
+        .unwrap();
     assert_eq!(found["total"], 2, "{found}");
 }

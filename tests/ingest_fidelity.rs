@@ -41,12 +41,7 @@ fn cp437_zip(entries: &[(&[u8], &[u8])]) -> Vec<u8> {
             s.push('#');
         }
         assert_eq!(s.len(), raw.len(), "stand-in fits");
-        w.start_file(
-            s.clone(),
-            zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Stored),
-        )
-        .unwrap();
+        w.start_file(s.clone(), zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored)).unwrap();
         w.write_all(data).unwrap();
         stand_ins.push(s);
     }
@@ -60,10 +55,7 @@ fn cp437_zip(entries: &[(&[u8], &[u8])]) -> Vec<u8> {
             at = start + s.len();
             found += 1;
         }
-        assert_eq!(
-            found, 2,
-            "the name is in the local header and the central directory"
-        );
+        assert_eq!(found, 2, "the name is in the local header and the central directory");
     }
     z
 }
@@ -75,8 +67,7 @@ fn within<T: Send + 'static>(secs: u64, what: &str, f: impl FnOnce() -> T + Send
     std::thread::spawn(move || {
         let _ = tx.send(f());
     });
-    rx.recv_timeout(Duration::from_secs(secs))
-        .unwrap_or_else(|_| panic!("{what} did not finish within {secs} s"))
+    rx.recv_timeout(Duration::from_secs(secs)).unwrap_or_else(|_| panic!("{what} did not finish within {secs} s"))
 }
 
 #[cfg(unix)]
@@ -88,22 +79,10 @@ fn non_utf8_file_names_and_cp437_zip_members_ingest_completely_with_their_bytes_
     // Latin-1 names (two that differ only in an undecodable byte), invalid UTF-8, a folder
     // with a Latin-1 name, and an ordinary file.
     let files: Vec<(Vec<u8>, &str)> = vec![
-        (
-            b"caf\xE9.txt".to_vec(),
-            "espresso menu for the trading floor",
-        ),
-        (
-            b"caf\xE8.txt".to_vec(),
-            "second latin name differing by one byte",
-        ),
-        (
-            b"\xFF\xFEbroken.txt".to_vec(),
-            "bytes that are no encoding at all",
-        ),
-        (
-            b"r\xE9sum\xE9s/bewerbung.txt".to_vec(),
-            "a folder named in latin one",
-        ),
+        (b"caf\xE9.txt".to_vec(), "espresso menu for the trading floor"),
+        (b"caf\xE8.txt".to_vec(), "second latin name differing by one byte"),
+        (b"\xFF\xFEbroken.txt".to_vec(), "bytes that are no encoding at all"),
+        (b"r\xE9sum\xE9s/bewerbung.txt".to_vec(), "a folder named in latin one"),
         (b"plain.txt".to_vec(), "an ordinary ascii name"),
     ];
     for (name, body) in &files {
@@ -112,16 +91,8 @@ fn non_utf8_file_names_and_cp437_zip_members_ingest_completely_with_their_bytes_
         fs::write(&p, body).unwrap();
     }
     // A zip with CP437 names: "café.txt" (é = 0x82) and "naïve/Übersicht.txt" (ï = 0x8B, Ü = 0x9A).
-    let members: [(&[u8], &[u8]); 2] = [
-        (
-            b"caf\x82.txt",
-            b"member named in code page four three seven",
-        ),
-        (
-            b"na\x8Bve/\x9Abersicht.txt",
-            b"overview of the nested member",
-        ),
-    ];
+    let members: [(&[u8], &[u8]); 2] =
+        [(b"caf\x82.txt", b"member named in code page four three seven"), (b"na\x8Bve/\x9Abersicht.txt", b"overview of the nested member")];
     fs::write(src.join("dos-archive.zip"), cp437_zip(&members)).unwrap();
 
     let dir = tmp.path().join("m");
@@ -152,95 +123,49 @@ fn non_utf8_file_names_and_cp437_zip_members_ingest_completely_with_their_bytes_
                 assert_eq!(loc.path_bytes, None);
             }
             Err(_) => {
-                assert_eq!(
-                    loc.path_bytes.as_deref(),
-                    Some(hex(&full).as_str()),
-                    "{loc:?}"
-                );
-                assert!(
-                    loc.path.contains("\\x"),
-                    "undecodable bytes are shown escaped: {}",
-                    loc.path
-                );
+                assert_eq!(loc.path_bytes.as_deref(), Some(hex(&full).as_str()), "{loc:?}");
+                assert!(loc.path.contains("\\x"), "undecodable bytes are shown escaped: {}", loc.path);
             }
         }
     }
-    let cafe = m
-        .item(&m.search("espresso", 1, 0, Default::default()).unwrap().hits[0].control)
-        .unwrap();
-    assert!(
-        cafe.locations[0].path.ends_with("/caf\\xE9.txt"),
-        "{}",
-        cafe.locations[0].path
-    );
+    let cafe = m.item(&m.search("espresso", 1, 0, Default::default()).unwrap().hits[0].control).unwrap();
+    assert!(cafe.locations[0].path.ends_with("/caf\\xE9.txt"), "{}", cafe.locations[0].path);
     assert_eq!(cafe.metadata.name, "caf\\xE9.txt");
     // Searchable by the readable part of the name: both Latin-1 files, and no other.
-    let by_name = m
-        .search(
-            "filename:caf AND filename:txt AND kind:text",
-            10,
-            0,
-            Default::default(),
-        )
-        .unwrap();
-    assert_eq!(
-        by_name.total,
-        2,
-        "{:?}",
-        by_name.hits.iter().map(|h| &h.control).collect::<Vec<_>>()
-    );
+    let by_name = m.search("filename:caf AND filename:txt AND kind:text", 10, 0, Default::default()).unwrap();
+    assert_eq!(by_name.total, 2, "{:?}", by_name.hits.iter().map(|h| &h.control).collect::<Vec<_>>());
 
     // Zip members: shown decoded from CP437, raw bytes kept.
     let zip_path = bytes_of(&src.join("dos-archive.zip"));
     for ((raw, body), shown) in members.iter().zip(["café.txt", "naïve/Übersicht.txt"]) {
         let body = std::str::from_utf8(body).unwrap();
-        let hits = m
-            .search(&format!("\"{body}\""), 5, 0, Default::default())
-            .unwrap();
+        let hits = m.search(&format!("\"{body}\""), 5, 0, Default::default()).unwrap();
         assert_eq!(hits.total, 1, "{body}");
         let item = m.item(&hits.hits[0].control).unwrap();
         let loc = &item.locations[0];
-        assert!(
-            loc.path.ends_with(&format!("dos-archive.zip/{shown}")),
-            "{}",
-            loc.path
-        );
+        assert!(loc.path.ends_with(&format!("dos-archive.zip/{shown}")), "{}", loc.path);
         let want = [&zip_path[..], b"/", raw].concat();
-        assert_eq!(
-            loc.path_bytes.as_deref(),
-            Some(hex(&want).as_str()),
-            "{loc:?}"
-        );
+        assert_eq!(loc.path_bytes.as_deref(), Some(hex(&want).as_str()), "{loc:?}");
         assert_eq!(item.metadata.name, shown);
     }
 
     // Read back through the CLI, too.
     let cafe_json = cli_json(&["--matter", dir.to_str().unwrap(), "show", &cafe.control]);
     let full = bytes_of(&os_path(&src, b"caf\xE9.txt"));
-    assert_eq!(
-        cafe_json["locations"][0]["path_bytes"],
-        hex(&full),
-        "{cafe_json}"
-    );
+    assert_eq!(cafe_json["locations"][0]["path_bytes"], hex(&full), "{cafe_json}");
 
     // A second run reads nothing again: every name, raw bytes and all, is recognised.
     let again = within(120, "the second ingest", move || {
         let mut m = Matter::open(&dir).unwrap();
         ingest(&mut m, &src, "Names, Test")
     });
-    assert_eq!(
-        (again.files_skipped, again.items_added),
-        (6, 0),
-        "{again:?}"
-    );
+    assert_eq!((again.files_skipped, again.items_added), (6, 0), "{again:?}");
 }
 
 /// Runs the CLI with a deadline: kills it and fails if it has not ended in `secs`.
 fn cli_within(secs: u64, args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = std::process::Command::new(exe());
-    cmd.args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+    cmd.args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -264,22 +189,10 @@ fn a_panic_in_the_pool_is_an_error_record_and_the_batch_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
     fs::create_dir_all(&src).unwrap();
-    fs::write(
-        src.join("explodes.txt"),
-        "the pool thread handling this file panics",
-    )
-    .unwrap();
-    fs::write(
-        src.join("dies.txt"),
-        "the worker process handling this file aborts",
-    )
-    .unwrap();
+    fs::write(src.join("explodes.txt"), "the pool thread handling this file panics").unwrap();
+    fs::write(src.join("dies.txt"), "the worker process handling this file aborts").unwrap();
     for i in 0..8 {
-        fs::write(
-            src.join(format!("fine-{i}.txt")),
-            format!("unremarkable memo number {i}"),
-        )
-        .unwrap();
+        fs::write(src.join(format!("fine-{i}.txt")), format!("unremarkable memo number {i}")).unwrap();
     }
     let m = tmp.path().join("m");
     Matter::create(&m, "t").unwrap();
@@ -287,55 +200,20 @@ fn a_panic_in_the_pool_is_an_error_record_and_the_batch_goes_on() {
     // for the job it dropped nor lose the files after it.
     let out = cli_within(
         120,
-        &[
-            "--matter",
-            m.to_str().unwrap(),
-            "ingest",
-            src.to_str().unwrap(),
-            "--custodian",
-            "C",
-            "--workers",
-            "1",
-            "--json",
-        ],
+        &["--matter", m.to_str().unwrap(), "ingest", src.to_str().unwrap(), "--custodian", "C", "--workers", "1", "--json"],
         &[("EXHIBIT_FAULTS", "pool_panic:explodes,crash:dies")],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(s["files_seen"], 10, "{s}");
-    assert_eq!(
-        s["items_added"], 10,
-        "every file is an item, the failed ones kept as originals: {s}"
-    );
+    assert_eq!(s["items_added"], 10, "every file is an item, the failed ones kept as originals: {s}");
     assert_eq!(s["errors"], 2, "{s}");
     let m = Matter::open(&m).unwrap();
     let errors = m.errors().unwrap();
-    let code_of = |n: &str| {
-        errors
-            .iter()
-            .find(|e| e.path.ends_with(n))
-            .map(|e| e.code.clone())
-    };
-    assert_eq!(
-        code_of("explodes.txt").as_deref(),
-        Some("pool_failed"),
-        "{errors:?}"
-    );
-    assert_eq!(
-        code_of("dies.txt").as_deref(),
-        Some("extractor_crashed"),
-        "{errors:?}"
-    );
-    assert_eq!(
-        m.search("unremarkable", 20, 0, Default::default())
-            .unwrap()
-            .total,
-        8
-    );
+    let code_of = |n: &str| errors.iter().find(|e| e.path.ends_with(n)).map(|e| e.code.clone());
+    assert_eq!(code_of("explodes.txt").as_deref(), Some("pool_failed"), "{errors:?}");
+    assert_eq!(code_of("dies.txt").as_deref(), Some("extractor_crashed"), "{errors:?}");
+    assert_eq!(m.search("unremarkable", 20, 0, Default::default()).unwrap().total, 8);
 }
 
 #[cfg(unix)]
@@ -343,17 +221,8 @@ fn control_list(m: &Matter) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     let mut id = 1;
     while let Ok(item) = m.item(&id.to_string()) {
-        let loc = item
-            .locations
-            .iter()
-            .map(|l| l.path.clone())
-            .collect::<Vec<_>>()
-            .join("|");
-        out.push((
-            item.control,
-            format!("{} {}", item.metadata.name, loc),
-            item.sha256,
-        ));
+        let loc = item.locations.iter().map(|l| l.path.clone()).collect::<Vec<_>>().join("|");
+        out.push((item.control, format!("{} {}", item.metadata.name, loc), item.sha256));
         id += 1;
     }
     out
@@ -363,9 +232,7 @@ fn control_list(m: &Matter) -> Vec<(String, String, String)> {
 #[cfg(unix)]
 fn relative(list: Vec<(String, String, String)>, root: &Path) -> Vec<(String, String, String)> {
     let root = std::fs::canonicalize(root).unwrap().display().to_string();
-    list.into_iter()
-        .map(|(c, p, s)| (c, p.replace(&root, "<src>"), s))
-        .collect()
+    list.into_iter().map(|(c, p, s)| (c, p.replace(&root, "<src>"), s)).collect()
 }
 
 #[cfg(unix)]
@@ -375,11 +242,7 @@ fn control_numbers_follow_walk_order_whatever_the_workers_do() {
     let src = tmp.path().join("src");
     fs::create_dir_all(&src).unwrap();
     // The first file in walk order is slow to extract: every other file finishes before it.
-    fs::write(
-        src.join("a-slow.txt"),
-        "first in walk order, last to finish",
-    )
-    .unwrap();
+    fs::write(src.join("a-slow.txt"), "first in walk order, last to finish").unwrap();
     for i in 0..12 {
         fs::write(src.join(format!("b-{i:02}.txt")), format!("quick file {i}")).unwrap();
     }
@@ -389,49 +252,25 @@ fn control_numbers_follow_walk_order_whatever_the_workers_do() {
     Matter::create(&m, "t").unwrap();
     let out = cli_within(
         120,
-        &[
-            "--matter",
-            m.to_str().unwrap(),
-            "ingest",
-            src.to_str().unwrap(),
-            "--custodian",
-            "C",
-            "--workers",
-            "2",
-            "--json",
-        ],
+        &["--matter", m.to_str().unwrap(), "ingest", src.to_str().unwrap(), "--custodian", "C", "--workers", "2", "--json"],
         &[("EXHIBIT_FAULTS", "slow:a-slow")],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let m = Matter::open(&m).unwrap();
-    let names: Vec<String> = control_list(&m)
-        .into_iter()
-        .map(|(c, n, _)| format!("{c} {}", n.split(' ').next().unwrap()))
-        .collect();
+    let names: Vec<String> = control_list(&m).into_iter().map(|(c, n, _)| format!("{c} {}", n.split(' ').next().unwrap())).collect();
     let mut want = vec!["EXH-0000001 a-slow.txt".to_string()];
     for i in 0..12 {
         want.push(format!("EXH-{:07} b-{i:02}.txt", i + 2));
     }
     // The archive, then its members (parent first).
-    want.extend([
-        "EXH-0000014 c-bundle.zip".into(),
-        "EXH-0000015 x.txt".into(),
-        "EXH-0000016 y.txt".into(),
-    ]);
+    want.extend(["EXH-0000014 c-bundle.zip".into(), "EXH-0000015 x.txt".into(), "EXH-0000016 y.txt".into()]);
     assert_eq!(names, want);
 }
 
 #[cfg(unix)]
 #[test]
 fn two_ingests_of_beck_s_give_identical_control_numbers() {
-    let Some(beck) = corpus(
-        "email/enron/beck-s",
-        "two_ingests_of_beck_s_give_identical_control_numbers",
-    ) else {
+    let Some(beck) = corpus("email/enron/beck-s", "two_ingests_of_beck_s_give_identical_control_numbers") else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -439,13 +278,8 @@ fn two_ingests_of_beck_s_give_identical_control_numbers() {
     // Different worker counts make the finishing order differ as much as it can here.
     for workers in [1usize, 3] {
         let mut m = Matter::create(tmp.path().join(format!("m{workers}")), "t").unwrap();
-        let o = exhibit::ingest::IngestOptions {
-            workers,
-            ..opts("Beck, Sally")
-        };
-        let s = m
-            .ingest(std::slice::from_ref(&beck), &o, &mut |_| {})
-            .unwrap();
+        let o = exhibit::ingest::IngestOptions { workers, ..opts("Beck, Sally") };
+        let s = m.ingest(std::slice::from_ref(&beck), &o, &mut |_| {}).unwrap();
         assert!(s.items_added > 1000, "{s:?}");
         lists.push(relative(control_list(&m), &beck));
     }
@@ -461,11 +295,7 @@ fn a_batch_left_running_is_marked_interrupted_on_open_and_resumed_by_the_next_in
     let src = tmp.path().join("src");
     fs::create_dir_all(&src).unwrap();
     for i in 0..3 {
-        fs::write(
-            src.join(format!("early-{i}.txt")),
-            format!("recorded before the kill {i}"),
-        )
-        .unwrap();
+        fs::write(src.join(format!("early-{i}.txt")), format!("recorded before the kill {i}")).unwrap();
     }
     let dir = tmp.path().join("m");
     let mut m = Matter::create(&dir, "t").unwrap();
@@ -475,82 +305,29 @@ fn a_batch_left_running_is_marked_interrupted_on_open_and_resumed_by_the_next_in
     // What a SIGKILL after three files leaves: the batch row still `running`, and files the
     // killed run never reached.
     let db = rusqlite::Connection::open(dir.join("exhibit.db")).unwrap();
-    db.execute(
-        "UPDATE batch SET status = 'running', finished = NULL WHERE id = ?1",
-        [first.batch],
-    )
-    .unwrap();
+    db.execute("UPDATE batch SET status = 'running', finished = NULL WHERE id = ?1", [first.batch]).unwrap();
     drop(db);
     for i in 0..2 {
-        fs::write(
-            src.join(format!("late-{i}.txt")),
-            format!("never reached by the killed run {i}"),
-        )
-        .unwrap();
+        fs::write(src.join(format!("late-{i}.txt")), format!("never reached by the killed run {i}")).unwrap();
     }
-    let status = |dir: &Path, id: i64| {
-        count(
-            dir,
-            &format!("SELECT status = 'interrupted' FROM batch WHERE id = {id}"),
-        )
-    };
+    let status = |dir: &Path, id: i64| count(dir, &format!("SELECT status = 'interrupted' FROM batch WHERE id = {id}"));
 
     // While an ingest holds the matter, opening it touches nothing.
     let held = exhibit::matter::lock::IngestLock::acquire(&dir).unwrap();
     drop(Matter::open(&dir).unwrap());
-    assert_eq!(
-        count(
-            &dir,
-            &format!(
-                "SELECT status = 'running' FROM batch WHERE id = {}",
-                first.batch
-            )
-        ),
-        1
-    );
+    assert_eq!(count(&dir, &format!("SELECT status = 'running' FROM batch WHERE id = {}", first.batch)), 1);
     drop(held);
 
     let mut m = Matter::open(&dir).unwrap();
-    assert_eq!(
-        status(&dir, first.batch),
-        1,
-        "a batch left running is interrupted once no ingest holds the matter"
-    );
-    assert_eq!(
-        count(
-            &dir,
-            "SELECT COUNT(*) FROM audit WHERE action = 'ingest.interrupted'"
-        ),
-        1
-    );
+    assert_eq!(status(&dir, first.batch), 1, "a batch left running is interrupted once no ingest holds the matter");
+    assert_eq!(count(&dir, "SELECT COUNT(*) FROM audit WHERE action = 'ingest.interrupted'"), 1);
 
     let next = ingest(&mut m, &src, "C");
-    assert_eq!(
-        next.files_skipped, 3,
-        "files the killed run recorded are not read again: {next:?}"
-    );
+    assert_eq!(next.files_skipped, 3, "files the killed run recorded are not read again: {next:?}");
     assert_eq!(next.items_added, 2, "{next:?}");
     assert_eq!(next.resumed_batches, [first.batch]);
-    assert_eq!(
-        count(
-            &dir,
-            &format!(
-                "SELECT status = 'resumed' FROM batch WHERE id = {}",
-                first.batch
-            )
-        ),
-        1
-    );
-    assert_eq!(
-        count(
-            &dir,
-            &format!(
-                "SELECT status = 'complete' FROM batch WHERE id = {}",
-                next.batch
-            )
-        ),
-        1
-    );
+    assert_eq!(count(&dir, &format!("SELECT status = 'resumed' FROM batch WHERE id = {}", first.batch)), 1);
+    assert_eq!(count(&dir, &format!("SELECT status = 'complete' FROM batch WHERE id = {}", next.batch)), 1);
     assert!(m.verify().unwrap().ok);
 }
 
@@ -561,11 +338,7 @@ fn symlinks_and_pipes_in_evidence_are_error_records_not_silence() {
     let src = tmp.path().join("src");
     fs::create_dir_all(&src).unwrap();
     let outside = tmp.path().join("outside-secret.txt");
-    fs::write(
-        &outside,
-        "privileged text that lives outside the evidence folder",
-    )
-    .unwrap();
+    fs::write(&outside, "privileged text that lives outside the evidence folder").unwrap();
     fs::write(src.join("real.txt"), "the real document").unwrap();
     std::os::unix::fs::symlink(src.join("real.txt"), src.join("link-inside")).unwrap();
     std::os::unix::fs::symlink(&outside, src.join("link-outside")).unwrap();
@@ -577,44 +350,19 @@ fn symlinks_and_pipes_in_evidence_are_error_records_not_silence() {
     let dir = tmp.path().join("m");
     Matter::create(&dir, "t").unwrap();
     let (d, s2) = (dir.clone(), src.clone());
-    let s = within(120, "the ingest", move || {
-        ingest(&mut Matter::open(&d).unwrap(), &s2, "C")
-    });
+    let s = within(120, "the ingest", move || ingest(&mut Matter::open(&d).unwrap(), &s2, "C"));
     assert_eq!(s.items_added, 1, "{s:?}");
     assert_eq!(s.errors, 4, "{s:?}");
     let m = Matter::open(&dir).unwrap();
-    assert_eq!(
-        m.search("privileged", 5, 0, Default::default())
-            .unwrap()
-            .total,
-        0,
-        "a link out is not followed"
-    );
+    assert_eq!(m.search("privileged", 5, 0, Default::default()).unwrap().total, 0, "a link out is not followed");
     let errors = m.errors().unwrap();
-    let by = |n: &str| {
-        errors
-            .iter()
-            .find(|e| e.path.ends_with(n))
-            .unwrap_or_else(|| panic!("no record for {n}: {errors:?}"))
-    };
+    let by = |n: &str| errors.iter().find(|e| e.path.ends_with(n)).unwrap_or_else(|| panic!("no record for {n}: {errors:?}"));
     for link in ["link-inside", "link-outside", "link-dangling"] {
         assert_eq!(by(link).code, "symlink_not_followed");
         assert!(by(link).item.is_none());
     }
-    assert!(
-        by("link-inside")
-            .reason
-            .contains("ingested under its own path"),
-        "{}",
-        by("link-inside").reason
-    );
-    assert!(
-        by("link-outside")
-            .reason
-            .contains("outside the evidence folder"),
-        "{}",
-        by("link-outside").reason
-    );
+    assert!(by("link-inside").reason.contains("ingested under its own path"), "{}", by("link-inside").reason);
+    assert!(by("link-outside").reason.contains("outside the evidence folder"), "{}", by("link-outside").reason);
     assert!(by("link-outside").reason.contains("outside-secret.txt"));
     assert!(by("link-dangling").reason.contains("does not exist"));
     assert_eq!(by("a-pipe").code, "not_a_file");

@@ -18,7 +18,8 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
+    let mut v: Vec<PathBuf> =
+        walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
     v.sort();
     v
 }
@@ -66,7 +67,15 @@ fn event_stream_text(b64: &str) -> Option<String> {
 #[test]
 fn cassettes_import_with_independent_counts() {
     let Some(root) = corpus() else { return };
-    let ins = ["prompt_tokens", "input_tokens", "inputTokens", "promptTokenCount", "inputTextTokenCount", "prompt_token_count", "inputTokenCount"];
+    let ins = [
+        "prompt_tokens",
+        "input_tokens",
+        "inputTokens",
+        "promptTokenCount",
+        "inputTextTokenCount",
+        "prompt_token_count",
+        "inputTokenCount",
+    ];
     let outs = ["completion_tokens", "output_tokens", "outputTokens", "candidatesTokenCount", "generation_token_count", "outputTokenCount"];
     let (mut n_files, mut n_calls, mut checked_tokens) = (0, 0, 0u64);
     let (mut with_completion, mut n_errors) = (0, 0);
@@ -81,21 +90,33 @@ fn cassettes_import_with_independent_counts() {
         // A part of an exchange that could not be read is an error record naming the
         // interaction, beside the call (which keeps what could be read).
         for e in &errs {
-            assert!(e.line >= 1 && e.line as usize <= expected_calls && e.reason.starts_with(&format!("interaction {}:", e.line)), "{}: {e:?}", p.display());
+            assert!(
+                e.line >= 1 && e.line as usize <= expected_calls && e.reason.starts_with(&format!("interaction {}:", e.line)),
+                "{}: {e:?}",
+                p.display()
+            );
             let call = &calls[e.line as usize - 1];
             assert!(call.completion.is_none(), "{}: an error beside a call that has its answer: {e:?}", p.display());
         }
         n_errors += errs.len();
         n_calls += calls.len();
         // Independent token count over text bodies (binary event streams are not regex-able).
-        let y: Value = yaml_serde::from_str::<yaml_serde::Value>(&raw).ok().and_then(|v| serde_json::to_value(v).ok()).unwrap_or(Value::Null);
+        let y: Value =
+            yaml_serde::from_str::<yaml_serde::Value>(&raw).ok().and_then(|v| serde_json::to_value(v).ok()).unwrap_or(Value::Null);
         for (i, it) in y["interactions"].as_array().into_iter().flatten().enumerate() {
             let body = it["response"]["body"]["string"].as_str();
             let hdr = |name: &str| -> Option<u64> {
-                it["response"]["headers"].as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v[0].as_str()?.parse().ok())
+                it["response"]["headers"]
+                    .as_object()?
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .and_then(|(_, v)| v[0].as_str()?.parse().ok())
             };
             let Some(body) = body else { continue };
-            let streamed = it["response"]["headers"].as_object().is_some_and(|h| h.iter().any(|(k, v)| k.eq_ignore_ascii_case("content-type") && v[0].as_str().is_some_and(|t| t.contains("amazon.eventstream"))));
+            let streamed = it["response"]["headers"].as_object().is_some_and(|h| {
+                h.iter()
+                    .any(|(k, v)| k.eq_ignore_ascii_case("content-type") && v[0].as_str().is_some_and(|t| t.contains("amazon.eventstream")))
+            });
             let decoded = if streamed { event_stream_text(body) } else { None };
             let body = decoded.as_deref().unwrap_or(body);
             let exp_in = hdr("X-Amzn-Bedrock-Input-Token-Count").or_else(|| regex_tokens(body, &ins));
@@ -139,12 +160,15 @@ fn chat_exports_import_with_independent_counts() {
         match fmt {
             Format::ChatGptExport => {
                 for c in &convs {
-                    let bad = c.get("id").is_none() && c.get("conversation_id").is_none() || c.get("title").is_none() || !(c["create_time"].is_number() || c["create_time"].is_null());
+                    let bad = c.get("id").is_none() && c.get("conversation_id").is_none()
+                        || c.get("title").is_none()
+                        || !(c["create_time"].is_number() || c["create_time"].is_null());
                     if bad {
                         expected_errs += 1;
                         continue;
                     }
-                    expected += c["mapping"].as_object().unwrap().values().filter(|n| n["message"]["author"]["role"] == "assistant").count();
+                    expected +=
+                        c["mapping"].as_object().unwrap().values().filter(|n| n["message"]["author"]["role"] == "assistant").count();
                 }
             }
             Format::ClaudeExport => {

@@ -49,7 +49,8 @@ fn array_and_pretty_documents_also_read() {
 
 #[test]
 fn generated_formats_are_detected_and_agree() {
-    let want = [(OutFormat::Canonical, Format::Canonical), (OutFormat::OpenAiChat, Format::OpenAiChat), (OutFormat::LiteLlm, Format::LiteLlm)];
+    let want =
+        [(OutFormat::Canonical, Format::Canonical), (OutFormat::OpenAiChat, Format::OpenAiChat), (OutFormat::LiteLlm, Format::LiteLlm)];
     let mut per_format = vec![];
     for (of, f) in want {
         let data = sample_lines(of, 50).join("\n");

@@ -32,7 +32,12 @@ fn run(seed: u64, scale: f64, fmt: OutFormat) -> Run {
         Ok(c) => {
             let id = sums.len() as u64 + 1;
             sums.push(CallSummary::from_call(&c, id));
-            logged.push((id, c.account.clone().unwrap_or_default(), c.last_user_text().to_string(), c.completion.clone().unwrap_or_default()));
+            logged.push((
+                id,
+                c.account.clone().unwrap_or_default(),
+                c.last_user_text().to_string(),
+                c.completion.clone().unwrap_or_default(),
+            ));
         }
         Err(_) => errors += 1,
     });
@@ -59,7 +64,10 @@ fn tuning_table() {
             by_pop.entry(r.labels.accounts[&a.account].population.as_str()).or_default().push((a.score, a.flagged));
         }
         let (p, rc, fp) = precision_recall(&r);
-        println!("seed {seed}: precision {p:.2} recall {rc:.2} fp {fp:?} clusters {:?}", r.report.clusters.iter().map(|c| c.accounts.len()).collect::<Vec<_>>());
+        println!(
+            "seed {seed}: precision {p:.2} recall {rc:.2} fp {fp:?} clusters {:?}",
+            r.report.clusters.iter().map(|c| c.accounts.len()).collect::<Vec<_>>()
+        );
         let mut pops: Vec<_> = by_pop.into_iter().collect();
         pops.sort_by(|a, b| a.0.cmp(b.0));
         for (p, v) in pops {
@@ -67,7 +75,10 @@ fn tuning_table() {
             println!("  {p:22} {}", s.join(" "));
         }
         for a in r.report.accounts.iter().take(3) {
-            println!("{}", serde_json::to_string_pretty(&a.signals.iter().map(|s| (&s.name, s.value, s.strength)).collect::<Vec<_>>()).unwrap());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&a.signals.iter().map(|s| (&s.name, s.value, s.strength)).collect::<Vec<_>>()).unwrap()
+            );
         }
     }
 }
@@ -81,7 +92,13 @@ fn check_seed(seed: u64, fmt: OutFormat) {
         assert!(present, "population {p} has no traffic in the report");
     }
     let (p, rc, fp) = precision_recall(&r);
-    let missed: Vec<String> = r.labels.campaign_accounts().into_iter().filter(|a| !r.report.flagged().any(|f| f.account == *a)).map(|a| format!("{a} ({})", r.labels.accounts[a].population)).collect();
+    let missed: Vec<String> = r
+        .labels
+        .campaign_accounts()
+        .into_iter()
+        .filter(|a| !r.report.flagged().any(|f| f.account == *a))
+        .map(|a| format!("{a} ({})", r.labels.accounts[a].population))
+        .collect();
     eprintln!("seed {seed} {fmt:?}: precision {p:.3} recall {rc:.3}; false positives {fp:?}; missed {missed:?}");
     assert!(p >= 0.9, "precision {p:.3} < 0.9 (false positives {fp:?})");
     assert!(rc >= 0.9, "recall {rc:.3} < 0.9 (missed {missed:?})");
@@ -113,14 +130,18 @@ fn check_seed(seed: u64, fmt: OutFormat) {
     // Overlap: a suspect model copying a planted fraction of campaign completions.
     let campaign: HashSet<&str> = r.labels.campaign_accounts().into_iter().collect();
     let mut rng = Rng::new(seed);
-    let pool: Vec<&(u64, String, String, String)> = r.logged.iter().filter(|l| campaign.contains(l.1.as_str()) && rng.chance(0.1)).take(600).collect();
+    let pool: Vec<&(u64, String, String, String)> =
+        r.logged.iter().filter(|l| campaign.contains(l.1.as_str()) && rng.chance(0.1)).take(600).collect();
     let prompts: Vec<(String, String)> = pool.iter().map(|l| (l.2.clone(), l.3.clone())).collect();
     let planted_fraction = 0.2 + (seed % 5) as f64 * 0.1;
     let (suspect, planted) = suspect_outputs(seed, &prompts, planted_fraction);
     let planted_rate = planted.iter().filter(|x| **x).count() as f64 / planted.len() as f64;
     let logged: Vec<(u64, String, String)> = r.logged.iter().map(|l| (l.0, l.2.clone(), l.3.clone())).collect();
     let o = overlap_with_ids(&suspect, &logged);
-    eprintln!("overlap: planted {planted_rate:.3}, estimated {:.3} [{:.3}, {:.3}], null {:.3}, self-id {:.3}", o.rate, o.ci_low, o.ci_high, o.null_rate, o.self_identification_rate);
+    eprintln!(
+        "overlap: planted {planted_rate:.3}, estimated {:.3} [{:.3}, {:.3}], null {:.3}, self-id {:.3}",
+        o.rate, o.ci_low, o.ci_high, o.null_rate, o.self_identification_rate
+    );
     assert_eq!(o.pairs, suspect.len());
     assert!((o.rate - planted_rate).abs() <= 0.05, "overlap {:.3} vs planted {planted_rate:.3}", o.rate);
     assert!(o.null_rate < 0.02 && o.ci_low > o.null_ci_high);

@@ -20,7 +20,11 @@ fn fixtures() -> PathBuf {
 }
 
 fn fixture_files() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json")).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .collect();
     v.sort();
     v
 }
@@ -115,11 +119,9 @@ fn last_user(messages: &Value) -> String {
     let Some(m) = messages.as_array().unwrap().iter().rev().find(|m| m["role"] == "user") else { return String::new() };
     match &m["content"] {
         Value::String(s) => s.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .filter_map(|p| p["text"].as_str().or(p["guardContent"]["text"]["text"].as_str()))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Value::Array(parts) => {
+            parts.iter().filter_map(|p| p["text"].as_str().or(p["guardContent"]["text"]["text"].as_str())).collect::<Vec<_>>().join("\n")
+        }
         _ => panic!("content {m}"),
     }
 }
@@ -133,7 +135,13 @@ fn cassette_expected(path: &Path) -> Vec<Expected> {
         let uri = req["uri"].as_str().unwrap();
         let uri_model = uri.split("/model/").nth(1).map(|r| r.split('/').next().unwrap().replace("%3A", ":"));
         let body = body_bytes(resp).expect("fixture bodies decode");
-        let mut e = Expected { prompt: last_user(&req_body["messages"]), completion: None, model: None, prompt_tokens: None, completion_tokens: None };
+        let mut e = Expected {
+            prompt: last_user(&req_body["messages"]),
+            completion: None,
+            model: None,
+            prompt_tokens: None,
+            completion_tokens: None,
+        };
         let ctype = header(resp, "content-type").unwrap_or("");
         if ctype.contains("amazon.eventstream") {
             let mut text = String::new();
@@ -178,7 +186,8 @@ fn cassette_expected(path: &Path) -> Vec<Expected> {
                 e.completion_tokens = r["usage"]["tokens"]["output_tokens"].as_u64();
             } else {
                 // Bedrock Converse.
-                e.completion = Some(r["output"]["message"]["content"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect());
+                e.completion =
+                    Some(r["output"]["message"]["content"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect());
                 e.prompt_tokens = r["usage"]["inputTokens"].as_u64();
                 e.completion_tokens = r["usage"]["outputTokens"].as_u64();
             }
@@ -191,7 +200,13 @@ fn cassette_expected(path: &Path) -> Vec<Expected> {
 
 fn json_expected(path: &Path) -> Vec<Expected> {
     let doc: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let none = |prompt: String, completion: String, model: Option<String>| Expected { prompt, completion: Some(completion), model, prompt_tokens: None, completion_tokens: None };
+    let none = |prompt: String, completion: String, model: Option<String>| Expected {
+        prompt,
+        completion: Some(completion),
+        model,
+        prompt_tokens: None,
+        completion_tokens: None,
+    };
     let mut out = Vec::new();
     if doc.get("startTime").is_some() {
         // LiteLLM StandardLoggingPayload.
@@ -234,8 +249,14 @@ fn json_expected(path: &Path) -> Vec<Expected> {
             nodes.sort_by(|a, b| a["message"]["create_time"].as_f64().partial_cmp(&b["message"]["create_time"].as_f64()).unwrap());
             for n in nodes {
                 let parent = &mapping[n["parent"].as_str().unwrap()];
-                let text = |m: &Value| m["content"]["parts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect::<Vec<_>>().join("\n");
-                out.push(none(text(&parent["message"]), text(&n["message"]), n["message"]["metadata"]["model_slug"].as_str().map(str::to_string)));
+                let text = |m: &Value| {
+                    m["content"]["parts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect::<Vec<_>>().join("\n")
+                };
+                out.push(none(
+                    text(&parent["message"]),
+                    text(&n["message"]),
+                    n["message"]["metadata"]["model_slug"].as_str().map(str::to_string),
+                ));
             }
         }
     }
@@ -364,7 +385,11 @@ fn the_folder_ingests_with_every_call_and_every_failure_recorded() {
         }
     }
     let db = tmp.path().join("m");
-    assert_eq!(common::count(&db, "SELECT COUNT(*) FROM model_call") as usize, expected_calls + 1, "every call, and the truncated one kept with its prompt");
+    assert_eq!(
+        common::count(&db, "SELECT COUNT(*) FROM model_call") as usize,
+        expected_calls + 1,
+        "every call, and the truncated one kept with its prompt"
+    );
     let errors: Vec<(String, String)> = {
         let conn = rusqlite::Connection::open(db.join("exhibit.db")).unwrap();
         let mut st = conn.prepare("SELECT path, reason FROM ingest_error ORDER BY path").unwrap();
@@ -444,7 +469,8 @@ fn matters_imported_before_keep_verifying_and_deduplicating() {
     let mut m = exhibit::Matter::create(tmp.path().join("m"), "t").unwrap();
     common::ingest(&mut m, &src, "Data");
     let db = rusqlite::Connection::open(tmp.path().join("m/exhibit.db")).unwrap();
-    let ids: Vec<i64> = db.prepare("SELECT item_id FROM model_call").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let ids: Vec<i64> =
+        db.prepare("SELECT item_id FROM model_call").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     assert_eq!(ids.len(), 3);
     // As the older importer stored them.
     for id in &ids {

@@ -55,7 +55,8 @@ fn run(path: &Path) -> Outcome {
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()).unwrap_or_default();
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()).unwrap_or_default();
     v.sort();
     v
 }
@@ -97,7 +98,10 @@ fn office_corpus_never_panics_or_hangs() {
                             if let Some(d) = &dump {
                                 let _ = std::fs::create_dir_all(d.join(sub));
                                 let head = format!("{:?}\n{:?}\n----\n", ex.meta, ex.warning);
-                                let _ = std::fs::write(d.join(sub).join(format!("{}.txt", path.file_name().unwrap().to_string_lossy())), head + text);
+                                let _ = std::fs::write(
+                                    d.join(sub).join(format!("{}.txt", path.file_name().unwrap().to_string_lossy())),
+                                    head + text,
+                                );
                             }
                         }
                         Err(p) => {

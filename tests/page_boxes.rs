@@ -35,7 +35,8 @@ fn text(x: f64, y: f64, size: i64, s: &str) -> Vec<Operation> {
 fn two_page_pdf() -> Vec<u8> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
-    let font_id = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding" });
+    let font_id =
+        doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding" });
     let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
     let mut p1 = text(72.0, 700.0, 24, "Alpha Bravo Charlie");
     p1.extend(text(72.0, 600.0, 24, "Foxtrot"));
@@ -82,7 +83,8 @@ fn decode(png_bytes: &[u8]) -> Image {
     let channels = info.color_type.samples();
     assert_eq!(info.bit_depth, png::BitDepth::Eight);
     let (w, h) = (info.width as usize, info.height as usize);
-    let luma = (0..w * h).map(|i| buf[i * channels..i * channels + 3.min(channels)].iter().map(|&v| v as u32).min().unwrap() as u8).collect();
+    let luma =
+        (0..w * h).map(|i| buf[i * channels..i * channels + 3.min(channels)].iter().map(|&v| v as u32).min().unwrap() as u8).collect();
     Image { w, h, luma }
 }
 
@@ -149,7 +151,11 @@ fn hit_boxes_land_on_the_rendered_words_also_on_a_rotated_cropped_page() {
     for b in &boxes.hits {
         let img = decode(&viewer.page_png(&id, b.page as usize - 1, SCALE).unwrap());
         let f = &boxes.pages[b.page as usize - 1];
-        assert_eq!((img.w, img.h), ((f.width * SCALE as f64) as usize, (f.height * SCALE as f64) as usize), "image size is the page size × scale");
+        assert_eq!(
+            (img.w, img.h),
+            ((f.width * SCALE as f64) as usize, (f.height * SCALE as f64) as usize),
+            "image size is the page size × scale"
+        );
         assert_on_ink(&img, b.rect, &format!("hit {} on page {}", b.hit.unwrap(), b.page));
     }
     // On the rotated page the word runs down the page: the box is taller than wide.
@@ -234,7 +240,13 @@ fn box_requests_that_cannot_work_say_what_to_do() {
     let note = m.search("plain", 5, 0, Default::default()).unwrap().hits[0].id.to_string();
     let mut s = Session::with_matter(m);
     let mut call = |r: Request| s.handle(r, &mut |_| {}).unwrap_err();
-    let rb = |item: &str, page: u32, rect: [f64; 4], reason: &str| Request::RedactBox { item: item.into(), page, rect, reason: reason.into(), treatment: Treatment::Redact };
+    let rb = |item: &str, page: u32, rect: [f64; 4], reason: &str| Request::RedactBox {
+        item: item.into(),
+        page,
+        rect,
+        reason: reason.into(),
+        treatment: Treatment::Redact,
+    };
     let e = call(rb(&note, 1, [0.0, 0.0, 50.0, 50.0], "PII"));
     assert!(e.code == "invalid" && e.message.contains("not a PDF"), "{e}");
     let e = call(rb(&id, 3, [0.0, 0.0, 50.0, 50.0], "PII"));
@@ -276,7 +288,13 @@ fn corpus_pdf_with_every_rotation_boxes_land_on_the_ink() {
         let img = decode(&viewer.page_png(&id, page as usize - 1, SCALE).unwrap());
         assert_on_ink(&img, b.rect, &format!("habibi on page {page} (rotated {})", f.rotate));
         let (w, h) = (b.rect[2] - b.rect[0], b.rect[3] - b.rect[1]);
-        assert_eq!(w < h, f.rotate % 180 == 90, "page {page}: text on a page turned {}° runs {}", f.rotate, if w < h { "down" } else { "across" });
+        assert_eq!(
+            w < h,
+            f.rotate % 180 == 90,
+            "page {page}: text on a page turned {}° runs {}",
+            f.rotate,
+            if w < h { "down" } else { "across" }
+        );
     }
 }
 

@@ -176,7 +176,8 @@ fn a_redaction_on_a_pdf_maps_to_boxes_where_poppler_sees_the_word() {
     let page_tag = html.split("<page ").nth(1).unwrap();
     let height = attr(page_tag, "height");
     let word_tag = html.split("<word ").find(|w| w.contains(">consetetur<")).unwrap();
-    let (px0, py0, px1, py1) = (attr(word_tag, "xMin"), height - attr(word_tag, "yMax"), attr(word_tag, "xMax"), height - attr(word_tag, "yMin"));
+    let (px0, py0, px1, py1) =
+        (attr(word_tag, "xMin"), height - attr(word_tag, "yMax"), attr(word_tag, "xMax"), height - attr(word_tag, "yMin"));
 
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");

@@ -155,13 +155,25 @@ fn build(root: &Path) -> std::path::PathBuf {
     let body = hit(&m, "\"codename\"");
     assert_eq!(body.len(), 1);
     let mail = m.item(&body[0].control).unwrap();
-    m.redact_add(&mail.control, char_at(&mail.text, CODENAME), char_at(&mail.text, CODENAME) + CODENAME.chars().count(), "TS", Treatment::Redact)
-        .unwrap();
+    m.redact_add(
+        &mail.control,
+        char_at(&mail.text, CODENAME),
+        char_at(&mail.text, CODENAME) + CODENAME.chars().count(),
+        "TS",
+        Treatment::Redact,
+    )
+    .unwrap();
     m.redact_add(&mail.control, char_at(&mail.text, SSN), char_at(&mail.text, SSN) + SSN.len(), "PII", Treatment::Redact).unwrap();
     let doc = hit(&m, "phase").into_iter().find(|h| h.kind != "email").unwrap();
     let doc = m.item(&doc.control).unwrap();
-    m.redact_add(&doc.control, char_at(&doc.text, CODENAME), char_at(&doc.text, CODENAME) + CODENAME.chars().count(), "TS", Treatment::Redact)
-        .unwrap();
+    m.redact_add(
+        &doc.control,
+        char_at(&doc.text, CODENAME),
+        char_at(&doc.text, CODENAME) + CODENAME.chars().count(),
+        "TS",
+        Treatment::Redact,
+    )
+    .unwrap();
     // Stored rules: cards, the secret.example domain, the API-key shape.
     m.redact_rule(RuleSpec::Builtin { names: vec!["credit_card".into()] }, "PII", Treatment::Redact, None, false).unwrap();
     m.redact_rule(RuleSpec::Regex { pattern: r"[a-z0-9.]+@secret\.example".into() }, "PII", Treatment::Redact, None, false).unwrap();
@@ -223,7 +235,9 @@ fn no_surface_shows_a_planted_value_and_no_redacted_query_confirms_one() {
     assert_eq!((code, &right), (code2, &wrong), "the refusal must not depend on the guess");
 
     // Redacted-mode search: nothing depends on a hidden value.
-    for q in PLANTED.iter().map(|p| format!("\"{p}\"")).chain(["nightjar".into(), "NIGHTJAR".into(), "nightj*".into(), "secret.example".into()]) {
+    for q in
+        PLANTED.iter().map(|p| format!("\"{p}\"")).chain(["nightjar".into(), "NIGHTJAR".into(), "nightj*".into(), "secret.example".into()])
+    {
         let mut r = cli_json(&["--matter", d, "search", "--redacted", &q]);
         assert_eq!(r["total"], 0, "`search --redacted {q}` confirms a hidden value: {r:#}");
         // The answer echoes the asker's own query; nothing else may hold the value.
@@ -240,7 +254,8 @@ fn no_surface_shows_a_planted_value_and_no_redacted_query_confirms_one() {
     // The API's redacted item: the same view.
     let mut s = Session::with_matter(Matter::open(&dir).unwrap());
     for id in 1..=n {
-        let req: Request = serde_json::from_value(serde_json::json!({"method": "item", "params": {"id": id.to_string(), "redacted": true}})).unwrap();
+        let req: Request =
+            serde_json::from_value(serde_json::json!({"method": "item", "params": {"id": id.to_string(), "redacted": true}})).unwrap();
         let v = s.handle(req, &mut |_| {}).unwrap();
         assert_no_planted(&format!("the API's redacted item {id}"), &v);
         let shown = cli_json(&["--matter", d, "show", &id.to_string(), "--redacted"]);
@@ -248,8 +263,11 @@ fn no_surface_shows_a_planted_value_and_no_redacted_query_confirms_one() {
         assert_eq!(v["metadata"], shown["metadata"]);
         assert_eq!(v["title"], shown["title"]);
     }
-    let req: Request = serde_json::from_value(serde_json::json!({"method": "item", "params": {"id": mail_id, "redacted": true, "hits": SSN}})).unwrap();
+    let req: Request =
+        serde_json::from_value(serde_json::json!({"method": "item", "params": {"id": mail_id, "redacted": true, "hits": SSN}})).unwrap();
     assert!(s.handle(req, &mut |_| {}).is_err());
-    let req: Request = serde_json::from_value(serde_json::json!({"method": "search", "params": {"query": format!("\"{SSN}\""), "redacted": true}})).unwrap();
+    let req: Request =
+        serde_json::from_value(serde_json::json!({"method": "search", "params": {"query": format!("\"{SSN}\""), "redacted": true}}))
+            .unwrap();
     assert_eq!(s.handle(req, &mut |_| {}).unwrap()["total"], 0);
 }

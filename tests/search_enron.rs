@@ -98,7 +98,8 @@ fn enron_phrase_counts_match_an_exact_scan() {
     let mut m = Matter::create(&dir, "enron").unwrap();
     ingest(&mut m, &enron.join("beck-s"), "Beck, Sally");
     let db = rusqlite::Connection::open(dir.join("exhibit.db")).unwrap();
-    let ids: Vec<i64> = db.prepare("SELECT id FROM item ORDER BY id").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let ids: Vec<i64> =
+        db.prepare("SELECT id FROM item ORDER BY id").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     // Title and text of every item, as the matter gives them back.
     let docs: Vec<(i64, String, String)> = ids
         .iter()

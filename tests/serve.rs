@@ -217,7 +217,8 @@ fn make_files(dir: &std::path::Path, n: u32) {
     for i in 0..n {
         let sub = dir.join(format!("folder-{:02}", i % 20));
         std::fs::create_dir_all(&sub).unwrap();
-        std::fs::write(sub.join(format!("memo-{i:05}.txt")), format!("memo {i}: shipment {} of contract {}", i * 7919 % 10007, i % 113)).unwrap();
+        std::fs::write(sub.join(format!("memo-{i:05}.txt")), format!("memo {i}: shipment {} of contract {}", i * 7919 % 10007, i % 113))
+            .unwrap();
     }
 }
 
@@ -356,7 +357,10 @@ fn the_api_reaches_only_the_folders_allowed_at_start() {
         let e = json(&r);
         assert_eq!(e["code"], "path_refused", "{e}");
         let msg = e["message"].as_str().unwrap().to_string();
-        assert!(msg.contains("--allow") && msg.contains(&allowed.display().to_string()), "says what is allowed and how to allow more: {msg}");
+        assert!(
+            msg.contains("--allow") && msg.contains(&allowed.display().to_string()),
+            "says what is allowed and how to allow more: {msg}"
+        );
         msg
     };
     let msg = refused(ingest_body(&outside.path().join("secret.txt")));

@@ -55,8 +55,14 @@ fn build() -> Built {
     let text = m.item(&memo).unwrap().text;
     let s = text[..text.find("078").unwrap()].chars().count();
     m.redact_add(&memo, s, s + 11, "PII", Treatment::Redact).unwrap();
-    m.redact_rule(RuleSpec::Terms { terms: vec!["Denver".into()], whole_word: true, case_sensitive: false }, "3P", Treatment::Redact, None, false)
-        .unwrap();
+    m.redact_rule(
+        RuleSpec::Terms { terms: vec!["Denver".into()], whole_word: true, case_sensitive: false },
+        "3P",
+        Treatment::Redact,
+        None,
+        false,
+    )
+    .unwrap();
     let r = m.verify().unwrap();
     assert!(r.ok, "the untouched matter verifies: {:?}", r.problems);
     let head = m.audit_head().unwrap().expect("a head");
@@ -144,8 +150,9 @@ fn rewriting_an_entry_and_rehashing_every_later_one_is_detected() {
     let b = build();
     let db = db(&b.dir);
     // Take the memo out of the "Hot" tagging, in the log and the table alike, and re-hash.
-    let (seq, payload): (i64, String) =
-        db.query_row("SELECT seq, payload FROM audit WHERE action = 'tag.add' ORDER BY seq LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (seq, payload): (i64, String) = db
+        .query_row("SELECT seq, payload FROM audit WHERE action = 'tag.add' ORDER BY seq LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
     let mut p: serde_json::Value = serde_json::from_str(&payload).unwrap();
     p["items"] = "".into();
     p["count"] = 0.into();
@@ -193,7 +200,10 @@ fn rewriting_item_text_is_detected() {
     let b = build();
     let db = db(&b.dir);
     let n = db
-        .execute("UPDATE item_text SET text = replace(text, 'Monday', 'Friday') WHERE item_id = (SELECT id FROM item WHERE control = ?1)", [&b.memo])
+        .execute(
+            "UPDATE item_text SET text = replace(text, 'Monday', 'Friday') WHERE item_id = (SELECT id FROM item WHERE control = ?1)",
+            [&b.memo],
+        )
         .unwrap();
     assert_eq!(n, 1);
     drop(db);

@@ -43,7 +43,10 @@ mod tests {
     #[test]
     fn a_drop_carries_the_checked_paths() {
         let here = std::env::current_dir().unwrap();
-        let ev = DragDropEvent::Drop { paths: vec![here.clone(), PathBuf::from("/no/such/exhibit/path")], position: PhysicalPosition::new(1.0, 2.0) };
+        let ev = DragDropEvent::Drop {
+            paths: vec![here.clone(), PathBuf::from("/no/such/exhibit/path")],
+            position: PhysicalPosition::new(1.0, 2.0),
+        };
         let dto = to_dto(&ev).unwrap();
         assert_eq!(dto.kind, "drop");
         assert_eq!(dto.paths, vec![here.display().to_string()]);

@@ -16,8 +16,7 @@ pub fn checked(raw: &str) -> Result<Url, ErrorDto> {
     if raw.len() > MAX_URL {
         return Err(refuse("this link is too long to open safely; copy it instead".into()));
     }
-    let url = Url::parse(raw.trim())
-        .map_err(|e| refuse(format!("this is not a complete web address ({e}); copy it instead")))?;
+    let url = Url::parse(raw.trim()).map_err(|e| refuse(format!("this is not a complete web address ({e}); copy it instead")))?;
     match url.scheme() {
         "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
         "mailto" => Ok(url),
@@ -34,7 +33,8 @@ mod tests {
 
     #[test]
     fn only_web_and_mail_links_leave_the_app() {
-        for ok in ["https://example.com/a?b=c#d", "http://example.com", "mailto:someone@example.com?subject=hi", "  https://example.com/  "] {
+        for ok in ["https://example.com/a?b=c#d", "http://example.com", "mailto:someone@example.com?subject=hi", "  https://example.com/  "]
+        {
             assert!(checked(ok).is_ok(), "{ok}");
         }
         for bad in [

@@ -115,7 +115,9 @@ async fn pick(window: WebviewWindow, kind: paths::PickKind) -> Result<paths::Pic
         let (ok, bad): (Vec<_>, Vec<_>) = chosen.into_iter().map(|p| p.into_path()).partition(Result::is_ok);
         let mut picked = paths::accept(ok.into_iter().flatten(), Some(kind));
         if !bad.is_empty() {
-            picked.rejected.push(paths::Rejected { path: String::new(), reason: "the dialog returned something that is not a local path".into() });
+            picked
+                .rejected
+                .push(paths::Rejected { path: String::new(), reason: "the dialog returned something that is not a local path".into() });
         }
         picked
     })
@@ -280,17 +282,9 @@ fn main() {
         .setup(|app| {
             // The window is declared in tauri.conf.json with `create: false` so that it can be
             // built here with a navigation lock: anything outside the app's origin is refused.
-            let config = app
-                .config()
-                .app
-                .windows
-                .iter()
-                .find(|w| w.label == "main")
-                .cloned()
-                .ok_or("tauri.conf.json declares no `main` window")?;
-            WebviewWindowBuilder::from_config(app.handle(), &config)?
-                .on_navigation(is_app_url)
-                .build()?;
+            let config =
+                app.config().app.windows.iter().find(|w| w.label == "main").cloned().ok_or("tauri.conf.json declares no `main` window")?;
+            WebviewWindowBuilder::from_config(app.handle(), &config)?.on_navigation(is_app_url).build()?;
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -59,7 +59,10 @@ pub fn accept(offered: impl IntoIterator<Item = PathBuf>, want: Option<PickKind>
         let shown = p.to_string_lossy().into_owned();
         let reject = |out: &mut Picked, reason: &str| out.rejected.push(Rejected { path: shown.clone(), reason: reason.into() });
         let Some(s) = p.to_str() else {
-            reject(&mut out, "its name is not valid UTF-8, so the app cannot pass it on; ingest it with the `exhibit ingest` command instead");
+            reject(
+                &mut out,
+                "its name is not valid UTF-8, so the app cannot pass it on; ingest it with the `exhibit ingest` command instead",
+            );
             continue;
         };
         if !p.is_absolute() {
@@ -113,8 +116,11 @@ mod tests {
             pub fn new() -> Self {
                 use std::sync::atomic::{AtomicUsize, Ordering};
                 static N: AtomicUsize = AtomicUsize::new(0);
-                let d = std::env::temp_dir()
-                    .join(format!("exhibit-desktop-paths-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+                let d = std::env::temp_dir().join(format!(
+                    "exhibit-desktop-paths-{}-{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::Relaxed)
+                ));
                 std::fs::create_dir_all(&d).unwrap();
                 Dir(d)
             }

@@ -159,11 +159,7 @@ mod tests {
                 }
             }
         }
-        assert!(
-            problems.is_empty(),
-            "API types are out of date: run `make bindings` and commit {DIR}\n{}",
-            problems.join("\n")
-        );
+        assert!(problems.is_empty(), "API types are out of date: run `make bindings` and commit {DIR}\n{}", problems.join("\n"));
     }
 
     /// Every method of [`Request`] and [`ViewRequest`] has an answer type in [`Responses`], and

@@ -30,13 +30,21 @@ pub mod responses;
 #[serde(tag = "method", content = "params", rename_all = "snake_case")]
 pub enum Request {
     Ping,
-    CreateMatter { dir: PathBuf, name: String },
-    OpenMatter { dir: PathBuf },
+    CreateMatter {
+        dir: PathBuf,
+        name: String,
+    },
+    OpenMatter {
+        dir: PathBuf,
+    },
     Status,
     /// The open matter's name and item count, without [`Request::Status`]'s per-kind counts.
     Summary,
     Errors,
-    Ingest { paths: Vec<PathBuf>, custodian: String },
+    Ingest {
+        paths: Vec<PathBuf>,
+        custodian: String,
+    },
     Search {
         query: String,
         #[serde(default = "default_limit")]
@@ -105,12 +113,24 @@ pub enum Request {
     Tags,
     TagAdd(Coding),
     TagRemove(Coding),
-    NoteAdd { item: String, text: String },
-    Notes { item: String },
-    SaveSearch { name: String, query: String },
+    NoteAdd {
+        item: String,
+        text: String,
+    },
+    Notes {
+        item: String,
+    },
+    SaveSearch {
+        name: String,
+        query: String,
+    },
     SavedSearches,
-    DeleteSavedSearch { name: String },
-    TermsReport { terms: Vec<String> },
+    DeleteSavedSearch {
+        name: String,
+    },
+    TermsReport {
+        terms: Vec<String>,
+    },
     /// Redact characters `start..end` of an item's text.
     RedactAdd {
         item: String,
@@ -121,7 +141,9 @@ pub enum Request {
         #[ts(as = "Option<_>", optional)]
         treatment: Treatment,
     },
-    RedactRemove { redaction: i64 },
+    RedactRemove {
+        redaction: i64,
+    },
     /// Redact a box drawn on page `page` (1-based) of a PDF: `rect` is `[x0, y0, x1, y1]` in
     /// page-space points (origin top-left of the rendered page, y down). The box is blacked
     /// out whole and the words inside it are redacted in the text.
@@ -135,7 +157,9 @@ pub enum Request {
         treatment: Treatment,
     },
     /// Remove a region redaction and the text redactions it made.
-    RedactBoxRemove { region: i64 },
+    RedactBoxRemove {
+        region: i64,
+    },
     /// A PDF item's page sizes and, in page space, the boxes of a query's hits and of its
     /// redactions: what the page viewer draws over the page images.
     PageBoxes {
@@ -153,7 +177,9 @@ pub enum Request {
         reason: Option<String>,
     },
     /// The item's text with its redactions applied.
-    RedactedText { item: String },
+    RedactedText {
+        item: String,
+    },
     RedactRule {
         spec: RuleSpec,
         reason: String,
@@ -241,10 +267,9 @@ impl Session {
     }
 
     fn matter(&mut self) -> Result<&mut Matter, ApiError> {
-        self.matter.as_mut().ok_or_else(|| ApiError {
-            code: "no_matter_open".into(),
-            message: "no matter is open: create or open one first".into(),
-        })
+        self.matter
+            .as_mut()
+            .ok_or_else(|| ApiError { code: "no_matter_open".into(), message: "no matter is open: create or open one first".into() })
     }
 
     /// Handles one request; long work reports through `progress`.
@@ -291,7 +316,9 @@ impl Session {
                 released?;
                 to_value(Ok(summary))?
             }
-            Request::Search { query, limit, offset, sort, redacted: false } => to_value(self.matter()?.search(&query, limit, offset, sort))?,
+            Request::Search { query, limit, offset, sort, redacted: false } => {
+                to_value(self.matter()?.search(&query, limit, offset, sort))?
+            }
             Request::Search { query, limit, offset, sort, redacted: true } => {
                 to_value(self.matter()?.search_redacted(&query, limit, offset, sort))?
             }
@@ -351,21 +378,32 @@ impl Session {
             Request::RedactAdd { item, start, end, reason, treatment } => {
                 to_value(self.matter()?.redact_add(&item, start, end, &reason, treatment).map(|redaction| RedactionAdded { redaction }))?
             }
-            Request::RedactRemove { redaction } => to_value(self.matter()?.redact_remove(redaction).map(|removed| RedactionsRemoved { removed }))?,
+            Request::RedactRemove { redaction } => {
+                to_value(self.matter()?.redact_remove(redaction).map(|removed| RedactionsRemoved { removed }))?
+            }
             Request::Redactions { item, reason } => {
                 let m = self.matter()?;
                 let redactions = m.redactions(item.as_deref(), reason.as_deref())?;
                 let regions = match item {
                     Some(item) => {
                         let id = crate::matter::items::resolve(&m.db, &item)?;
-                        Some(m.redaction_regions(id)?.into_iter().filter(|g| reason.as_ref().is_none_or(|r| g.reason == r.to_uppercase())).collect())
+                        Some(
+                            m.redaction_regions(id)?
+                                .into_iter()
+                                .filter(|g| reason.as_ref().is_none_or(|r| g.reason == r.to_uppercase()))
+                                .collect(),
+                        )
                     }
                     None => None,
                 };
                 to_value(Ok(RedactionList { redactions, regions }))?
             }
-            Request::RedactBox { item, page, rect, reason, treatment } => to_value(self.matter()?.redact_box(&item, page, rect, &reason, treatment))?,
-            Request::RedactBoxRemove { region } => to_value(self.matter()?.redact_box_remove(region).map(|removed| RedactionsRemoved { removed }))?,
+            Request::RedactBox { item, page, rect, reason, treatment } => {
+                to_value(self.matter()?.redact_box(&item, page, rect, &reason, treatment))?
+            }
+            Request::RedactBoxRemove { region } => {
+                to_value(self.matter()?.redact_box_remove(region).map(|removed| RedactionsRemoved { removed }))?
+            }
             Request::PageBoxes { item, hits } => to_value(self.matter()?.page_boxes(&item, hits.as_deref()))?,
             Request::RedactedText { item } => to_value(self.matter()?.redacted_text(&item).map(|text| RedactedText { text }))?,
             Request::RedactRule { spec, reason, treatment, query, dry_run } => {

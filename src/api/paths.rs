@@ -147,7 +147,8 @@ impl PathPolicy {
             let list = self.roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", ");
             format!("it is outside the folders this server may use ({list})")
         };
-        let suggest = if usage == PathUse::Read && resolved.is_file() { resolved.parent().unwrap_or(&resolved) } else { resolved.as_path() };
+        let suggest =
+            if usage == PathUse::Read && resolved.is_file() { resolved.parent().unwrap_or(&resolved) } else { resolved.as_path() };
         Err(PathRefused {
             path: path.to_path_buf(),
             why: format!(
@@ -166,7 +167,10 @@ fn resolve(path: &Path) -> Result<PathBuf, PathRefused> {
         path.to_path_buf()
     } else {
         std::env::current_dir()
-            .map_err(|e| PathRefused { path: path.to_path_buf(), why: format!("the server's working folder is unknown ({e}); give an absolute path") })?
+            .map_err(|e| PathRefused {
+                path: path.to_path_buf(),
+                why: format!("the server's working folder is unknown ({e}); give an absolute path"),
+            })?
             .join(path)
     };
     let mut existing = abs.as_path();

@@ -5,12 +5,12 @@
 //! These serialize to exactly the JSON `Session::handle` built by hand before; the field order
 //! is the key order (builds with the desktop shell turn on serde_json's `preserve_order`).
 
+use crate::assess::Section;
 pub use crate::calls::GroupCall;
 use crate::matter::audit::Entry;
 use crate::matter::items::ItemView;
 use crate::matter::ErrorRecord;
 use crate::modellogs::{ModelCall, Report};
-use crate::assess::Section;
 use crate::redact::{Redaction, Region};
 use crate::review::{Note, SavedSearch, TagCount};
 use serde::Serialize;
@@ -69,7 +69,6 @@ pub struct TaggedCalls {
 pub struct GroupCalls {
     pub calls: Vec<GroupCall>,
 }
-
 
 /// `tags`: every tag with its item count.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -135,4 +134,3 @@ pub struct RedactedText {
 pub struct AuditLog {
     pub entries: Vec<Entry>,
 }
-

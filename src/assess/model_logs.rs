@@ -85,11 +85,10 @@ impl Matter {
         let controls = Controls::new(self);
 
         // Scope: how many calls, from which logs, over what time.
-        let (calls, first, last, out_tokens): (i64, Option<String>, Option<String>, Option<i64>) = self.db.query_row(
-            "SELECT COUNT(*), MIN(ts), MAX(ts), SUM(completion_tokens) FROM model_call",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
+        let (calls, first, last, out_tokens): (i64, Option<String>, Option<String>, Option<i64>) =
+            self.db.query_row("SELECT COUNT(*), MIN(ts), MAX(ts), SUM(completion_tokens) FROM model_call", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
         let mut logs = Vec::new();
         {
             let mut stmt = self.db.prepare(
@@ -175,9 +174,7 @@ impl Matter {
             text: "Each group is measured on the signals below, each against a threshold or the median group; the signals combine into a score from 0 to 1, and a score of 0.5 or more flags the group. A flag is an indicator for review, not proof of intent: each lists the benign explanations that fit it.".into(),
         });
         if let Some(a) = report.accounts.first() {
-            b.push(Block::List {
-                items: a.signals.iter().map(|s| format!("{}: {}", s.name, signal_meaning(&s.name))).collect(),
-            });
+            b.push(Block::List { items: a.signals.iter().map(|s| format!("{}: {}", s.name, signal_meaning(&s.name))).collect() });
         }
 
         b.push(Block::Heading { text: format!("Flagged {group_word}s") });
@@ -235,7 +232,15 @@ impl Matter {
                         .signals
                         .iter()
                         .filter(|s| s.strength > 0.0)
-                        .map(|s| Ok(vec![s.name.clone(), format!("{:.3}", s.value), format!("{:.3}", s.threshold), s.detail.clone(), controls.cite(&s.examples)?]))
+                        .map(|s| {
+                            Ok(vec![
+                                s.name.clone(),
+                                format!("{:.3}", s.value),
+                                format!("{:.3}", s.threshold),
+                                s.detail.clone(),
+                                controls.cite(&s.examples)?,
+                            ])
+                        })
                         .collect::<Result<_>>()?,
                 });
                 let mut templates = Vec::new();
@@ -263,7 +268,10 @@ impl Matter {
             }
             if flagged.len() > detailed.len() {
                 b.push(Block::Paragraph {
-                    text: format!("{} more flagged {group_word}s are in the table above; the full analysis (JSON or CSV) lists every signal of each.", flagged.len() - detailed.len()),
+                    text: format!(
+                        "{} more flagged {group_word}s are in the table above; the full analysis (JSON or CSV) lists every signal of each.",
+                        flagged.len() - detailed.len()
+                    ),
                 });
             }
         }
@@ -278,7 +286,11 @@ impl Matter {
                         i + 1,
                         c.reason,
                         shown.join(", "),
-                        if c.accounts.len() > shown.len() { format!(" and {} more", c.accounts.len() - shown.len()) } else { String::new() }
+                        if c.accounts.len() > shown.len() {
+                            format!(" and {} more", c.accounts.len() - shown.len())
+                        } else {
+                            String::new()
+                        }
                     ),
                 });
                 b.push(Block::Table {
@@ -297,7 +309,10 @@ impl Matter {
                     vec!["Prompts compared".into(), num(o.pairs as i64)],
                     vec!["Suspect answers matching a logged completion".into(), format!("{} ({})", num(o.matched as i64), pct(o.rate))],
                     vec!["95% confidence interval".into(), format!("{} – {}", pct(o.ci_low), pct(o.ci_high))],
-                    vec!["Baseline: the same answers against other prompts' completions".into(), format!("{} (upper bound {})", pct(o.null_rate), pct(o.null_ci_high))],
+                    vec![
+                        "Baseline: the same answers against other prompts' completions".into(),
+                        format!("{} (upper bound {})", pct(o.null_rate), pct(o.null_ci_high)),
+                    ],
                     vec!["Suspect answers naming another model as themselves".into(), pct(o.self_identification_rate)],
                     vec!["Suspect prompts not found in the logs".into(), num(o.unmatched_prompts as i64)],
                 ],
@@ -306,7 +321,13 @@ impl Matter {
                 .examples
                 .iter()
                 .take(CITED)
-                .map(|e| Ok(format!("{}: {} of the suspect answer's long word sequences appear in the logged completion", controls.cite(&[e.logged_id])?, pct(e.containment))))
+                .map(|e| {
+                    Ok(format!(
+                        "{}: {} of the suspect answer's long word sequences appear in the logged completion",
+                        controls.cite(&[e.logged_id])?,
+                        pct(e.containment)
+                    ))
+                })
                 .collect::<Result<_>>()?;
             if !strongest.is_empty() {
                 b.push(Block::Paragraph { text: "Strongest matches (logged call, containment):".into() });
@@ -356,7 +377,8 @@ impl<'a> Controls<'a> {
     }
 
     fn control(&self, id: u64) -> Result<String> {
-        let c: Option<String> = self.m.db.prepare_cached("SELECT control FROM item WHERE id = ?1")?.query_row([id as i64], |r| r.get(0)).optional()?;
+        let c: Option<String> =
+            self.m.db.prepare_cached("SELECT control FROM item WHERE id = ?1")?.query_row([id as i64], |r| r.get(0)).optional()?;
         Ok(c.unwrap_or_else(|| format!("item {id}")))
     }
 

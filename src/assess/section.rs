@@ -6,8 +6,8 @@
 //! that forbids both, because reports travel by email to people who open them anywhere.
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 use std::path::Path;
+use ts_rs::TS;
 
 /// How strongly a section's evidence supports the claim it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

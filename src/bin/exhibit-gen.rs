@@ -31,10 +31,28 @@ impl Rng {
 
 const WORDS: &str = "the of and to in a is that for it as was with be by on not he this are or his from at which but have an they you were her she there been one all we their has would when if so no will more can out up who about into them some could only other time then its now over than like also two first new any these may after most our made well way even many where much before must through back years being should between each under same because such last over power gas trading desk contract price cap deal energy market risk schedule meeting report counterparty volume pipeline capacity transmission agreement settlement invoice credit position hedge forward swap option curve exposure limit approval review legal counsel privileged confidential draft final analysis forecast budget plan project team management operations regulatory filing tariff customer supply demand load generation outage maintenance storage storage index basis spread margin collateral audit compliance policy procedure memo update status issue question answer follow call discuss please thanks regards attached revised comments changes deadline friday monday tuesday wednesday thursday week month quarter year california texas houston portland west east north south desk book trader analyst director manager vice president";
 
-const FIRST: &[&str] = &["john", "sally", "vince", "jeff", "kate", "mark", "susan", "bill", "tana", "louise", "greg", "kim", "david", "sara", "james", "mary", "robert", "linda", "michael", "karen"];
-const LAST: &[&str] = &["beck", "kaminski", "skilling", "lay", "williams", "smith", "jones", "taylor", "brown", "davis", "miller", "wilson", "moore", "clark", "lewis", "walker", "hall", "allen", "young", "king", "wright", "scott", "green", "baker", "adams"];
-const DOMAINS: &[&str] = &["enron.com", "enron.com", "enron.com", "ect.enron.com", "dynegy.com", "pge.com", "aol.com", "elpaso.com", "reliant.com", "caiso.com"];
-const SUBJECTS: &[&str] = &["Re: {w} {w} update", "FW: {w} schedule", "{w} {w} for {m}", "Meeting on {w}", "Re: Re: {w} deal", "{w} report {n}", "Question about {w}", "Draft {w} agreement", "{w} approval needed", "Weekly {w} summary"];
+const FIRST: &[&str] = &[
+    "john", "sally", "vince", "jeff", "kate", "mark", "susan", "bill", "tana", "louise", "greg", "kim", "david", "sara", "james", "mary",
+    "robert", "linda", "michael", "karen",
+];
+const LAST: &[&str] = &[
+    "beck", "kaminski", "skilling", "lay", "williams", "smith", "jones", "taylor", "brown", "davis", "miller", "wilson", "moore", "clark",
+    "lewis", "walker", "hall", "allen", "young", "king", "wright", "scott", "green", "baker", "adams",
+];
+const DOMAINS: &[&str] =
+    &["enron.com", "enron.com", "enron.com", "ect.enron.com", "dynegy.com", "pge.com", "aol.com", "elpaso.com", "reliant.com", "caiso.com"];
+const SUBJECTS: &[&str] = &[
+    "Re: {w} {w} update",
+    "FW: {w} schedule",
+    "{w} {w} for {m}",
+    "Meeting on {w}",
+    "Re: Re: {w} deal",
+    "{w} report {n}",
+    "Question about {w}",
+    "Draft {w} agreement",
+    "{w} approval needed",
+    "Weekly {w} summary",
+];
 const MONTHS: &[&str] = &["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const DAYS: &[&str] = &["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 

@@ -68,7 +68,10 @@ fn main() -> std::io::Result<()> {
             writeln!(w, "{}", serde_json::json!({"prompt": p, "output": o}))?;
         }
         let rate = planted.iter().filter(|x| **x).count() as f64 / planted.len().max(1) as f64;
-        std::fs::write(a.out.join("suspect_planted.json"), serde_json::to_vec_pretty(&serde_json::json!({"copy_fraction": a.copy_fraction, "planted_rate": rate, "planted": planted}))?)?;
+        std::fs::write(
+            a.out.join("suspect_planted.json"),
+            serde_json::to_vec_pretty(&serde_json::json!({"copy_fraction": a.copy_fraction, "planted_rate": rate, "planted": planted}))?,
+        )?;
     }
     eprintln!("wrote {n} calls, {} accounts to {}", labels.accounts.len(), a.out.display());
     Ok(())

@@ -13,10 +13,10 @@ mod known_roots;
 pub(crate) mod record;
 
 use crate::error::{Error, Result};
+use crate::index::IndexDoc;
 use crate::ingest::commit::{Committer, FileCommit};
 use crate::ingest::detect::Kind;
 use crate::ingest::extract::{Meta, Problem};
-use crate::index::IndexDoc;
 use crate::ingest::worker::NodeOut;
 use crate::matter::blobs::sha256_hex;
 use crate::matter::{audit, Matter};
@@ -110,12 +110,8 @@ fn call_node(c: &ModelCall, raw: &[u8]) -> NodeOut {
     let title: String = c.last_user_text().split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
     // The identifying fields (account, key, user, ip, model, request and conversation ids) as
     // the canonical record names them; `ts` is the item's date already.
-    let mut extra: std::collections::BTreeMap<String, String> = c
-        .identity()
-        .into_iter()
-        .filter(|(k, _)| *k != "ts")
-        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
-        .collect();
+    let mut extra: std::collections::BTreeMap<String, String> =
+        c.identity().into_iter().filter(|(k, _)| *k != "ts").filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string()))).collect();
     if let Some(f) = c.source_format() {
         extra.insert("source_format".into(), f.to_string());
     }
@@ -149,7 +145,13 @@ fn call_node(c: &ModelCall, raw: &[u8]) -> NodeOut {
         size: raw.len() as u64,
         kind: Kind::ModelCall,
         mime: "application/json".into(),
-        meta: Meta { title: (!title.is_empty()).then_some(title), author: c.account.clone(), date: c.ts.clone(), extra, ..Default::default() },
+        meta: Meta {
+            title: (!title.is_empty()).then_some(title),
+            author: c.account.clone(),
+            date: c.ts.clone(),
+            extra,
+            ..Default::default()
+        },
         text: Some(text),
         pages: vec![],
         layout: None,
@@ -577,7 +579,11 @@ impl Matter {
         use rusqlite::OptionalExtension;
         let first: Option<(String, StoredRecord)> = self
             .db
-            .query_row("SELECT i.sha256, c.call_json FROM model_call c JOIN item i ON i.id = c.item_id ORDER BY c.item_id LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT i.sha256, c.call_json FROM model_call c JOIN item i ON i.id = c.item_id ORDER BY c.item_id LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let Some((sha, stored)) = first else { return Ok(false) };
         let call = Unpacker::new().call(stored)?;
@@ -629,8 +635,9 @@ impl Matter {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let v: serde_json::Value = serde_json::from_str(line)
-                    .map_err(|e| Error::Invalid(format!("{} line {}: not JSON ({e}); expected {{\"prompt\", \"output\"}}", path.display(), n + 1)))?;
+                let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+                    Error::Invalid(format!("{} line {}: not JSON ({e}); expected {{\"prompt\", \"output\"}}", path.display(), n + 1))
+                })?;
                 let get = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
                 suspect.push((get("prompt"), get("output")));
             }
@@ -680,7 +687,8 @@ impl Matter {
     /// The call record as logged, for the viewer and for producing a model call.
     pub fn call_record(&self, id: i64) -> Result<Option<ModelCall>> {
         use rusqlite::OptionalExtension;
-        let stored: Option<StoredRecord> = self.db.query_row("SELECT call_json FROM model_call WHERE item_id = ?1", [id], |r| r.get(0)).optional()?;
+        let stored: Option<StoredRecord> =
+            self.db.query_row("SELECT call_json FROM model_call WHERE item_id = ?1", [id], |r| r.get(0)).optional()?;
         stored.map(|s| Unpacker::new().call(s)).transpose()
     }
 }
@@ -689,7 +697,10 @@ impl Matter {
 /// no other duplicate key, which calls do not have).
 fn root_by_sha(tx: &rusqlite::Transaction, sha256: &str) -> Result<Option<i64>> {
     use rusqlite::OptionalExtension;
-    Ok(tx.prepare_cached("SELECT id FROM item WHERE sha256 = ?1 AND parent_id IS NULL ORDER BY id LIMIT 1")?.query_row([sha256], |r| r.get(0)).optional()?)
+    Ok(tx
+        .prepare_cached("SELECT id FROM item WHERE sha256 = ?1 AND parent_id IS NULL ORDER BY id LIMIT 1")?
+        .query_row([sha256], |r| r.get(0))
+        .optional()?)
 }
 
 /// The call imported before whole-call identities whose record as logged hashes to `sha256`.
@@ -833,7 +844,10 @@ mod tests {
     fn stored_records_read_packed_or_plain_and_verify_sees_changes() {
         let dir = tempfile::tempdir().unwrap();
         let (m, _) = matter_with_log(dir.path(), OutFormat::Canonical, &IngestOptions::default().custodian);
-        let (id, kind): (i64, String) = m.db.query_row("SELECT item_id, typeof(call_json) FROM model_call ORDER BY item_id LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        let (id, kind): (i64, String) = m
+            .db
+            .query_row("SELECT item_id, typeof(call_json) FROM model_call ORDER BY item_id LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
         assert_eq!(kind, "blob");
         let call = m.call_record(id).unwrap().unwrap();
         let before = m.analyze_calls(GroupBy::Account, None).unwrap();
@@ -850,7 +864,9 @@ mod tests {
         // plain; all read the same.
         let json = serde_json::to_string(&call).unwrap();
         m.db.execute("INSERT INTO item_text (item_id, text) VALUES (?1, ?2)", params![id, text]).unwrap();
-        for older in [rusqlite::types::Value::Blob(zstd::bulk::compress(json.as_bytes(), 1).unwrap()), rusqlite::types::Value::Text(json.clone())] {
+        for older in
+            [rusqlite::types::Value::Blob(zstd::bulk::compress(json.as_bytes(), 1).unwrap()), rusqlite::types::Value::Text(json.clone())]
+        {
             m.db.execute("UPDATE model_call SET call_json = ?1 WHERE item_id = ?2", params![older, id]).unwrap();
             assert_eq!(m.call_record(id).unwrap().unwrap(), call);
             assert_eq!(m.item(&id.to_string()).unwrap().text, text);
@@ -893,7 +909,9 @@ mod tests {
         std::fs::copy(&log, other.join("copy.jsonl")).unwrap();
 
         let index_exists = |db: &rusqlite::Connection| -> bool {
-            db.query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'item_sha_root'", [], |r| r.get::<_, i64>(0)).unwrap() == 1
+            db.query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'item_sha_root'", [], |r| r.get::<_, i64>(0))
+                .unwrap()
+                == 1
         };
         let has_index = |m: &Matter| index_exists(&m.db);
         // Whether the index was ever missing while calls were written, seen from outside.
@@ -977,7 +995,16 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
         let stop = AtomicBool::new(false);
         std::thread::scope(|s| {
-            s.spawn(|| parse_log(std::io::BufReader::with_capacity(64, PanicsAtEnd(std::io::Cursor::new(bytes))), None::<&[u8]>, &Format::Canonical, false, &stop, tx));
+            s.spawn(|| {
+                parse_log(
+                    std::io::BufReader::with_capacity(64, PanicsAtEnd(std::io::Cursor::new(bytes))),
+                    None::<&[u8]>,
+                    &Format::Canonical,
+                    false,
+                    &stop,
+                    tx,
+                )
+            });
         });
         let got: Vec<Parsed> = rx.into_iter().flatten().collect();
         assert_eq!(got.len(), 4);

@@ -57,7 +57,8 @@ impl Packer {
         }
         packed[0] = TEXT_AND_CALL;
         packed[1..5].copy_from_slice(&size.to_le_bytes());
-        let n = lz4_flex::block::compress_into(plain, &mut packed[5..]).map_err(|e| Error::Invalid(format!("internal: lz4 could not compress a call: {e}")))?;
+        let n = lz4_flex::block::compress_into(plain, &mut packed[5..])
+            .map_err(|e| Error::Invalid(format!("internal: lz4 could not compress a call: {e}")))?;
         Ok(packed[..5 + n].to_vec())
     }
 }

@@ -22,9 +22,7 @@ use crate::matter::items::custodians;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
-};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
@@ -107,7 +105,9 @@ pub fn analyzer(name: &str) -> TextAnalyzer {
     use tantivy::tokenizer::*;
     match name {
         // Lower-cased, folded and stemmed in one memoized step (same tokens as the chain).
-        STEM => TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(80)).filter(tokenizer::CachedStemmer).build(),
+        STEM => {
+            TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(80)).filter(tokenizer::CachedStemmer).build()
+        }
         // Lower-cased, long words dropped, by the tokenizer itself.
         EXACT => TextAnalyzer::builder(tokenizer::ExactTokenizer::default()).build(),
         _ => TextAnalyzer::builder(SimpleTokenizer::default())
@@ -469,7 +469,6 @@ impl SearchIndex {
         self.writer()?.delete_term(Term::from_field_u64(f, id as u64));
         self.commit()
     }
-
 }
 
 /// Identifies one version of `meta.json`: Tantivy replaces the file on every commit (write to

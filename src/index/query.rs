@@ -19,21 +19,49 @@ use serde::Serialize;
 pub enum Node {
     /// A single word, matched exactly (any case, no stemming); `field` None means the default
     /// text fields (text, title).
-    Term { field: Option<String>, text: String },
+    Term {
+        field: Option<String>,
+        text: String,
+    },
     /// `word~`: the word and every word with the same English stem (dtSearch's stemming mark).
-    Stem { field: Option<String>, text: String },
-    Phrase { field: Option<String>, words: Vec<String>, slop: Option<u32> },
+    Stem {
+        field: Option<String>,
+        text: String,
+    },
+    Phrase {
+        field: Option<String>,
+        words: Vec<String>,
+        slop: Option<u32>,
+    },
     /// `trad*`, `te?t`.
-    Wildcard { field: Option<String>, pattern: String },
-    Fuzzy { field: Option<String>, text: String, distance: u8 },
-    Regex { field: Option<String>, pattern: String },
+    Wildcard {
+        field: Option<String>,
+        pattern: String,
+    },
+    Fuzzy {
+        field: Option<String>,
+        text: String,
+        distance: u8,
+    },
+    Regex {
+        field: Option<String>,
+        pattern: String,
+    },
     /// `a w/5 b` (unordered) or `a pre/5 b` (ordered): at most `distance` words between.
-    Near { left: Box<Node>, right: Box<Node>, distance: u32, ordered: bool },
+    Near {
+        left: Box<Node>,
+        right: Box<Node>,
+        distance: u32,
+        ordered: bool,
+    },
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
     /// Inclusive date bounds (`YYYY-MM-DD`; open ends are None).
-    Date { from: Option<String>, to: Option<String> },
+    Date {
+        from: Option<String>,
+        to: Option<String>,
+    },
     Tag(String),
     Has(String),
     Is(String),
@@ -50,10 +78,8 @@ pub struct SyntaxError {
 }
 
 /// Field names the language accepts (besides `tag`, `has`, `is`, `date`, `family`).
-pub const FIELDS: &[&str] = &[
-    "from", "to", "cc", "bcc", "subject", "title", "filename", "custodian", "kind", "ext", "model", "account", "text", "id",
-    "control",
-];
+pub const FIELDS: &[&str] =
+    &["from", "to", "cc", "bcc", "subject", "title", "filename", "custodian", "kind", "ext", "model", "account", "text", "id", "control"];
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -305,7 +331,9 @@ impl Parser {
     fn expect_operand(&self, op: &str, pos: usize) -> Result<(), SyntaxError> {
         match self.peek() {
             None => Err(err(pos, format!("'{op}' needs a word, a \"phrase\" or '(' after it"))),
-            Some(Token { tok: Tok::RParen, .. }) => Err(err(pos, format!("'{op}' needs a word, a \"phrase\" or '(' after it, before the ')'"))),
+            Some(Token { tok: Tok::RParen, .. }) => {
+                Err(err(pos, format!("'{op}' needs a word, a \"phrase\" or '(' after it, before the ')'")))
+            }
             Some(Token { tok: Tok::Word(w), pos: wpos, .. }) if is_connector(w) || w == "NOT" && op == "NOT" => {
                 Err(err(*wpos, format!("expected a word, a \"phrase\" or '(' after '{op}', found '{w}'")))
             }
@@ -357,7 +385,9 @@ impl Parser {
                 Some(Token { tok: Tok::Word(x), pos: xpos, .. }) if is_connector(x) || x == "NOT" || proximity_op(x) != Prox::No => {
                     return Err(err(*xpos, format!("expected a word or phrase after '{w}', found '{x}'")))
                 }
-                Some(Token { tok: Tok::RParen, .. }) => return Err(err(pos, format!("'{w}' needs a word or phrase after it, before the ')'"))),
+                Some(Token { tok: Tok::RParen, .. }) => {
+                    return Err(err(pos, format!("'{w}' needs a word or phrase after it, before the ')'")))
+                }
                 _ => {}
             }
             let right = self.unary()?;
@@ -430,7 +460,8 @@ impl Parser {
                             Some(Token { tok: Tok::Word(v), .. }) => v,
                             _ => return Err(err(vpos, "expected a date (YYYY, YYYY-MM or YYYY-MM-DD) here")),
                         };
-                        let (lo, hi) = date_bounds(&v).ok_or_else(|| err(vpos, format!("'{v}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")))?;
+                        let (lo, hi) =
+                            date_bounds(&v).ok_or_else(|| err(vpos, format!("'{v}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")))?;
                         Ok(match op {
                             ">=" => Node::Date { from: Some(lo), to: None },
                             ">" => Node::Date { from: Some(next_day(&hi)), to: None },
@@ -528,10 +559,7 @@ impl Parser {
             "date" => return self.date_value(vpos),
             f if FIELDS.contains(&f) => {}
             _ => {
-                return Err(err(
-                    pos,
-                    format!("unknown field '{name}': known fields are {}, tag, has, is, date, family", FIELDS.join(", ")),
-                ))
+                return Err(err(pos, format!("unknown field '{name}': known fields are {}, tag, has, is, date, family", FIELDS.join(", "))))
             }
         }
         let field = Some(field);
@@ -559,7 +587,9 @@ impl Parser {
             }
             Some(Token { tok: Tok::LBracket, pos: open, .. }) => {
                 let unclosed = |this: &Self| -> Option<SyntaxError> {
-                    this.peek().is_none().then(|| err(open, "this date range is never closed: expected [FROM TO UNTIL] (e.g. date:[2000-01-01 TO 2000-06-30])"))
+                    this.peek().is_none().then(|| {
+                        err(open, "this date range is never closed: expected [FROM TO UNTIL] (e.g. date:[2000-01-01 TO 2000-06-30])")
+                    })
                 };
                 let bound = |this: &mut Self, low: bool| -> Result<Option<String>, SyntaxError> {
                     if let Some(e) = unclosed(this) {
@@ -569,7 +599,8 @@ impl Parser {
                     match this.next() {
                         Some(Token { tok: Tok::Word(w), .. }) if w == "*" => Ok(None),
                         Some(Token { tok: Tok::Word(w), .. }) => {
-                            let (lo, hi) = date_bounds(&w).ok_or_else(|| err(p, format!("'{w}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")))?;
+                            let (lo, hi) =
+                                date_bounds(&w).ok_or_else(|| err(p, format!("'{w}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")))?;
                             Ok(Some(if low { lo } else { hi }))
                         }
                         _ => Err(err(p, "expected a date or * here")),

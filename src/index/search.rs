@@ -16,9 +16,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
-use tantivy::query::{
-    BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery,
-};
+use tantivy::query::{BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, SegmentReader, Term};
 use ts_rs::TS;
@@ -145,7 +143,10 @@ fn wildcard_regex(pattern: &str) -> String {
 
 enum FieldKind {
     /// Prose: text and/or title, as exact words (with positions) and as stems.
-    Prose { words: Vec<Field>, stems: Vec<Field> },
+    Prose {
+        words: Vec<Field>,
+        stems: Vec<Field>,
+    },
     /// Unstemmed words: names, addresses, file names, custodians.
     Words(Field),
     /// One raw lower-cased value: kind, ext, model, account, control.
@@ -325,7 +326,8 @@ impl<'a> Compiler<'a> {
             }
         }
         Ok(Box::new(
-            RegexQuery::from_pattern(pattern, target).map_err(|e| Error::Query(format!("the pattern '{pattern}' cannot be searched: {e}")))?,
+            RegexQuery::from_pattern(pattern, target)
+                .map_err(|e| Error::Query(format!("the pattern '{pattern}' cannot be searched: {e}")))?,
         ))
     }
 
@@ -523,9 +525,8 @@ fn table_exists(db: &Connection, name: &str) -> Result<bool> {
 pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
     let sql: String = match (kind, value.to_ascii_lowercase().as_str()) {
         ("tag", _) => {
-            let mut stmt = db.prepare_cached(
-                "SELECT it.item_id FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE t.name = ?1 COLLATE NOCASE",
-            )?;
+            let mut stmt =
+                db.prepare_cached("SELECT it.item_id FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE t.name = ?1 COLLATE NOCASE")?;
             let ids = stmt.query_map([value], |r| r.get::<_, i64>(0))?;
             let mut set = IdSet::default();
             for id in ids {
@@ -560,7 +561,11 @@ pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
         ("is", "tagged") => "SELECT DISTINCT item_id FROM item_tag".into(),
         ("is", "untagged") => "SELECT id FROM item WHERE id NOT IN (SELECT item_id FROM item_tag)".into(),
         (k, v) => {
-            let known = if k == "has" { "redactions, notes, attachments, tags" } else { "duplicate, neardup, error, notext, attachment, parent, tagged, untagged" };
+            let known = if k == "has" {
+                "redactions, notes, attachments, tags"
+            } else {
+                "duplicate, neardup, error, notext, attachment, parent, tagged, untagged"
+            };
             return Err(Error::Query(format!("{k}:{v} is not something Exhibit knows: try {k}: with {known}")));
         }
     };
@@ -612,9 +617,8 @@ impl SearchIndex {
             }
         };
         let mut hits = Vec::with_capacity(addrs.len());
-        let mut meta = db.prepare_cached(
-            "SELECT control, kind, COALESCE(title, name), COALESCE(date, modified) FROM item i WHERE i.id = ?1",
-        )?;
+        let mut meta =
+            db.prepare_cached("SELECT control, kind, COALESCE(title, name), COALESCE(date, modified) FROM item i WHERE i.id = ?1")?;
         let mut texts = crate::matter::texts::Texts::new(db)?;
         for (score, addr) in addrs {
             let col = searcher.segment_reader(addr.segment_ord).fast_fields().u64("id")?;
@@ -680,9 +684,7 @@ pub fn find_hits(text: &str, hl: &Highlights) -> Vec<(usize, usize)> {
         let mut ts = a.token_stream(text);
         while ts.advance() {
             let t = ts.token();
-            if hl.patterns.iter().any(|re| re.is_match(&t.text))
-                || hl.fuzzy.iter().any(|(w, d)| levenshtein(w, &t.text) <= *d as usize)
-            {
+            if hl.patterns.iter().any(|re| re.is_match(&t.text)) || hl.fuzzy.iter().any(|(w, d)| levenshtein(w, &t.text) <= *d as usize) {
                 spans.push((t.offset_from, t.offset_to));
             }
         }

@@ -148,7 +148,11 @@ type Memo = foldhash::HashMap<String, String>;
 
 /// The transformations themselves, applied to one word at a time.
 fn one_word_stemmer() -> TextAnalyzer {
-    TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).filter(AsciiFoldingFilter).filter(Stemmer::new(Language::English)).build()
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
 }
 
 pub struct CachedStemFilter<T> {
@@ -232,7 +236,10 @@ mod tests {
 
     #[test]
     fn keeps_inner_punctuation_only_lower_cased() {
-        assert_eq!(toks("key sk-proj-Ab3_x. Mail: vince.kaminski@enron.com, ip 10.1.2.3!"), ["key", "sk-proj-ab3_x", "mail", "vince.kaminski@enron.com", "ip", "10.1.2.3"]);
+        assert_eq!(
+            toks("key sk-proj-Ab3_x. Mail: vince.kaminski@enron.com, ip 10.1.2.3!"),
+            ["key", "sk-proj-ab3_x", "mail", "vince.kaminski@enron.com", "ip", "10.1.2.3"]
+        );
         assert_eq!(toks("-- well-known -x- o'neil's"), ["well-known", "x", "o'neil's"]);
         assert_eq!(toks("Grüße, NAÏVE Café ΣΊΣΥΦΟΣ İstanbul"), ["grüße", "naïve", "café", "σίσυφοσ", "i̇stanbul"]);
         assert!(toks("... --- ").is_empty());
@@ -257,7 +264,9 @@ mod tests {
             }
             let start = chars[k].0;
             let mut j = k;
-            while j + 1 < chars.len() && (word_char(chars[j + 1].1) || (joiner(chars[j + 1].1) && chars.get(j + 2).is_some_and(|c| word_char(c.1)))) {
+            while j + 1 < chars.len()
+                && (word_char(chars[j + 1].1) || (joiner(chars[j + 1].1) && chars.get(j + 2).is_some_and(|c| word_char(c.1))))
+            {
                 j += 1;
             }
             let end = chars[j].0 + chars[j].1.len_utf8();

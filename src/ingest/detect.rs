@@ -218,8 +218,18 @@ fn header_score(text: &[u8]) -> usize {
 /// that does not open with a header line has none.
 fn header_block(text: &[u8]) -> HeaderBlock {
     const KNOWN: [&str; 12] = [
-        "from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version",
-        "content-type", "x-mailer", "cc", "delivered-to",
+        "from",
+        "to",
+        "subject",
+        "date",
+        "message-id",
+        "received",
+        "return-path",
+        "mime-version",
+        "content-type",
+        "x-mailer",
+        "cc",
+        "delivered-to",
     ];
     let mut block = HeaderBlock::default();
     // The last piece has no newline after it: the sniffing window cut it, so it says nothing.

@@ -39,21 +39,14 @@ impl EmailKeys {
     /// or Message-ID: a text without a header block is deduplicated by its bytes alone).
     /// `attachments` are the hex SHA-256 of each attachment's bytes, in any order.
     pub fn of(meta: &Meta, body: &str, attachments: &[String]) -> Option<EmailKeys> {
-        let date = meta
-            .date
-            .clone()
-            .or_else(|| meta.extra.get("Date-Unparsed").cloned());
+        let date = meta.date.clone().or_else(|| meta.extra.get("Date-Unparsed").cloned());
         if meta.message_id.is_none() && meta.author.is_none() && date.is_none() {
             return None;
         }
         let body = words(body);
         let one = |v: &Option<String>| v.as_deref().map(words).unwrap_or_default();
         let list = |v: &[String]| {
-            let mut l: Vec<String> = v
-                .iter()
-                .map(|s| words(s))
-                .filter(|s| !s.is_empty())
-                .collect();
+            let mut l: Vec<String> = v.iter().map(|s| words(s)).filter(|s| !s.is_empty()).collect();
             l.sort();
             l.dedup();
             l
@@ -79,10 +72,7 @@ impl EmailKeys {
         } else {
             serde_json::json!(["near-id", message_id, body])
         };
-        Some(EmailKeys {
-            exact: sha256_hex(exact.to_string().as_bytes()),
-            near: sha256_hex(near.to_string().as_bytes()),
-        })
+        Some(EmailKeys { exact: sha256_hex(exact.to_string().as_bytes()), near: sha256_hex(near.to_string().as_bytes()) })
     }
 
     /// One string, for the extraction's `dedupe_key` (which crosses the worker pipe as is).
@@ -94,10 +84,7 @@ impl EmailKeys {
     pub fn decode(s: &str) -> Option<EmailKeys> {
         let (exact, near) = s.strip_prefix(PREFIX)?.split_once(':')?;
         let hex64 = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
-        (hex64(exact) && hex64(near)).then(|| EmailKeys {
-            exact: exact.into(),
-            near: near.into(),
-        })
+        (hex64(exact) && hex64(near)).then(|| EmailKeys { exact: exact.into(), near: near.into() })
     }
 
     /// The duplicate key as stored in `item.dedupe_key`.
@@ -135,11 +122,7 @@ pub fn body_of_text<'a>(text: &'a str, meta: &Meta) -> &'a str {
         };
         any = true;
         // A known value may hold a line break (a decoded subject); skip it whole.
-        rest = match known
-            .as_deref()
-            .and_then(|v| r.strip_prefix(v))
-            .and_then(|r| r.strip_prefix('\n'))
-        {
+        rest = match known.as_deref().and_then(|v| r.strip_prefix(v)).and_then(|r| r.strip_prefix('\n')) {
             Some(after) => after,
             None => r.split_once('\n').map(|(_, after)| after).unwrap_or(""),
         };
@@ -157,11 +140,7 @@ pub fn body_of_text<'a>(text: &'a str, meta: &Meta) -> &'a str {
 /// (Message-ID and body only) stay merged — the originals of the copies merged into them are
 /// kept (their locations name them) — and the audit entry counts them.
 pub fn upgrade_matter(db: &mut Connection) -> Result<()> {
-    let pending = db
-        .query_row("SELECT value FROM meta WHERE key = ?1", [PENDING], |r| {
-            r.get::<_, String>(0)
-        })
-        .optional()?;
+    let pending = db.query_row("SELECT value FROM meta WHERE key = ?1", [PENDING], |r| r.get::<_, String>(0)).optional()?;
     if pending.is_none() {
         return Ok(());
     }
@@ -174,8 +153,7 @@ pub fn upgrade_matter(db: &mut Connection) -> Result<()> {
              WHERE i.kind = 'email' AND i.parent_id IS NULL AND (i.dedupe_key IS NULL OR i.dedupe_key NOT LIKE 'email2:%')",
         )?;
         let mut attachments = tx.prepare("SELECT sha256 FROM item WHERE parent_id = ?1")?;
-        let mut update =
-            tx.prepare("UPDATE item SET dedupe_key = ?2, near_dup = ?3 WHERE id = ?1")?;
+        let mut update = tx.prepare("UPDATE item SET dedupe_key = ?2, near_dup = ?3 WHERE id = ?1")?;
         let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
         let found = rows.query_map([], |r| {
             let meta = Meta {
@@ -189,17 +167,11 @@ pub fn upgrade_matter(db: &mut Connection) -> Result<()> {
                 extra: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
                 ..Default::default()
             };
-            Ok((
-                r.get::<_, i64>(0)?,
-                meta,
-                r.get::<_, Option<String>>(9)?.unwrap_or_default(),
-            ))
+            Ok((r.get::<_, i64>(0)?, meta, r.get::<_, Option<String>>(9)?.unwrap_or_default()))
         })?;
         for row in found {
             let (id, meta, text) = row?;
-            let shas: Vec<String> = attachments
-                .query_map([id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let shas: Vec<String> = attachments.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
             let Some(keys) = EmailKeys::of(&meta, body_of_text(&text, &meta), &shas) else {
                 continue;
             };
@@ -250,33 +222,17 @@ mod tests {
         // Whitespace and recipient order are not differences.
         let mut m = meta();
         m.to.reverse();
-        assert_eq!(
-            EmailKeys::of(&m, "Hello world", &["aa".into()]).unwrap(),
-            base
-        );
+        assert_eq!(EmailKeys::of(&m, "Hello world", &["aa".into()]).unwrap(), base);
         // A Cc, a Bcc, an attachment, the date or the Message-ID are.
         let mut more_cc = meta();
         more_cc.cc.push("d@x.com".into());
         let k = EmailKeys::of(&more_cc, "Hello world", &["aa".into()]).unwrap();
         assert_ne!(k.exact, base.exact);
-        assert_eq!(
-            k.near, base.near,
-            "same Message-ID and body: one near-duplicate group"
-        );
+        assert_eq!(k.near, base.near, "same Message-ID and body: one near-duplicate group");
         let mut bcc = meta();
         bcc.bcc.push("e@x.com".into());
-        assert_ne!(
-            EmailKeys::of(&bcc, "Hello world", &["aa".into()])
-                .unwrap()
-                .exact,
-            base.exact
-        );
-        assert_ne!(
-            EmailKeys::of(&meta(), "Hello world", &["bb".into()])
-                .unwrap()
-                .exact,
-            base.exact
-        );
+        assert_ne!(EmailKeys::of(&bcc, "Hello world", &["aa".into()]).unwrap().exact, base.exact);
+        assert_ne!(EmailKeys::of(&meta(), "Hello world", &["bb".into()]).unwrap().exact, base.exact);
         let mut id = meta();
         id.message_id = Some("2@x".into());
         let k = EmailKeys::of(&id, "Hello world", &["aa".into()]).unwrap();
@@ -305,9 +261,6 @@ mod tests {
         nl.cc.clear();
         let text = "From: Sally Beck <sally.beck@enron.com>\nSubject: two\nlines\n\nBody\n";
         assert_eq!(body_of_text(text, &nl), "Body\n");
-        assert_eq!(
-            body_of_text("only a body\n", &Meta::default()),
-            "only a body\n"
-        );
+        assert_eq!(body_of_text("only a body\n", &Meta::default()), "only a body\n");
     }
 }

@@ -42,9 +42,7 @@ pub fn display_path(p: &Path) -> String {
 
 /// The last component of a path as shown (see [`escape_bytes`]).
 pub fn display_file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| display_path(Path::new(n)))
-        .unwrap_or_default()
+    p.file_name().map(|n| display_path(Path::new(n))).unwrap_or_default()
 }
 
 /// The exact bytes of `shown`'s source, when they are not simply `shown` in UTF-8.
@@ -68,10 +66,7 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// Code page 437 (the IBM PC character set) above ASCII: what a zip member name means when
@@ -89,16 +84,7 @@ const CP437_HIGH: [char; 128] = [
 
 /// Decodes CP437 bytes.
 pub fn cp437(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&b| {
-            if b < 0x80 {
-                b as char
-            } else {
-                CP437_HIGH[(b - 0x80) as usize]
-            }
-        })
-        .collect()
+    bytes.iter().map(|&b| if b < 0x80 { b as char } else { CP437_HIGH[(b - 0x80) as usize] }).collect()
 }
 
 /// The readable name of a zip member from its raw bytes and the name the zip reader decoded
@@ -156,10 +142,7 @@ mod tests {
     fn cp437_and_zip_names() {
         assert_eq!(cp437(b"caf\x82 \x94"), "café ö");
         // Unflagged CP437: the reader's CP437 decoding stands.
-        assert_eq!(
-            zip_member_name(b"caf\x82.txt", &cp437(b"caf\x82.txt")),
-            "café.txt"
-        );
+        assert_eq!(zip_member_name(b"caf\x82.txt", &cp437(b"caf\x82.txt")), "café.txt");
         // Unflagged but UTF-8 bytes: read as UTF-8.
         let utf8 = "café.txt".as_bytes();
         assert_eq!(zip_member_name(utf8, &cp437(utf8)), "café.txt");

@@ -186,11 +186,8 @@ impl Matter {
 
         let mut walk_errors = Vec::new();
         let files = walk(&roots, &matter_dir, &mut walk_errors);
-        let mut p = IngestProgress {
-            files_total: files.len() as u64,
-            bytes_total: files.iter().map(|f| f.size).sum(),
-            ..Default::default()
-        };
+        let mut p =
+            IngestProgress { files_total: files.len() as u64, bytes_total: files.iter().map(|f| f.size).sum(), ..Default::default() };
         let mut summary = IngestSummary {
             batch,
             custodian: custodian.clone(),
@@ -241,7 +238,8 @@ impl Matter {
         progress(&p);
 
         // Model-call logs are streamed by the log importers (any size), not extracted.
-        let (logs, todo): (Vec<_>, Vec<_>) = todo.into_iter().partition(|f| crate::calls::may_be_log(&f.path) && crate::calls::detect(&f.path).is_some());
+        let (logs, todo): (Vec<_>, Vec<_>) =
+            todo.into_iter().partition(|f| crate::calls::may_be_log(&f.path) && crate::calls::detect(&f.path).is_some());
         let mut pending: Vec<(SourceFile, Outcome)> = Vec::new();
         let mut writer = Writer { unindexed: Vec::new(), last_index_commit: Instant::now() };
         if !todo.is_empty() {
@@ -595,7 +593,11 @@ fn walk(roots: &[PathBuf], skip: &Path, errors: &mut Vec<WalkError>) -> Vec<Sour
                 continue;
             }
             if !ft.is_file() {
-                errors.push(WalkError::at(path, "not_a_file", "not a regular file (a device, socket or pipe): it holds no document and was not read".into()));
+                errors.push(WalkError::at(
+                    path,
+                    "not_a_file",
+                    "not a regular file (a device, socket or pipe): it holds no document and was not read".into(),
+                ));
                 continue;
             }
             let md = match entry.metadata() {
@@ -605,12 +607,8 @@ fn walk(roots: &[PathBuf], skip: &Path, errors: &mut Vec<WalkError>) -> Vec<Sour
                     continue;
                 }
             };
-            let mtime_ns = md
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_nanos() as i64)
-                .unwrap_or(0);
+            let mtime_ns =
+                md.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos() as i64).unwrap_or(0);
             out.push(SourceFile {
                 path: path.to_path_buf(),
                 display: names::display_path(path),

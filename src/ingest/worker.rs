@@ -140,9 +140,8 @@ pub fn process(store: &BlobStore, job: &Job) -> Result<Vec<NodeOut>, Problem> {
 }
 
 fn flatten(store: &BlobStore, node: Node, up: Option<(usize, Relation)>, out: &mut Vec<NodeOut>) -> Result<(), Problem> {
-    let sha256 = store
-        .put(&node.bytes)
-        .map_err(|e| Problem::new("store", "store_failed", format!("the original could not be stored: {e}")))?;
+    let sha256 =
+        store.put(&node.bytes).map_err(|e| Problem::new("store", "store_failed", format!("the original could not be stored: {e}")))?;
     let (parent, container) = match up {
         Some((i, Relation::Attachment)) => (Some(i), None),
         Some((i, Relation::Entry)) => (None, Some(i)),
@@ -508,7 +507,11 @@ fn run_job(mut w: Worker, job: &Job, deadline: Duration) -> (Outcome, Option<Wor
     let line = match serde_json::to_string(job) {
         Ok(line) => line,
         Err(e) => {
-            let p = Problem::new("extract", "pool_failed", format!("this file could not be handed to an extraction worker ({e}); the original is kept"));
+            let p = Problem::new(
+                "extract",
+                "pool_failed",
+                format!("this file could not be handed to an extraction worker ({e}); the original is kept"),
+            );
             return (Outcome::Failed(p), Some(w));
         }
     };
@@ -529,11 +532,7 @@ fn run_job(mut w: Worker, job: &Job, deadline: Duration) -> (Outcome, Option<Wor
         },
         Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => (Outcome::Failed(w.death_problem()), None),
         Err(RecvTimeoutError::Timeout) => {
-            let p = Problem::new(
-                "extract",
-                "timeout",
-                format!("extraction gave up after {} s; the original is kept", deadline.as_secs()),
-            );
+            let p = Problem::new("extract", "timeout", format!("extraction gave up after {} s; the original is kept", deadline.as_secs()));
             (Outcome::Failed(p), None)
         }
     }

@@ -27,9 +27,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// Who is acting: `EXHIBIT_USER`, else the login name.
 pub fn actor() -> String {
-    std::env::var("EXHIBIT_USER")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "unknown".into())
+    std::env::var("EXHIBIT_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into())
 }
 
 /// The detail version of entries written now (payload field `audit_v`): entries without it
@@ -261,7 +259,9 @@ pub fn verify_auth(conn: &Connection) -> Result<(Vec<ChainProblem>, Vec<String>)
     for (a, b, unsigned) in runs {
         let which = if a == b { format!("entry {a}") } else { format!("entries {a}–{b}") };
         let detail = if unsigned {
-            format!("{which} carry no authentication: written where this matter's audit key was not available, or added by someone without it")
+            format!(
+                "{which} carry no authentication: written where this matter's audit key was not available, or added by someone without it"
+            )
         } else {
             format!("{which} are not authenticated by this matter's audit key: rewritten (or added) by someone without the key")
         };

@@ -167,7 +167,9 @@ pub fn check(conn: &Connection, anchor: Option<&str>) -> Result<HeadCheck> {
                     head.seq
                 ),
             )),
-            None => out.problems.push(("audit_truncated", format!("entry {}, recorded as the head in {shown}, is missing from the log", head.seq))),
+            None => out
+                .problems
+                .push(("audit_truncated", format!("entry {}, recorded as the head in {shown}, is missing from the log", head.seq))),
             Some(h) if h != head.hash => out.problems.push((
                 "audit_rewritten",
                 format!(
@@ -177,9 +179,10 @@ pub fn check(conn: &Connection, anchor: Option<&str>) -> Result<HeadCheck> {
                     short(&h)
                 ),
             )),
-            Some(_) if head.seq < last => {
-                out.notes.push(format!("the log runs {} entries past the head recorded in {shown} (written after it was last updated)", last - head.seq))
-            }
+            Some(_) if head.seq < last => out.notes.push(format!(
+                "the log runs {} entries past the head recorded in {shown} (written after it was last updated)",
+                last - head.seq
+            )),
             Some(_) => {}
         }
     }
@@ -189,16 +192,22 @@ pub fn check(conn: &Connection, anchor: Option<&str>) -> Result<HeadCheck> {
                 .query_map([&a], |r| r.get(0))?
                 .collect::<std::result::Result<_, _>>()?
         } else {
-            out.problems.push(("anchor_missing", format!("the anchor '{a}' is not an entry hash (64 hex digits, or at least their first 12)")));
+            out.problems
+                .push(("anchor_missing", format!("the anchor '{a}' is not an entry hash (64 hex digits, or at least their first 12)")));
             vec![]
         };
         match found.as_slice() {
             [seq] => out.notes.push(format!("anchor {} is entry {seq} of the log", short(&a))),
             [] if a.len() >= 12 => out.problems.push((
                 "anchor_missing",
-                format!("the anchor {} is not an entry of this audit log: the log was cut short before it or rewritten since it was taken", short(&a)),
+                format!(
+                    "the anchor {} is not an entry of this audit log: the log was cut short before it or rewritten since it was taken",
+                    short(&a)
+                ),
             )),
-            _ if found.len() > 1 => out.problems.push(("anchor_missing", format!("the anchor {a} matches several entries: give more of its digits"))),
+            _ if found.len() > 1 => {
+                out.problems.push(("anchor_missing", format!("the anchor {a} matches several entries: give more of its digits")))
+            }
             _ => {}
         }
     }

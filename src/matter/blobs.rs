@@ -285,7 +285,12 @@ mod direct {
 #[cfg(not(target_os = "linux"))]
 mod direct {
     /// Direct I/O is only used on Linux; elsewhere every copy goes through the cache.
-    pub(super) fn copy(_: &mut std::fs::File, _: u64, _: &std::path::Path, _: &std::path::Path) -> super::Result<Option<(String, u64, std::fs::File)>> {
+    pub(super) fn copy(
+        _: &mut std::fs::File,
+        _: u64,
+        _: &std::path::Path,
+        _: &std::path::Path,
+    ) -> super::Result<Option<(String, u64, std::fs::File)>> {
         Ok(None)
     }
 }

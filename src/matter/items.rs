@@ -166,9 +166,7 @@ impl Matter {
                 Ok((v, r.get::<_, Option<i64>>(22)?, r.get::<_, i64>(23)?, r.get::<_, Option<i64>>(24)?))
             },
         )?;
-        let one = |id: i64| -> Result<ItemRef> {
-            Ok(db.query_row(&format!("SELECT {REF_COLS} FROM item WHERE id = ?1"), [id], item_ref)?)
-        };
+        let one = |id: i64| -> Result<ItemRef> { Ok(db.query_row(&format!("SELECT {REF_COLS} FROM item WHERE id = ?1"), [id], item_ref)?) };
         let many = |sql: &str, id: i64| -> Result<Vec<ItemRef>> {
             let mut stmt = db.prepare(sql)?;
             let rows = stmt.query_map([id], item_ref)?;
@@ -183,9 +181,8 @@ impl Matter {
             members: many(&format!("SELECT {REF_COLS} FROM item WHERE family_id = ?1 ORDER BY id"), family_id)?,
             container: container_id.map(one).transpose()?,
         };
-        let mut stmt = db.prepare(
-            "SELECT custodian, path, sha256, batch_id, path_raw FROM item_location WHERE item_id = ?1 ORDER BY custodian, path",
-        )?;
+        let mut stmt = db
+            .prepare("SELECT custodian, path, sha256, batch_id, path_raw FROM item_location WHERE item_id = ?1 ORDER BY custodian, path")?;
         view.locations = stmt
             .query_map([family_id], |r| {
                 Ok(Location {
@@ -198,19 +195,13 @@ impl Matter {
             })?
             .collect::<Result<_, _>>()?;
         view.near_dups = many(
-            &format!(
-                "SELECT {REF_COLS} FROM item WHERE near_dup = (SELECT near_dup FROM item WHERE id = ?1) AND id <> ?1 ORDER BY id"
-            ),
+            &format!("SELECT {REF_COLS} FROM item WHERE near_dup = (SELECT near_dup FROM item WHERE id = ?1) AND id <> ?1 ORDER BY id"),
             id,
         )?;
         view.custodians = custodians(db, id)?;
         let mut stmt = db.prepare("SELECT t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE it.item_id = ?1 ORDER BY t.name")?;
         view.tags = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        view.redactions = self
-            .redactions(Some(&id.to_string()), None)?
-            .into_iter()
-            .map(RedactionSpan::from)
-            .collect();
+        view.redactions = self.redactions(Some(&id.to_string()), None)?.into_iter().map(RedactionSpan::from).collect();
         Ok(view)
     }
 }

@@ -39,10 +39,7 @@ impl IngestLock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| Error::Write {
-                path: path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| Error::Write { path: path.clone(), source: e })?;
         match file.try_lock() {
             Ok(()) => Ok(Some(IngestLock { _file: file })),
             Err(TryLockError::WouldBlock) => Ok(None),
@@ -61,10 +58,7 @@ mod tests {
         let held = IngestLock::acquire(tmp.path()).unwrap();
         assert!(IngestLock::try_acquire(tmp.path()).unwrap().is_none());
         let err = IngestLock::acquire(tmp.path()).unwrap_err();
-        assert!(
-            err.to_string().contains("another ingest is running"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("another ingest is running"), "{err}");
         drop(held);
         assert!(IngestLock::try_acquire(tmp.path()).unwrap().is_some());
     }

@@ -319,9 +319,8 @@ mod temp_file_tests {
         // A small cache makes SQLite's sorter spill after about a megabyte, as a large sort
         // would on a big matter; with the default temp store that spill is a file in /var/tmp.
         m.db.pragma_update(None, "cache_size", -256).unwrap();
-        let mut stmt = m
-            .db
-            .prepare(
+        let mut stmt =
+            m.db.prepare(
                 "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 20000)
                  SELECT x, randomblob(400) AS b FROM n ORDER BY b",
             )

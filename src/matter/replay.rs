@@ -276,8 +276,10 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
     }
 
     // Saved searches.
-    let searches: BTreeMap<String, String> =
-        conn.prepare("SELECT name, query FROM saved_search")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?;
+    let searches: BTreeMap<String, String> = conn
+        .prepare("SELECT name, query FROM saved_search")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<std::result::Result<_, _>>()?;
     diff_maps(&mut sink, "saved search", "search", &st.searches, &searches);
 
     // Redaction reasons added by users.
@@ -298,9 +300,10 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
             let spec: Value = serde_json::from_str(&spec).unwrap_or(Value::String(spec));
             match st.rules.get(&id) {
                 None => sink.push("rule_unlogged", format!("redaction rule {id} is in the table but not in the log")),
-                Some(l) if (&l.0, &l.1, &l.2, &l.3) != (&spec, &reason, &treatment, &scope) => {
-                    sink.push("rule_changed", format!("redaction rule {id} differs from the log (its pattern, reason, treatment or scope was changed)"))
-                }
+                Some(l) if (&l.0, &l.1, &l.2, &l.3) != (&spec, &reason, &treatment, &scope) => sink.push(
+                    "rule_changed",
+                    format!("redaction rule {id} differs from the log (its pattern, reason, treatment or scope was changed)"),
+                ),
                 _ => {}
             }
         }
@@ -316,7 +319,14 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                serde_json::json!([r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?]),
+                serde_json::json!([
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?
+                ]),
             ))
         })?;
         rows.collect::<std::result::Result<_, _>>()?
@@ -329,8 +339,15 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
             Ok((
                 r.get::<_, i64>(0)?,
                 serde_json::json!([
-                    r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, f64>(3)?, r.get::<_, f64>(4)?, r.get::<_, f64>(5)?, r.get::<_, f64>(6)?,
-                    r.get::<_, String>(7)?, r.get::<_, String>(8)?, r.get::<_, String>(9)?
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, f64>(3)?,
+                    r.get::<_, f64>(4)?,
+                    r.get::<_, f64>(5)?,
+                    r.get::<_, f64>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?
                 ]),
             ))
         })?;
@@ -358,13 +375,20 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
         if fp.get(..16) != Some(pointer_fp(&sha).as_str()) && !same_call_record(conn, &mut unpacker, id, &sha, fp)? {
             sink.push(
                 "item_repointed",
-                format!("{control} points at another original ({}…) than ingest recorded in entry {entry} ({}…)", &pointer_fp(&sha), fp.get(..16).unwrap_or("")),
+                format!(
+                    "{control} points at another original ({}…) than ingest recorded in entry {entry} ({}…)",
+                    &pointer_fp(&sha),
+                    fp.get(..16).unwrap_or("")
+                ),
             );
         }
         // A record too damaged to read is reported by the check of call records.
         let Ok(text) = texts.get(id) else { continue };
         if fp.get(16..) != Some(text_fp(text.as_deref()).as_str()) {
-            sink.push("item_text_changed", format!("the text of {control} is not the text ingest extracted (entry {entry}): it was rewritten"));
+            sink.push(
+                "item_text_changed",
+                format!("the text of {control} is not the text ingest extracted (entry {entry}): it was rewritten"),
+            );
         }
     }
     let mut gone: Vec<(&i64, &(i64, String))> = st.items.iter().filter(|(id, _)| !seen.contains(id)).collect();
@@ -427,14 +451,25 @@ fn diff_rows(
     let item = |row: &Value| row[0].as_i64().unwrap_or(0);
     for (id, row) in log {
         match (row, table.get(id)) {
-            (Some(l), None) => sink.push(missing, format!("{what} {id} on {} ({}) is in the log but not in the table", control(item(l)), describe(l))),
+            (Some(l), None) => {
+                sink.push(missing, format!("{what} {id} on {} ({}) is in the log but not in the table", control(item(l)), describe(l)))
+            }
             (Some(l), Some(t)) if !same(l, t) => sink.push(
                 changed,
-                format!("{what} {id} on {} differs from the log: {} in the log, {} in the table", control(item(l)), describe(l), describe(t)),
+                format!(
+                    "{what} {id} on {} differs from the log: {} in the log, {} in the table",
+                    control(item(l)),
+                    describe(l),
+                    describe(t)
+                ),
             ),
             (None, Some(t)) => sink.push(
                 unlogged,
-                format!("{what} {id} on {} ({}) is in the table but not in the log (which removed {what} {id})", control(item(t)), describe(t)),
+                format!(
+                    "{what} {id} on {} ({}) is in the table but not in the log (which removed {what} {id})",
+                    control(item(t)),
+                    describe(t)
+                ),
             ),
             _ => {}
         }

@@ -18,28 +18,218 @@ use super::util::{hash64, mix64, ts_to_unix};
 
 /// Subject areas for topic breadth. A prompt's topic is the area whose words it uses most.
 pub const DOMAINS: &[(&str, &[&str])] = &[
-    ("medicine", &["patient", "diagnosis", "symptoms", "disease", "treatment", "clinical", "dosage", "medical", "infection", "surgery", "vaccine", "therapy"]),
-    ("law", &["contract", "court", "statute", "liability", "plaintiff", "defendant", "legal", "jurisdiction", "tort", "lawsuit", "attorney", "clause"]),
-    ("finance", &["invoice", "revenue", "interest", "portfolio", "stock", "accounting", "tax", "budget", "loan", "dividend", "inflation", "balance"]),
-    ("programming", &["python", "function", "code", "compile", "algorithm", "javascript", "database", "api", "bug", "rust", "recursion", "sql"]),
-    ("mathematics", &["equation", "integral", "derivative", "prime", "theorem", "polynomial", "matrix", "probability", "geometry", "fraction", "algebra", "solve"]),
-    ("physics", &["velocity", "momentum", "quantum", "gravity", "energy", "force", "particle", "relativity", "thermodynamics", "friction", "acceleration", "wave"]),
-    ("chemistry", &["molecule", "reaction", "acid", "compound", "electron", "bond", "catalyst", "oxidation", "molar", "ph", "isotope", "solution"]),
-    ("biology", &["cell", "gene", "protein", "evolution", "species", "dna", "enzyme", "organism", "ecosystem", "mitosis", "photosynthesis", "bacteria"]),
-    ("history", &["empire", "war", "revolution", "century", "dynasty", "treaty", "medieval", "ancient", "colonial", "monarchy", "civilization", "historical"]),
-    ("geography", &["river", "mountain", "climate", "continent", "population", "capital", "desert", "ocean", "region", "country", "latitude", "border"]),
+    (
+        "medicine",
+        &[
+            "patient",
+            "diagnosis",
+            "symptoms",
+            "disease",
+            "treatment",
+            "clinical",
+            "dosage",
+            "medical",
+            "infection",
+            "surgery",
+            "vaccine",
+            "therapy",
+        ],
+    ),
+    (
+        "law",
+        &[
+            "contract",
+            "court",
+            "statute",
+            "liability",
+            "plaintiff",
+            "defendant",
+            "legal",
+            "jurisdiction",
+            "tort",
+            "lawsuit",
+            "attorney",
+            "clause",
+        ],
+    ),
+    (
+        "finance",
+        &[
+            "invoice",
+            "revenue",
+            "interest",
+            "portfolio",
+            "stock",
+            "accounting",
+            "tax",
+            "budget",
+            "loan",
+            "dividend",
+            "inflation",
+            "balance",
+        ],
+    ),
+    (
+        "programming",
+        &["python", "function", "code", "compile", "algorithm", "javascript", "database", "api", "bug", "rust", "recursion", "sql"],
+    ),
+    (
+        "mathematics",
+        &[
+            "equation",
+            "integral",
+            "derivative",
+            "prime",
+            "theorem",
+            "polynomial",
+            "matrix",
+            "probability",
+            "geometry",
+            "fraction",
+            "algebra",
+            "solve",
+        ],
+    ),
+    (
+        "physics",
+        &[
+            "velocity",
+            "momentum",
+            "quantum",
+            "gravity",
+            "energy",
+            "force",
+            "particle",
+            "relativity",
+            "thermodynamics",
+            "friction",
+            "acceleration",
+            "wave",
+        ],
+    ),
+    (
+        "chemistry",
+        &["molecule", "reaction", "acid", "compound", "electron", "bond", "catalyst", "oxidation", "molar", "ph", "isotope", "solution"],
+    ),
+    (
+        "biology",
+        &[
+            "cell",
+            "gene",
+            "protein",
+            "evolution",
+            "species",
+            "dna",
+            "enzyme",
+            "organism",
+            "ecosystem",
+            "mitosis",
+            "photosynthesis",
+            "bacteria",
+        ],
+    ),
+    (
+        "history",
+        &[
+            "empire",
+            "war",
+            "revolution",
+            "century",
+            "dynasty",
+            "treaty",
+            "medieval",
+            "ancient",
+            "colonial",
+            "monarchy",
+            "civilization",
+            "historical",
+        ],
+    ),
+    (
+        "geography",
+        &[
+            "river",
+            "mountain",
+            "climate",
+            "continent",
+            "population",
+            "capital",
+            "desert",
+            "ocean",
+            "region",
+            "country",
+            "latitude",
+            "border",
+        ],
+    ),
     ("cooking", &["recipe", "bake", "oven", "flour", "sauce", "ingredients", "cook", "garlic", "dough", "roast", "spice", "dessert"]),
-    ("sports", &["football", "basketball", "tennis", "team", "coach", "tournament", "score", "athlete", "training", "league", "marathon", "match"]),
+    (
+        "sports",
+        &["football", "basketball", "tennis", "team", "coach", "tournament", "score", "athlete", "training", "league", "marathon", "match"],
+    ),
     ("music", &["chord", "melody", "guitar", "piano", "rhythm", "song", "composer", "harmony", "tempo", "album", "orchestra", "lyrics"]),
-    ("literature", &["novel", "poem", "author", "character", "plot", "metaphor", "shakespeare", "narrative", "essay", "fiction", "poetry", "theme"]),
-    ("travel", &["flight", "hotel", "itinerary", "visa", "luggage", "tourist", "destination", "airport", "passport", "trip", "booking", "sightseeing"]),
-    ("philosophy", &["ethics", "morality", "existence", "kant", "consciousness", "epistemology", "virtue", "utilitarian", "metaphysics", "free will", "socrates", "logic"]),
+    (
+        "literature",
+        &["novel", "poem", "author", "character", "plot", "metaphor", "shakespeare", "narrative", "essay", "fiction", "poetry", "theme"],
+    ),
+    (
+        "travel",
+        &[
+            "flight",
+            "hotel",
+            "itinerary",
+            "visa",
+            "luggage",
+            "tourist",
+            "destination",
+            "airport",
+            "passport",
+            "trip",
+            "booking",
+            "sightseeing",
+        ],
+    ),
+    (
+        "philosophy",
+        &[
+            "ethics",
+            "morality",
+            "existence",
+            "kant",
+            "consciousness",
+            "epistemology",
+            "virtue",
+            "utilitarian",
+            "metaphysics",
+            "free will",
+            "socrates",
+            "logic",
+        ],
+    ),
 ];
 
 const REASONING_CUES: &[&str] = &[
-    "step by step", "step-by-step", "chain of thought", "chain-of-thought", "show your reasoning", "explain your reasoning", "reasoning behind",
-    "reconstruct the reasoning", "think through", "show all work", "show your work", "walk me through", "justify each step", "grading rubric",
-    "scoring rubric", "rubric", "<thinking>", "reason carefully", "explain how you arrived", "derive the answer", "intermediate steps",
+    "step by step",
+    "step-by-step",
+    "chain of thought",
+    "chain-of-thought",
+    "show your reasoning",
+    "explain your reasoning",
+    "reasoning behind",
+    "reconstruct the reasoning",
+    "think through",
+    "show all work",
+    "show your work",
+    "walk me through",
+    "justify each step",
+    "grading rubric",
+    "scoring rubric",
+    "rubric",
+    "<thinking>",
+    "reason carefully",
+    "explain how you arrived",
+    "derive the answer",
+    "intermediate steps",
 ];
 
 /// Per-call features for analysis. Fill `id` with the item id; the report's examples are ids.
@@ -485,7 +675,11 @@ fn stats(key: String, idx: Vec<u32>, calls: &[CallSummary], dup_buckets: &HashMa
     let cv = if gaps.len() >= 5 {
         let m = gaps.iter().sum::<f64>() / gaps.len() as f64;
         let v = gaps.iter().map(|g| (g - m) * (g - m)).sum::<f64>() / gaps.len() as f64;
-        if m > 0.0 { v.sqrt() / m } else { 0.0 }
+        if m > 0.0 {
+            v.sqrt() / m
+        } else {
+            0.0
+        }
     } else {
         f64::NAN
     };
@@ -538,7 +732,11 @@ fn cosine(a: &[f64; 24], b: &[f64; 24]) -> f64 {
     let d: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
     let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
-    if na > 0.0 && nb > 0.0 { d / (na * nb) } else { 0.0 }
+    if na > 0.0 && nb > 0.0 {
+        d / (na * nb)
+    } else {
+        0.0
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -683,19 +881,37 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
         let mut signals = Vec::new();
         let vol = clamp01((g.calls_per_day / base_cpd).log10() - 0.7);
         signals.push(Signal {
-            name: "calls_per_day".into(), value: g.calls_per_day, threshold: base_cpd, strength: vol,
-            detail: format!("{:.0} calls a day over {:.1} days, {:.1}× the median group ({:.0}/day)", g.calls_per_day, g.days, g.calls_per_day / base_cpd, base_cpd),
+            name: "calls_per_day".into(),
+            value: g.calls_per_day,
+            threshold: base_cpd,
+            strength: vol,
+            detail: format!(
+                "{:.0} calls a day over {:.1} days, {:.1}× the median group ({:.0}/day)",
+                g.calls_per_day,
+                g.days,
+                g.calls_per_day / base_cpd,
+                base_cpd
+            ),
             examples: first_ex.clone(),
         });
         let volo = clamp01((g.out_per_day / base_opd).log10() - 0.7);
         signals.push(Signal {
-            name: "output_tokens_per_day".into(), value: g.out_per_day, threshold: base_opd, strength: volo,
+            name: "output_tokens_per_day".into(),
+            value: g.out_per_day,
+            threshold: base_opd,
+            strength: volo,
             detail: format!("{:.0} output tokens a day, {:.1}× the median group", g.out_per_day, g.out_per_day / base_opd),
             examples: first_ex.clone(),
         });
         signals.push(Signal {
-            name: "output_input_ratio".into(), value: g.ratio, threshold: base_ratio.max(0.01), strength: clamp01((g.ratio / base_ratio.max(0.01) - 2.0) / 4.0),
-            detail: format!("{:.2} output tokens per input token (median group {:.2}); harvesting asks for long answers to short prompts", g.ratio, base_ratio),
+            name: "output_input_ratio".into(),
+            value: g.ratio,
+            threshold: base_ratio.max(0.01),
+            strength: clamp01((g.ratio / base_ratio.max(0.01) - 2.0) / 4.0),
+            detail: format!(
+                "{:.2} output tokens per input token (median group {:.2}); harvesting asks for long answers to short prompts",
+                g.ratio, base_ratio
+            ),
             examples: ex(&|c| c.completion_tokens > 2 * c.prompt_tokens.max(1)),
         });
         let cv_s = if g.cv.is_nan() { 0.0 } else { clamp01((0.6 - g.cv) / 0.4) };
@@ -706,8 +922,14 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
         });
         let ent_s = if g.idx.len() >= 50 { clamp01((g.entropy - 4.25) / 0.25) } else { 0.0 };
         signals.push(Signal {
-            name: "hour_entropy".into(), value: g.entropy, threshold: 4.25, strength: ent_s,
-            detail: format!("hour-of-day entropy {:.2} bits of a possible 4.58 (a flat round-the-clock profile is above 4.25; people sleep)", g.entropy),
+            name: "hour_entropy".into(),
+            value: g.entropy,
+            threshold: 4.25,
+            strength: ent_s,
+            detail: format!(
+                "hour-of-day entropy {:.2} bits of a possible 4.58 (a flat round-the-clock profile is above 4.25; people sleep)",
+                g.entropy
+            ),
             examples: first_ex.clone(),
         });
         let breadth = clamp01((g.top_frame_topics as f64 - 2.0) / 3.0);
@@ -724,8 +946,14 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
         });
         let reas_s = clamp01((g.reasoning_share - 0.2) / 0.4);
         signals.push(Signal {
-            name: "reasoning_extraction".into(), value: g.reasoning_share, threshold: 0.2, strength: reas_s,
-            detail: format!("{:.0}% of prompts ask for step-by-step reasoning, chain of thought, reconstructions of reasoning or grading rubrics", g.reasoning_share * 100.0),
+            name: "reasoning_extraction".into(),
+            value: g.reasoning_share,
+            threshold: 0.2,
+            strength: reas_s,
+            detail: format!(
+                "{:.0}% of prompts ask for step-by-step reasoning, chain of thought, reconstructions of reasoning or grading rubrics",
+                g.reasoning_share * 100.0
+            ),
             examples: ex(&|c| c.reasoning),
         });
         let sweep = g.temps >= 4;
@@ -740,7 +968,10 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
         });
         let topic_s = clamp01((g.domains as f64 - 4.0) / 5.0);
         signals.push(Signal {
-            name: "topic_breadth".into(), value: g.domains as f64, threshold: 5.0, strength: topic_s,
+            name: "topic_breadth".into(),
+            value: g.domains as f64,
+            threshold: 5.0,
+            strength: topic_s,
             detail: format!("prompts cover {} of {} unrelated subject areas", g.domains, DOMAINS.len()),
             examples: ex(&|c| (c.topic as usize) < DOMAINS.len()),
         });
@@ -752,7 +983,10 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
         let coord = cluster_of[gi].map(|ci| (ci, clusters[ci].accounts.len()));
         let coord_s = if coord.is_some() { 1.0 } else { 0.0 };
         signals.push(Signal {
-            name: "coordination".into(), value: coord.map(|c| c.1 as f64).unwrap_or(0.0), threshold: 3.0, strength: coord_s,
+            name: "coordination".into(),
+            value: coord.map(|c| c.1 as f64).unwrap_or(0.0),
+            threshold: 3.0,
+            strength: coord_s,
             detail: match coord {
                 Some((ci, n)) => format!("member of cluster {} of {n} accounts: {}", ci + 1, clusters[ci].reason),
                 None => "not linked to other accounts by shared templates plus shared networks or timing".into(),
@@ -771,7 +1005,9 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
         let is_missing = Some(gi) == missing;
         let mut patterns = vec![];
         if bulk >= 0.3 {
-            patterns.push(format!("bulk harvesting ({bulk:.2}): high volume with broad templates, harvest parameters or machine cadence over many subjects"));
+            patterns.push(format!(
+                "bulk harvesting ({bulk:.2}): high volume with broad templates, harvest parameters or machine cadence over many subjects"
+            ));
         }
         if extraction >= 0.3 {
             patterns.push(format!("reasoning extraction ({extraction:.2}): asks for reasoning across many unrelated subjects"));
@@ -791,7 +1027,12 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
             benign.push(format!("education platform asking for step-by-step answers: {:.0}% reasoning prompts — but over {} subject areas (tutoring products usually cover a few)", g.reasoning_share * 100.0, g.domains));
         }
         if coord.is_some() || g.ips.len() <= 3 {
-            benign.push(format!("corporate NAT / shared egress: {} IP(s) in {} /24 network(s) — shared addresses alone link offices, not campaigns; {}", g.ips.len(), g.nets.len(), if coord.is_some() { "here the accounts also share prompt templates" } else { "no shared templates were found" }));
+            benign.push(format!(
+                "corporate NAT / shared egress: {} IP(s) in {} /24 network(s) — shared addresses alone link offices, not campaigns; {}",
+                g.ips.len(),
+                g.nets.len(),
+                if coord.is_some() { "here the accounts also share prompt templates" } else { "no shared templates were found" }
+            ));
         }
         if g.calls_per_day / base_cpd >= 5.0 {
             benign.push(format!("large chat application with many end users: volume {:.0}× the median — a chat app shows a daily rhythm (hour entropy {:.2}) and varied, untemplated prompts", g.calls_per_day / base_cpd, g.entropy));
@@ -807,7 +1048,14 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
                 Some(c) if c.frame_head != frame => TemplatePart::End,
                 _ => TemplatePart::Start,
             };
-            templates.push(Template { part, calls: count as u64, share: count as f64 / g.idx.len().max(1) as f64, subject_areas: topics, examples, pattern: String::new() });
+            templates.push(Template {
+                part,
+                calls: count as u64,
+                share: count as f64 / g.idx.len().max(1) as f64,
+                subject_areas: topics,
+                examples,
+                pattern: String::new(),
+            });
         }
         if is_missing {
             benign.insert(0, format!("these {} calls name no {} in their logs: they may come from many callers, so their signals describe the logs, not one customer, and they are never flagged", g.idx.len(), group_word(opts.group_by)));
@@ -848,8 +1096,22 @@ fn norm_prompt(s: &str) -> u64 {
 }
 
 const SELF_ID: &[&str] = &[
-    "i am chatgpt", "i'm chatgpt", "trained by openai", "developed by openai", "created by openai", "an openai model", "i am claude", "i'm claude",
-    "made by anthropic", "trained by anthropic", "developed by anthropic", "i am gemini", "trained by google", "i am gpt-4", "i'm gpt-4", "as an openai",
+    "i am chatgpt",
+    "i'm chatgpt",
+    "trained by openai",
+    "developed by openai",
+    "created by openai",
+    "an openai model",
+    "i am claude",
+    "i'm claude",
+    "made by anthropic",
+    "trained by anthropic",
+    "developed by anthropic",
+    "i am gemini",
+    "trained by google",
+    "i am gpt-4",
+    "i'm gpt-4",
+    "as an openai",
 ];
 
 pub fn self_identifies(text: &str) -> bool {
@@ -997,10 +1259,26 @@ mod tests {
     }
     #[test]
     fn overlap_detects_copies() {
-        let vocab = ["river", "gravity", "water", "sea", "erosion", "valley", "years", "rock", "rain", "flow", "downhill", "because", "many", "the", "and", "shapes", "pulls", "toward", "slowly", "over"];
+        let vocab = [
+            "river", "gravity", "water", "sea", "erosion", "valley", "years", "rock", "rain", "flow", "downhill", "because", "many", "the",
+            "and", "shapes", "pulls", "toward", "slowly", "over",
+        ];
         let text = |i: u64| (0..30u64).map(|k| vocab[(mix64(i * 1000 + k) % vocab.len() as u64) as usize]).collect::<Vec<_>>().join(" ");
         let logged: Vec<(String, String)> = (0..40).map(|i| (format!("question {i} about topic {}", i * 7), text(i))).collect();
-        let suspect: Vec<(String, String)> = logged.iter().enumerate().map(|(i, (p, c))| (p.clone(), if i % 2 == 0 { c.replacen(" ", " truly ", 1) } else { format!("a completely different reply {i} about cooking pasta with garlic and olive oil until golden") })).collect();
+        let suspect: Vec<(String, String)> = logged
+            .iter()
+            .enumerate()
+            .map(|(i, (p, c))| {
+                (
+                    p.clone(),
+                    if i % 2 == 0 {
+                        c.replacen(" ", " truly ", 1)
+                    } else {
+                        format!("a completely different reply {i} about cooking pasta with garlic and olive oil until golden")
+                    },
+                )
+            })
+            .collect();
         let o = overlap(&suspect, &logged);
         assert_eq!(o.pairs, 40);
         assert_eq!(o.matched, 20);

@@ -59,14 +59,18 @@ impl Params {
                     }
                     "top_logprobs" | "logprobsCount" => p.top_logprobs = p.top_logprobs.or(v.as_u64().map(|x| x as u32)),
                     "responseLogprobs" => p.logprobs = p.logprobs.or(v.as_bool()),
-                    "max_tokens" | "max_completion_tokens" | "max_output_tokens" | "maxTokens"
-                    | "maxTokenCount" | "maxOutputTokens" | "max_tokens_to_sample" | "max_gen_len" => {
-                        p.max_tokens = p.max_tokens.or(v.as_u64())
-                    }
+                    "max_tokens"
+                    | "max_completion_tokens"
+                    | "max_output_tokens"
+                    | "maxTokens"
+                    | "maxTokenCount"
+                    | "maxOutputTokens"
+                    | "max_tokens_to_sample"
+                    | "max_gen_len" => p.max_tokens = p.max_tokens.or(v.as_u64()),
                     "seed" => p.seed = p.seed.or(v.as_i64()),
                     "stream" => p.stream = p.stream.or(v.as_bool()),
-                    "presence_penalty" | "frequency_penalty" | "stop" | "stop_sequences" | "stopSequences"
-                    | "top_k" | "topK" | "reasoning_effort" | "response_format" => {
+                    "presence_penalty" | "frequency_penalty" | "stop" | "stop_sequences" | "stopSequences" | "top_k" | "topK"
+                    | "reasoning_effort" | "response_format" => {
                         p.extra.insert(k.clone(), v.clone());
                     }
                     _ => {}

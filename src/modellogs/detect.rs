@@ -59,7 +59,8 @@ fn sample(head: &[u8]) -> Sample {
         return Sample::Binary;
     }
     let text = String::from_utf8_lossy(h);
-    if text.starts_with("interactions:") || text.contains("\ninteractions:") || (text.starts_with("---") && text.contains("interactions:")) {
+    if text.starts_with("interactions:") || text.contains("\ninteractions:") || (text.starts_with("---") && text.contains("interactions:"))
+    {
         return Sample::Yaml;
     }
     match h[0] {
@@ -97,7 +98,9 @@ fn sample(head: &[u8]) -> Sample {
 /// formats are judged by); anything else as it is.
 fn unwrap_export(v: &Value) -> &Value {
     match v.get("conversations").and_then(|c| c.as_array()) {
-        Some(inner) if !super::formats::is_turn_list(inner) => inner.first().filter(|c| c.get("mapping").is_some() || c.get("chat_messages").is_some()).unwrap_or(v),
+        Some(inner) if !super::formats::is_turn_list(inner) => {
+            inner.first().filter(|c| c.get("mapping").is_some() || c.get("chat_messages").is_some()).unwrap_or(v)
+        }
         _ => v,
     }
 }
@@ -153,14 +156,24 @@ fn check_record(fmt: &Format, v: &Value) -> Check {
         Format::LiteLlm => {
             if has(v, &["request_id"]) && (has(v, &["startTime"]) || has(v, &["spend"]) || has(v, &["api_key"])) {
                 Ok("rows have request_id, startTime/spend/api_key (LiteLLM_SpendLogs)".into())
-            } else if has(v, &["startTime"]) && (v.get("response_cost").is_some() || has(v, &["call_type"]) || v.get("hidden_params").is_some() || v.get("model_map_information").is_some()) {
+            } else if has(v, &["startTime"])
+                && (v.get("response_cost").is_some()
+                    || has(v, &["call_type"])
+                    || v.get("hidden_params").is_some()
+                    || v.get("model_map_information").is_some())
+            {
                 Ok("records have startTime with call_type/response_cost (LiteLLM StandardLoggingPayload, as its logging callbacks write it)".into())
             } else {
                 Err(format!("needs request_id with startTime, spend or api_key, or a StandardLoggingPayload (startTime with call_type/response_cost); first record has [{k}]"))
             }
         }
         Format::Canonical => {
-            if has(v, &["request", "messages"]) && !has(v, &["response", "choices"]) && !has(v, &["response", "output"]) && !has(v, &["response", "content"]) && (v.get("ts").is_some() || v.get("account").is_some() || has(v, &["response", "text"])) {
+            if has(v, &["request", "messages"])
+                && !has(v, &["response", "choices"])
+                && !has(v, &["response", "output"])
+                && !has(v, &["response", "content"])
+                && (v.get("ts").is_some() || v.get("account").is_some() || has(v, &["response", "text"]))
+            {
                 Ok("records have ts/account, request.messages and response.text".into())
             } else {
                 Err(format!("needs request.messages with ts/account and response.text; first record has [{k}]"))
@@ -168,7 +181,11 @@ fn check_record(fmt: &Format, v: &Value) -> Check {
         }
         Format::AnthropicMessages => {
             let resp = v.get("response").unwrap_or(v);
-            if resp.get("type").and_then(|t| t.as_str()) == Some("message") || has(v, &["request", "anthropic_version"]) || has(v, &["request", "metadata", "user_id"]) || (has(resp, &["usage", "input_tokens"]) && resp.get("content").map(|c| c.is_array()).unwrap_or(false)) {
+            if resp.get("type").and_then(|t| t.as_str()) == Some("message")
+                || has(v, &["request", "anthropic_version"])
+                || has(v, &["request", "metadata", "user_id"])
+                || (has(resp, &["usage", "input_tokens"]) && resp.get("content").map(|c| c.is_array()).unwrap_or(false))
+            {
                 Ok("response has type: message / content blocks with input_tokens usage".into())
             } else {
                 Err(format!("no Messages response (type: message) or Anthropic request markers; keys [{k}]"))
@@ -176,14 +193,21 @@ fn check_record(fmt: &Format, v: &Value) -> Check {
         }
         Format::OpenAiResponses => {
             let resp = v.get("response").unwrap_or(v);
-            if resp.get("object").and_then(|o| o.as_str()) == Some("response") || (resp.get("output").map(|o| o.is_array()).unwrap_or(false) && resp.get("choices").is_none()) || (has(v, &["request", "input"]) && !has(v, &["request", "messages"])) {
+            if resp.get("object").and_then(|o| o.as_str()) == Some("response")
+                || (resp.get("output").map(|o| o.is_array()).unwrap_or(false) && resp.get("choices").is_none())
+                || (has(v, &["request", "input"]) && !has(v, &["request", "messages"]))
+            {
                 Ok("object: response with output[] (Responses API)".into())
             } else {
                 Err(format!("no `object: response` / output[] / request.input; keys [{k}]"))
             }
         }
         Format::OpenAiChat => {
-            if has(v, &["request", "messages"]) || has(v, &["response", "choices"]) || (has(v, &["messages"]) && has(v, &["model"])) || has(v, &["choices"]) {
+            if has(v, &["request", "messages"])
+                || has(v, &["response", "choices"])
+                || (has(v, &["messages"]) && has(v, &["model"]))
+                || has(v, &["choices"])
+            {
                 Ok("request.messages and/or response.choices (Chat Completions)".into())
             } else {
                 Err(format!("no messages/choices; keys [{k}]"))
@@ -204,7 +228,11 @@ fn check_record(fmt: &Format, v: &Value) -> Check {
             }
         }
         Format::ShareGpt => {
-            let ok = v.get("conversations").and_then(|c| c.as_array()).map(|a| a.first().map(|t| t.get("from").is_some() && t.get("value").is_some()).unwrap_or(true)).unwrap_or(false);
+            let ok = v
+                .get("conversations")
+                .and_then(|c| c.as_array())
+                .map(|a| a.first().map(|t| t.get("from").is_some() && t.get("value").is_some()).unwrap_or(true))
+                .unwrap_or(false);
             if ok {
                 Ok("conversations of {from, value} turns".into())
             } else {
@@ -217,7 +245,17 @@ fn check_record(fmt: &Format, v: &Value) -> Check {
 
 /// The JSON formats in the order they are tried (specific before general).
 fn json_formats(array: bool) -> Vec<Format> {
-    let mut v = vec![Format::OpenAiBatchInput, Format::OpenAiBatchOutput, Format::AnthropicBatchResults, Format::OtelSpans, Format::LiteLlm, Format::Canonical, Format::AnthropicMessages, Format::OpenAiResponses, Format::OpenAiChat];
+    let mut v = vec![
+        Format::OpenAiBatchInput,
+        Format::OpenAiBatchOutput,
+        Format::AnthropicBatchResults,
+        Format::OtelSpans,
+        Format::LiteLlm,
+        Format::Canonical,
+        Format::AnthropicMessages,
+        Format::OpenAiResponses,
+        Format::OpenAiChat,
+    ];
     let docs = vec![Format::ChatGptExport, Format::ClaudeExport, Format::ShareGpt];
     if array {
         let mut d = docs;
@@ -236,7 +274,12 @@ pub fn sniff(head: &[u8], name: &str) -> Detection {
     let s = sample(head);
     // YAML cassettes.
     match &s {
-        Sample::Yaml => return Detection::Recognized { format: Format::VcrCassette, reason: "YAML with an `interactions:` list (vcrpy/VCR cassette)".into() },
+        Sample::Yaml => {
+            return Detection::Recognized {
+                format: Format::VcrCassette,
+                reason: "YAML with an `interactions:` list (vcrpy/VCR cassette)".into(),
+            }
+        }
         _ => tried.push((Format::VcrCassette.name().into(), "not YAML with a top-level `interactions:` list".into())),
     }
     let record = match &s {
@@ -246,7 +289,9 @@ pub fn sniff(head: &[u8], name: &str) -> Detection {
     if let Some(v) = record {
         let array = matches!(s, Sample::ArrayItem(_));
         if array && v.is_null() {
-            return Detection::Unrecognized { tried: vec![("any".into(), "the file is an empty JSON array: no records to recognise".into())] };
+            return Detection::Unrecognized {
+                tried: vec![("any".into(), "the file is an empty JSON array: no records to recognise".into())],
+            };
         }
         // A single conversation object is also an export, and so is a file of one conversation
         // per line.
@@ -274,7 +319,10 @@ pub fn sniff(head: &[u8], name: &str) -> Detection {
                 return Detection::Recognized { format: f, reason: why.into() };
             }
         }
-        tried.push((if array { "json array" } else { "json document" }.into(), "the first record is longer than the sample and has none of the known keys".into()));
+        tried.push((
+            if array { "json array" } else { "json document" }.into(),
+            "the first record is longer than the sample and has none of the known keys".into(),
+        ));
         return Detection::Unrecognized { tried };
     }
     if let Sample::Binary = s {
@@ -282,7 +330,10 @@ pub fn sniff(head: &[u8], name: &str) -> Detection {
         return Detection::Unrecognized { tried };
     }
     for f in json_formats(false) {
-        tried.push((f.name().into(), "the file does not start with `{` or `[` (not JSON), or its JSON is broken in the first record".into()));
+        tried.push((
+            f.name().into(),
+            "the file does not start with `{` or `[` (not JSON), or its JSON is broken in the first record".into(),
+        ));
     }
     // CSV.
     let text = String::from_utf8_lossy(head);
@@ -292,12 +343,18 @@ pub fn sniff(head: &[u8], name: &str) -> Detection {
     if headers.len() >= 2 || lower.ends_with(".csv") || lower.ends_with(".tsv") {
         let hs: Vec<&str> = headers.iter().map(|s| s.as_str()).collect();
         if hs.contains(&"request_id") && (hs.contains(&"startTime") || hs.contains(&"spend")) {
-            return Detection::Recognized { format: Format::LiteLlmCsv, reason: "CSV header has request_id and startTime/spend (LiteLLM spend logs)".into() };
+            return Detection::Recognized {
+                format: Format::LiteLlmCsv,
+                reason: "CSV header has request_id and startTime/spend (LiteLLM spend logs)".into(),
+            };
         }
         tried.push((Format::LiteLlmCsv.name().into(), "CSV header lacks request_id + startTime".into()));
         if let Some(mut m) = CsvMapping::guess(&headers) {
             m.delimiter = delim;
-            return Detection::Recognized { format: Format::Csv(m), reason: format!("CSV; guessed a column mapping from the header [{}] — confirm it and save it", headers.join(", ")) };
+            return Detection::Recognized {
+                format: Format::Csv(m),
+                reason: format!("CSV; guessed a column mapping from the header [{}] — confirm it and save it", headers.join(", ")),
+            };
         }
         tried.push(("csv".into(), format!("CSV header [{}] has no prompt-like column; map the columns by hand", headers.join(", "))));
     } else {

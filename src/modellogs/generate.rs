@@ -89,9 +89,54 @@ pub const BENIGN: &[&str] = &["chat_app", "batch_etl", "eval_harness", "educatio
 pub const CAMPAIGNS: &[&str] = &["heavy", "hydra", "reasoning_extraction"];
 
 const FILLER: &[&str] = &[
-    "the", "a", "of", "and", "to", "in", "is", "that", "for", "it", "as", "with", "on", "this", "by", "which", "can", "be", "are", "from", "also",
-    "more", "when", "because", "often", "usually", "important", "example", "result", "process", "system", "case", "point", "way", "part",
-    "first", "second", "then", "finally", "however", "therefore", "typically", "key", "main", "simple", "common", "different", "specific",
+    "the",
+    "a",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "with",
+    "on",
+    "this",
+    "by",
+    "which",
+    "can",
+    "be",
+    "are",
+    "from",
+    "also",
+    "more",
+    "when",
+    "because",
+    "often",
+    "usually",
+    "important",
+    "example",
+    "result",
+    "process",
+    "system",
+    "case",
+    "point",
+    "way",
+    "part",
+    "first",
+    "second",
+    "then",
+    "finally",
+    "however",
+    "therefore",
+    "typically",
+    "key",
+    "main",
+    "simple",
+    "common",
+    "different",
+    "specific",
 ];
 
 fn words(rng: &mut Rng, domain: usize, n: usize) -> String {
@@ -178,7 +223,17 @@ fn tokens(s: &str) -> u64 {
 
 #[allow(clippy::too_many_arguments)]
 fn make_call(
-    rng: &mut Rng, cfg: &GenConfig, acct: &Account, ts: i64, user: String, ip: String, key: &str, system: Option<&str>, prompt: String, completion_words: usize, domain: usize,
+    rng: &mut Rng,
+    cfg: &GenConfig,
+    acct: &Account,
+    ts: i64,
+    user: String,
+    ip: String,
+    key: &str,
+    system: Option<&str>,
+    prompt: String,
+    completion_words: usize,
+    domain: usize,
 ) -> ModelCall {
     let mut c = ModelCall::new("canonical");
     c.ts = unix_to_rfc3339(ts as f64);
@@ -249,9 +304,26 @@ pub fn generate(cfg: &GenConfig, sink: &mut dyn FnMut(ModelCall)) -> Labels {
         "Reason carefully and justify each step: {q}",
     ];
     let chat_openers = [
-        "hey can you tell me", "quick question:", "I was wondering", "my teacher asked", "help me understand", "so", "ok,", "please explain",
-        "I'm confused about this:", "can you help?", "honest question -", "my friend says", "i dont get", "need help:", "curious:", "what do you think,",
-        "for a project,", "random thought:", "im writing a blog post and", "before my exam,",
+        "hey can you tell me",
+        "quick question:",
+        "I was wondering",
+        "my teacher asked",
+        "help me understand",
+        "so",
+        "ok,",
+        "please explain",
+        "I'm confused about this:",
+        "can you help?",
+        "honest question -",
+        "my friend says",
+        "i dont get",
+        "need help:",
+        "curious:",
+        "what do you think,",
+        "for a project,",
+        "random thought:",
+        "im writing a blog post and",
+        "before my exam,",
     ];
     let eval_sets: Vec<Vec<(String, usize)>> = (0..2)
         .map(|_| {
@@ -259,7 +331,18 @@ pub fn generate(cfg: &GenConfig, sink: &mut dyn FnMut(ModelCall)) -> Labels {
                 .map(|i| {
                     let d = rng.below(DOMAINS.len());
                     let q = question(&mut rng, d);
-                    (format!("Question {}: {} A) {} B) {} C) {} D) {} Answer with the letter only.", i + 1, q, rng.pick(DOMAINS[d].1), rng.pick(DOMAINS[d].1), rng.pick(DOMAINS[d].1), rng.pick(DOMAINS[d].1)), d)
+                    (
+                        format!(
+                            "Question {}: {} A) {} B) {} C) {} D) {} Answer with the letter only.",
+                            i + 1,
+                            q,
+                            rng.pick(DOMAINS[d].1),
+                            rng.pick(DOMAINS[d].1),
+                            rng.pick(DOMAINS[d].1),
+                            rng.pick(DOMAINS[d].1)
+                        ),
+                        d,
+                    )
                 })
                 .collect()
         })
@@ -284,7 +367,10 @@ pub fn generate(cfg: &GenConfig, sink: &mut dyn FnMut(ModelCall)) -> Labels {
                         let ts = at_hour(rng, cfg, d, &human_hours(tz));
                         let user = format!("user-{}", rng.below(5000));
                         let cw = rng.range(60, 220);
-                        let mut c = { let addr = ip(rng); make_call(rng, cfg, a, ts, user, addr, &key, Some(sys), p, cw, dom) };
+                        let mut c = {
+                            let addr = ip(rng);
+                            make_call(rng, cfg, a, ts, user, addr, &key, Some(sys), p, cw, dom)
+                        };
                         c.params.temperature = Some(0.7);
                         sink(c);
                     }
@@ -292,14 +378,28 @@ pub fn generate(cfg: &GenConfig, sink: &mut dyn FnMut(ModelCall)) -> Labels {
             }
             "batch_etl" => {
                 let kind = rng.below(3);
-                let tmpl = ["Extract the invoice number, invoice date, tax and total from this invoice text and return JSON: ", "Classify this bank transaction into a budget category and return the category only: ", "Summarize this loan application note in one sentence for the accounting system: "][kind];
+                let tmpl = [
+                    "Extract the invoice number, invoice date, tax and total from this invoice text and return JSON: ",
+                    "Classify this bank transaction into a budget category and return the category only: ",
+                    "Summarize this loan application note in one sentence for the accounting system: ",
+                ][kind];
                 for d in 0..cfg.days {
                     let n = per_day(rng, 300.0);
                     let start = cfg.start + d as i64 * 86400 + 3600;
                     for k in 0..n {
                         let ts = start + (k as i64 * 4 * 3600) / n.max(1) as i64 + rng.below(5) as i64;
-                        let body = format!("INV-{} {} {} revenue {} tax {} balance {} due {}", rng.range(1000, 99999), rng.pick(&["Acme", "Globex", "Initech", "Umbrella"]), words(rng, 2, 8), rng.range(10, 9999), rng.range(1, 999), rng.range(1, 9999), rng.range(1, 28));
-                        let mut c = make_call(rng, cfg, a, ts, "etl-job".into(), home_ip.clone(), &key, None, format!("{tmpl}{body}"), 20, 2);
+                        let body = format!(
+                            "INV-{} {} {} revenue {} tax {} balance {} due {}",
+                            rng.range(1000, 99999),
+                            rng.pick(&["Acme", "Globex", "Initech", "Umbrella"]),
+                            words(rng, 2, 8),
+                            rng.range(10, 9999),
+                            rng.range(1, 999),
+                            rng.range(1, 9999),
+                            rng.range(1, 28)
+                        );
+                        let mut c =
+                            make_call(rng, cfg, a, ts, "etl-job".into(), home_ip.clone(), &key, None, format!("{tmpl}{body}"), 20, 2);
                         c.params.temperature = Some(0.0);
                         c.params.max_tokens = Some(200);
                         sink(c);
@@ -327,7 +427,11 @@ pub fn generate(cfg: &GenConfig, sink: &mut dyn FnMut(ModelCall)) -> Labels {
                 }
             }
             "education" => {
-                let forms = ["Explain step by step how to solve: ", "Show me step-by-step how to work out this problem: ", "Walk me through this homework question: "];
+                let forms = [
+                    "Explain step by step how to solve: ",
+                    "Show me step-by-step how to work out this problem: ",
+                    "Walk me through this homework question: ",
+                ];
                 for d in 0..cfg.days {
                     let weekend = (d + 5) % 7 >= 5;
                     for _ in 0..per_day(rng, if weekend { 80.0 } else { 250.0 }) {
@@ -336,7 +440,10 @@ pub fn generate(cfg: &GenConfig, sink: &mut dyn FnMut(ModelCall)) -> Labels {
                         let ts = at_hour(rng, cfg, d, &human_hours(5));
                         let user = format!("student-{}", rng.below(3000));
                         let cw = rng.range(80, 200);
-                        let mut c = { let addr = ip(rng); make_call(rng, cfg, a, ts, user, addr, &key, Some("You are a patient tutor."), p, cw, dom) };
+                        let mut c = {
+                            let addr = ip(rng);
+                            make_call(rng, cfg, a, ts, user, addr, &key, Some("You are a patient tutor."), p, cw, dom)
+                        };
                         c.params.temperature = Some(0.3);
                         sink(c);
                     }
@@ -406,7 +513,10 @@ pub fn generate(cfg: &GenConfig, sink: &mut dyn FnMut(ModelCall)) -> Labels {
                         let p = rng.pick(&reasoning_forms).replace("{q}", &question(rng, dom));
                         let ts = at_hour(rng, cfg, d, &human_hours(tz));
                         let cw = rng.range(200, 400);
-                        let mut c = { let addr = ip(rng); make_call(rng, cfg, a, ts, "me".into(), addr, &key, None, p, cw, dom) };
+                        let mut c = {
+                            let addr = ip(rng);
+                            make_call(rng, cfg, a, ts, "me".into(), addr, &key, None, p, cw, dom)
+                        };
                         c.params.temperature = Some(0.7);
                         sink(c);
                     }
@@ -473,7 +583,13 @@ pub fn to_line(c: &ModelCall, fmt: OutFormat) -> String {
             }
             let mut req = json!({"model": "gpt-4o", "messages": msgs, "user": c.user});
             let p = &c.params;
-            for (k, v) in [("temperature", json!(p.temperature)), ("n", json!(p.n)), ("logprobs", json!(p.logprobs)), ("top_logprobs", json!(p.top_logprobs)), ("max_tokens", json!(p.max_tokens))] {
+            for (k, v) in [
+                ("temperature", json!(p.temperature)),
+                ("n", json!(p.n)),
+                ("logprobs", json!(p.logprobs)),
+                ("top_logprobs", json!(p.top_logprobs)),
+                ("max_tokens", json!(p.max_tokens)),
+            ] {
                 if !v.is_null() {
                     req[k] = v;
                 }

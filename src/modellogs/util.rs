@@ -80,11 +80,7 @@ pub fn unix_to_rfc3339(secs: f64) -> Option<String> {
     let whole = secs.floor() as i64;
     let nanos = ((secs - secs.floor()) * 1e9).round() as u32;
     let dt = Utc.timestamp_opt(whole, nanos.min(999_999_999)).single()?;
-    Some(if nanos == 0 {
-        dt.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-    } else {
-        dt.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-    })
+    Some(if nanos == 0 { dt.format("%Y-%m-%dT%H:%M:%SZ").to_string() } else { dt.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string() })
 }
 
 /// Any timestamp we meet (RFC 3339 with any offset, `YYYY-MM-DD HH:MM:SS[.f]` taken as UTC,

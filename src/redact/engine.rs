@@ -32,7 +32,11 @@ impl Treatment {
         }
     }
     pub(crate) fn parse(s: &str) -> Treatment {
-        if s == "pseudonymize" { Treatment::Pseudonymize } else { Treatment::Redact }
+        if s == "pseudonymize" {
+            Treatment::Pseudonymize
+        } else {
+            Treatment::Redact
+        }
     }
 }
 
@@ -165,8 +169,11 @@ impl Matter {
     pub(crate) fn check_reason(&self, code: &str) -> Result<String> {
         let code = code.trim().to_uppercase();
         if !self.reason_exists(&code)? {
-            let known: Vec<String> =
-                self.db.prepare("SELECT code FROM redaction_reason ORDER BY code")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let known: Vec<String> = self
+                .db
+                .prepare("SELECT code FROM redaction_reason ORDER BY code")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             return Err(Error::Invalid(format!(
                 "unknown redaction reason '{code}': use one of {} or add it with `exhibit redact reason add`",
                 known.join(", ")
@@ -194,8 +201,7 @@ impl Matter {
     pub fn redact_add(&mut self, item: &str, start: usize, end: usize, reason: &str, treatment: Treatment) -> Result<i64> {
         let id = items::resolve(&self.db, item)?;
         let reason = self.check_reason(reason)?;
-        let text: String =
-            crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
+        let text: String = crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
         let len = text.chars().count();
         if start >= end || end > len {
             return Err(Error::Invalid(format!("the span {start}:{end} is not inside the item's text (0:{len})")));
@@ -262,7 +268,14 @@ impl Matter {
     }
 
     /// Runs a pattern rule over a set of items (all when `scope` is None).
-    pub fn redact_rule(&mut self, spec: RuleSpec, reason: &str, treatment: Treatment, scope: Option<&str>, dry_run: bool) -> Result<RuleRun> {
+    pub fn redact_rule(
+        &mut self,
+        spec: RuleSpec,
+        reason: &str,
+        treatment: Treatment,
+        scope: Option<&str>,
+        dry_run: bool,
+    ) -> Result<RuleRun> {
         let reason = self.check_reason(reason)?;
         let rules = spec.compile()?;
         let ids: Vec<i64> = match scope {
@@ -361,7 +374,9 @@ impl Matter {
             return Ok(k);
         }
         let mut seed = Vec::new();
-        seed.extend_from_slice(&std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos().to_le_bytes());
+        seed.extend_from_slice(
+            &std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos().to_le_bytes(),
+        );
         seed.extend_from_slice(&std::process::id().to_le_bytes());
         if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
             use std::io::Read;
@@ -388,7 +403,13 @@ impl Matter {
              WHERE r.item_id IN (SELECT id FROM item WHERE family_id = (SELECT family_id FROM item WHERE id = ?1))",
         )?;
         let rows = stmt.query_map([item], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize, r.get::<_, i64>(2)? as usize, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)? as usize,
+                r.get::<_, i64>(2)? as usize,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })?;
         let mut texts = crate::matter::texts::Texts::new(&self.db)?;
         // Each redacted item's text, read once.
@@ -433,7 +454,8 @@ impl Matter {
         let words = self.layout_words(id)?;
         // Stored spans, then what else the redacted view hides (copies of family secrets,
         // stored rules' matches not yet stored as spans): the page hides what the text hides.
-        let mut ranges: Vec<(usize, usize, Option<i64>, String)> = spans.iter().map(|r| (r.start, r.end, Some(r.id), r.reason.clone())).collect();
+        let mut ranges: Vec<(usize, usize, Option<i64>, String)> =
+            spans.iter().map(|r| (r.start, r.end, Some(r.id), r.reason.clone())).collect();
         if !words.is_empty() {
             for (s, e, reason) in self.hidden_ranges(id)? {
                 if !spans.iter().any(|r| r.start == s && r.end == e) {
@@ -450,7 +472,16 @@ impl Matter {
             })
             .collect();
         for g in self.redaction_regions(id)? {
-            out.push(RedactionBox { redaction: None, region: Some(g.id), page: g.page, x0: g.rect[0], y0: g.rect[1], x1: g.rect[2], y1: g.rect[3], reason: g.reason });
+            out.push(RedactionBox {
+                redaction: None,
+                region: Some(g.id),
+                page: g.page,
+                x0: g.rect[0],
+                y0: g.rect[1],
+                x1: g.rect[2],
+                y1: g.rect[3],
+                reason: g.reason,
+            });
         }
         Ok(out)
     }
@@ -485,7 +516,15 @@ impl Matter {
     }
 }
 
-pub(crate) fn insert_redaction(tx: &rusqlite::Connection, item: i64, start: usize, end: usize, reason: &str, source: &str, t: Treatment) -> Result<i64> {
+pub(crate) fn insert_redaction(
+    tx: &rusqlite::Connection,
+    item: i64,
+    start: usize,
+    end: usize,
+    reason: &str,
+    source: &str,
+    t: Treatment,
+) -> Result<i64> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM redaction WHERE item_id = ?1 AND start = ?2 AND end = ?3 AND reason = ?4",
@@ -505,7 +544,15 @@ pub(crate) fn insert_redaction(tx: &rusqlite::Connection, item: i64, start: usiz
 
 /// Copies a redaction to every other item with the same content (same SHA-256 and therefore
 /// the same text): identical attachments in different families, for example.
-pub(crate) fn propagate(tx: &rusqlite::Connection, item: i64, rid: i64, start: usize, end: usize, reason: &str, t: Treatment) -> Result<Vec<i64>> {
+pub(crate) fn propagate(
+    tx: &rusqlite::Connection,
+    item: i64,
+    rid: i64,
+    start: usize,
+    end: usize,
+    reason: &str,
+    t: Treatment,
+) -> Result<Vec<i64>> {
     let twins: Vec<i64> = tx
         .prepare_cached("SELECT id FROM item WHERE sha256 = (SELECT sha256 FROM item WHERE id = ?1) AND id != ?1")?
         .query_map([item], |r| r.get(0))?
@@ -547,7 +594,12 @@ pub fn apply(text: &str, spans: &[Redaction], key: &str) -> String {
                 }
                 m.pseudo_only &= r.treatment == Treatment::Pseudonymize;
             }
-            _ => merged.push(Merged { start: r.start, end: r.end, codes: vec![r.reason.clone()], pseudo_only: r.treatment == Treatment::Pseudonymize }),
+            _ => merged.push(Merged {
+                start: r.start,
+                end: r.end,
+                codes: vec![r.reason.clone()],
+                pseudo_only: r.treatment == Treatment::Pseudonymize,
+            }),
         }
     }
     let chars: Vec<char> = text.chars().collect();
@@ -599,7 +651,18 @@ mod tests {
     use super::*;
 
     fn red(start: usize, end: usize, reason: &str, t: Treatment) -> Redaction {
-        Redaction { id: 0, item: 0, control: String::new(), start, end, reason: reason.into(), source: "manual".into(), treatment: t, actor: String::new(), time: String::new() }
+        Redaction {
+            id: 0,
+            item: 0,
+            control: String::new(),
+            start,
+            end,
+            reason: reason.into(),
+            source: "manual".into(),
+            treatment: t,
+            actor: String::new(),
+            time: String::new(),
+        }
     }
 
     #[test]

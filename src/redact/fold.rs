@@ -101,11 +101,7 @@ pub fn fold_str(s: &str) -> String {
 /// Folded words (letter/digit runs) of `s`: what a query or a hidden value is made of.
 pub fn folded_words(s: &str) -> Vec<String> {
     // Whitespace separates words here, so fold each piece on its own.
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(fold_str)
-        .filter(|w| !w.is_empty())
-        .collect()
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(fold_str).filter(|w| !w.is_empty()).collect()
 }
 
 /// Finds folded needles in text: one automaton for a set of secrets.
@@ -128,11 +124,7 @@ impl Finder {
                 which.push(i);
             }
         }
-        let ac = if pats.is_empty() {
-            None
-        } else {
-            AhoCorasick::builder().match_kind(MatchKind::Standard).build(&pats).ok()
-        };
+        let ac = if pats.is_empty() { None } else { AhoCorasick::builder().match_kind(MatchKind::Standard).build(&pats).ok() };
         Finder { ac, which }
     }
 

@@ -128,7 +128,11 @@ pub fn covered(word: Rect, region: Rect) -> f64 {
     let ix = (word[2].min(region[2]) - word[0].max(region[0])).max(0.0);
     let iy = (word[3].min(region[3]) - word[1].max(region[1])).max(0.0);
     let area = (word[2] - word[0]) * (word[3] - word[1]);
-    if area <= 0.0 { 0.0 } else { ix * iy / area }
+    if area <= 0.0 {
+        0.0
+    } else {
+        ix * iy / area
+    }
 }
 
 #[cfg(test)]

@@ -133,12 +133,7 @@ static RECOGNIZERS: &[Recognizer] = &[
         find: find_iban,
     },
     Recognizer { name: "openai_key", group: Group::Secrets, description: "OpenAI API keys (sk-, sk-proj-)", find: find_openai },
-    Recognizer {
-        name: "anthropic_key",
-        group: Group::Secrets,
-        description: "Anthropic API keys (sk-ant-...)",
-        find: find_anthropic,
-    },
+    Recognizer { name: "anthropic_key", group: Group::Secrets, description: "Anthropic API keys (sk-ant-...)", find: find_anthropic },
     Recognizer { name: "aws_key", group: Group::Secrets, description: "AWS access key ids (AKIA..., ASIA...)", find: find_aws_key },
     Recognizer {
         name: "aws_secret_key",
@@ -165,12 +160,7 @@ static RECOGNIZERS: &[Recognizer] = &[
         description: "Stripe secret and restricted keys (sk_live_, rk_live_, sk_test_, rk_test_)",
         find: find_stripe,
     },
-    Recognizer {
-        name: "jwt",
-        group: Group::Secrets,
-        description: "JSON Web Tokens (header decodes to JSON with \"alg\")",
-        find: find_jwt,
-    },
+    Recognizer { name: "jwt", group: Group::Secrets, description: "JSON Web Tokens (header decodes to JSON with \"alg\")", find: find_jwt },
     Recognizer {
         name: "private_key",
         group: Group::Secrets,
@@ -295,10 +285,7 @@ impl RuleSet {
         parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
         parts.dedup();
         let pattern = format!("{}(?:{})", if case_sensitive { "" } else { "(?i)" }, parts.join("|"));
-        let re = regex::RegexBuilder::new(&pattern)
-            .size_limit(256 << 20)
-            .build()
-            .map_err(|e| RuleError::RegexTooLarge(e.to_string()))?;
+        let re = regex::RegexBuilder::new(&pattern).size_limit(256 << 20).build().map_err(|e| RuleError::RegexTooLarge(e.to_string()))?;
         self.user.push(UserRegex { re, rec: "terms", whole_word });
         Ok(self)
     }
@@ -537,9 +524,7 @@ fn find_email(text: &str, out: &mut Vec<Raw>) {
         let dlen = rest.find(|c: char| !is_domain_char(c)).unwrap_or(rest.len());
         let domain = rest[..dlen.min(255)].trim_end_matches(['.', '-']);
         let labels: Vec<&str> = domain.split('.').collect();
-        if labels.len() < 2
-            || labels.iter().any(|l| l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-'))
-        {
+        if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-')) {
             continue;
         }
         let tld = labels[labels.len() - 1];
@@ -553,11 +538,9 @@ fn find_email(text: &str, out: &mut Vec<Raw>) {
     }
 }
 
-static PHONE_NA: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:\+?1[ .\-]?)?(?:\(([0-9]{3})\)[ ]?|([0-9]{3})([ .\-]))([0-9]{3})([ .\-])([0-9]{4})")
-});
-static PHONE_INTL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\+[1-9][0-9]{0,3}(?:[ .\-]?(?:\([0-9]{1,4}\)|[0-9]{1,6})){1,7}"));
+static PHONE_NA: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:\+?1[ .\-]?)?(?:\(([0-9]{3})\)[ ]?|([0-9]{3})([ .\-]))([0-9]{3})([ .\-])([0-9]{4})"));
+static PHONE_INTL: LazyLock<Regex> = LazyLock::new(|| re(r"\+[1-9][0-9]{0,3}(?:[ .\-]?(?:\([0-9]{1,4}\)|[0-9]{1,6})){1,7}"));
 
 fn nanp_ok(area: &str, exchange: &str) -> bool {
     let a = area.as_bytes();
@@ -626,9 +609,7 @@ fn ssn_ok(s: &str) -> bool {
 }
 
 fn find_ssn(text: &str, out: &mut Vec<Raw>) {
-    scan(&SSN, text, "ssn", out, |s, e| {
-        (number_starts(text, s) && number_ends(text, e) && ssn_ok(&text[s..e])).then_some((s, e))
-    });
+    scan(&SSN, text, "ssn", out, |s, e| (number_starts(text, s) && number_ends(text, e) && ssn_ok(&text[s..e])).then_some((s, e)));
     for c in SSN_CONTEXT.captures_iter(text) {
         let m = c.get(1).unwrap();
         let seps: Vec<u8> = m.as_str().bytes().filter(|b| !b.is_ascii_digit()).collect();
@@ -646,7 +627,17 @@ fn luhn(d: &[u32]) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &x)| if i % 2 == 1 { if x * 2 > 9 { x * 2 - 9 } else { x * 2 } } else { x })
+        .map(|(i, &x)| {
+            if i % 2 == 1 {
+                if x * 2 > 9 {
+                    x * 2 - 9
+                } else {
+                    x * 2
+                }
+            } else {
+                x
+            }
+        })
         .sum();
     sum.is_multiple_of(10)
 }
@@ -733,9 +724,8 @@ fn find_credit_card(text: &str, out: &mut Vec<Raw>) {
 }
 
 static IPV4: LazyLock<Regex> = LazyLock::new(|| re(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"));
-static IPV6: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"[0-9A-Fa-f]{0,4}(?::(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|[0-9A-Fa-f]{0,4})){2,8}")
-});
+static IPV6: LazyLock<Regex> =
+    LazyLock::new(|| re(r"[0-9A-Fa-f]{0,4}(?::(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|[0-9A-Fa-f]{0,4})){2,8}"));
 
 const NOT_IP_WORDS: &[&str] =
     &["version", "ver", "v", "build", "release", "rel", "rev", "revision", "section", "sec", "firmware", "fw", "oid", "§"];
@@ -830,15 +820,81 @@ static IBAN: LazyLock<Regex> = LazyLock::new(|| re(r"[A-Z]{2}[0-9]{2}[ ]?[A-Z0-9
 
 /// IBAN lengths by country (SWIFT IBAN registry).
 const IBAN_LEN: &[(&str, usize)] = &[
-    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16), ("BG", 22), ("BH", 22),
-    ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22), ("CY", 28), ("CZ", 24), ("DE", 22), ("DK", 18), ("DO", 28),
-    ("EE", 20), ("EG", 29), ("ES", 24), ("FI", 18), ("FO", 18), ("FR", 27), ("GB", 22), ("GE", 22), ("GI", 23),
-    ("GL", 18), ("GR", 27), ("GT", 28), ("HR", 21), ("HU", 28), ("IE", 22), ("IL", 23), ("IQ", 23), ("IS", 26),
-    ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32), ("LI", 21), ("LT", 20), ("LU", 20),
-    ("LV", 21), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19), ("MR", 27), ("MT", 31), ("MU", 30), ("NL", 18),
-    ("NO", 15), ("PK", 24), ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("SA", 24),
-    ("SC", 31), ("SE", 24), ("SI", 19), ("SK", 24), ("SM", 27), ("TL", 23), ("TN", 24), ("TR", 26), ("UA", 29),
-    ("VA", 22), ("VG", 24), ("XK", 20),
+    ("AD", 24),
+    ("AE", 23),
+    ("AL", 28),
+    ("AT", 20),
+    ("AZ", 28),
+    ("BA", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BH", 22),
+    ("BR", 29),
+    ("BY", 28),
+    ("CH", 21),
+    ("CR", 22),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DK", 18),
+    ("DO", 28),
+    ("EE", 20),
+    ("EG", 29),
+    ("ES", 24),
+    ("FI", 18),
+    ("FO", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GE", 22),
+    ("GI", 23),
+    ("GL", 18),
+    ("GR", 27),
+    ("GT", 28),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IL", 23),
+    ("IQ", 23),
+    ("IS", 26),
+    ("IT", 27),
+    ("JO", 30),
+    ("KW", 30),
+    ("KZ", 20),
+    ("LB", 28),
+    ("LC", 32),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("MC", 27),
+    ("MD", 24),
+    ("ME", 22),
+    ("MK", 19),
+    ("MR", 27),
+    ("MT", 31),
+    ("MU", 30),
+    ("NL", 18),
+    ("NO", 15),
+    ("PK", 24),
+    ("PL", 28),
+    ("PS", 29),
+    ("PT", 25),
+    ("QA", 29),
+    ("RO", 24),
+    ("RS", 22),
+    ("SA", 24),
+    ("SC", 31),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("TL", 23),
+    ("TN", 24),
+    ("TR", 26),
+    ("UA", 29),
+    ("VA", 22),
+    ("VG", 24),
+    ("XK", 20),
 ];
 
 fn iban_mod97(iban: &[u8]) -> bool {
@@ -868,8 +924,7 @@ fn find_iban(text: &str, out: &mut Vec<Raw>) {
                 }
             }
         }
-        (compact.len() == want && clear_after(text, end, |c| c.is_alphanumeric()) && iban_mod97(&compact))
-            .then_some((s, end))
+        (compact.len() == want && clear_after(text, end, |c| c.is_alphanumeric()) && iban_mod97(&compact)).then_some((s, end))
     });
 }
 
@@ -891,8 +946,7 @@ fn find_openai(text: &str, out: &mut Vec<Raw>) {
     scan_token(&OPENAI, text, "openai_key", out, true);
 }
 
-static ANTHROPIC: LazyLock<Regex> =
-    LazyLock::new(|| re(r"sk-ant-(?:[a-z]{3,8}[0-9]{2}-)?[A-Za-z0-9_\-]{32,120}"));
+static ANTHROPIC: LazyLock<Regex> = LazyLock::new(|| re(r"sk-ant-(?:[a-z]{3,8}[0-9]{2}-)?[A-Za-z0-9_\-]{32,120}"));
 fn find_anthropic(text: &str, out: &mut Vec<Raw>) {
     scan_token(&ANTHROPIC, text, "anthropic_key", out, true);
 }
@@ -918,8 +972,7 @@ fn find_aws_secret(text: &str, out: &mut Vec<Raw>) {
     }
 }
 
-static GITHUB: LazyLock<Regex> =
-    LazyLock::new(|| re(r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"));
+static GITHUB: LazyLock<Regex> = LazyLock::new(|| re(r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"));
 fn find_github(text: &str, out: &mut Vec<Raw>) {
     scan_token(&GITHUB, text, "github_token", out, false);
 }
@@ -930,7 +983,9 @@ fn find_google(text: &str, out: &mut Vec<Raw>) {
 }
 
 static SLACK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"xox[baprse]-[0-9]{8,13}-[0-9A-Za-z\-]{10,100}|https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]{6,12}/[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}")
+    re(
+        r"xox[baprse]-[0-9]{8,13}-[0-9A-Za-z\-]{10,100}|https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]{6,12}/[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}",
+    )
 });
 fn find_slack(text: &str, out: &mut Vec<Raw>) {
     // Legacy tokens end in lowercase hex: the digit groups are structure enough.
@@ -942,8 +997,7 @@ fn find_stripe(text: &str, out: &mut Vec<Raw>) {
     scan_token(&STRIPE, text, "stripe_key", out, true);
 }
 
-static JWT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*"));
+static JWT: LazyLock<Regex> = LazyLock::new(|| re(r"eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*"));
 
 fn b64url_decode(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);

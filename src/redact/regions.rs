@@ -84,7 +84,8 @@ impl Matter {
     /// The frames of a PDF item's pages (an error that says so for anything else).
     pub fn page_frames(&self, item: &str) -> Result<Vec<PageFrame>> {
         let id = items::resolve(&self.db, item)?;
-        let (mime, sha): (String, String) = self.db.query_row("SELECT mime, sha256 FROM item WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (mime, sha): (String, String) =
+            self.db.query_row("SELECT mime, sha256 FROM item WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if let Some(frames) = self.frames.lock().ok().and_then(|c| c.get(&sha)) {
             return Ok(frames);
         }
@@ -184,14 +185,18 @@ impl Matter {
     pub fn redact_box_remove(&mut self, region: i64) -> Result<u64> {
         let tx = self.db.unchecked_transaction()?;
         let found: Option<(i64, u32, String)> = tx
-            .query_row("SELECT item_id, page, reason FROM redaction_region WHERE id = ?1", [region], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row("SELECT item_id, page, reason FROM redaction_region WHERE id = ?1", [region], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
         let Some((item, page, reason)) = found else {
             return Err(Error::Invalid(format!("there is no region redaction {region}: list them with the `redactions` request")));
         };
         let source = format!("region:{region}");
-        let spans: Vec<i64> =
-            tx.prepare("SELECT id FROM redaction WHERE source = ?1")?.query_map([&source], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+        let spans: Vec<i64> = tx
+            .prepare("SELECT id FROM redaction WHERE source = ?1")?
+            .query_map([&source], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
         let mut n = 0;
         for rid in &spans {
             n += tx.execute("DELETE FROM redaction WHERE id = ?1 OR source = ?2", params![rid, format!("copy:{rid}")])?;

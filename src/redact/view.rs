@@ -247,7 +247,13 @@ impl<'r> ItemRedactor<'r> {
             if fold::fold_str(&sec.value).chars().count() < fold::MIN_FOLDED {
                 for (b, m) in s.match_indices(sec.value.as_str()) {
                     let start = s[..b].chars().count();
-                    hides.push(Hide { start, end: start + m.chars().count(), reason: sec.reason.clone(), treatment: sec.treatment, from_rule: false });
+                    hides.push(Hide {
+                        start,
+                        end: start + m.chars().count(),
+                        reason: sec.reason.clone(),
+                        treatment: sec.treatment,
+                        from_rule: false,
+                    });
                 }
             }
         }
@@ -286,13 +292,15 @@ impl<'r> ItemRedactor<'r> {
             Value::Array(a) => Value::Array(a.iter().map(|x| self.json(x, &[])).collect()),
             Value::Object(o) => Value::Object(
                 o.iter()
-                    .map(|(k, x)| {
-                        if skip_keys.contains(&k.as_str()) {
-                            (k.clone(), x.clone())
-                        } else {
-                            (self.string(k), self.json(x, &[]))
-                        }
-                    })
+                    .map(
+                        |(k, x)| {
+                            if skip_keys.contains(&k.as_str()) {
+                                (k.clone(), x.clone())
+                            } else {
+                                (self.string(k), self.json(x, &[]))
+                            }
+                        },
+                    )
                     .collect(),
             ),
             other => other.clone(),
@@ -312,7 +320,9 @@ impl Matter {
         for (id, spec, reason, treatment, scope) in rows {
             let spec: super::RuleSpec = serde_json::from_str(&spec)?;
             let set = spec.compile().map_err(|e| {
-                Error::Invalid(format!("stored redaction rule {id} no longer compiles ({e}); the redacted view cannot be built until it is removed or fixed"))
+                Error::Invalid(format!(
+                    "stored redaction rule {id} no longer compiles ({e}); the redacted view cannot be built until it is removed or fixed"
+                ))
             })?;
             let scope = scope.map(|q| self.index.matching_ids(&self.db, &q)).transpose()?;
             out.push(StoredRule { id, set, reason, treatment: Treatment::parse(&treatment), scope });
@@ -357,7 +367,15 @@ impl Matter {
                 "SELECT r.item_id, r.start, r.end, r.reason, r.treatment, i.family_id, i.sha256 FROM redaction r JOIN item i ON i.id = r.item_id",
             )?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, i64>(5)?, r.get::<_, String>(6)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
             })?;
             for row in rows {
                 let (item, s, e, reason, t, fam, sha) = row?;
@@ -472,11 +490,8 @@ impl Matter {
     /// on identical content already in the matter, and every stored rule's matches. Called at
     /// the end of an ingest (files and model logs alike); one audited transaction.
     pub fn redact_arrivals(&mut self, batch: i64) -> Result<u64> {
-        let any: bool = self.db.query_row(
-            "SELECT EXISTS(SELECT 1 FROM redaction) OR EXISTS(SELECT 1 FROM redaction_rule)",
-            [],
-            |r| r.get(0),
-        )?;
+        let any: bool =
+            self.db.query_row("SELECT EXISTS(SELECT 1 FROM redaction) OR EXISTS(SELECT 1 FROM redaction_rule)", [], |r| r.get(0))?;
         if !any {
             return Ok(0);
         }
@@ -489,7 +504,15 @@ impl Matter {
                  WHERE i.batch_id != ?1",
             )?;
             let rows = stmt.query_map([batch], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
             })?;
             for row in rows {
                 let (sha, rid, s, e, reason, t, source) = row?;
@@ -570,7 +593,9 @@ impl Matter {
         {
             let rows: Vec<(i64, i64, i64, i64)> = self
                 .db
-                .prepare("SELECT r.item_id, r.start, r.end, i.family_id FROM redaction r JOIN item i ON i.id = r.item_id ORDER BY r.item_id")?
+                .prepare(
+                    "SELECT r.item_id, r.start, r.end, i.family_id FROM redaction r JOIN item i ON i.id = r.item_id ORDER BY r.item_id",
+                )?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<std::result::Result<_, _>>()?;
             let mut texts = crate::matter::texts::Texts::new(&self.db)?;

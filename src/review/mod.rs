@@ -218,7 +218,8 @@ impl Matter {
     pub fn notes(&self, item: &str) -> Result<Vec<Note>> {
         let id = items::resolve(&self.db, item)?;
         let mut stmt = self.db.prepare("SELECT id, item_id, actor, time, text FROM note WHERE item_id = ?1 ORDER BY id")?;
-        let rows = stmt.query_map([id], |r| Ok(Note { id: r.get(0)?, item: r.get(1)?, actor: r.get(2)?, time: r.get(3)?, text: r.get(4)? }))?;
+        let rows =
+            stmt.query_map([id], |r| Ok(Note { id: r.get(0)?, item: r.get(1)?, actor: r.get(2)?, time: r.get(3)?, text: r.get(4)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

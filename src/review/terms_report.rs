@@ -91,7 +91,8 @@ impl Matter {
         }
         // family id of every item, indexed by item id.
         let mut stmt = self.db.prepare("SELECT id, family_id FROM item")?;
-        let fam: Vec<(u64, u64)> = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))?.collect::<Result<_, _>>()?;
+        let fam: Vec<(u64, u64)> =
+            stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))?.collect::<Result<_, _>>()?;
         let with_families = |s: &IdSet| -> u64 {
             let fams: IdSet = fam.iter().filter(|(id, _)| s.contains(*id)).map(|(_, f)| *f).collect();
             fam.iter().filter(|(_, f)| fams.contains(*f)).count() as u64

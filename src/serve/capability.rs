@@ -74,7 +74,13 @@ impl Capabilities {
     fn mac(&self, matter: &Path, id: i64, resource: Resource, expires: u64) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes a key of any length");
         // Length-prefixed fields, so no two different tuples sign the same bytes.
-        for field in [b"exhibit-capability-v1".as_slice(), matter.as_os_str().as_encoded_bytes(), id.to_string().as_bytes(), resource.name().as_bytes(), expires.to_string().as_bytes()] {
+        for field in [
+            b"exhibit-capability-v1".as_slice(),
+            matter.as_os_str().as_encoded_bytes(),
+            id.to_string().as_bytes(),
+            resource.name().as_bytes(),
+            expires.to_string().as_bytes(),
+        ] {
             mac.update(&(field.len() as u64).to_be_bytes());
             mac.update(field);
         }

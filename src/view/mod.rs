@@ -111,10 +111,8 @@ impl Viewer {
     }
 
     fn db(&self) -> Result<Connection> {
-        let db = Connection::open_with_flags(
-            self.dir.join("exhibit.db"),
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let db =
+            Connection::open_with_flags(self.dir.join("exhibit.db"), OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         db.busy_timeout(std::time::Duration::from_secs(10))?;
         crate::matter::keep_temp_in_memory(&db)?;
         Ok(db)
@@ -149,9 +147,10 @@ impl Viewer {
                 .parse(&bytes[..])
                 .and_then(|m| {
                     // Only a real text/html part, not mail-parser's conversion of a plain body.
-                    let has_html = m.html_body.iter().any(|&i| {
-                        m.parts.get(i as usize).is_some_and(|p| matches!(p.body, mail_parser::PartType::Html(_)))
-                    });
+                    let has_html = m
+                        .html_body
+                        .iter()
+                        .any(|&i| m.parts.get(i as usize).is_some_and(|p| matches!(p.body, mail_parser::PartType::Html(_))));
                     if has_html {
                         m.body_html(0).map(|h| h.into_owned())
                     } else {
@@ -193,12 +192,9 @@ pub fn render_pdf_page(bytes: Vec<u8>, page: usize, scale: f32) -> Result<Vec<u8
     use hayro::vello_cpu::color::palette::css::WHITE;
     use hayro::{PixmapSettings, RenderCache, RenderSettings};
     let scale = scale.clamp(0.25, 4.0);
-    let pdf = hayro::hayro_syntax::Pdf::new(bytes)
-        .map_err(|e| Error::Invalid(format!("this PDF cannot be rendered: {e:?}")))?;
+    let pdf = hayro::hayro_syntax::Pdf::new(bytes).map_err(|e| Error::Invalid(format!("this PDF cannot be rendered: {e:?}")))?;
     let pages = pdf.pages();
-    let p = pages
-        .get(page)
-        .ok_or_else(|| Error::Invalid(format!("no page {} (the PDF has {} pages)", page + 1, pages.len())))?;
+    let p = pages.get(page).ok_or_else(|| Error::Invalid(format!("no page {} (the PDF has {} pages)", page + 1, pages.len())))?;
     // A page can be malformed in ways that make the renderer panic: contain that to this call.
     let png = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let cache = RenderCache::new();
@@ -351,7 +347,8 @@ impl Router {
         let mut request = request;
         if request.get("params").is_some_and(|p| p.is_null() || p.as_object().is_some_and(|o| o.is_empty())) {
             let without: Value = json!({ "method": method });
-            if serde_json::from_value::<Request>(without.clone()).is_ok() || serde_json::from_value::<ViewRequest>(without.clone()).is_ok() {
+            if serde_json::from_value::<Request>(without.clone()).is_ok() || serde_json::from_value::<ViewRequest>(without.clone()).is_ok()
+            {
                 request = without;
             }
         }

@@ -13,45 +13,27 @@ pub fn exe() -> PathBuf {
 
 /// ../shared/corpus, or `None` (and a message saying the test is skipped).
 pub fn corpus(sub: &str, test: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(sub);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(sub);
     if p.exists() {
         Some(p)
     } else {
-        eprintln!(
-            "SKIPPED {test}: {} is absent (the shared corpus is not beside this checkout)",
-            p.display()
-        );
+        eprintln!("SKIPPED {test}: {} is absent (the shared corpus is not beside this checkout)", p.display());
         None
     }
 }
 
 pub fn opts(custodian: &str) -> IngestOptions {
-    IngestOptions {
-        custodian: custodian.into(),
-        worker_exe: Some(exe()),
-        workers: 2,
-        ..Default::default()
-    }
+    IngestOptions { custodian: custodian.into(), worker_exe: Some(exe()), workers: 2, ..Default::default() }
 }
 
 pub fn ingest(m: &mut Matter, src: &Path, custodian: &str) -> IngestSummary {
-    m.ingest(&[src.to_path_buf()], &opts(custodian), &mut |_| {})
-        .expect("ingest")
+    m.ingest(&[src.to_path_buf()], &opts(custodian), &mut |_| {}).expect("ingest")
 }
 
 /// Runs the CLI; returns (exit code, stdout, stderr).
 pub fn cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(exe())
-        .args(args)
-        .output()
-        .expect("run exhibit");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = Command::new(exe()).args(args).output().expect("run exhibit");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 pub fn cli_json(args: &[&str]) -> serde_json::Value {
@@ -104,9 +86,6 @@ pub fn headers(raw: &[u8]) -> std::collections::HashMap<String, String> {
 pub fn addresses(v: &str) -> std::collections::BTreeSet<String> {
     v.split(|c: char| c == ',' || c == ' ' || c == '<' || c == '>' || c == '"' || c == '\t')
         .filter(|t| t.contains('@'))
-        .map(|t| {
-            t.trim_matches(|c: char| c == '\'' || c == '.' || c == ';')
-                .to_ascii_lowercase()
-        })
+        .map(|t| t.trim_matches(|c: char| c == '\'' || c == '.' || c == ';').to_ascii_lowercase())
         .collect()
 }

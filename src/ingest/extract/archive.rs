@@ -134,11 +134,12 @@ fn zip_problem(e: zip::result::ZipError) -> Problem {
 /// A member name as provenance: forward slashes, no `.`/`..`/empty components, no drive or
 /// root. It never reaches the file system.
 fn display_name(raw: &str) -> String {
-    let parts: Vec<&str> = raw
-        .split(['/', '\\'])
-        .filter(|p| !p.is_empty() && *p != "." && *p != ".." && !p.ends_with(':'))
-        .collect();
-    if parts.is_empty() { "unnamed".into() } else { parts.join("/") }
+    let parts: Vec<&str> = raw.split(['/', '\\']).filter(|p| !p.is_empty() && *p != "." && *p != ".." && !p.ends_with(':')).collect();
+    if parts.is_empty() {
+        "unnamed".into()
+    } else {
+        parts.join("/")
+    }
 }
 
 #[cfg(test)]

@@ -55,10 +55,7 @@ pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
         });
     }
     if looks_binary(raw) {
-        return Err(Problem::extract(
-            "email_unreadable",
-            "not an email message: the file holds binary data, not mail headers and text",
-        ));
+        return Err(Problem::extract("email_unreadable", "not an email message: the file holds binary data, not mail headers and text"));
     }
     let shaped = python_shape(raw);
     let raw: &[u8] = shaped.as_deref().unwrap_or(raw);
@@ -127,8 +124,20 @@ fn python_shape(raw: &[u8]) -> Option<Vec<u8>> {
 /// and one of them is a header every mail tool writes: the header block goes on.
 fn more_headers_follow(rest: &[u8]) -> bool {
     const COMMON: [&str; 14] = [
-        "from", "to", "cc", "bcc", "subject", "date", "message-id", "received", "return-path", "mime-version", "reply-to",
-        "sender", "in-reply-to", "references",
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "message-id",
+        "received",
+        "return-path",
+        "mime-version",
+        "reply-to",
+        "sender",
+        "in-reply-to",
+        "references",
     ];
     let mut common = false;
     for line in rest.split(|&b| b == b'\n') {
@@ -269,14 +278,7 @@ fn from_message(msg: &Message<'_>, raw: &[u8]) -> Extracted {
     text.push_str(body.trim_end());
     text.push('\n');
 
-    Extracted {
-        text: Some(text),
-        meta,
-        extractor: "mail-parser".into(),
-        children,
-        dedupe_key,
-        ..Default::default()
-    }
+    Extracted { text: Some(text), meta, extractor: "mail-parser".into(), children, dedupe_key, ..Default::default() }
 }
 
 /// "Name <addr>", or the address alone, for every address (groups flattened).
@@ -370,7 +372,8 @@ fn redecode(part: &MessagePart<'_>, raw: &[u8], decoded: &str) -> String {
     if !decoded.contains('\u{FFFD}') || part.encoding != Encoding::None {
         return decoded.to_string();
     }
-    let declared = part.content_type().and_then(|ct| ct.attribute("charset")).and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes()));
+    let declared =
+        part.content_type().and_then(|ct| ct.attribute("charset")).and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes()));
     if declared.is_some_and(|e| e == encoding_rs::UTF_8) {
         return decoded.to_string();
     }
@@ -627,7 +630,11 @@ impl<'f, 'a> Storage<'f, 'a> {
     }
 
     fn child(&self, name: &str) -> String {
-        if self.path.is_empty() { format!("/{name}") } else { format!("{}/{name}", self.path) }
+        if self.path.is_empty() {
+            format!("/{name}")
+        } else {
+            format!("{}/{name}", self.path)
+        }
     }
 
     fn stream(&mut self, name: &str) -> Option<Vec<u8>> {
@@ -776,7 +783,8 @@ fn read_msg(file: &mut Cfb<'_>, path: &str, header_len: usize) -> Result<Extract
         meta.extra.insert("sender_exchange_address".into(), dn.clone());
     }
     // An Exchange-internal sender: the SMTP address may still be in the internet headers.
-    let header_from = parsed.as_ref().and_then(|(_, m)| m.from()).and_then(|a| a.first()).and_then(|a| a.address.as_deref().map(str::to_string));
+    let header_from =
+        parsed.as_ref().and_then(|(_, m)| m.from()).and_then(|a| a.first()).and_then(|a| a.address.as_deref().map(str::to_string));
     let sender_addr = sender_addr.filter(|a| a.contains('@') && !a.starts_with('/')).or(header_from);
     meta.author = show_address(sender_name, sender_addr);
 
@@ -866,7 +874,12 @@ fn read_msg(file: &mut Cfb<'_>, path: &str, header_len: usize) -> Result<Extract
         let path = s.child(&a);
         let mut at = Storage::open(s.file, &path, 8);
         at.codepage = at.codepage.or(s.codepage);
-        let fname = at.string(0x3707).or_else(|| at.string(0x3704)).or_else(|| at.string(0x3001)).map(|f| safe_file_name(&f)).filter(|f| !f.is_empty());
+        let fname = at
+            .string(0x3707)
+            .or_else(|| at.string(0x3704))
+            .or_else(|| at.string(0x3001))
+            .map(|f| safe_file_name(&f))
+            .filter(|f| !f.is_empty());
         let mime = at.string(0x370E);
         if let Some(data) = at.binary(0x3701) {
             let name = fname.unwrap_or_else(|| format!("attachment-{}.{}", n + 1, ext_for_mime(mime.as_deref())));
@@ -892,10 +905,7 @@ fn read_msg(file: &mut Cfb<'_>, path: &str, header_len: usize) -> Result<Extract
         meta.extra.insert("attachments".into(), children.len().to_string());
     }
     if !has_props && meta.title.is_none() && body.is_empty() && meta.author.is_none() {
-        return Err(Problem::extract(
-            "msg_unreadable",
-            "not a readable Outlook message: the compound file holds no message properties",
-        ));
+        return Err(Problem::extract("msg_unreadable", "not a readable Outlook message: the compound file holds no message properties"));
     }
 
     let dedupe_key = email_keys(&meta, &body, &children);
@@ -940,7 +950,8 @@ fn ext_for_mime(mime: Option<&str>) -> &'static str {
 fn embedded_msg(file: &mut Cfb<'_>, storage: &str, root: &str) -> Option<Vec<u8>> {
     let mut out = cfb::CompoundFile::create(Cursor::new(Vec::new())).ok()?;
     let copy = |file: &mut Cfb<'_>, from: &str, to: &str, top_props: bool, out: &mut cfb::CompoundFile<Cursor<Vec<u8>>>| -> Option<()> {
-        let entries: Vec<(String, bool)> = file.walk_storage(from).ok()?.map(|e| (e.path().to_string_lossy().into_owned(), e.is_stream())).collect();
+        let entries: Vec<(String, bool)> =
+            file.walk_storage(from).ok()?.map(|e| (e.path().to_string_lossy().into_owned(), e.is_stream())).collect();
         for (p, is_stream) in entries {
             let Some(rel) = p.strip_prefix(from) else { continue };
             if rel.is_empty() || rel == "/" {
@@ -1154,7 +1165,8 @@ Content-Type: text/plain; charset=windows-1251\nContent-Transfer-Encoding: 8bit\
 
     #[test]
     fn splits_mbox() {
-        let mbox = "From a@x Mon Jan  1 00:00:00 2001\nFrom: a@x\nSubject: one\n\nbody one\n>From here\n\nFrom the top, not a separator\n\n\
+        let mbox =
+            "From a@x Mon Jan  1 00:00:00 2001\nFrom: a@x\nSubject: one\n\nbody one\n>From here\n\nFrom the top, not a separator\n\n\
 From b@x Mon Jan  1 00:00:01 2001\nFrom: b@x\nSubject: two\n\nbody two\n";
         let ex = extract_mbox(mbox.as_bytes(), "box").unwrap();
         assert_eq!(ex.extractor, "mbox");

@@ -9,11 +9,9 @@
 
 use super::{Extracted, Problem};
 use html5ever::tendril::StrTendril;
-use html5ever::TokenizerResult;
 use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+use html5ever::tokenizer::{BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
+use html5ever::TokenizerResult;
 use std::cell::RefCell;
 
 /// Text beyond this many bytes of HTML is not read (the original is still kept whole).
@@ -76,8 +74,7 @@ fn meta_charset(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
             if let [b'=', r @ ..] = rest {
                 let r = trim_start(r);
                 let r = r.strip_prefix(b"\"").or_else(|| r.strip_prefix(b"'")).unwrap_or(r);
-                let label: Vec<u8> =
-                    r.iter().copied().take_while(|b| !matches!(b, b'"' | b'\'' | b';' | b' ' | b'/' | b'>')).collect();
+                let label: Vec<u8> = r.iter().copied().take_while(|b| !matches!(b, b'"' | b'\'' | b';' | b' ' | b'/' | b'>')).collect();
                 if let Some(enc) = encoding_rs::Encoding::for_label(&label) {
                     return Some(enc);
                 }
@@ -169,17 +166,78 @@ impl TokenSink for Sink {
 }
 
 const BLOCK: &[&str] = &[
-    "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "dir", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup", "hr", "li", "main", "menu", "nav",
-    "ol", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul", "caption", "option", "legend",
-    "body", "html", "frameset", "frame",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "header",
+    "hgroup",
+    "hr",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "ul",
+    "caption",
+    "option",
+    "legend",
+    "body",
+    "html",
+    "frameset",
+    "frame",
 ];
 const PARA: &[&str] = &["p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "listing", "xmp", "plaintext"];
 /// Elements whose end tag is required, so a hidden one can be skipped to its end safely.
 const SKIPPABLE: &[&str] = &[
-    "div", "span", "table", "section", "article", "aside", "header", "footer", "nav", "center", "font", "a",
-    "b", "i", "u", "em", "strong", "small", "blockquote", "ul", "ol", "form", "label", "main", "figure", "sup",
-    "sub", "code",
+    "div",
+    "span",
+    "table",
+    "section",
+    "article",
+    "aside",
+    "header",
+    "footer",
+    "nav",
+    "center",
+    "font",
+    "a",
+    "b",
+    "i",
+    "u",
+    "em",
+    "strong",
+    "small",
+    "blockquote",
+    "ul",
+    "ol",
+    "form",
+    "label",
+    "main",
+    "figure",
+    "sup",
+    "sub",
+    "code",
 ];
 
 impl State {
@@ -284,9 +342,7 @@ impl State {
             // Raw-text elements inside a skipped element must still be tokenized as such.
             return match (start, name) {
                 (true, "script") => TokenSinkResult::RawData(RawKind::ScriptData),
-                (true, "style" | "noscript" | "xmp" | "iframe" | "noembed" | "noframes") => {
-                    TokenSinkResult::RawData(RawKind::Rawtext)
-                }
+                (true, "style" | "noscript" | "xmp" | "iframe" | "noembed" | "noframes") => TokenSinkResult::RawData(RawKind::Rawtext),
                 (true, "title" | "textarea") => TokenSinkResult::RawData(RawKind::Rcdata),
                 _ => TokenSinkResult::Continue,
             };

@@ -157,13 +157,12 @@ fn extract_node(
     depth: u32,
 ) -> Node {
     let (kind, mime) = detect::detect(&bytes, name);
-    let mut result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_kind(kind, &bytes, name)))
-        .unwrap_or_else(|_| {
-            Err(Problem::extract(
-                "extractor_panic",
-                format!("the {} could not be read: the extractor failed on its structure", detect::describe(kind, name)),
-            ))
-        });
+    let mut result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_kind(kind, &bytes, name))).unwrap_or_else(|_| {
+        Err(Problem::extract(
+            "extractor_panic",
+            format!("the {} could not be read: the extractor failed on its structure", detect::describe(kind, name)),
+        ))
+    });
     let mut children = Vec::new();
     if let Ok(ex) = &mut result {
         let mut raw_names = std::mem::take(&mut ex.raw_names);

@@ -120,9 +120,7 @@ fn walk(xml: &[u8], mut f: impl FnMut(Ev)) -> Result<(), String> {
                     Ok(Some(c)) => c.to_string(),
                     _ => {
                         let name = String::from_utf8_lossy(&g);
-                        quick_xml::escape::resolve_predefined_entity(&name)
-                            .map(str::to_string)
-                            .unwrap_or_default()
+                        quick_xml::escape::resolve_predefined_entity(&name).map(str::to_string).unwrap_or_default()
                     }
                 };
                 if !s.is_empty() {
@@ -230,8 +228,9 @@ fn ooxml_meta(zip: &mut Zip, meta: &mut Meta) {
                 "lastPrinted" => set_date(meta, "last_printed", &v),
                 "lastModifiedBy" => _ = meta.extra.insert("last_modified_by".into(), v),
                 "contentStatus" => _ = meta.extra.insert("content_status".into(), v),
-                "subject" | "keywords" | "description" | "revision" | "category" | "language" | "identifier"
-                | "version" => _ = meta.extra.insert(k, v),
+                "subject" | "keywords" | "description" | "revision" | "category" | "language" | "identifier" | "version" => {
+                    _ = meta.extra.insert(k, v)
+                }
                 _ => {}
             }
         }
@@ -536,9 +535,8 @@ pub fn extract_docx(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
     let mut names: Vec<String> = zip
         .file_names()
         .filter(|n| {
-            n.strip_prefix(dir.as_str()).is_some_and(|f| {
-                !f.contains('/') && (f.starts_with("header") || f.starts_with("footer")) && f.ends_with(".xml")
-            })
+            n.strip_prefix(dir.as_str())
+                .is_some_and(|f| !f.contains('/') && (f.starts_with("header") || f.starts_with("footer")) && f.ends_with(".xml"))
         })
         .map(str::to_string)
         .collect();
@@ -613,10 +611,8 @@ fn finish(ex: &mut Extracted, mut text: String, cut: bool, errors: Vec<String>, 
     } else if cut {
         ex.warning = Some(truncated_warning());
     } else if let Some(e) = errors.first() {
-        ex.warning = Some(Problem::extract(
-            "office_partial",
-            format!("part of this {what} is damaged: text after the damage may be missing ({e})"),
-        ));
+        ex.warning =
+            Some(Problem::extract("office_partial", format!("part of this {what} is damaged: text after the damage may be missing ({e})")));
     }
     ex.text = Some(text.trim().to_string());
 }
@@ -657,11 +653,7 @@ pub fn extract_spreadsheet(bytes: &[u8], _name: &str) -> Result<Extracted, Probl
                 break;
             }
             out.begin(s);
-            let res = if s.typ == calamine::SheetType::ChartSheet {
-                Ok(())
-            } else {
-                cells_into!(wb, s, out)
-            };
+            let res = if s.typ == calamine::SheetType::ChartSheet { Ok(()) } else { cells_into!(wb, s, out) };
             out.end(&s.name, res);
         }
     } else if is_zip {
@@ -707,11 +699,8 @@ pub fn extract_spreadsheet(bytes: &[u8], _name: &str) -> Result<Extracted, Probl
 
 /// Notes attached to cells (xl/comments*.xml), as `Sheet-part A1 (author): text`.
 fn xlsx_comments(zip: &mut Zip) -> Vec<String> {
-    let mut parts: Vec<String> = zip
-        .file_names()
-        .filter(|n| n.starts_with("xl/comments") && n.ends_with(".xml"))
-        .map(str::to_string)
-        .collect();
+    let mut parts: Vec<String> =
+        zip.file_names().filter(|n| n.starts_with("xl/comments") && n.ends_with(".xml")).map(str::to_string).collect();
     parts.sort_by_key(|n| (part_number(n), n.clone()));
     let mut lines = Vec::new();
     for part in parts {
@@ -1085,7 +1074,10 @@ impl OdfText {
                     return;
                 }
                 if self.only_header_footer {
-                    if matches!(name.as_slice(), b"header" | b"footer" | b"header-left" | b"footer-left" | b"header-first" | b"footer-first") {
+                    if matches!(
+                        name.as_slice(),
+                        b"header" | b"footer" | b"header-left" | b"footer-left" | b"header-first" | b"footer-first"
+                    ) {
                         self.hf_depth += 1;
                     }
                     if self.hf_depth == 0 {
@@ -1112,13 +1104,16 @@ impl OdfText {
                         self.field = Some((name, String::new()))
                     }
                     b"note-body" => self.divert.push(Divert::Note(String::new())),
-                    b"annotation" => {
-                        self.divert.push(Divert::Comment { author: String::new(), date: String::new(), text: String::new() })
-                    }
+                    b"annotation" => self.divert.push(Divert::Comment { author: String::new(), date: String::new(), text: String::new() }),
                     b"deletion" => self.divert.push(Divert::Deletion(String::new())),
                     // Not text: change metadata, sequence and variable declarations, forms.
-                    b"change-info" | b"sequence-decls" | b"variable-decls" | b"user-field-decls" | b"forms"
-                    | b"annotation-end" | b"tracked-changes-info" => self.skip = 1,
+                    b"change-info"
+                    | b"sequence-decls"
+                    | b"variable-decls"
+                    | b"user-field-decls"
+                    | b"forms"
+                    | b"annotation-end"
+                    | b"tracked-changes-info" => self.skip = 1,
                     _ => {}
                 }
             }
@@ -1363,19 +1358,77 @@ struct Rtf {
 }
 
 const SKIP_DESTS: &[&str] = &[
-    "colortbl", "stylesheet", "pict", "objdata", "themedata", "colorschememapping", "datastore",
-    "latentstyles", "listtable", "listoverridetable", "rsidtbl", "generator", "xmlnstbl", "mmathPr",
-    "fldinst", "filetbl", "revtbl", "pgdsctbl", "private", "userprops", "docvar", "xe", "tc", "bkmkstart",
-    "bkmkend", "atnid", "atnauthor", "atntime", "atnref", "atndate", "nonshppict", "blipuid", "fchars", "lchars",
-    "header_ignore", "wgrffmtfilter", "passwordhash", "protusertbl", "pnseclvl", "listpicture", "ftnsep",
-    "ftnsepc", "aftnsep", "aftnsepc", "sp", "sn", "sv", "template", "falt", "panose", "fname", "objclass",
+    "colortbl",
+    "stylesheet",
+    "pict",
+    "objdata",
+    "themedata",
+    "colorschememapping",
+    "datastore",
+    "latentstyles",
+    "listtable",
+    "listoverridetable",
+    "rsidtbl",
+    "generator",
+    "xmlnstbl",
+    "mmathPr",
+    "fldinst",
+    "filetbl",
+    "revtbl",
+    "pgdsctbl",
+    "private",
+    "userprops",
+    "docvar",
+    "xe",
+    "tc",
+    "bkmkstart",
+    "bkmkend",
+    "atnid",
+    "atnauthor",
+    "atntime",
+    "atnref",
+    "atndate",
+    "nonshppict",
+    "blipuid",
+    "fchars",
+    "lchars",
+    "header_ignore",
+    "wgrffmtfilter",
+    "passwordhash",
+    "protusertbl",
+    "pnseclvl",
+    "listpicture",
+    "ftnsep",
+    "ftnsepc",
+    "aftnsep",
+    "aftnsepc",
+    "sp",
+    "sn",
+    "sv",
+    "template",
+    "falt",
+    "panose",
+    "fname",
+    "objclass",
     "objname",
 ];
 /// `\*` destinations whose text we keep.
 const KEEP_STAR: &[&str] = &["annotation", "ud", "shptxt", "fldrslt"];
 const INFO_FIELDS: &[&str] = &[
-    "title", "author", "subject", "keywords", "doccomm", "operator", "company", "manager", "category", "comment",
-    "creatim", "revtim", "printim", "hlinkbase",
+    "title",
+    "author",
+    "subject",
+    "keywords",
+    "doccomm",
+    "operator",
+    "company",
+    "manager",
+    "category",
+    "comment",
+    "creatim",
+    "revtim",
+    "printim",
+    "hlinkbase",
 ];
 
 impl Rtf {
@@ -1419,9 +1472,7 @@ impl Rtf {
     fn put(&mut self, s: &str) {
         match &self.g.dest {
             Dest::Text => self.out.push_str(s),
-            Dest::InfoField(k) if !self.info_done.contains(k) => {
-                self.info.entry(k.to_string()).or_default().push_str(s)
-            }
+            Dest::InfoField(k) if !self.info_done.contains(k) => self.info.entry(k.to_string()).or_default().push_str(s),
             Dest::Annotation => self.annot.push_str(s),
             _ => {}
         }
@@ -1504,7 +1555,8 @@ impl Rtf {
                         }
                         self.control(&word, param);
                     } else if c == b'\'' {
-                        let hex = data.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+                        let hex =
+                            data.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
                         match hex {
                             Some(b) => {
                                 self.text_byte(b);
@@ -1801,7 +1853,10 @@ mod tests {
         assert_eq!(crate::ingest::detect::detect(&bytes, "m.docx").0, crate::ingest::detect::Kind::Docx);
         let ex = extract_docx(&bytes, "m.docx").unwrap();
         let text = ex.text.unwrap();
-        assert!(text.starts_with("Hello\tworld & co\nline one\nline two inserted\na1\tb1 more\na2\tb2\nboxed\nafter box\nlink text"), "{text}");
+        assert!(
+            text.starts_with("Hello\tworld & co\nline one\nline two inserted\na1\tb1 more\na2\tb2\nboxed\nafter box\nlink text"),
+            "{text}"
+        );
         assert!(!text.contains("HYPERLINK"));
         assert_eq!(text.matches("boxed").count(), 1, "{text}");
         assert!(text.contains("[Headers and footers]\nCONFIDENTIAL\n\n[Footnotes]\nA footnote."), "{text}");
@@ -1828,7 +1883,8 @@ mod tests {
         assert_eq!(extract_docx(&no_doc, "x.docx").unwrap_err().code, "office_damaged");
         assert_eq!(extract_spreadsheet(b"PK\x03\x04xl/workbook.xml", "x.xlsx").unwrap_err().code, "office_damaged");
         // Truncated XML: the text before the damage is kept, with a warning.
-        let cut = zip_of(&[("word/document.xml", &format!("<w:document {W}><w:body><w:p><w:r><w:t>kept</w:t></w:r></w:p><w:p><w:r><w:t>al"))]);
+        let cut =
+            zip_of(&[("word/document.xml", &format!("<w:document {W}><w:body><w:p><w:r><w:t>kept</w:t></w:r></w:p><w:p><w:r><w:t>al"))]);
         let ex = extract_docx(&cut, "x.docx").unwrap();
         assert!(ex.text.unwrap().starts_with("kept"));
     }
@@ -1836,17 +1892,41 @@ mod tests {
     #[test]
     fn xlsx_built_by_hand() {
         let bytes = zip_of(&[
-            ("[Content_Types].xml", r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#),
-            ("_rels/.rels", r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
-            ("xl/workbook.xml", r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Budget" sheetId="1" r:id="rId1"/><sheet name="Secret" sheetId="2" state="hidden" r:id="rId2"/></sheets></workbook>"#),
-            ("xl/_rels/workbook.xml.rels", r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#),
-            ("xl/styles.xml", r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>"#),
-            ("xl/worksheets/sheet1.xml", r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Item</t></is></c><c r="B1" t="inlineStr"><is><t>Cost</t></is></c><c r="C1" t="inlineStr"><is><t>Due</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>Bribe</t></is></c><c r="B3"><v>0.30000000000000004</v></c><c r="C3" s="1"><v>36892</v></c></row></sheetData></worksheet>"#),
-            ("xl/worksheets/sheet2.xml", r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1"><v>42</v></c><c r="D1" t="b"><v>1</v></c></row></sheetData></worksheet>"#),
+            (
+                "[Content_Types].xml",
+                r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#,
+            ),
+            (
+                "_rels/.rels",
+                r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Budget" sheetId="1" r:id="rId1"/><sheet name="Secret" sheetId="2" state="hidden" r:id="rId2"/></sheets></workbook>"#,
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#,
+            ),
+            (
+                "xl/styles.xml",
+                r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>"#,
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Item</t></is></c><c r="B1" t="inlineStr"><is><t>Cost</t></is></c><c r="C1" t="inlineStr"><is><t>Due</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>Bribe</t></is></c><c r="B3"><v>0.30000000000000004</v></c><c r="C3" s="1"><v>36892</v></c></row></sheetData></worksheet>"#,
+            ),
+            (
+                "xl/worksheets/sheet2.xml",
+                r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1"><v>42</v></c><c r="D1" t="b"><v>1</v></c></row></sheetData></worksheet>"#,
+            ),
         ]);
         assert_eq!(crate::ingest::detect::detect(&bytes, "b.xlsx").0, crate::ingest::detect::Kind::Spreadsheet);
         let ex = extract_spreadsheet(&bytes, "b.xlsx").unwrap();
-        assert_eq!(ex.text.as_deref(), Some("Sheet: Budget\nItem\tCost\tDue\nBribe\t0.3\t2001-01-01\n\nSheet: Secret (hidden)\n42\t\t\tTRUE"));
+        assert_eq!(
+            ex.text.as_deref(),
+            Some("Sheet: Budget\nItem\tCost\tDue\nBribe\t0.3\t2001-01-01\n\nSheet: Secret (hidden)\n42\t\t\tTRUE")
+        );
         assert_eq!(ex.meta.extra.get("sheets").map(String::as_str), Some(r#"["Budget","Secret"]"#));
         assert_eq!(ex.meta.extra.get("hidden_sheets").map(String::as_str), Some(r#"["Secret"]"#));
     }

@@ -106,13 +106,7 @@ pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
         let more = if failed.len() > 20 { ", ..." } else { "" };
         ex.warning = Some(Problem::extract(
             "pdf_partial_text",
-            format!(
-                "{} of {} pages could not be read (page {}{}): their text is missing",
-                failed.len(),
-                n,
-                list.join(", "),
-                more
-            ),
+            format!("{} of {} pages could not be read (page {}{}): their text is missing", failed.len(), n, list.join(", "), more),
         ));
     } else if dev.truncated {
         ex.warning = Some(Problem::extract(
@@ -120,10 +114,7 @@ pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
             format!("text longer than {} MB: only the first {} MB is searchable", MAX_TEXT_BYTES >> 20, MAX_TEXT_BYTES >> 20),
         ));
     } else if !has_text {
-        ex.warning = Some(Problem::extract(
-            "pdf_no_text_layer",
-            "no text layer: this PDF is scanned images; OCR is needed",
-        ));
+        ex.warning = Some(Problem::extract("pdf_no_text_layer", "no text layer: this PDF is scanned images; OCR is needed"));
     }
     Ok(ex)
 }
@@ -145,10 +136,7 @@ fn load(bytes: &[u8]) -> Result<Document, Problem> {
     let mut doc = match loaded {
         Ok(doc) => doc,
         Err(E::Decryption(D::UnsupportedEncryption | D::UnsupportedVersion | D::UnsupportedRevision)) => {
-            return Err(Problem::extract(
-                "pdf_encrypted",
-                "encrypted PDF: it uses an encryption method that cannot be opened",
-            ))
+            return Err(Problem::extract("pdf_encrypted", "encrypted PDF: it uses an encryption method that cannot be opened"))
         }
         Err(E::Decryption(_) | E::InvalidPassword) => return Err(encrypted()),
         Err(e) => return Err(damaged(&load_reason(&e))),
@@ -160,10 +148,7 @@ fn load(bytes: &[u8]) -> Result<Document, Problem> {
         match r {
             Ok(Ok(())) => {}
             Ok(Err(E::Decryption(D::UnsupportedEncryption | D::UnsupportedVersion | D::UnsupportedRevision))) => {
-                return Err(Problem::extract(
-                    "pdf_encrypted",
-                    "encrypted PDF: it uses an encryption method that cannot be opened",
-                ))
+                return Err(Problem::extract("pdf_encrypted", "encrypted PDF: it uses an encryption method that cannot be opened"))
             }
             _ => return Err(encrypted()),
         }
@@ -174,9 +159,7 @@ fn load(bytes: &[u8]) -> Result<Document, Problem> {
 fn load_reason(e: &pdf_extract::Error) -> String {
     use pdf_extract::Error as E;
     match e {
-        E::Parse(_) | E::Xref(_) | E::InvalidOffset(_) => {
-            "the PDF is damaged: its structure could not be parsed".into()
-        }
+        E::Parse(_) | E::Xref(_) | E::InvalidOffset(_) => "the PDF is damaged: its structure could not be parsed".into(),
         E::IO(_) => "the PDF is truncated or unreadable".into(),
         other => {
             let mut s = other.to_string();
@@ -266,7 +249,11 @@ pub fn parse_pdf_date(s: &str) -> Option<String> {
                 return None;
             }
             let secs = hh * 3600 + mm * 60;
-            if sign == '-' { -secs } else { secs }
+            if sign == '-' {
+                -secs
+            } else {
+                secs
+            }
         }
         _ => 0,
     };
@@ -673,9 +660,7 @@ fn layout_page(buf: &str, glyphs: &[Glyph]) -> (String, Vec<WordBox>) {
 fn hyphen_join(text: &str, next: &str) -> bool {
     let mut rev = text.chars().rev();
     let (Some(h), Some(before)) = (rev.next(), rev.next()) else { return false };
-    matches!(h, '-' | '\u{AD}' | '\u{2010}')
-        && before.is_alphabetic()
-        && next.chars().next().is_some_and(|c| c.is_lowercase())
+    matches!(h, '-' | '\u{AD}' | '\u{2010}') && before.is_alphabetic() && next.chars().next().is_some_and(|c| c.is_lowercase())
 }
 
 /// Orders fragments by recursive XY-cut: split at vertical gutters (columns, left to right)
@@ -852,7 +837,11 @@ fn num(v: f64) -> String {
         return "0".into();
     }
     let r = (v * 10.0).round() / 10.0;
-    if r == r.trunc() { format!("{}", r as i64) } else { format!("{r:.1}") }
+    if r == r.trunc() {
+        format!("{}", r as i64)
+    } else {
+        format!("{r:.1}")
+    }
 }
 
 #[cfg(test)]

@@ -44,7 +44,9 @@ pub fn from_record(v: &Value) -> Result<ModelCall, String> {
     if let Some(r) = resp {
         apply_response(&mut c, r);
     }
-    c.ts = pick(v, &["ts", "timestamp", "time", "logged_at"]).and_then(normalize_ts).or_else(|| header(pick(v, &["headers"]), "date").and_then(|d| crate::modellogs::util::normalize_ts_str(&d)));
+    c.ts = pick(v, &["ts", "timestamp", "time", "logged_at"])
+        .and_then(normalize_ts)
+        .or_else(|| header(pick(v, &["headers"]), "date").and_then(|d| crate::modellogs::util::normalize_ts_str(&d)));
     c.request_id = header(pick(v, &["headers"]), "request-id").or(c.request_id);
     c.account = str_field(v, "account").or_else(|| str_field(v, "workspace_id"));
     c.api_key_id = str_field(v, "api_key_id");

@@ -18,7 +18,12 @@ fn yaml_to_json(v: yaml_serde::Value) -> Value {
     match v {
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => n.as_i64().map(Value::from).or_else(|| n.as_u64().map(Value::from)).or_else(|| n.as_f64().map(Value::from)).unwrap_or(Value::Null),
+        Y::Number(n) => n
+            .as_i64()
+            .map(Value::from)
+            .or_else(|| n.as_u64().map(Value::from))
+            .or_else(|| n.as_f64().map(Value::from))
+            .unwrap_or(Value::Null),
         Y::String(s) => Value::String(s),
         Y::Sequence(s) => Value::Array(s.into_iter().map(yaml_to_json).collect()),
         Y::Mapping(m) => Value::Object(
@@ -49,7 +54,10 @@ pub fn import(buf: &[u8], sink: Sink<'_>) {
     let y: yaml_serde::Value = match yaml_serde::from_slice(buf) {
         Ok(v) => v,
         Err(e) => {
-            sink(Err(LineError { line: e.location().map(|l| l.line() as u64).unwrap_or(0), reason: format!("not a readable YAML cassette: {e}") }));
+            sink(Err(LineError {
+                line: e.location().map(|l| l.line() as u64).unwrap_or(0),
+                reason: format!("not a readable YAML cassette: {e}"),
+            }));
             return;
         }
     };
@@ -62,7 +70,10 @@ pub fn import(buf: &[u8], sink: Sink<'_>) {
         }
     };
     if inter.is_empty() {
-        sink(Err(LineError { line: 0, reason: "the cassette records no HTTP exchanges (its `interactions` list is empty), so it holds no model calls".into() }));
+        sink(Err(LineError {
+            line: 0,
+            reason: "the cassette records no HTTP exchanges (its `interactions` list is empty), so it holds no model calls".into(),
+        }));
         return;
     }
     for (i, it) in inter.iter().enumerate() {
@@ -116,7 +127,15 @@ fn response_events(resp: &Value) -> Result<Vec<Value>, String> {
     if looks_like_event_stream(&bytes) {
         return Ok(aws_event_stream(&bytes)?
             .into_iter()
-            .map(|e| if e.exception { serde_json::json!({ "exception": e.kind, "detail": e.payload }) } else if e.kind.is_empty() || e.payload.is_null() || e.kind == "chunk" { e.payload } else { serde_json::json!({ e.kind: e.payload }) })
+            .map(|e| {
+                if e.exception {
+                    serde_json::json!({ "exception": e.kind, "detail": e.payload })
+                } else if e.kind.is_empty() || e.payload.is_null() || e.kind == "chunk" {
+                    e.payload
+                } else {
+                    serde_json::json!({ e.kind: e.payload })
+                }
+            })
             .collect());
     }
     let text = String::from_utf8_lossy(&bytes);
@@ -133,7 +152,12 @@ fn response_events(resp: &Value) -> Result<Vec<Value>, String> {
         }
     }
     // Newline-delimited JSON (Gemini and Ollama streams).
-    let lines: Vec<Value> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map_while(|l| serde_json::from_str::<Value>(l.trim_start_matches(['[', ',']).trim_end_matches([',', ']'])).ok()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map_while(|l| serde_json::from_str::<Value>(l.trim_start_matches(['[', ',']).trim_end_matches([',', ']'])).ok())
+        .collect();
     if !lines.is_empty() && lines.len() == text.lines().filter(|l| !l.trim().is_empty()).count() {
         return Ok(lines);
     }
@@ -143,8 +167,10 @@ fn response_events(resp: &Value) -> Result<Vec<Value>, String> {
     ))
 }
 
-pub(crate) const INPUT_KEYS: &[&str] = &["prompt_tokens", "input_tokens", "inputTokens", "promptTokenCount", "inputTextTokenCount", "prompt_token_count", "inputTokenCount"];
-pub(crate) const OUTPUT_KEYS: &[&str] = &["completion_tokens", "output_tokens", "outputTokens", "candidatesTokenCount", "generation_token_count", "outputTokenCount"];
+pub(crate) const INPUT_KEYS: &[&str] =
+    &["prompt_tokens", "input_tokens", "inputTokens", "promptTokenCount", "inputTextTokenCount", "prompt_token_count", "inputTokenCount"];
+pub(crate) const OUTPUT_KEYS: &[&str] =
+    &["completion_tokens", "output_tokens", "outputTokens", "candidatesTokenCount", "generation_token_count", "outputTokenCount"];
 
 fn max_key(v: &Value, keys: &[&str], best: &mut Option<u64>) {
     match v {
@@ -190,7 +216,11 @@ fn event_text(e: &Value, out: &mut String) {
         return;
     }
     // Anthropic whole message / Bedrock converse & Nova.
-    let msg_content = e.get("output").and_then(|o| o.get("message")).and_then(|m| m.get("content")).or_else(|| (e.get("type").and_then(|t| t.as_str()) == Some("message")).then(|| e.get("content")).flatten());
+    let msg_content = e
+        .get("output")
+        .and_then(|o| o.get("message"))
+        .and_then(|m| m.get("content"))
+        .or_else(|| (e.get("type").and_then(|t| t.as_str()) == Some("message")).then(|| e.get("content")).flatten());
     if let Some(parts) = msg_content.and_then(|c| c.as_array()) {
         for p in parts {
             if let Some(t) = p.get("text").and_then(|x| x.as_str()) {
@@ -200,7 +230,12 @@ fn event_text(e: &Value, out: &mut String) {
         return;
     }
     // Cohere v2 chat: `message.content[]` whole, `delta.message.content.text` streamed.
-    if let Some(parts) = e.get("message").filter(|m| e.get("finish_reason").is_some() || m.get("role").is_some()).and_then(|m| m.get("content")).and_then(|c| c.as_array()) {
+    if let Some(parts) = e
+        .get("message")
+        .filter(|m| e.get("finish_reason").is_some() || m.get("role").is_some())
+        .and_then(|m| m.get("content"))
+        .and_then(|c| c.as_array())
+    {
         for p in parts.iter().filter(|p| p.get("type").and_then(|t| t.as_str()).is_none_or(|t| t == "text")) {
             if let Some(t) = p.get("text").and_then(|x| x.as_str()) {
                 out.push_str(t);
@@ -209,7 +244,13 @@ fn event_text(e: &Value, out: &mut String) {
         return;
     }
     if e.get("type").and_then(|t| t.as_str()) == Some("content-delta") {
-        if let Some(t) = e.get("delta").and_then(|d| d.get("message")).and_then(|m| m.get("content")).and_then(|c| c.get("text")).and_then(|x| x.as_str()) {
+        if let Some(t) = e
+            .get("delta")
+            .and_then(|d| d.get("message"))
+            .and_then(|m| m.get("content"))
+            .and_then(|c| c.get("text"))
+            .and_then(|x| x.as_str())
+        {
             out.push_str(t);
         }
         return;
@@ -265,7 +306,8 @@ fn interaction(it: &Value) -> Result<(ModelCall, Option<String>), String> {
         .and_then(|d| normalize_ts_str(&d))
         .or_else(|| it.get("recorded_at").and_then(crate::modellogs::util::normalize_ts));
     c.account = header(rheaders, "openai-organization");
-    c.request_id = header(rheaders, "x-request-id").or_else(|| header(rheaders, "x-amzn-requestid")).or_else(|| header(rheaders, "request-id"));
+    c.request_id =
+        header(rheaders, "x-request-id").or_else(|| header(rheaders, "x-amzn-requestid")).or_else(|| header(rheaders, "request-id"));
     // Model: body, else the Bedrock / Vertex path segment.
     c.model = str_field(&req_body, "model");
     if c.model.is_none() {
@@ -282,10 +324,15 @@ fn interaction(it: &Value) -> Result<(ModelCall, Option<String>), String> {
     } else if let Some(contents) = req_body.get("contents").and_then(|x| x.as_array()) {
         let msgs = contents
             .iter()
-            .map(|m| Message { role: m.get("role").and_then(|r| r.as_str()).unwrap_or("user").to_string(), content: m.get("parts").map(content_text).unwrap_or_default() })
+            .map(|m| Message {
+                role: m.get("role").and_then(|r| r.as_str()).unwrap_or("user").to_string(),
+                content: m.get("parts").map(content_text).unwrap_or_default(),
+            })
             .collect();
         (None, msgs)
-    } else if let Some(input) = req_body.get("input").or_else(|| req_body.get("inputText")).or_else(|| req_body.get("prompt")).or_else(|| req_body.get("message")) {
+    } else if let Some(input) =
+        req_body.get("input").or_else(|| req_body.get("inputText")).or_else(|| req_body.get("prompt")).or_else(|| req_body.get("message"))
+    {
         let msgs = match input {
             Value::Array(a) if a.iter().any(|x| x.get("role").is_some()) => super::read_messages(Some(input)).1,
             other => vec![Message { role: "user".into(), content: content_text(other) }],
@@ -316,7 +363,12 @@ fn interaction(it: &Value) -> Result<(ModelCall, Option<String>), String> {
             vec![]
         }
     };
-    let exceptions: Vec<String> = events.iter().filter_map(|e| e.get("exception").and_then(|x| x.as_str()).map(|k| format!("{k}: {}", content_text(e.get("detail").unwrap_or(&Value::Null))))).collect();
+    let exceptions: Vec<String> = events
+        .iter()
+        .filter_map(|e| {
+            e.get("exception").and_then(|x| x.as_str()).map(|k| format!("{k}: {}", content_text(e.get("detail").unwrap_or(&Value::Null))))
+        })
+        .collect();
     if !exceptions.is_empty() {
         c.params.extra.insert("stream_exception".into(), Value::from(exceptions.join("; ")));
     }
@@ -329,15 +381,23 @@ fn interaction(it: &Value) -> Result<(ModelCall, Option<String>), String> {
         if let Some(r) = fin {
             super::openai_responses::apply_response(&mut c, r);
         } else {
-            let t: String = events.iter().filter(|e| e.get("type").and_then(|t| t.as_str()) == Some("response.output_text.delta")).filter_map(|e| e.get("delta").and_then(|d| d.as_str())).collect();
+            let t: String = events
+                .iter()
+                .filter(|e| e.get("type").and_then(|t| t.as_str()) == Some("response.output_text.delta"))
+                .filter_map(|e| e.get("delta").and_then(|d| d.as_str()))
+                .collect();
             if !t.is_empty() {
                 c.completion = Some(t);
             }
         }
-        if let Some(id) = events.iter().find_map(|e| e.get("response").and_then(|r| str_field(r, "id")).or_else(|| str_field(e, "id").filter(|i| i.starts_with("resp_")))) {
+        if let Some(id) = events.iter().find_map(|e| {
+            e.get("response").and_then(|r| str_field(r, "id")).or_else(|| str_field(e, "id").filter(|i| i.starts_with("resp_")))
+        }) {
             c.request_id = Some(id);
         }
-        if let Some(m) = events.iter().rev().find_map(|e| e.get("response").and_then(|r| str_field(r, "model")).or_else(|| str_field(e, "model"))) {
+        if let Some(m) =
+            events.iter().rev().find_map(|e| e.get("response").and_then(|r| str_field(r, "model")).or_else(|| str_field(e, "model")))
+        {
             c.model = Some(m);
         }
     } else if generates {
@@ -348,11 +408,15 @@ fn interaction(it: &Value) -> Result<(ModelCall, Option<String>), String> {
         if !t.is_empty() {
             c.completion = Some(t);
         }
-        if let Some(id) = events.iter().find_map(|e| str_field(e, "id").or_else(|| str_field(e, "responseId")).or_else(|| e.get("message").and_then(|m| str_field(m, "id")))) {
+        if let Some(id) = events.iter().find_map(|e| {
+            str_field(e, "id").or_else(|| str_field(e, "responseId")).or_else(|| e.get("message").and_then(|m| str_field(m, "id")))
+        }) {
             c.request_id = Some(id);
         }
         // The model that answered, as the response names it (the request may name an alias).
-        if let Some(m) = events.iter().find_map(|e| str_field(e, "model").or_else(|| str_field(e, "modelVersion")).or_else(|| e.get("message").and_then(|m| str_field(m, "model")))) {
+        if let Some(m) = events.iter().find_map(|e| {
+            str_field(e, "model").or_else(|| str_field(e, "modelVersion")).or_else(|| e.get("message").and_then(|m| str_field(m, "model")))
+        }) {
             c.model = Some(m);
         }
     }
@@ -372,8 +436,16 @@ fn interaction(it: &Value) -> Result<(ModelCall, Option<String>), String> {
         c.ts = crate::modellogs::util::unix_to_rfc3339(created).or(c.ts);
     }
     // A successful generation whose answer could not be found in a body that was read.
-    if problems.is_empty() && generates && c.completion.is_none() && !events.is_empty() && exceptions.is_empty() && !answered_with_tool_call(&events) {
-        problems.push("the response was read but holds no answer text in any shape Exhibit knows; the call is kept without a completion".into());
+    if problems.is_empty()
+        && generates
+        && c.completion.is_none()
+        && !events.is_empty()
+        && exceptions.is_empty()
+        && !answered_with_tool_call(&events)
+    {
+        problems.push(
+            "the response was read but holds no answer text in any shape Exhibit knows; the call is kept without a completion".into(),
+        );
     } else if problems.is_empty() && generates && events.is_empty() && resp.get("body").is_some() {
         problems.push("the response body is empty, so the call has no recorded answer".into());
     }
@@ -387,7 +459,9 @@ fn interaction(it: &Value) -> Result<(ModelCall, Option<String>), String> {
 fn answered_with_tool_call(events: &[Value]) -> bool {
     fn any(v: &Value) -> bool {
         match v {
-            Value::Object(o) => o.iter().any(|(k, x)| matches!(k.as_str(), "tool_calls" | "toolUse" | "tool_use" | "function_call" | "functionCall") && !x.is_null() || any(x)),
+            Value::Object(o) => o.iter().any(|(k, x)| {
+                matches!(k.as_str(), "tool_calls" | "toolUse" | "tool_use" | "function_call" | "functionCall") && !x.is_null() || any(x)
+            }),
             Value::Array(a) => a.iter().any(any),
             Value::String(s) => matches!(s.as_str(), "tool_use" | "tool_calls" | "function_call"),
             _ => false,

@@ -24,7 +24,11 @@ pub(crate) fn node_text(msg: &Value) -> String {
             .unwrap_or_default(),
         _ => {
             if let Some(parts) = c.get("parts").and_then(|p| p.as_array()) {
-                parts.iter().filter_map(|p| p.as_str().map(str::to_string).or_else(|| p.get("text").and_then(|t| t.as_str()).map(str::to_string))).collect::<Vec<_>>().join("\n")
+                parts
+                    .iter()
+                    .filter_map(|p| p.as_str().map(str::to_string).or_else(|| p.get("text").and_then(|t| t.as_str()).map(str::to_string)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             } else {
                 content_text(c)
             }
@@ -81,10 +85,8 @@ pub fn import_doc(doc: &Value, sink: Sink<'_>) {
             }
             cur = mapping.get(n).and_then(|x| x.get("parent")).and_then(|p| p.as_str());
         }
-        let parent_of: HashMap<&str, &str> = mapping
-            .iter()
-            .filter_map(|(k, n)| n.get("parent").and_then(|p| p.as_str()).map(|p| (k.as_str(), p)))
-            .collect();
+        let parent_of: HashMap<&str, &str> =
+            mapping.iter().filter_map(|(k, n)| n.get("parent").and_then(|p| p.as_str()).map(|p| (k.as_str(), p))).collect();
         // Stable order: by message create_time, then node id.
         let mut nodes: Vec<(&String, &Value)> = mapping.iter().collect();
         nodes.sort_by(|a, b| {

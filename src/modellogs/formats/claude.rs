@@ -44,7 +44,13 @@ pub fn import_doc(doc: &Value, sink: Sink<'_>) {
         let uuid = match conv.get("uuid").and_then(|u| u.as_str()) {
             Some(u) => u.to_string(),
             None => {
-                sink(Err(LineError { line: rec, reason: format!("conversation {rec} ({:?}) has no `uuid`; skipped", conv.get("name").and_then(|n| n.as_str()).unwrap_or("")) }));
+                sink(Err(LineError {
+                    line: rec,
+                    reason: format!(
+                        "conversation {rec} ({:?}) has no `uuid`; skipped",
+                        conv.get("name").and_then(|n| n.as_str()).unwrap_or("")
+                    ),
+                }));
                 continue;
             }
         };
@@ -52,7 +58,10 @@ pub fn import_doc(doc: &Value, sink: Sink<'_>) {
         let conv_ts = match created.map(normalize_ts_str) {
             Some(Some(t)) => Some(t),
             Some(None) => {
-                sink(Err(LineError { line: rec, reason: format!("conversation {uuid}: `created_at` {:?} is not a timestamp; skipped", created.unwrap_or("")) }));
+                sink(Err(LineError {
+                    line: rec,
+                    reason: format!("conversation {uuid}: `created_at` {:?} is not a timestamp; skipped", created.unwrap_or("")),
+                }));
                 continue;
             }
             None => None,

@@ -62,9 +62,8 @@ impl CsvMapping {
     /// A best guess from header names (`prompt`, `input`, `completion`, `output`, `timestamp`…),
     /// for the user to confirm. None when no prompt-like column exists.
     pub fn guess(headers: &[String]) -> Option<CsvMapping> {
-        let find = |names: &[&str]| -> Option<String> {
-            headers.iter().find(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n))).cloned()
-        };
+        let find =
+            |names: &[&str]| -> Option<String> { headers.iter().find(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n))).cloned() };
         let prompt = find(&["prompt", "input", "question", "messages", "request", "user_message", "query"])?;
         Some(CsvMapping {
             ts: find(&["ts", "timestamp", "time", "created_at", "date", "datetime"]),
@@ -90,10 +89,7 @@ impl CsvMapping {
 }
 
 pub fn import_csv(reader: impl BufRead, m: &CsvMapping, format: &str, sink: Sink<'_>) {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(m.delimiter as u8)
-        .flexible(true)
-        .from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new().delimiter(m.delimiter as u8).flexible(true).from_reader(reader);
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_string()).collect(),
         Err(e) => {
@@ -110,9 +106,22 @@ pub fn import_csv(reader: impl BufRead, m: &CsvMapping, format: &str, sink: Sink
         return;
     }
     let idx = [
-        col(&m.ts), col(&m.account), col(&m.api_key_id), col(&m.user), col(&m.ip), col(&m.model), col(&m.system), col(&m.prompt),
-        col(&m.completion), col(&m.prompt_tokens), col(&m.completion_tokens), col(&m.request_id), col(&m.conversation_id),
-        col(&m.temperature), col(&m.max_tokens), col(&m.n),
+        col(&m.ts),
+        col(&m.account),
+        col(&m.api_key_id),
+        col(&m.user),
+        col(&m.ip),
+        col(&m.model),
+        col(&m.system),
+        col(&m.prompt),
+        col(&m.completion),
+        col(&m.prompt_tokens),
+        col(&m.completion_tokens),
+        col(&m.request_id),
+        col(&m.conversation_id),
+        col(&m.temperature),
+        col(&m.max_tokens),
+        col(&m.n),
     ];
     let mut rec = csv::StringRecord::new();
     loop {
@@ -196,7 +205,15 @@ mod tests {
         let data = "when,who,q,a,pt\n2025-01-01 00:00:00,acme,hello,world,3\nbad-date,acme,x,y,1\n";
         let m = CsvMapping::guess(&["when".into(), "who".into(), "q".into()]);
         assert!(m.is_none(), "no prompt-like header");
-        let m = CsvMapping { ts: Some("when".into()), account: Some("who".into()), prompt: Some("q".into()), completion: Some("a".into()), prompt_tokens: Some("pt".into()), delimiter: ',', ..Default::default() };
+        let m = CsvMapping {
+            ts: Some("when".into()),
+            account: Some("who".into()),
+            prompt: Some("q".into()),
+            completion: Some("a".into()),
+            prompt_tokens: Some("pt".into()),
+            delimiter: ',',
+            ..Default::default()
+        };
         let saved = serde_json::to_string(&m).unwrap();
         let m2: CsvMapping = serde_json::from_str(&saved).unwrap();
         assert_eq!(m, m2);

@@ -68,11 +68,15 @@ pub(crate) fn recorded_body(msg: &Value) -> Result<Body, String> {
 /// JSON or server-sent events — so a text body is never mistaken for one.
 fn binary_scalar(s: &str, msg: &Value) -> Option<Vec<u8>> {
     let compact: String = s.split_whitespace().collect();
-    if compact.len() < 8 || compact.len() % 4 != 0 || !compact.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=') {
+    if compact.len() < 8
+        || compact.len() % 4 != 0
+        || !compact.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+    {
         return None;
     }
     let bytes = base64::engine::general_purpose::STANDARD.decode(compact).ok()?;
-    let encoded = super::openai_chat::header(msg.get("headers"), "content-encoding").is_some_and(|e| !e.trim().is_empty() && !e.trim().eq_ignore_ascii_case("identity"));
+    let encoded = super::openai_chat::header(msg.get("headers"), "content-encoding")
+        .is_some_and(|e| !e.trim().is_empty() && !e.trim().eq_ignore_ascii_case("identity"));
     let plausible = encoded
         || bytes.starts_with(&[0x1f, 0x8b])
         || bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
@@ -87,12 +91,8 @@ fn binary_scalar(s: &str, msg: &Value) -> Option<Vec<u8>> {
 /// bytes when the header was not recorded. `identity` and an absent header leave the bytes as
 /// they are.
 pub(crate) fn decode_content(bytes: Vec<u8>, encoding: Option<&str>) -> Result<Vec<u8>, String> {
-    let mut codings: Vec<String> = encoding
-        .unwrap_or("")
-        .split(',')
-        .map(|c| c.trim().to_ascii_lowercase())
-        .filter(|c| !c.is_empty() && c != "identity")
-        .collect();
+    let mut codings: Vec<String> =
+        encoding.unwrap_or("").split(',').map(|c| c.trim().to_ascii_lowercase()).filter(|c| !c.is_empty() && c != "identity").collect();
     if codings.is_empty() {
         if bytes.starts_with(&[0x1f, 0x8b]) {
             codings.push("gzip".into());
@@ -109,11 +109,14 @@ pub(crate) fn decode_content(bytes: Vec<u8>, encoding: Option<&str>) -> Result<V
 
 fn read_limited(r: impl Read, coding: &str) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    r.take(MAX_BODY + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("the body is compressed ({coding}) but could not be decompressed ({e}); the recording is damaged or was cut short"))?;
+    r.take(MAX_BODY + 1).read_to_end(&mut out).map_err(|e| {
+        format!("the body is compressed ({coding}) but could not be decompressed ({e}); the recording is damaged or was cut short")
+    })?;
     if out.len() as u64 > MAX_BODY {
-        return Err(format!("the body is compressed ({coding}) and decompresses to more than {} MiB, which no model response is; it was not read", MAX_BODY >> 20));
+        return Err(format!(
+            "the body is compressed ({coding}) and decompresses to more than {} MiB, which no model response is; it was not read",
+            MAX_BODY >> 20
+        ));
     }
     Ok(out)
 }
@@ -122,10 +125,12 @@ fn decode_one(b: &[u8], coding: &str) -> Result<Vec<u8>, String> {
     match coding {
         "gzip" | "x-gzip" => read_limited(flate2::read::MultiGzDecoder::new(b), coding),
         // HTTP `deflate` is a zlib stream; some servers send raw deflate instead.
-        "deflate" => read_limited(flate2::read::ZlibDecoder::new(b), coding).or_else(|zlib_err| read_limited(flate2::read::DeflateDecoder::new(b), coding).map_err(|_| zlib_err)),
+        "deflate" => read_limited(flate2::read::ZlibDecoder::new(b), coding)
+            .or_else(|zlib_err| read_limited(flate2::read::DeflateDecoder::new(b), coding).map_err(|_| zlib_err)),
         "br" => read_limited(brotli_decompressor::Decompressor::new(b, 8192), coding),
         "zstd" => {
-            let d = zstd::stream::read::Decoder::new(b).map_err(|e| format!("the body is compressed (zstd) but could not be decompressed ({e})"))?;
+            let d = zstd::stream::read::Decoder::new(b)
+                .map_err(|e| format!("the body is compressed (zstd) but could not be decompressed ({e})"))?;
             read_limited(d, coding)
         }
         other => Err(format!("the body uses the content encoding `{other}`, which Exhibit cannot decode; it was not read")),
@@ -184,7 +189,9 @@ pub(crate) fn aws_event_stream(b: &[u8]) -> Result<Vec<StreamEvent>, String> {
         let payload = &frame[12 + hlen..total - 4];
         let mut v: Value = serde_json::from_slice(payload).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(payload).into_owned()));
         if let Some(inner) = v.get("bytes").and_then(|x| x.as_str()) {
-            let inner = base64::engine::general_purpose::STANDARD.decode(inner).map_err(|e| damaged(&format!("its chunk is not valid base64: {e}")))?;
+            let inner = base64::engine::general_purpose::STANDARD
+                .decode(inner)
+                .map_err(|e| damaged(&format!("its chunk is not valid base64: {e}")))?;
             v = serde_json::from_slice(&inner).map_err(|e| damaged(&format!("its chunk is not JSON: {e}")))?;
         }
         out.push(StreamEvent { kind, exception: message_type == "exception" || message_type == "error", payload: v });

@@ -35,13 +35,20 @@ pub fn from_record(v: &Value) -> Result<ModelCall, String> {
     let mut c = ModelCall::new("litellm");
     c.request_id = str_field(v, "request_id").or_else(|| slp.then(|| str_field(v, "id")).flatten());
     c.ts = v.get("startTime").and_then(normalize_ts);
-    c.cost = v.get("response_cost").or_else(|| v.get("spend")).and_then(|x| x.as_f64().or_else(|| x.as_str().and_then(|s| s.trim().parse().ok())));
+    c.cost = v
+        .get("response_cost")
+        .or_else(|| v.get("spend"))
+        .and_then(|x| x.as_f64().or_else(|| x.as_str().and_then(|s| s.trim().parse().ok())));
     if slp {
         // The payload names the caller in its metadata: the key's hash, its team and org, the
         // internal user and the end user the request was made for.
         c.api_key_id = str_field(&meta, "user_api_key_hash").or_else(|| str_field(&meta, "user_api_key"));
-        c.account = str_field(&meta, "user_api_key_team_id").or_else(|| str_field(&meta, "user_api_key_org_id")).or_else(|| str_field(&meta, "user_api_key_user_id"));
-        c.user = str_field(v, "end_user").or_else(|| str_field(&meta, "user_api_key_end_user_id")).or_else(|| str_field(&meta, "user_api_key_user_id"));
+        c.account = str_field(&meta, "user_api_key_team_id")
+            .or_else(|| str_field(&meta, "user_api_key_org_id"))
+            .or_else(|| str_field(&meta, "user_api_key_user_id"));
+        c.user = str_field(v, "end_user")
+            .or_else(|| str_field(&meta, "user_api_key_end_user_id"))
+            .or_else(|| str_field(&meta, "user_api_key_user_id"));
         c.ip = str_field(v, "requester_ip_address").or_else(|| str_field(&meta, "requester_ip_address"));
         c.conversation_id = str_field(v, "trace_id");
     } else {
@@ -134,7 +141,10 @@ mod tests {
             "response":{"id":"chatcmpl-9","created":1737710447,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"content":"a"}}],"usage":{"prompt_tokens":12,"completion_tokens":4}}});
         let c = from_record(&v).unwrap();
         assert_eq!(c.ts.as_deref(), Some("2025-01-24T09:20:46.500000Z"), "its own start time");
-        assert_eq!((c.api_key_id.as_deref(), c.account.as_deref(), c.user.as_deref(), c.ip.as_deref()), (Some("a1b2c3"), Some("team-7"), Some("cust-9"), Some("203.0.113.7")));
+        assert_eq!(
+            (c.api_key_id.as_deref(), c.account.as_deref(), c.user.as_deref(), c.ip.as_deref()),
+            (Some("a1b2c3"), Some("team-7"), Some("cust-9"), Some("203.0.113.7"))
+        );
         assert_eq!(c.model.as_deref(), Some("gpt-4o-2024-08-06"), "the model that answered, not the proxy's alias");
         assert_eq!((c.cost, c.request_id.as_deref(), c.conversation_id.as_deref()), (Some(0.0125), Some("chatcmpl-9"), Some("tr-1")));
         assert_eq!(c.completion.as_deref(), Some("a"));

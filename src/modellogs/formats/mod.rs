@@ -137,7 +137,10 @@ pub fn import_stream(reader: impl BufRead, format: &Format, sink: Sink<'_>) {
         sink(r)
     });
     if calls == 0 && errors == 0 {
-        sink(Err(LineError { line: 0, reason: format!("the file was read as {}, but it holds no model calls (no request or answer in it)", format.describe()) }));
+        sink(Err(LineError {
+            line: 0,
+            reason: format!("the file was read as {}, but it holds no model calls (no request or answer in it)", format.describe()),
+        }));
     }
 }
 

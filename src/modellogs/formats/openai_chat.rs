@@ -86,10 +86,7 @@ pub(crate) fn apply_chat_response(c: &mut ModelCall, resp: &Value) {
         let first = ch.iter().find(|x| x.get("index").and_then(|i| i.as_u64()).unwrap_or(0) == 0).or(ch.first());
         if let Some(f) = first {
             let msg = f.get("message").or_else(|| f.get("delta"));
-            c.completion = msg
-                .and_then(|m| m.get("content"))
-                .map(crate::modellogs::util::content_text)
-                .or_else(|| str_field(f, "text"));
+            c.completion = msg.and_then(|m| m.get("content")).map(crate::modellogs::util::content_text).or_else(|| str_field(f, "text"));
         }
     }
     if let Some(u) = resp.get("usage") {

@@ -12,7 +12,8 @@ pub fn from_record(v: &Value) -> Result<ModelCall, String> {
     if !v.is_object() {
         return Err("a record must be a JSON object".into());
     }
-    let resp = pick(v, &["response", "res"]).or_else(|| (v.get("output").is_some() || v.get("object").and_then(|o| o.as_str()) == Some("response")).then_some(v));
+    let resp = pick(v, &["response", "res"])
+        .or_else(|| (v.get("output").is_some() || v.get("object").and_then(|o| o.as_str()) == Some("response")).then_some(v));
     let req = pick(v, &["request", "req"]).or_else(|| v.get("input").map(|_| v));
     if resp.is_none() && req.is_none() {
         return Err("no Responses API object (`output`, `object: response`) and no request (`input`)".into());

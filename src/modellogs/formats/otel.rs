@@ -97,8 +97,11 @@ pub fn import_doc(doc: &Value, line: u64, sink: Sink<'_>) {
                 let get_s = |k: &str| a.get(k).and_then(|v| v.as_str()).map(str::to_string);
                 c.model = get_s("gen_ai.response.model").or_else(|| get_s("gen_ai.request.model"));
                 c.request_id = get_s("gen_ai.response.id");
-                c.conversation_id = get_s("gen_ai.conversation.id").or_else(|| span.get("traceId").and_then(|t| t.as_str()).map(str::to_string));
-                c.user = get_s("enduser.id").or_else(|| get_s("user.id")).or_else(|| res.get("enduser.id").and_then(|v| v.as_str()).map(str::to_string));
+                c.conversation_id =
+                    get_s("gen_ai.conversation.id").or_else(|| span.get("traceId").and_then(|t| t.as_str()).map(str::to_string));
+                c.user = get_s("enduser.id")
+                    .or_else(|| get_s("user.id"))
+                    .or_else(|| res.get("enduser.id").and_then(|v| v.as_str()).map(str::to_string));
                 c.account = res.get("service.name").and_then(|v| v.as_str()).map(str::to_string);
                 c.ip = get_s("client.address");
                 let tok = |ks: &[&str]| ks.iter().find_map(|k| a.get(*k).and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64))));
@@ -110,7 +113,8 @@ pub fn import_doc(doc: &Value, line: u64, sink: Sink<'_>) {
                 c.params.max_tokens = f("gen_ai.request.max_tokens").map(|x| x as u64);
                 c.params.n = f("gen_ai.request.choice.count").map(|x| x as u32);
                 c.params.seed = f("gen_ai.request.seed").map(|x| x as i64);
-                if let Some(ns) = span.get("startTimeUnixNano").and_then(|t| t.as_str().and_then(|s| s.parse::<u64>().ok()).or(t.as_u64())) {
+                if let Some(ns) = span.get("startTimeUnixNano").and_then(|t| t.as_str().and_then(|s| s.parse::<u64>().ok()).or(t.as_u64()))
+                {
                     c.ts = unix_to_rfc3339(ns as f64 / 1e9);
                 }
                 if let Some(si) = json_attr(&a, "gen_ai.system_instructions") {
@@ -133,7 +137,9 @@ pub fn import_doc(doc: &Value, line: u64, sink: Sink<'_>) {
                 }
                 let out = json_attr(&a, "gen_ai.output.messages").or_else(|| json_attr(&a, "gen_ai.completion"));
                 c.completion = match out {
-                    Some(Value::Array(ms)) => ms.first().map(|m| m.get("parts").or_else(|| m.get("content")).map(content_text).unwrap_or_default()),
+                    Some(Value::Array(ms)) => {
+                        ms.first().map(|m| m.get("parts").or_else(|| m.get("content")).map(content_text).unwrap_or_default())
+                    }
                     Some(Value::String(s)) => Some(s),
                     Some(other) => Some(content_text(&other)),
                     None => get_s("gen_ai.completion.0.content"),
@@ -169,7 +175,10 @@ mod tests {
         let mut out = vec![];
         import_doc(&doc, 1, &mut |r| out.push(r.unwrap()));
         assert_eq!(out.len(), 2);
-        assert_eq!((out[0].messages[0].content.as_str(), out[0].completion.as_deref(), out[0].prompt_tokens), ("hello", Some("hi"), Some(12)));
+        assert_eq!(
+            (out[0].messages[0].content.as_str(), out[0].completion.as_deref(), out[0].prompt_tokens),
+            ("hello", Some("hi"), Some(12))
+        );
         assert_eq!(out[0].ts.as_deref(), Some("2023-11-14T22:13:20Z"));
         assert_eq!((out[1].messages[0].content.as_str(), out[1].completion.as_deref(), out[1].prompt_tokens), ("q", Some("a"), Some(5)));
     }

@@ -43,7 +43,9 @@ fn names_and_groups() {
         assert!(n.contains(&want), "{want}");
         assert_eq!(builtin(want).unwrap()[0].group, Group::Pii);
     }
-    for want in ["openai_key", "anthropic_key", "aws_key", "github_token", "google_api_key", "slack_token", "stripe_key", "jwt", "private_key"] {
+    for want in
+        ["openai_key", "anthropic_key", "aws_key", "github_token", "google_api_key", "slack_token", "stripe_key", "jwt", "private_key"]
+    {
         assert!(n.contains(&want), "{want}");
         assert_eq!(builtin(want).unwrap()[0].group, Group::Secrets);
     }
@@ -201,7 +203,17 @@ fn ssn() {
 
 #[test]
 fn credit_card() {
-    for good in ["4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "5500 0000 0000 0004", "2223003122003222", "3782 822463 10005", "6011111111111117", "3530111333300000", "4222222222222"] {
+    for good in [
+        "4111111111111111",
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "5500 0000 0000 0004",
+        "2223003122003222",
+        "3782 822463 10005",
+        "6011111111111117",
+        "3530111333300000",
+        "4222222222222",
+    ] {
         one("credit_card", &format!("card: {good}, exp 01/27"), good);
     }
     none("credit_card", "card 4111111111111112"); // Luhn
@@ -328,7 +340,13 @@ fn slack_token() {
     one("slack_token", &format!("SLACK_TOKEN={t}"), &t);
     let hook = format!("https://hooks.slack.com/services/T{}/B{}/{}", tok(8, UPPER_NUM, 26), tok(8, UPPER_NUM, 27), tok(24, B62, 28));
     one("slack_token", &format!("post to {hook} please"), &hook);
-    let legacy = format!("xoxp-{}-{}-{}-{}", tok(10, "0123456789", 32), tok(10, "0123456789", 33), tok(11, "0123456789", 34), tok(32, "0123456789abcdef", 35));
+    let legacy = format!(
+        "xoxp-{}-{}-{}-{}",
+        tok(10, "0123456789", 32),
+        tok(10, "0123456789", 33),
+        tok(11, "0123456789", 34),
+        tok(32, "0123456789abcdef", 35)
+    );
     one("slack_token", &legacy, &legacy);
     none("slack_token", "xoxb-not-a-token");
     none("slack_token", "xoxz-123456789012-abcdefghijkl");
@@ -359,7 +377,8 @@ fn jwt() {
 
 #[test]
 fn private_key() {
-    let body = (0..5).map(|i| tok(64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40 + i)).collect::<Vec<_>>().join("\n");
+    let body =
+        (0..5).map(|i| tok(64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40 + i)).collect::<Vec<_>>().join("\n");
     let block = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----");
     one("private_key", &format!("key:\n{block}\nthanks"), &block);
     let block = format!("-----BEGIN OPENSSH PRIVATE KEY-----\r\n{body}\r\n-----END OPENSSH PRIVATE KEY-----");
