@@ -83,10 +83,13 @@ e2e-desktop: build e2e-deps
 	fi
 
 # Every suite runs even when an earlier one fails (so one red suite does not hide another);
-# the target fails if any did.
+# the target fails if any did. Formatting (rustfmt.toml) and clippy with warnings as errors are
+# suites like the others.
 test: deps ui e2e-deps
 	$(CARGO) build --workspace --all-targets
 	@mkdir -p $(TARGET_DIR); status=0; \
+	$(CARGO) fmt --all --check || { echo "formatting differs from rustfmt.toml: run \`cargo fmt --all\`"; status=1; }; \
+	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings || status=1; \
 	$(CARGO) test --workspace --no-fail-fast 2>&1 | tee $(TARGET_DIR)/test.log; [ $${PIPESTATUS[0]} -eq 0 ] || status=1; \
 	$(MAKE) --no-print-directory check-bindings || status=1; \
 	$(MAKE) --no-print-directory ui-test || status=1; \
