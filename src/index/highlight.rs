@@ -2,7 +2,9 @@
 //! first hit.
 
 use super::{analyzer, EXACT, STEM, WORDS};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use ts_rs::TS;
 
 #[derive(Debug, Default)]
 pub struct Highlights {
@@ -130,9 +132,53 @@ pub fn to_char_offsets(text: &str, spans: &[(usize, usize)]) -> Vec<[usize; 2]> 
     out
 }
 
-/// A passage of about `width` characters around the first hit, HTML-escaped, with every hit in
-/// it wrapped in `<b>…</b>`. Without hits, the start of the text.
-pub fn snippet(text: &str, spans: &[(usize, usize)], width: usize) -> String {
+/// One piece of a snippet: plain text (never markup) and whether it is a hit. A snippet is a
+/// list of these, so the CLI and the UI show hits their own way without parsing anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Segment {
+    pub text: String,
+    pub hit: bool,
+}
+
+impl Segment {
+    /// The segments' text run together: the snippet as plain text.
+    pub fn plain(segments: &[Segment]) -> String {
+        segments.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    /// Appends `text` as a hit or not, merging with the last segment when it is of the same kind.
+    pub fn push(segments: &mut Vec<Segment>, text: &str, hit: bool) {
+        if text.is_empty() {
+            return;
+        }
+        match segments.last_mut() {
+            Some(last) if last.hit == hit => last.text.push_str(text),
+            _ => segments.push(Segment { text: text.to_string(), hit }),
+        }
+    }
+
+    /// Trims whitespace at both ends of the whole snippet, dropping segments left empty.
+    pub fn trim(segments: &mut Vec<Segment>) {
+        while let Some(first) = segments.first_mut() {
+            first.text = first.text.trim_start().to_string();
+            if !first.text.is_empty() {
+                break;
+            }
+            segments.remove(0);
+        }
+        while let Some(last) = segments.last_mut() {
+            last.text.truncate(last.text.trim_end().len());
+            if !last.text.is_empty() {
+                break;
+            }
+            segments.pop();
+        }
+    }
+}
+
+/// A passage of about `width` characters around the first hit, as segments with every hit in
+/// it marked; line breaks and tabs become spaces. Without hits, the start of the text.
+pub fn snippet(text: &str, spans: &[(usize, usize)], width: usize) -> Vec<Segment> {
     let floor = |mut i: usize| {
         while i > 0 && !text.is_char_boundary(i) {
             i -= 1;
@@ -158,38 +204,32 @@ pub fn snippet(text: &str, spans: &[(usize, usize)], width: usize) -> String {
         }
         None => (0, ceil(width * 2)),
     };
-    let window = &text[start..end];
     let mut chars_budget = width;
-    let mut out = String::new();
+    let mut out = Vec::new();
     let mut cursor = start;
-    let push_escaped = |out: &mut String, s: &str, budget: &mut usize| {
+    // Hits are shown whole; the text between them spends the budget.
+    let push = |out: &mut Vec<Segment>, s: &str, hit: bool, budget: &mut usize| {
+        let mut piece = String::with_capacity(s.len());
         for c in s.chars() {
             if *budget == 0 {
-                return;
+                break;
             }
             *budget -= 1;
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '\n' | '\r' | '\t' | '\u{c}' => out.push(' '),
-                c => out.push(c),
-            }
+            piece.push(if matches!(c, '\n' | '\r' | '\t' | '\u{c}') { ' ' } else { c });
         }
+        Segment::push(out, &piece, hit);
     };
     for &(s, e) in spans.iter().filter(|(s, e)| *s >= start && *e <= end) {
-        push_escaped(&mut out, &text[cursor..s], &mut chars_budget);
+        push(&mut out, &text[cursor..s], false, &mut chars_budget);
         if chars_budget == 0 {
             break;
         }
-        out.push_str("<b>");
-        push_escaped(&mut out, &text[s..e], &mut usize::MAX.clone());
-        out.push_str("</b>");
+        push(&mut out, &text[s..e], true, &mut usize::MAX.clone());
         cursor = e;
     }
-    let _ = window;
-    push_escaped(&mut out, &text[cursor..end], &mut chars_budget);
-    out.trim().to_string()
+    push(&mut out, &text[cursor..end], false, &mut chars_budget);
+    Segment::trim(&mut out);
+    out
 }
 
 #[cfg(test)]
@@ -209,7 +249,13 @@ mod tests {
         let got: Vec<String> = offs.iter().map(|[s, e]| chars[*s..*e].iter().collect()).collect();
         assert_eq!(got, ["Grüße", "Gas desk", "trading"]);
         let snip = snippet(text, &spans, 240);
-        assert_eq!(snip, "<b>Grüße</b> — the <b>Gas desk</b> is <b>trading</b>");
+        let seg = |text: &str, hit| Segment { text: text.into(), hit };
+        assert_eq!(snip, [seg("Grüße", true), seg(" — the ", false), seg("Gas desk", true), seg(" is ", false), seg("trading", true)]);
+        assert_eq!(Segment::plain(&snip), text);
+        // Markup in the text stays text; line breaks become spaces; the ends are trimmed.
+        let text = "\n a <b> & b\tgas\n";
+        let snip = snippet(text, &[(12, 15)], 240);
+        assert_eq!(snip, [seg("a <b> & b ", false), seg("gas", true)]);
     }
 
     #[test]

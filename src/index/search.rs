@@ -7,6 +7,7 @@
 //!
 //! Id sets and review filters are in [`super::idset`], hits and snippets in [`super::highlight`].
 
+pub use super::highlight::Segment;
 use super::highlight::{find_hits, levenshtein, snippet, to_char_offsets, Highlights};
 pub use super::idset::IdSet;
 use super::idset::{collect_ids, family_members, id_predicate, id_predicate_not, review_set};
@@ -44,8 +45,10 @@ pub struct Hit {
     pub date: Option<String>,
     pub custodians: Vec<String>,
     pub score: f32,
-    /// A passage around the first hit, HTML-escaped, hits in `<b>…</b>`.
+    /// A passage around the first hit, as plain text (`segments` run together).
     pub snippet: String,
+    /// The same passage in pieces, each hit its own segment.
+    pub segments: Vec<Segment>,
     /// Character offsets `[start, end)` of every hit in the item's text.
     pub offsets: Vec<[usize; 2]>,
 }
@@ -473,9 +476,10 @@ impl SearchIndex {
                 meta.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
             let text = texts.get(id)?.unwrap_or_default();
             let spans = find_hits(&text, &compiled.highlights);
-            let snippet = snippet(&text, &spans, 240);
+            let segments = snippet(&text, &spans, 240);
             let offsets = to_char_offsets(&text, &spans);
-            hits.push(Hit { id, control, kind, title, date, custodians: custodians(db, id)?, score, snippet, offsets });
+            let snippet = Segment::plain(&segments);
+            hits.push(Hit { id, control, kind, title, date, custodians: custodians(db, id)?, score, snippet, segments, offsets });
         }
         Ok(SearchResult { query: query.to_string(), total, offset, hits })
     }
