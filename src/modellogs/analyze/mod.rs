@@ -5,23 +5,31 @@
 //! Analysis works on [`CallSummary`] (about 150 bytes a call, features precomputed at import)
 //! so a million calls fit comfortably in memory.
 //!
-//! Layout: [`features`] are computed per call at import, [`stats`] per group, the signals,
-//! patterns and coordination clusters here from those, and [`overlap`] compares a suspect
-//! model's outputs with the logged completions.
+//! Layout: [`features`] are computed per call at import and [`stats`] per group; from those,
+//! [`clusters`] links coordinated groups, [`signals`] judges each group (one function per
+//! signal) and [`patterns`] combines the signals into patterns and a score. [`overlap`]
+//! compares a suspect model's outputs with the logged completions.
 
+mod clusters;
 mod features;
 mod overlap;
+mod patterns;
+mod signals;
 mod stats;
 
 pub use features::{is_reasoning_prompt, masked_tokens, minhash, topic_of, CallSummary, DOMAINS};
 pub use overlap::{overlap, overlap_with_ids, self_identifies, wilson};
+pub use patterns::{Pattern, PatternKind};
+pub use signals::SignalName;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use stats::{clamp01, cosine, group_key, group_word, median, stats, GroupStats};
+use clusters::Coordination;
+use signals::{Baselines, Context};
+use stats::{group_key, group_word, median, stats, GroupStats};
 
 // ---------------------------------------------------------------------------------------------
 // Report types
@@ -82,7 +90,7 @@ impl Default for AnalyzeOptions {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(rename = "LogSignal")]
 pub struct Signal {
-    pub name: String,
+    pub name: SignalName,
     pub value: f64,
     /// The threshold or population baseline the value is judged against.
     pub threshold: f64,
@@ -99,8 +107,8 @@ pub struct AccountReport {
     pub calls: u64,
     pub score: f64,
     pub flagged: bool,
-    /// Which harvesting patterns drive the score (bulk, reasoning_extraction, coordinated).
-    pub patterns: Vec<String>,
+    /// Which harvesting patterns drive the score, strongest reasons first.
+    pub patterns: Vec<Pattern>,
     pub signals: Vec<Signal>,
     /// Benign explanations that fit, each with the numbers for and against it.
     pub benign_explanations: Vec<String>,
@@ -265,284 +273,18 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
     let base_opd = median(gs.iter().map(|g| g.out_per_day).collect()).max(1.0);
     let base_ratio = median(gs.iter().map(|g| g.ratio).collect());
 
-    // Coordination: links between groups that share a template frame AND a network or timing.
-    let mut frame_owners: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (gi, g) in gs.iter().enumerate().filter(|(gi, _)| Some(*gi) != missing) {
-        for f in &g.big_frames {
-            frame_owners.entry(*f).or_default().push(gi);
-        }
-    }
-    let mut shared_frames: HashMap<(usize, usize), usize> = HashMap::new();
-    for owners in frame_owners.values() {
-        if owners.len() < 2 || owners.len() > 2000 {
-            continue;
-        }
-        for i in 0..owners.len() {
-            for j in i + 1..owners.len() {
-                *shared_frames.entry((owners[i], owners[j])).or_insert(0) += 1;
-            }
-        }
-    }
-    let mut parent: Vec<usize> = (0..gs.len()).collect();
-    fn find(p: &mut [usize], x: usize) -> usize {
-        let mut r = x;
-        while p[r] != r {
-            r = p[r];
-        }
-        let mut y = x;
-        while p[y] != r {
-            let n = p[y];
-            p[y] = r;
-            y = n;
-        }
-        r
-    }
-    let mut links: Vec<(usize, usize, Vec<String>)> = Vec::new();
-    let mut pairs: Vec<_> = shared_frames.into_iter().collect();
-    pairs.sort();
-    for ((a, b), nf) in pairs {
-        let (ga, gb) = (&gs[a], &gs[b]);
-        let mut kinds = vec![format!("{nf} shared template(s)")];
-        let shared_ips = ga.ips.intersection(&gb.ips).count();
-        let shared_nets = ga.nets.intersection(&gb.nets).count();
-        let sync = cosine(&ga.hours, &gb.hours);
-        // A creation burst only means something for accounts that appear after the log begins.
-        let born_together = (ga.first_ts - gb.first_ts).abs() <= 2 * 86400 && ga.first_ts.min(gb.first_ts) > log_start + 86400;
-        let mut strong = false;
-        if shared_ips > 0 {
-            kinds.push(format!("{shared_ips} shared IP(s)"));
-            strong = true;
-        }
-        if shared_nets > 0 {
-            kinds.push(format!("{shared_nets} shared /24 network(s)"));
-            strong = true;
-        }
-        if sync > 0.95 && born_together {
-            kinds.push(format!("synchronized hours (cosine {sync:.2}) and first seen within 48h"));
-            strong = true;
-        }
-        if strong {
-            let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-            parent[ra] = rb;
-            links.push((a, b, kinds));
-        }
-    }
-    let mut comps: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..gs.len() {
-        let r = find(&mut parent, i);
-        comps.entry(r).or_default().push(i);
-    }
-    let mut comp_list: Vec<Vec<usize>> = comps.into_values().filter(|c| c.len() >= 3).collect();
-    comp_list.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
-    let mut cluster_of: Vec<Option<usize>> = vec![None; gs.len()];
-    let mut clusters = Vec::new();
-    for (ci, comp) in comp_list.iter().enumerate() {
-        let set: HashSet<usize> = comp.iter().copied().collect();
-        let cl: Vec<&(usize, usize, Vec<String>)> = links.iter().filter(|l| set.contains(&l.0)).collect();
-        let nets: HashSet<&String> = comp.iter().flat_map(|&g| gs[g].nets.iter()).collect();
-        let calls_total: usize = comp.iter().map(|&g| gs[g].idx.len()).sum();
-        let first = comp.iter().map(|&g| gs[g].first_ts).min().unwrap_or(0);
-        let last = comp.iter().map(|&g| gs[g].first_ts).max().unwrap_or(0);
-        let reason = format!(
-            "{} accounts ({} calls) joined by {} links: they send the same prompt templates and share IPs or /24 networks ({} networks in all) or synchronized timing; first seen within {:.1} days of each other",
-            comp.len(), calls_total, cl.len(), nets.len(), (last - first) as f64 / 86400.0
-        );
-        for &g in comp {
-            cluster_of[g] = Some(ci);
-        }
-        clusters.push(Cluster {
-            accounts: comp.iter().map(|&g| gs[g].key.clone()).collect(),
-            reason,
-            links: cl.iter().take(200).map(|l| Link { a: gs[l.0].key.clone(), b: gs[l.1].key.clone(), kinds: l.2.clone() }).collect(),
-        });
-    }
+    let base = Baselines { calls_per_day: base_cpd, out_per_day: base_opd, ratio: base_ratio };
+    let Coordination { clusters, cluster_of } = clusters::coordinate(&gs, missing, log_start);
 
-    // Signals and score per group.
+    // Signals, patterns and score per group.
     let mut accounts = Vec::with_capacity(gs.len());
     for (gi, g) in gs.iter().enumerate() {
-        let ex = |pred: &dyn Fn(&CallSummary) -> bool| -> Vec<u64> {
-            g.idx.iter().map(|&i| &calls[i as usize]).filter(|c| pred(c)).take(opts.examples).map(|c| c.id).collect()
-        };
-        let first_ex = ex(&|_| true);
-        let mut signals = Vec::new();
-        let vol = clamp01((g.calls_per_day / base_cpd).log10() - 0.7);
-        signals.push(Signal {
-            name: "calls_per_day".into(),
-            value: g.calls_per_day,
-            threshold: base_cpd,
-            strength: vol,
-            detail: format!(
-                "{:.0} calls a day over {:.1} days, {:.1}× the median group ({:.0}/day)",
-                g.calls_per_day,
-                g.days,
-                g.calls_per_day / base_cpd,
-                base_cpd
-            ),
-            examples: first_ex.clone(),
-        });
-        let volo = clamp01((g.out_per_day / base_opd).log10() - 0.7);
-        signals.push(Signal {
-            name: "output_tokens_per_day".into(),
-            value: g.out_per_day,
-            threshold: base_opd,
-            strength: volo,
-            detail: format!("{:.0} output tokens a day, {:.1}× the median group", g.out_per_day, g.out_per_day / base_opd),
-            examples: first_ex.clone(),
-        });
-        signals.push(Signal {
-            name: "output_input_ratio".into(),
-            value: g.ratio,
-            threshold: base_ratio.max(0.01),
-            strength: clamp01((g.ratio / base_ratio.max(0.01) - 2.0) / 4.0),
-            detail: format!(
-                "{:.2} output tokens per input token (median group {:.2}); harvesting asks for long answers to short prompts",
-                g.ratio, base_ratio
-            ),
-            examples: ex(&|c| c.completion_tokens > 2 * c.prompt_tokens.max(1)),
-        });
-        let cv_s = if g.cv.is_nan() { 0.0 } else { clamp01((0.6 - g.cv) / 0.4) };
-        signals.push(Signal {
-            name: "interarrival_cv".into(), value: if g.cv.is_nan() { -1.0 } else { g.cv }, threshold: 0.6, strength: cv_s,
-            detail: if g.cv.is_nan() { "too few calls to judge timing".into() } else { format!("coefficient of variation of the gaps between calls is {:.2} (below 0.6 is machine-regular; human traffic is usually above 1)", g.cv) },
-            examples: first_ex.clone(),
-        });
-        let ent_s = if g.idx.len() >= 50 { clamp01((g.entropy - 4.25) / 0.25) } else { 0.0 };
-        signals.push(Signal {
-            name: "hour_entropy".into(),
-            value: g.entropy,
-            threshold: 4.25,
-            strength: ent_s,
-            detail: format!(
-                "hour-of-day entropy {:.2} bits of a possible 4.58 (a flat round-the-clock profile is above 4.25; people sleep)",
-                g.entropy
-            ),
-            examples: first_ex.clone(),
-        });
-        let breadth = clamp01((g.top_frame_topics as f64 - 2.0) / 3.0);
-        let tmpl_s = clamp01((g.top3_share - 0.2) / 0.4) * breadth;
-        let top_frame = g.top_frames.first().map(|f| f.0).unwrap_or(0);
-        signals.push(Signal {
-            name: "templated_harvesting".into(), value: g.top3_share, threshold: 0.4, strength: tmpl_s,
-            detail: format!(
-                "{:.0}% of calls use its top 3 prompt templates (numbers and names masked); the top template's slot spans {} subject areas ({})",
-                g.top3_share * 100.0, g.top_frame_topics,
-                if breadth >= 0.99 { "broad, task-agnostic content: the suspicious kind" } else if breadth > 0.0 { "fairly broad" } else { "narrow, like an application template" }
-            ),
-            examples: ex(&|c| c.frame_head == top_frame || c.frame_tail == top_frame),
-        });
-        let reas_s = clamp01((g.reasoning_share - 0.2) / 0.4);
-        signals.push(Signal {
-            name: "reasoning_extraction".into(),
-            value: g.reasoning_share,
-            threshold: 0.2,
-            strength: reas_s,
-            detail: format!(
-                "{:.0}% of prompts ask for step-by-step reasoning, chain of thought, reconstructions of reasoning or grading rubrics",
-                g.reasoning_share * 100.0
-            ),
-            examples: ex(&|c| c.reasoning),
-        });
-        let sweep = g.temps >= 4;
-        let harv_s = clamp01(clamp01((g.harvest_share - 0.1) / 0.4).max(if sweep { 0.6 } else { 0.0 }) * (1.0 - g.dup_share));
-        signals.push(Signal {
-            name: "harvest_parameters".into(), value: g.harvest_share, threshold: 0.1, strength: harv_s,
-            detail: format!(
-                "{:.0}% of calls ask for several completions (n>1), log-probabilities or a max-token ceiling (≥{}); {} distinct temperatures{}",
-                g.harvest_share * 100.0, opts.max_tokens_ceiling, g.temps, if sweep { " (a temperature sweep)" } else { "" }
-            ),
-            examples: ex(&|c| c.n > 1 || c.logprobs || c.max_tokens.map(|m| m >= opts.max_tokens_ceiling).unwrap_or(false)),
-        });
-        let topic_s = clamp01((g.domains as f64 - 4.0) / 5.0);
-        signals.push(Signal {
-            name: "topic_breadth".into(),
-            value: g.domains as f64,
-            threshold: 5.0,
-            strength: topic_s,
-            detail: format!("prompts cover {} of {} unrelated subject areas", g.domains, DOMAINS.len()),
-            examples: ex(&|c| (c.topic as usize) < DOMAINS.len()),
-        });
-        signals.push(Signal {
-            name: "near_duplicate_prompts".into(), value: g.dup_share, threshold: 0.5, strength: 0.0,
-            detail: format!("{:.0}% of prompts are near-duplicates of other logged prompts (MinHash LSH); repeated fixed prompt sets are typical of evaluation harnesses", g.dup_share * 100.0),
-            examples: ex(&|c| c.lsh.iter().any(|b| dup_buckets.get(b).copied().unwrap_or(0) > 1)),
-        });
-        let coord = cluster_of[gi].map(|ci| (ci, clusters[ci].accounts.len()));
-        let coord_s = if coord.is_some() { 1.0 } else { 0.0 };
-        signals.push(Signal {
-            name: "coordination".into(),
-            value: coord.map(|c| c.1 as f64).unwrap_or(0.0),
-            threshold: 3.0,
-            strength: coord_s,
-            detail: match coord {
-                Some((ci, n)) => format!("member of cluster {} of {n} accounts: {}", ci + 1, clusters[ci].reason),
-                None => "not linked to other accounts by shared templates plus shared networks or timing".into(),
-            },
-            examples: ex(&|c| c.frame_head == top_frame || c.frame_tail == top_frame),
-        });
-        // Patterns.
-        let cadence = cv_s.max(ent_s);
-        let bulk = vol.max(volo) * tmpl_s.max(harv_s).max(topic_s * cadence);
-        let extraction = reas_s * topic_s;
-        let hydra = coord_s * tmpl_s.max(harv_s).max(0.8);
-        let mut score = 1.0 - (1.0 - bulk) * (1.0 - extraction) * (1.0 - hydra);
-        if g.idx.len() < opts.min_calls && coord.is_none() {
-            score = score.min(opts.flag_threshold * 0.99);
-        }
+        let cx = Context { g, calls, opts, base: &base, dup_buckets: &dup_buckets };
+        let coord = cluster_of[gi].map(|ci| (ci, &clusters[ci]));
+        let signals = signals::all(&cx, coord);
+        let (patterns, score) = patterns::score(&signals, g.idx.len(), coord.is_some(), opts);
+        let mut benign = patterns::benign_explanations(g, &base, coord.is_some());
         let is_missing = Some(gi) == missing;
-        let mut patterns = vec![];
-        if bulk >= 0.3 {
-            patterns.push(format!(
-                "bulk harvesting ({bulk:.2}): high volume with broad templates, harvest parameters or machine cadence over many subjects"
-            ));
-        }
-        if extraction >= 0.3 {
-            patterns.push(format!("reasoning extraction ({extraction:.2}): asks for reasoning across many unrelated subjects"));
-        }
-        if hydra >= 0.3 {
-            patterns.push(format!("coordinated network ({hydra:.2}): one campaign spread over linked accounts"));
-        }
-        // Benign explanations that fit, with the numbers for and against.
-        let mut benign = vec![];
-        if g.top3_share >= 0.3 {
-            benign.push(format!("batch ETL / application template: {:.0}% of calls share templates — but the top template spans {} subject areas, where an application's slot is usually one domain", g.top3_share * 100.0, g.top_frame_topics));
-        }
-        if g.harvest_share >= 0.1 || g.temps >= 3 || g.dup_share >= 0.3 {
-            benign.push(format!("evaluation harness: log-probabilities, fixed parameters or repeated prompt sets ({:.0}% near-duplicate prompts; evals re-run the same questions, harvesting needs new ones)", g.dup_share * 100.0));
-        }
-        if g.reasoning_share >= 0.2 {
-            benign.push(format!("education platform asking for step-by-step answers: {:.0}% reasoning prompts — but over {} subject areas (tutoring products usually cover a few)", g.reasoning_share * 100.0, g.domains));
-        }
-        if coord.is_some() || g.ips.len() <= 3 {
-            benign.push(format!(
-                "corporate NAT / shared egress: {} IP(s) in {} /24 network(s) — shared addresses alone link offices, not campaigns; {}",
-                g.ips.len(),
-                g.nets.len(),
-                if coord.is_some() { "here the accounts also share prompt templates" } else { "no shared templates were found" }
-            ));
-        }
-        if g.calls_per_day / base_cpd >= 5.0 {
-            benign.push(format!("large chat application with many end users: volume {:.0}× the median — a chat app shows a daily rhythm (hour entropy {:.2}) and varied, untemplated prompts", g.calls_per_day / base_cpd, g.entropy));
-        }
-        let mut templates: Vec<Template> = Vec::new();
-        for &(frame, count, topics) in &g.top_frames {
-            let examples = ex(&|c| c.frame_head == frame || c.frame_tail == frame);
-            // A template's head and tail frames hold the same calls: list it once.
-            if count < 2 || templates.iter().any(|t| t.calls == count as u64 && t.examples.first() == examples.first()) {
-                continue;
-            }
-            let part = match examples.first().and_then(|id| g.idx.iter().map(|&i| &calls[i as usize]).find(|c| c.id == *id)) {
-                Some(c) if c.frame_head != frame => TemplatePart::End,
-                _ => TemplatePart::Start,
-            };
-            templates.push(Template {
-                part,
-                calls: count as u64,
-                share: count as f64 / g.idx.len().max(1) as f64,
-                subject_areas: topics,
-                examples,
-                pattern: String::new(),
-            });
-        }
         if is_missing {
             benign.insert(0, format!("these {} calls name no {} in their logs: they may come from many callers, so their signals describe the logs, not one customer, and they are never flagged", g.idx.len(), group_word(opts.group_by)));
         }
@@ -555,10 +297,36 @@ pub fn analyze(calls: &[CallSummary], opts: &AnalyzeOptions) -> Report {
             signals,
             benign_explanations: benign,
             cluster: cluster_of[gi],
-            templates,
+            templates: templates(&cx),
             unattributed: is_missing,
         });
     }
     accounts.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal).then(a.account.cmp(&b.account)));
     Report { group_by: opts.group_by, calls: calls.len() as u64, coverage, accounts, clusters, overlap: None }
+}
+
+/// The group's largest prompt templates (from its top frames), largest first, each listed once.
+fn templates(cx: &Context) -> Vec<Template> {
+    let g = cx.g;
+    let mut templates: Vec<Template> = Vec::new();
+    for &(frame, count, topics) in &g.top_frames {
+        let examples = cx.examples(|c| c.frame_head == frame || c.frame_tail == frame);
+        // A template's head and tail frames hold the same calls: list it once.
+        if count < 2 || templates.iter().any(|t| t.calls == count as u64 && t.examples.first() == examples.first()) {
+            continue;
+        }
+        let part = match examples.first().and_then(|id| g.idx.iter().map(|&i| &cx.calls[i as usize]).find(|c| c.id == *id)) {
+            Some(c) if c.frame_head != frame => TemplatePart::End,
+            _ => TemplatePart::Start,
+        };
+        templates.push(Template {
+            part,
+            calls: count as u64,
+            share: count as f64 / g.idx.len().max(1) as f64,
+            subject_areas: topics,
+            examples,
+            pattern: String::new(),
+        });
+    }
+    templates
 }

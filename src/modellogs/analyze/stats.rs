@@ -173,14 +173,3 @@ pub(super) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     v[v.len() / 2]
 }
-
-pub(super) fn cosine(a: &[f64; 24], b: &[f64; 24]) -> f64 {
-    let d: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
-    if na > 0.0 && nb > 0.0 {
-        d / (na * nb)
-    } else {
-        0.0
-    }
-}
