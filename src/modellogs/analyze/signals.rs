@@ -317,3 +317,18 @@ fn coordination(cx: &Context, coord: Option<(usize, &Cluster)>) -> Signal {
         examples: cx.examples(|c| c.frame_head == top_frame || c.frame_tail == top_frame),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_names_are_their_wire_names() {
+        for name in SignalName::ALL {
+            assert_eq!(serde_json::to_string(&name).unwrap(), format!("\"{}\"", name.as_str()));
+            assert_eq!(serde_json::from_str::<SignalName>(&format!("\"{name}\"")).unwrap(), name);
+        }
+        let unique: std::collections::HashSet<_> = SignalName::ALL.iter().collect();
+        assert_eq!(unique.len(), SignalName::ALL.len());
+    }
+}
