@@ -382,7 +382,7 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
       pagesAsked.push(offset);
       const hits = [];
       for (let i = offset; i < Math.min(TOTAL, offset + limit); i++) {
-        hits.push({ id: (i % 300) + 1, control: `SYN-${i + 1}`, kind: 'email', title: `Synthetic result ${i + 1}`, date: '2001-01-01T00:00:00Z', custodians: ['Synthetic'], score: 1, snippet: `row <b>${i + 1}</b> of the big set`, offsets: [] });
+        hits.push({ id: (i % 300) + 1, control: `SYN-${i + 1}`, kind: 'email', title: `Synthetic result ${i + 1}`, date: '2001-01-01T00:00:00Z', custodians: ['Synthetic'], score: 1, snippet: `row ${i + 1} of the big set`, segments: [{ text: 'row ', hit: false }, { text: String(i + 1), hit: true }, { text: ' of the big set', hit: false }], offsets: [] });
       }
       return route.fulfill({ json: { query: BIG, total: TOTAL, offset, hits } });
     });

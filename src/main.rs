@@ -453,7 +453,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         h.date.as_deref().unwrap_or("          ").get(..10).unwrap_or(""),
                         h.title.as_deref().unwrap_or("(untitled)")
                     );
-                    println!("    {}", h.snippet.replace("<b>", "[").replace("</b>", "]").replace('\n', " "));
+                    println!(
+                        "    {}",
+                        h.segments.iter().map(|s| if s.hit { format!("[{}]", s.text) } else { s.text.clone() }).collect::<String>()
+                    );
                 }
             })?;
         }

@@ -10,6 +10,7 @@
 use super::section::{Block, Rating, Section};
 use crate::error::Result;
 use crate::matter::Matter;
+use crate::modellogs::analyze::SignalName;
 use crate::modellogs::{GroupBy, Report};
 use rusqlite::OptionalExtension;
 use std::collections::HashMap;
@@ -20,20 +21,19 @@ const DETAILED_ACCOUNTS: usize = 25;
 const CITED: usize = 5;
 
 /// What each signal measures, in the words the section uses.
-fn signal_meaning(name: &str) -> &'static str {
+fn signal_meaning(name: SignalName) -> &'static str {
     match name {
-        "calls_per_day" => "call volume per day against the median account",
-        "output_tokens_per_day" => "output tokens per day against the median account",
-        "output_input_ratio" => "long answers to short prompts",
-        "interarrival_cv" => "machine-regular timing between calls",
-        "hour_entropy" => "round-the-clock activity (people sleep)",
-        "templated_harvesting" => "prompts built from a few templates over broad content",
-        "reasoning_extraction" => "prompts asking for step-by-step reasoning or chain of thought",
-        "harvest_parameters" => "several completions per call, log-probabilities, token ceilings, temperature sweeps",
-        "topic_breadth" => "coverage of many unrelated subjects",
-        "near_duplicate_prompts" => "repeated prompt sets (typical of evaluation harnesses)",
-        "coordination" => "links to other accounts through shared templates plus shared networks or timing",
-        _ => "",
+        SignalName::CallsPerDay => "call volume per day against the median account",
+        SignalName::OutputTokensPerDay => "output tokens per day against the median account",
+        SignalName::OutputInputRatio => "long answers to short prompts",
+        SignalName::InterarrivalCv => "machine-regular timing between calls",
+        SignalName::HourEntropy => "round-the-clock activity (people sleep)",
+        SignalName::TemplatedHarvesting => "prompts built from a few templates over broad content",
+        SignalName::ReasoningExtraction => "prompts asking for step-by-step reasoning or chain of thought",
+        SignalName::HarvestParameters => "several completions per call, log-probabilities, token ceilings, temperature sweeps",
+        SignalName::TopicBreadth => "coverage of many unrelated subjects",
+        SignalName::NearDuplicatePrompts => "repeated prompt sets (typical of evaluation harnesses)",
+        SignalName::Coordination => "links to other accounts through shared templates plus shared networks or timing",
     }
 }
 
@@ -174,7 +174,7 @@ impl Matter {
             text: "Each group is measured on the signals below, each against a threshold or the median group; the signals combine into a score from 0 to 1, and a score of 0.5 or more flags the group. A flag is an indicator for review, not proof of intent: each lists the benign explanations that fit it.".into(),
         });
         if let Some(a) = report.accounts.first() {
-            b.push(Block::List { items: a.signals.iter().map(|s| format!("{}: {}", s.name, signal_meaning(&s.name))).collect() });
+            b.push(Block::List { items: a.signals.iter().map(|s| format!("{}: {}", s.name, signal_meaning(s.name))).collect() });
         }
 
         b.push(Block::Heading { text: format!("Flagged {group_word}s") });
@@ -202,7 +202,7 @@ impl Matter {
                             f.map(|f| day(&f.last)).unwrap_or_default(),
                             num(f.map(|f| f.output_tokens).unwrap_or(0)),
                             format!("{:.2}", a.score),
-                            a.patterns.iter().map(|p| p.split(" (").next().unwrap_or(p)).collect::<Vec<_>>().join("; "),
+                            a.patterns.iter().map(|p| p.kind.label()).collect::<Vec<_>>().join("; "),
                         ]
                     })
                     .collect(),
@@ -225,7 +225,7 @@ impl Matter {
             for a in &detailed {
                 let word = group_word[..1].to_uppercase() + &group_word[1..];
                 b.push(Block::Heading { text: format!("{word} {} — score {:.2}", a.account, a.score) });
-                b.push(Block::List { items: a.patterns.clone() });
+                b.push(Block::List { items: a.patterns.iter().map(|p| p.to_string()).collect() });
                 b.push(Block::Table {
                     columns: vec!["Signal".into(), "Value".into(), "Judged against".into(), "What it shows".into(), "Example items".into()],
                     rows: a
@@ -234,7 +234,7 @@ impl Matter {
                         .filter(|s| s.strength > 0.0)
                         .map(|s| {
                             Ok(vec![
-                                s.name.clone(),
+                                s.name.to_string(),
                                 format!("{:.3}", s.value),
                                 format!("{:.3}", s.threshold),
                                 s.detail.clone(),

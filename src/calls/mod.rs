@@ -747,7 +747,7 @@ pub fn report_csv(report: &Report) -> String {
                 a.calls,
                 a.score,
                 a.flagged,
-                q(&s.name),
+                q(s.name.as_str()),
                 s.value,
                 q(&s.detail),
                 q(&ex.join(" "))

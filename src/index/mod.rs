@@ -9,6 +9,8 @@
 //! catch-up takes those ranges too.
 
 pub mod facets;
+pub mod highlight;
+pub mod idset;
 pub mod query;
 pub mod search;
 pub mod tokenizer;

@@ -4,21 +4,25 @@
 //! Review state (tags, notes, redactions) lives only in SQLite. `tag:`, `has:` and `is:` are
 //! turned into a set of item ids at query time and applied as a per-document predicate over
 //! the `id` fast field, so coding a document never touches the index.
+//!
+//! Id sets and review filters are in [`super::idset`], hits and snippets in [`super::highlight`].
 
+pub use super::highlight::Segment;
+use super::highlight::{find_hits, levenshtein, snippet, to_char_offsets, Highlights};
+pub use super::idset::IdSet;
+use super::idset::{collect_ids, family_members, id_predicate, id_predicate_not, review_set};
 use super::query::{self, Node};
-use super::{analyzer, Fields, SearchIndex, EXACT, STEM, WORDS};
+use super::{analyzer, Fields, SearchIndex, STEM, WORDS};
 use crate::error::{Error, Result};
 use crate::matter::items::custodians;
 use rusqlite::Connection;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::ops::Bound;
 use std::sync::Arc;
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
-use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, Order, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, Order, Searcher, Term};
 use ts_rs::TS;
 
 /// Result order.
@@ -41,8 +45,10 @@ pub struct Hit {
     pub date: Option<String>,
     pub custodians: Vec<String>,
     pub score: f32,
-    /// A passage around the first hit, HTML-escaped, hits in `<b>…</b>`.
+    /// A passage around the first hit, as plain text (`segments` run together).
     pub snippet: String,
+    /// The same passage in pieces, each hit its own segment.
+    pub segments: Vec<Segment>,
     /// Character offsets `[start, end)` of every hit in the item's text.
     pub offsets: Vec<[usize; 2]>,
 }
@@ -54,55 +60,6 @@ pub struct SearchResult {
     pub total: usize,
     pub offset: usize,
     pub hits: Vec<Hit>,
-}
-
-/// A set of item ids (a bitset indexed by id).
-#[derive(Debug, Clone, Default)]
-pub struct IdSet(Vec<u64>);
-
-impl IdSet {
-    pub fn insert(&mut self, id: u64) {
-        let w = (id / 64) as usize;
-        if w >= self.0.len() {
-            self.0.resize(w + 1, 0);
-        }
-        self.0[w] |= 1 << (id % 64);
-    }
-    pub fn contains(&self, id: u64) -> bool {
-        self.0.get((id / 64) as usize).is_some_and(|w| w & (1 << (id % 64)) != 0)
-    }
-    pub fn len(&self) -> usize {
-        self.0.iter().map(|w| w.count_ones() as usize).sum()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|w| *w == 0)
-    }
-    pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
-        self.0.iter().enumerate().flat_map(|(i, &w)| (0..64).filter(move |b| w & (1 << b) != 0).map(move |b| i as u64 * 64 + b))
-    }
-}
-
-impl FromIterator<u64> for IdSet {
-    fn from_iter<I: IntoIterator<Item = u64>>(it: I) -> Self {
-        let mut s = IdSet::default();
-        for id in it {
-            s.insert(id);
-        }
-        s
-    }
-}
-
-/// What to highlight: the positive leaves of a query, as the text analyzers see them.
-#[derive(Debug, Default)]
-pub struct Highlights {
-    /// Words as the `WORDS` analyzer gives them (bare words, proximity operands).
-    words: HashSet<String>,
-    /// Stems as the `STEM` analyzer gives them (`word~`).
-    stems: HashSet<String>,
-    /// Exact phrases, in `WORDS` tokens.
-    phrases: Vec<Vec<String>>,
-    patterns: Vec<regex::Regex>,
-    fuzzy: Vec<(String, u8)>,
 }
 
 /// A compiled query plus what to highlight.
@@ -450,25 +407,6 @@ fn in_order_within(toks: &[String], left: &[Vec<String>], right: &[Vec<String>],
 }
 
 /// A query matching documents whose `id` is in `set`.
-pub fn id_predicate(set: Arc<IdSet>) -> Box<dyn Query> {
-    let pred = FunctionPredicate::from(move |seg: &SegmentReader| {
-        let col = seg.fast_fields().u64("id")?;
-        let set = set.clone();
-        Ok(move |doc: tantivy::DocId| col.first(doc).is_some_and(|id| set.contains(id)))
-    });
-    Box::new(DocPredicateQuery::from(pred))
-}
-
-/// A query matching documents whose `id` is NOT in `set`.
-pub fn id_predicate_not(set: Arc<IdSet>) -> Box<dyn Query> {
-    let pred = FunctionPredicate::from(move |seg: &SegmentReader| {
-        let col = seg.fast_fields().u64("id")?;
-        let set = set.clone();
-        Ok(move |doc: tantivy::DocId| col.first(doc).is_some_and(|id| !set.contains(id)))
-    });
-    Box::new(DocPredicateQuery::from(pred))
-}
-
 /// Terms of `field` that `keep` accepts, across all segments (at most `limit`).
 fn expand_terms(searcher: &Searcher, field: Field, limit: usize, mut keep: impl FnMut(&str) -> bool) -> Result<Vec<String>> {
     let mut out = std::collections::BTreeSet::new();
@@ -487,95 +425,6 @@ fn expand_terms(searcher: &Searcher, field: Field, limit: usize, mut keep: impl 
         }
     }
     Ok(out.into_iter().collect())
-}
-
-/// Item ids matching a query, all of them.
-pub fn collect_ids(searcher: &Searcher, q: &dyn Query) -> Result<IdSet> {
-    let docs = searcher.search(q, &DocSetCollector)?;
-    let mut set = IdSet::default();
-    let mut cols = std::collections::HashMap::new();
-    for addr in docs {
-        let col = match cols.get(&addr.segment_ord) {
-            Some(c) => c,
-            None => {
-                let c = searcher.segment_reader(addr.segment_ord).fast_fields().u64("id")?;
-                cols.entry(addr.segment_ord).or_insert(c)
-            }
-        };
-        if let Some(id) = col.first(addr.doc_id) {
-            set.insert(id);
-        }
-    }
-    Ok(set)
-}
-
-/// Every member of the families of `ids`.
-fn family_members(db: &Connection, ids: &IdSet) -> Result<IdSet> {
-    let mut stmt = db.prepare_cached("SELECT id, family_id FROM item")?;
-    let rows: Vec<(i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    let families: IdSet = rows.iter().filter(|(id, _)| ids.contains(*id as u64)).map(|(_, f)| *f as u64).collect();
-    Ok(rows.iter().filter(|(_, f)| families.contains(*f as u64)).map(|(id, _)| *id as u64).collect())
-}
-
-fn table_exists(db: &Connection, name: &str) -> Result<bool> {
-    Ok(db.query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get::<_, i64>(0))? > 0)
-}
-
-/// Item ids for a review-state filter (`tag:X`, `has:X`, `is:X`).
-pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
-    let sql: String = match (kind, value.to_ascii_lowercase().as_str()) {
-        ("tag", _) => {
-            let mut stmt =
-                db.prepare_cached("SELECT it.item_id FROM item_tag it JOIN tag t ON t.id = it.tag_id WHERE t.name = ?1 COLLATE NOCASE")?;
-            let ids = stmt.query_map([value], |r| r.get::<_, i64>(0))?;
-            let mut set = IdSet::default();
-            for id in ids {
-                set.insert(id? as u64);
-            }
-            return Ok(set);
-        }
-        ("has", "redactions") | ("has", "redaction") => {
-            if !table_exists(db, "redaction")? {
-                return Ok(IdSet::default());
-            }
-            "SELECT DISTINCT item_id FROM redaction".into()
-        }
-        ("has", "notes") | ("has", "note") => {
-            if !table_exists(db, "note")? {
-                return Ok(IdSet::default());
-            }
-            "SELECT DISTINCT item_id FROM note".into()
-        }
-        ("has", "attachments") | ("has", "attachment") => "SELECT DISTINCT parent_id FROM item WHERE parent_id IS NOT NULL".into(),
-        ("has", "tags") => "SELECT DISTINCT item_id FROM item_tag".into(),
-        ("is", "duplicate") => "SELECT item_id FROM item_location GROUP BY item_id HAVING COUNT(*) > 1".into(),
-        // Emails with another copy that differs in recipients or attachments (ingest::email_key).
-        ("is", "neardup") => "SELECT id FROM item WHERE near_dup IN
-                (SELECT near_dup FROM item WHERE near_dup IS NOT NULL GROUP BY near_dup HAVING COUNT(*) > 1)"
-            .into(),
-        // `status <> 'ok'` lets SQLite use the partial index item_not_ok instead of a scan.
-        ("is", "error") => "SELECT id FROM item WHERE status <> 'ok' AND status = 'error'".into(),
-        ("is", "notext") | ("is", "no_text") => "SELECT id FROM item WHERE status <> 'ok' AND status = 'no_text'".into(),
-        ("is", "attachment") => "SELECT id FROM item WHERE parent_id IS NOT NULL".into(),
-        ("is", "parent") => "SELECT DISTINCT parent_id FROM item WHERE parent_id IS NOT NULL".into(),
-        ("is", "tagged") => "SELECT DISTINCT item_id FROM item_tag".into(),
-        ("is", "untagged") => "SELECT id FROM item WHERE id NOT IN (SELECT item_id FROM item_tag)".into(),
-        (k, v) => {
-            let known = if k == "has" {
-                "redactions, notes, attachments, tags"
-            } else {
-                "duplicate, neardup, error, notext, attachment, parent, tagged, untagged"
-            };
-            return Err(Error::Query(format!("{k}:{v} is not something Exhibit knows: try {k}: with {known}")));
-        }
-    };
-    let mut stmt = db.prepare(&sql)?;
-    let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?;
-    let mut set = IdSet::default();
-    for id in ids {
-        set.insert(id? as u64);
-    }
-    Ok(set)
 }
 
 impl SearchIndex {
@@ -627,9 +476,10 @@ impl SearchIndex {
                 meta.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
             let text = texts.get(id)?.unwrap_or_default();
             let spans = find_hits(&text, &compiled.highlights);
-            let snippet = snippet(&text, &spans, 240);
+            let segments = snippet(&text, &spans, 240);
             let offsets = to_char_offsets(&text, &spans);
-            hits.push(Hit { id, control, kind, title, date, custodians: custodians(db, id)?, score, snippet, offsets });
+            let snippet = Segment::plain(&segments);
+            hits.push(Hit { id, control, kind, title, date, custodians: custodians(db, id)?, score, snippet, segments, offsets });
         }
         Ok(SearchResult { query: query.to_string(), total, offset, hits })
     }
@@ -639,182 +489,6 @@ impl SearchIndex {
         let c = self.compile(db, query)?;
         Ok(to_char_offsets(text, &find_hits(text, &c.highlights)))
     }
-}
-
-/// Byte spans of every hit, sorted and merged.
-pub fn find_hits(text: &str, hl: &Highlights) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
-    if !hl.stems.is_empty() {
-        let mut a = analyzer(STEM);
-        let mut ts = a.token_stream(text);
-        while ts.advance() {
-            let t = ts.token();
-            if hl.stems.contains(&t.text) {
-                spans.push((t.offset_from, t.offset_to));
-            }
-        }
-    }
-    if !hl.words.is_empty() || !hl.phrases.is_empty() {
-        let mut a = analyzer(WORDS);
-        let mut ts = a.token_stream(text);
-        let mut toks: Vec<(usize, usize, String)> = Vec::new();
-        while ts.advance() {
-            let t = ts.token();
-            toks.push((t.offset_from, t.offset_to, t.text.clone()));
-        }
-        for (from, to, word) in &toks {
-            if hl.words.contains(word) {
-                spans.push((*from, *to));
-            }
-        }
-        for phrase in &hl.phrases {
-            let n = phrase.len();
-            if n == 0 || toks.len() < n {
-                continue;
-            }
-            for i in 0..=toks.len() - n {
-                if (0..n).all(|k| toks[i + k].2 == phrase[k]) {
-                    spans.push((toks[i].0, toks[i + n - 1].1));
-                }
-            }
-        }
-    }
-    if !hl.patterns.is_empty() || !hl.fuzzy.is_empty() {
-        let mut a = analyzer(EXACT);
-        let mut ts = a.token_stream(text);
-        while ts.advance() {
-            let t = ts.token();
-            if hl.patterns.iter().any(|re| re.is_match(&t.text)) || hl.fuzzy.iter().any(|(w, d)| levenshtein(w, &t.text) <= *d as usize) {
-                spans.push((t.offset_from, t.offset_to));
-            }
-        }
-    }
-    spans.sort();
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
-    for (s, e) in spans {
-        match merged.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => merged.push((s, e)),
-        }
-    }
-    merged
-}
-
-/// Optimal-string-alignment distance (adjacent transpositions cost one), as Tantivy's fuzzy
-/// query counts with transpositions on.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > 2 {
-        return 3;
-    }
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for i in 0..=a.len() {
-        d[i * w] = i;
-    }
-    for j in 0..=b.len() {
-        d[j] = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-        }
-    }
-    d[a.len() * w + b.len()]
-}
-
-/// Converts sorted byte spans to char offsets in one pass.
-pub fn to_char_offsets(text: &str, spans: &[(usize, usize)]) -> Vec<[usize; 2]> {
-    let mut out = Vec::with_capacity(spans.len());
-    let mut chars = 0usize;
-    let mut byte = 0usize;
-    let mut it = text.char_indices().peekable();
-    let mut pos = |target: usize, chars: &mut usize, byte: &mut usize| {
-        while *byte < target {
-            match it.next() {
-                Some((_, c)) => {
-                    *byte += c.len_utf8();
-                    *chars += 1;
-                }
-                None => break,
-            }
-        }
-        *chars
-    };
-    for &(s, e) in spans {
-        let cs = pos(s, &mut chars, &mut byte);
-        let ce = pos(e, &mut chars, &mut byte);
-        out.push([cs, ce]);
-    }
-    out
-}
-
-/// A passage of about `width` characters around the first hit, HTML-escaped, with every hit in
-/// it wrapped in `<b>…</b>`. Without hits, the start of the text.
-pub fn snippet(text: &str, spans: &[(usize, usize)], width: usize) -> String {
-    let floor = |mut i: usize| {
-        while i > 0 && !text.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    };
-    let ceil = |mut i: usize| {
-        while i < text.len() && !text.is_char_boundary(i) {
-            i += 1;
-        }
-        i.min(text.len())
-    };
-    let (start, end) = match spans.first() {
-        Some(&(s, _)) => {
-            let start = floor(s.saturating_sub(width / 3));
-            // Begin at a word boundary unless the passage starts the text.
-            let start = if start == 0 {
-                0
-            } else {
-                text[start..s].find(char::is_whitespace).map(|i| start + i + 1).filter(|&i| i <= s).unwrap_or(start)
-            };
-            (start, ceil(start + width * 2))
-        }
-        None => (0, ceil(width * 2)),
-    };
-    let window = &text[start..end];
-    let mut chars_budget = width;
-    let mut out = String::new();
-    let mut cursor = start;
-    let push_escaped = |out: &mut String, s: &str, budget: &mut usize| {
-        for c in s.chars() {
-            if *budget == 0 {
-                return;
-            }
-            *budget -= 1;
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '\n' | '\r' | '\t' | '\u{c}' => out.push(' '),
-                c => out.push(c),
-            }
-        }
-    };
-    for &(s, e) in spans.iter().filter(|(s, e)| *s >= start && *e <= end) {
-        push_escaped(&mut out, &text[cursor..s], &mut chars_budget);
-        if chars_budget == 0 {
-            break;
-        }
-        out.push_str("<b>");
-        push_escaped(&mut out, &text[s..e], &mut usize::MAX.clone());
-        out.push_str("</b>");
-        cursor = e;
-    }
-    let _ = window;
-    push_escaped(&mut out, &text[cursor..end], &mut chars_budget);
-    out.trim().to_string()
 }
 
 impl crate::Matter {
@@ -848,42 +522,5 @@ impl crate::Matter {
     pub fn hit_offsets(&self, item: &str, query: &str) -> Result<Vec<[usize; 2]>> {
         let view = self.item(item)?;
         self.index.hit_offsets(&self.db, query, &view.text)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn idset_roundtrip() {
-        let s: IdSet = [1u64, 64, 65, 1000].into_iter().collect();
-        assert!(s.contains(64) && s.contains(1000) && !s.contains(2));
-        assert_eq!(s.iter().collect::<Vec<_>>(), [1, 64, 65, 1000]);
-        assert_eq!(s.len(), 4);
-    }
-
-    #[test]
-    fn hits_and_snippets_use_char_offsets() {
-        let mut hl = Highlights::default();
-        hl.stems.insert("trade".into());
-        hl.phrases.push(vec!["gas".into(), "desk".into()]);
-        hl.words.insert("grusse".into());
-        let text = "Grüße — the Gas desk is trading";
-        let spans = find_hits(text, &hl);
-        let offs = to_char_offsets(text, &spans);
-        let chars: Vec<char> = text.chars().collect();
-        let got: Vec<String> = offs.iter().map(|[s, e]| chars[*s..*e].iter().collect()).collect();
-        assert_eq!(got, ["Grüße", "Gas desk", "trading"]);
-        let snip = snippet(text, &spans, 240);
-        assert_eq!(snip, "<b>Grüße</b> — the <b>Gas desk</b> is <b>trading</b>");
-    }
-
-    #[test]
-    fn levenshtein_counts_edits() {
-        assert_eq!(levenshtein("enron", "enron"), 0);
-        assert_eq!(levenshtein("enron", "enrn"), 1);
-        assert_eq!(levenshtein("enron", "neron"), 1);
-        assert!(levenshtein("enron", "texas") > 2);
     }
 }

@@ -5,6 +5,7 @@
 use super::recognizers::{Match, RuleSet};
 use crate::error::{Error, Result};
 use crate::index::search::IdSet;
+use crate::ingest::extract::pdf::Layout;
 use crate::matter::{audit, items, now, Matter};
 use crate::review::{id_ranges, Target};
 use rusqlite::{params, OptionalExtension};
@@ -492,16 +493,12 @@ impl Matter {
         let layout: Option<String> =
             self.db.query_row("SELECT layout_json FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.flatten();
         let Some(layout) = layout else { return Ok(vec![]) };
-        let v: serde_json::Value = serde_json::from_str(&layout)?;
-        let mut out = Vec::new();
-        for page in v["pages"].as_array().into_iter().flatten() {
-            let number = page["page"].as_u64().unwrap_or(0) as u32;
-            for w in page["words"].as_array().into_iter().flatten() {
-                let f = |i: usize| w.get(i).and_then(|x| x.as_f64()).unwrap_or(0.0);
-                out.push(LayoutWord { page: number, start: f(0) as usize, end: f(1) as usize, rect: [f(2), f(3), f(4), f(5)] });
-            }
-        }
-        Ok(out)
+        let layout = Layout::from_json(&layout)?;
+        Ok(layout
+            .pages
+            .iter()
+            .flat_map(|p| p.words.iter().map(|w| LayoutWord { page: p.page, start: w.start, end: w.end, rect: w.rect }))
+            .collect())
     }
 
     /// Item ids that carry at least one redaction.

@@ -21,7 +21,7 @@ use super::engine::{pseudonym, Treatment};
 use super::fold::{self, Finder};
 use super::recognizers::RuleSet;
 use crate::error::{Error, Result};
-use crate::index::search::{IdSet, SearchResult, Sort};
+use crate::index::search::{IdSet, SearchResult, Segment, Sort};
 use crate::matter::{audit, items, Matter};
 use crate::review::id_ranges;
 use serde_json::Value;
@@ -648,7 +648,8 @@ impl Matter {
             h.custodians = serde_json::from_value(v.answer["custodians"].clone()).unwrap_or_default();
             h.offsets.clear();
             if !v.hidden_words.is_empty() {
-                h.snippet = redacted_snippet(&v.text, &words);
+                h.segments = redacted_snippet(&v.text, &words);
+                h.snippet = Segment::plain(&h.segments);
             }
             hits.push(h);
         }
@@ -656,9 +657,9 @@ impl Matter {
     }
 }
 
-/// A passage of the redacted text around the first query word, HTML-escaped, that word in
-/// `<b>…</b>`: cut from the redacted text only, never from the original.
-fn redacted_snippet(text: &str, words: &BTreeSet<String>) -> String {
+/// A passage of the redacted text around the first query word, that word a hit segment: cut
+/// from the redacted text only, never from the original.
+fn redacted_snippet(text: &str, words: &BTreeSet<String>) -> Vec<Segment> {
     let chars: Vec<char> = text.chars().collect();
     let lower: Vec<char> = chars.iter().map(|c| c.to_lowercase().next().unwrap_or(*c)).collect();
     let mut at = None;
@@ -674,17 +675,19 @@ fn redacted_snippet(text: &str, words: &BTreeSet<String>) -> String {
             }
         }
     }
-    let esc = |s: &[char]| -> String {
-        s.iter().collect::<String>().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " ")
-    };
+    let plain = |s: &[char]| -> String { s.iter().map(|&c| if c == '\n' { ' ' } else { c }).collect() };
+    let mut out = Vec::new();
     match at {
         Some((s, e)) => {
             let from = s.saturating_sub(100);
             let to = (e + 120).min(chars.len());
-            format!("{}<b>{}</b>{}", esc(&chars[from..s]), esc(&chars[s..e]), esc(&chars[e..to]))
+            Segment::push(&mut out, &plain(&chars[from..s]), false);
+            Segment::push(&mut out, &plain(&chars[s..e]), true);
+            Segment::push(&mut out, &plain(&chars[e..to]), false);
         }
-        None => esc(&chars[..chars.len().min(240)]),
+        None => Segment::push(&mut out, &plain(&chars[..chars.len().min(240)]), false),
     }
+    out
 }
 
 #[cfg(test)]

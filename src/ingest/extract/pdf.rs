@@ -17,7 +17,7 @@
 //!   newline). `Extracted.pages[i]` is the char offset (counted in `char`s) where page `i + 1`
 //!   starts, so `pages.len()` is the page count even when pages are empty.
 //!
-//! `Extracted.layout` holds compact JSON for placing redactions later:
+//! `Extracted.layout` holds the [`Layout`] as compact JSON, for placing redactions later:
 //!
 //! ```json
 //! {"v":1,"units":"pt","pages":[
@@ -40,7 +40,7 @@
 use super::{Extracted, Meta, Problem};
 use chrono::{FixedOffset, NaiveDate, SecondsFormat, TimeZone, Utc};
 use pdf_extract::{Dictionary, Document, MediaBox, Object, ObjectId, OutputDev, OutputError, Transform};
-use std::fmt::Write as _;
+use serde::{Deserialize, Serialize};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The name recorded in `Extracted.extractor`.
@@ -100,7 +100,8 @@ pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
     let (text, pages, layout) = assemble(&dev.pages, &rotations, has_text);
     ex.text = Some(text);
     ex.pages = pages;
-    ex.layout = Some(layout);
+    // Serializing numbers and strings into a String cannot fail.
+    ex.layout = serde_json::to_string(&layout).ok();
     if !failed.is_empty() {
         let list: Vec<String> = failed.iter().take(20).map(|p| p.to_string()).collect();
         let more = if failed.len() > 20 { ", ..." } else { "" };
@@ -774,74 +775,127 @@ fn split_words(buf: &str, glyphs: &[Glyph], line: &[Placed]) -> Vec<Word> {
     out
 }
 
-/// Joins the pages and serializes the layout JSON.
-fn assemble(pages: &[PageOut], rotations: &[i64], has_text: bool) -> (String, Vec<usize>, String) {
+/// Where every word of a PDF's text layer sits on its page: stored as JSON with the item's text
+/// (`item_text.layout_json`) when the PDF is extracted, and read back by redaction to place
+/// boxes over the words a redaction covers. One type for both sides, so the writer and the
+/// reader cannot drift apart; the field names are the stored ones (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    /// Format version (1).
+    #[serde(default = "Layout::version")]
+    pub v: u32,
+    /// Unit of every coordinate: PDF points (`pt`).
+    #[serde(default = "Layout::points")]
+    pub units: String,
+    pub pages: Vec<PageLayout>,
+}
+
+impl Layout {
+    fn version() -> u32 {
+        1
+    }
+    fn points() -> String {
+        "pt".into()
+    }
+
+    /// Parses stored layout JSON; an error names what does not fit, so a damaged row is
+    /// reported rather than read as a PDF without words.
+    pub fn from_json(json: &str) -> serde_json::Result<Layout> {
+        serde_json::from_str(json)
+    }
+}
+
+/// One page: its number (from 1), MediaBox, `/Rotate` and words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageLayout {
+    pub page: u32,
+    /// The MediaBox `[x0, y0, x1, y1]` in user space.
+    #[serde(rename = "box", default, serialize_with = "coords")]
+    pub media: [f64; 4],
+    #[serde(default)]
+    pub rotate: i64,
+    #[serde(default)]
+    pub words: Vec<WordLayout>,
+}
+
+/// One word: its char range `start..end` in the item's text and its box `[x0, y0, x1, y1]` in
+/// user-space points (origin bottom-left, y up, before `/Rotate`). Stored as the array
+/// `[start, end, x0, y0, x1, y1]`, since a long PDF has hundreds of thousands of words.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WordLayout {
+    pub start: usize,
+    pub end: usize,
+    pub rect: [f64; 4],
+}
+
+impl Serialize for WordLayout {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = s.serialize_tuple(6)?;
+        t.serialize_element(&self.start)?;
+        t.serialize_element(&self.end)?;
+        for v in self.rect {
+            t.serialize_element(&Coord(v))?;
+        }
+        t.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for WordLayout {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Char offsets were always written as integers; read them as numbers all the same.
+        let [start, end, x0, y0, x1, y1] = <[f64; 6]>::deserialize(d)?;
+        Ok(WordLayout { start: start as usize, end: end as usize, rect: [x0, y0, x1, y1] })
+    }
+}
+
+/// A coordinate with one decimal, written without a trailing ".0" (the layout is a large
+/// share of a PDF's stored text).
+struct Coord(f64);
+
+impl Serialize for Coord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = if self.0.is_finite() { (self.0 * 10.0).round() / 10.0 } else { 0.0 };
+        if r == r.trunc() && r.abs() < 1e15 {
+            s.serialize_i64(r as i64)
+        } else {
+            s.serialize_f64(r)
+        }
+    }
+}
+
+fn coords<S: serde::Serializer>(v: &[f64; 4], s: S) -> Result<S::Ok, S::Error> {
+    v.map(Coord).serialize(s)
+}
+
+/// Joins the pages and builds their layout.
+fn assemble(pages: &[PageOut], rotations: &[i64], has_text: bool) -> (String, Vec<usize>, Layout) {
     let mut text = String::new();
     let mut offsets = Vec::with_capacity(pages.len());
     let mut chars = 0usize;
     let sep_chars = PAGE_SEPARATOR.chars().count();
-    let mut layout = String::from("{\"v\":1,\"units\":\"pt\",\"pages\":[");
+    let mut layout = Layout { v: Layout::version(), units: Layout::points(), pages: Vec::with_capacity(pages.len()) };
     for (i, page) in pages.iter().enumerate() {
         if i > 0 && has_text {
             text.push_str(PAGE_SEPARATOR);
             chars += sep_chars;
         }
         offsets.push(chars);
-        if i > 0 {
-            layout.push(',');
-        }
-        let m = page.media;
-        let _ = write!(
-            layout,
-            "{{\"page\":{},\"box\":[{},{},{},{}],\"rotate\":{},\"words\":[",
-            i + 1,
-            num(m[0]),
-            num(m[1]),
-            num(m[2]),
-            num(m[3]),
-            rotations.get(i).copied().unwrap_or(0)
-        );
+        let mut words = Vec::new();
         if has_text {
-            let mut first = true;
-            for w in &page.words {
-                if !w.bbox.iter().all(|v| v.is_finite()) {
-                    continue;
-                }
-                if !first {
-                    layout.push(',');
-                }
-                first = false;
-                let _ = write!(
-                    layout,
-                    "[{},{},{},{},{},{}]",
-                    chars + w.start,
-                    chars + w.end,
-                    num(w.bbox[0]),
-                    num(w.bbox[1]),
-                    num(w.bbox[2]),
-                    num(w.bbox[3])
-                );
-            }
+            words = page
+                .words
+                .iter()
+                .filter(|w| w.bbox.iter().all(|v| v.is_finite()))
+                .map(|w| WordLayout { start: chars + w.start, end: chars + w.end, rect: w.bbox })
+                .collect();
             text.push_str(&page.text);
             chars += page.text.chars().count();
         }
-        layout.push_str("]}");
+        let media = page.media.map(|v| if v.is_finite() { v } else { 0.0 });
+        layout.pages.push(PageLayout { page: i as u32 + 1, media, rotate: rotations.get(i).copied().unwrap_or(0), words });
     }
-    layout.push_str("]}");
     (text, offsets, layout)
-}
-
-/// A coordinate with one decimal, without a trailing ".0".
-fn num(v: f64) -> String {
-    if !v.is_finite() {
-        return "0".into();
-    }
-    let r = (v * 10.0).round() / 10.0;
-    if r == r.trunc() {
-        format!("{}", r as i64)
-    } else {
-        format!("{r:.1}")
-    }
 }
 
 #[cfg(test)]
@@ -974,6 +1028,20 @@ mod tests {
         assert_eq!(m.modified.as_deref(), Some("2024-01-01T00:00:00Z"));
         assert_eq!(m.extra.get("Producer").map(String::as_str), Some("unit test"));
         assert_eq!(m.extra.get("Keywords").map(String::as_str), Some("alpha, beta"));
+    }
+
+    #[test]
+    fn layout_reads_what_earlier_versions_stored() {
+        // As written by the hand-built serializer before the typed layout.
+        let stored = r#"{"v":1,"units":"pt","pages":[{"page":1,"box":[0,0,612,792],"rotate":90,"words":[[0,7,72,695.1,118.5,711.4],[8,10,120,695.1,131.3,711.4]]},{"page":2,"box":[0,0,612,792],"rotate":0,"words":[]}]}"#;
+        let layout = Layout::from_json(stored).unwrap();
+        assert_eq!(layout.pages.len(), 2);
+        assert_eq!(layout.pages[0].rotate, 90);
+        assert_eq!(layout.pages[0].media, [0.0, 0.0, 612.0, 792.0]);
+        assert_eq!(layout.pages[0].words[1], WordLayout { start: 8, end: 10, rect: [120.0, 695.1, 131.3, 711.4] });
+        // And writes it back the same way: whole coordinates without ".0".
+        assert_eq!(serde_json::to_string(&layout).unwrap(), stored);
+        assert!(Layout::from_json(r#"{"pages":[{"page":1,"words":[[0,"x"]]}]}"#).is_err());
     }
 
     #[test]

@@ -2,7 +2,9 @@
 // series and its chart geometry, coordinated accounts, and a call as a conversation. Pure
 // functions (tested in tests/modellogs.test.ts); the screen only renders what they return.
 import type { Api } from '../api/client';
-import type { AccountReport, GroupBy, GroupCall, LogSignal, LogsReport, LogTemplate, ModelCall, TagChange } from '../api/types';
+import type {
+  AccountReport, GroupBy, GroupCall, LogPatternKind, LogSignal, LogSignalName, LogsReport, LogTemplate, ModelCall, TagChange,
+} from '../api/types';
 
 // ---- API calls (the screen's only requests) ----
 
@@ -45,7 +47,7 @@ export function topSignals(a: AccountReport, n = 3): LogSignal[] {
     .slice(0, n);
 }
 
-const LABELS: Record<string, string> = {
+const LABELS: Record<LogSignalName, string> = {
   calls_per_day: 'Calls per day',
   output_tokens_per_day: 'Output tokens per day',
   output_input_ratio: 'Output / input tokens',
@@ -59,14 +61,14 @@ const LABELS: Record<string, string> = {
   coordination: 'Linked accounts',
 };
 
-export function signalLabel(name: string): string {
-  return LABELS[name] ?? name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+export function signalLabel(name: LogSignalName): string {
+  return LABELS[name];
 }
 
-const SHARES = new Set(['templated_harvesting', 'reasoning_extraction', 'harvest_parameters', 'near_duplicate_prompts']);
+const SHARES: ReadonlySet<LogSignalName> = new Set(['templated_harvesting', 'reasoning_extraction', 'harvest_parameters', 'near_duplicate_prompts']);
 
 /** A signal's value or threshold as a person reads it: shares as percentages, counts whole. */
-export function formatSignalNumber(name: string, v: number): string {
+export function formatSignalNumber(name: LogSignalName, v: number): string {
   if (name === 'interarrival_cv' && v < 0) return 'n/a';
   if (SHARES.has(name)) return `${(v * 100).toFixed(v * 100 >= 10 || v === 0 ? 0 : 1)}%`;
   if (name === 'topic_breadth' || name === 'coordination') return String(Math.round(v));
@@ -75,9 +77,15 @@ export function formatSignalNumber(name: string, v: number): string {
   return v.toFixed(2);
 }
 
-/** The pattern's name without its score and explanation: "bulk harvesting (0.82): …" → "bulk harvesting". */
-export function patternName(p: string): string {
-  return p.split(/[(:]/)[0].trim();
+const PATTERNS: Record<LogPatternKind, string> = {
+  bulk_harvesting: 'Bulk harvesting',
+  reasoning_extraction: 'Reasoning extraction',
+  coordinated_network: 'Coordinated network',
+};
+
+/** A harvesting pattern's name, as the screen shows it. */
+export function patternLabel(kind: LogPatternKind): string {
+  return PATTERNS[kind];
 }
 
 export function groupLabel(g: GroupBy): string {

@@ -6,29 +6,6 @@ export function queryErrorPosition(message: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", apos: "'" };
-
-function decodeEntities(s: string): string {
-  return s.replace(/&(amp|lt|gt|quot|#39|#x27|apos);/g, (_, e: string) => ENTITIES[e]);
-}
-
-export interface Segment {
-  text: string;
-  hit: boolean;
-}
-
-/** A snippet (HTML-escaped, hits in `<b>`) as plain-text segments; any other markup stays text. */
-export function snippetSegments(snippet: string): Segment[] {
-  const out: Segment[] = [];
-  let hit = false;
-  for (const part of snippet.split(/(<\/?b>)/)) {
-    if (part === '<b>') hit = true;
-    else if (part === '</b>') hit = false;
-    else if (part) out.push({ text: decodeEntities(part), hit });
-  }
-  return out;
-}
-
 /**
  * Converts character (Unicode scalar) offsets, as Rust reports them, to UTF-16 indices, as JS
  * strings use. One pass over the text; sorted or not.

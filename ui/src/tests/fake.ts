@@ -22,7 +22,7 @@ export function fakeBackend(total = 100_000) {
   const tags = new Map<number, Set<string>>();
   const hit = (i: number): Hit => ({
     id: i + 1, control: `EXH-${String(i + 1).padStart(7, '0')}`, kind: i % 2 ? 'pdf' : 'email', title: `Document ${i + 1}`,
-    date: '2001-05-01T00:00:00Z', custodians: ['Farmer, Daren'], score: 1, snippet: `about <b>gas</b> &amp; power ${i + 1}`, offsets: [[6, 9]],
+    date: '2001-05-01T00:00:00Z', custodians: ['Farmer, Daren'], score: 1, snippet: `about gas & power ${i + 1}`, segments: [{ text: 'about ', hit: false }, { text: 'gas', hit: true }, { text: ` & power ${i + 1}`, hit: false }], offsets: [[6, 9]],
   });
   const item = (id: number): ItemAnswer => ({
     id, control: `EXH-${String(id).padStart(7, '0')}`, kind: 'email', sha256: 'ab'.repeat(32), title: `Document ${id}`,

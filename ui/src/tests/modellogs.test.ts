@@ -5,13 +5,13 @@ import { Api } from '../api/client';
 import type { Backend } from '../api/backend';
 import { ApiError } from '../api/backend';
 import { shellParts } from './fake';
-import type { AccountReport, LogsReport, ModelCall } from '../api/types';
+import type { AccountReport, LogSignalName, LogsReport, ModelCall } from '../api/types';
 import {
   callMeta, chartGeometry, conversation, coordinatedWith, dailyVolume, dayOf, exampleIds, formatSignalNumber, niceMax,
-  paramsText, patternName, sortAccounts, accountExampleIds, templateSummary, topSignals,
+  paramsText, patternLabel, sortAccounts, accountExampleIds, templateSummary, topSignals,
 } from '../lib/modellogs';
 
-const sig = (name: string, strength: number, examples: number[] = [], value = 1, threshold = 0.5) => ({ name, value, threshold, strength, detail: `${name} detail`, examples });
+const sig = (name: LogSignalName, strength: number, examples: number[] = [], value = 1, threshold = 0.5) => ({ name, value, threshold, strength, detail: `${name} detail`, examples });
 const acc = (account: string, score: number, calls: number, extra: Partial<AccountReport> = {}): AccountReport => ({
   account, calls, score, flagged: score >= 0.5, patterns: [], signals: [], benign_explanations: [], templates: [], unattributed: false, ...extra,
 });
@@ -39,7 +39,7 @@ describe('accounts table shaping', () => {
     expect(formatSignalNumber('topic_breadth', 11)).toBe('11');
     expect(formatSignalNumber('interarrival_cv', -1)).toBe('n/a');
     expect(formatSignalNumber('calls_per_day', 12345.6)).toBe('12,346');
-    expect(patternName('bulk harvesting (0.82): high volume')).toBe('bulk harvesting');
+    expect(patternLabel('bulk_harvesting')).toBe('Bulk harvesting');
   });
 });
 
@@ -136,7 +136,7 @@ describe('Model logs screen', () => {
       group_by: 'account', calls: 7, coverage: [], clusters: [],
       accounts: [
         acc('org-quiet', 0.05, 4),
-        acc('org-hot', 0.93, 3, { patterns: ['bulk harvesting (0.93): high volume'], signals: [sig('templated_harvesting', 0.9, [11], 0.8, 0.4), sig('calls_per_day', 0.7, [12], 900, 40)], benign_explanations: ['batch ETL: no'],
+        acc('org-hot', 0.93, 3, { patterns: [{ kind: 'bulk_harvesting', score: 0.93, detail: 'high volume' }], signals: [sig('templated_harvesting', 0.9, [11], 0.8, 0.4), sig('calls_per_day', 0.7, [12], 900, 40)], benign_explanations: ['batch ETL: no'],
           templates: [{ part: 'start', calls: 2, share: 0.67, subject_areas: 2, examples: [11, 13], pattern: 'explain step by step …' }] }),
       ],
     };

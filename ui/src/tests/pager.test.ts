@@ -8,7 +8,7 @@ function fakeSearch(delay = 0) {
     if (delay) await new Promise((r) => setTimeout(r, delay));
     const hits: Hit[] = [];
     for (let i = offset; i < Math.min(TOTAL, offset + limit); i++) {
-      hits.push({ id: i + 1, control: `EXH-${i + 1}`, kind: 'email', title: `${query} ${i}`, date: null, custodians: [], score: 1, snippet: '', offsets: [] });
+      hits.push({ id: i + 1, control: `EXH-${i + 1}`, kind: 'email', title: `${query} ${i}`, date: null, custodians: [], score: 1, snippet: '', segments: [], offsets: [] });
     }
     return { query, total: TOTAL, offset, hits };
   });

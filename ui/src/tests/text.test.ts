@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { charToUtf16, etaSeconds, formatBytes, queryErrorPosition, snippetSegments, textPieces, utf16ToChar } from '../lib/text';
+import { charToUtf16, etaSeconds, formatBytes, queryErrorPosition, textPieces, utf16ToChar } from '../lib/text';
 
 describe('text helpers', () => {
   it('finds the error position in bad_query messages', () => {
     expect(queryErrorPosition('the search query is not valid: at character 12: expected )')).toBe(12);
     expect(queryErrorPosition('something else')).toBeNull();
-  });
-
-  it('splits snippets into text and hits without interpreting markup', () => {
-    const s = snippetSegments('a &lt;script&gt; <b>gas</b> &amp; <b>oil</b>');
-    expect(s).toEqual([
-      { text: 'a <script> ', hit: false },
-      { text: 'gas', hit: true },
-      { text: ' & ', hit: false },
-      { text: 'oil', hit: true },
-    ]);
   });
 
   it('maps character offsets to UTF-16 across astral characters', () => {
