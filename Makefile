@@ -58,10 +58,10 @@ build: deps ui
 # (src/api/bindings.rs) and committed. `bindings` rewrites them; `check-bindings` regenerates them
 # into a temporary folder and fails, naming the files, when the committed ones differ.
 bindings:
-	EXHIBIT_WRITE_BINDINGS=1 $(CARGO) test --lib --quiet api::bindings::tests::bindings_match_the_committed_files
+	EXHIBIT_WRITE_BINDINGS=1 $(CARGO) test -p exhibit --lib --quiet api::bindings::tests::bindings_match_the_committed_files
 
 check-bindings:
-	RUST_BACKTRACE=0 $(CARGO) test --lib --quiet api::bindings::
+	RUST_BACKTRACE=0 $(CARGO) test -p exhibit --lib --quiet api::bindings::
 
 ui-test: ui
 	cd ui && npx svelte-check --tsconfig ./tsconfig.json --output human
@@ -116,17 +116,19 @@ run: demo
 	fi
 
 # Benchmarks print figures (BENCHMARKS.md); they never pass or fail on time. `bench` is the
-# ingest benchmark; the others: `cargo bench --bench search|redact|modellogs` and
+# ingest benchmark; the others: `cargo bench -p exhibit-cli --bench search|redact|modellogs` and
 # `make bench-desktop` (the review workspace on 1,000,000 items, in Chromium) and
-# `make bench-desktop-app` (the same in the desktop app).
+# `make bench-desktop-app` (the same in the desktop app). The benchmarks and the programs live in
+# cli/ (package exhibit-cli); `-p exhibit-cli` builds them with the features they had when they
+# were part of the library's package, so figures stay comparable.
 bench: deps
-	$(CARGO) bench --bench ingest
+	$(CARGO) bench -p exhibit-cli --bench ingest
 
 # Cold start, opening documents, scrolling 100,000+ results, with the release `exhibit` and
 # Debian's Chromium. Builds its matter once (about 3 min, a few GB) under
 # EXHIBIT_BENCH_MATTER (default $(TARGET_DIR)/bench-desktop-1000000) and keeps it.
 bench-desktop: deps ui e2e-deps
-	$(CARGO) build --release --bin exhibit --bin exhibit-gen
+	$(CARGO) build --release -p exhibit-cli --bin exhibit --bin exhibit-gen
 	cd e2e && EXHIBIT_BIN=$(TARGET_DIR)/release/exhibit EXHIBIT_GEN_BIN=$(TARGET_DIR)/release/exhibit-gen node bench-desktop.mjs
 
 # The same matter opened by the real desktop app (release, WebKitGTK under Xvfb, tauri-driver):

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 fn loggen(dir: &std::path::Path, seed: u64, format: &str, suspect: usize) {
-    let st = Command::new(env!("CARGO_BIN_EXE_exhibit-loggen"))
+    let st = Command::new(common::program("exhibit-loggen"))
         .args(["--out", dir.to_str().unwrap(), "--seed", &seed.to_string(), "--days", "10", "--scale", "0.5", "--format", format])
         .args(["--suspect", &suspect.to_string(), "--copy-fraction", "0.4"])
         .status()

@@ -18,6 +18,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use ts_rs::TS;
 
+pub mod answers;
 pub mod bindings;
 pub mod paths;
 pub mod responses;
@@ -322,31 +323,10 @@ impl Session {
             Request::Search { query, limit, offset, sort, redacted: true } => {
                 to_value(self.matter()?.search_redacted(&query, limit, offset, sort))?
             }
-            Request::Item { id, hits, redacted: true } => {
-                if hits.is_some() {
-                    return Err(Error::Invalid(REDACTED_NO_HITS.into()).into());
-                }
-                // The one redacted view (src/redact/view.rs), as every surface shows it.
-                to_value(self.matter()?.redacted_item(&id).map(|v| v.answer))?
-            }
-            Request::Item { id, hits, redacted: false } => {
-                let m = self.matter()?;
-                let item = m.item(&id)?;
-                let model_call = m.call_record(item.id)?;
-                let hits = match hits {
-                    Some(q) => Some(m.hit_offsets(&id, &q)?),
-                    None => None,
-                };
-                to_value(Ok(ItemAnswer { item, model_call, hits }))?
-            }
+            // Built by `answers`, which the command line calls too: one answer per method.
+            Request::Item { id, hits, redacted } => answers::item(self.matter()?, &id, hits.as_deref(), redacted)?,
             Request::LogsAnalyze { group_by, suspect_outputs, tag } => {
-                let m = self.matter()?;
-                let report = m.analyze_calls(group_by, suspect_outputs.as_deref())?;
-                let tagged = match tag {
-                    Some(tag) => Some(TaggedCalls { changed: m.tag_flagged_calls(&report, &tag)?, tag }),
-                    None => None,
-                };
-                to_value(Ok(LogsAnswer { report, tagged }))?
+                to_value(answers::logs_analyze(self.matter()?, group_by, suspect_outputs.as_deref(), tag))?
             }
             Request::LogsSection { group_by, suspect_outputs, format } => {
                 let m = self.matter()?;
@@ -381,23 +361,7 @@ impl Session {
             Request::RedactRemove { redaction } => {
                 to_value(self.matter()?.redact_remove(redaction).map(|removed| RedactionsRemoved { removed }))?
             }
-            Request::Redactions { item, reason } => {
-                let m = self.matter()?;
-                let redactions = m.redactions(item.as_deref(), reason.as_deref())?;
-                let regions = match item {
-                    Some(item) => {
-                        let id = crate::matter::items::resolve(&m.db, &item)?;
-                        Some(
-                            m.redaction_regions(id)?
-                                .into_iter()
-                                .filter(|g| reason.as_ref().is_none_or(|r| g.reason == r.to_uppercase()))
-                                .collect(),
-                        )
-                    }
-                    None => None,
-                };
-                to_value(Ok(RedactionList { redactions, regions }))?
-            }
+            Request::Redactions { item, reason } => to_value(answers::redactions(self.matter()?, item.as_deref(), reason.as_deref()))?,
             Request::RedactBox { item, page, rect, reason, treatment } => {
                 to_value(self.matter()?.redact_box(&item, page, rect, &reason, treatment))?
             }
@@ -416,10 +380,7 @@ impl Session {
     }
 }
 
-/// Why a redacted view answers no hit offsets (the same whatever the query, so the refusal
-/// itself confirms nothing).
-pub const REDACTED_NO_HITS: &str =
-    "hit offsets are not given in the redacted view (they could confirm a redacted value): search the redacted set with `search --redacted`, or look at the unredacted item";
+pub use answers::REDACTED_NO_HITS;
 
 fn to_value<T: Serialize>(r: crate::Result<T>) -> Result<Value, ApiError> {
     let v = r?;

@@ -365,8 +365,8 @@ impl Worker {
         let mut child = Command::new(&cfg.exe)
             .arg("__worker")
             .arg(&cfg.blob_dir)
-            // mimalloc (src/lib.rs) reserves address space 1 GiB at a time, which alone would
-            // exhaust the worker's address-space cap: reserve in small steps instead.
+            // mimalloc (the `exhibit` binary's allocator) reserves address space 1 GiB at a time,
+            // which alone would exhaust the worker's address-space cap: reserve in small steps.
             .env("MIMALLOC_ARENA_RESERVE", "16MiB")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -8,7 +8,20 @@ use std::process::Command;
 
 /// The built `exhibit` binary (also the worker executable).
 pub fn exe() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_exhibit"))
+    program("exhibit")
+}
+
+/// A program of the exhibit-cli package (`exhibit`, `exhibit-loggen`), built beside this test
+/// (target/<profile>/). Cargo gives a package's tests only its own programs (`CARGO_BIN_EXE_*`),
+/// so these are found by path: `cargo test --workspace` (or a bare `cargo test`) builds them
+/// with the cli's own tests; a filtered run (`--test NAME`) drives what the last build left.
+pub fn program(name: &str) -> PathBuf {
+    let test = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let dir = test.parent().and_then(Path::parent).expect("a test binary lives in target/<profile>/deps");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "{} is not built: run `cargo build --workspace` first (it is a program of cli/)", path.display());
+    path
 }
 
 /// ../shared/corpus, or `None` (and a message saying the test is skipped).

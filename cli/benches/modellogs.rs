@@ -26,6 +26,11 @@ use exhibit::modellogs::generate::{generate, to_line, GenConfig, OutFormat};
 use exhibit::modellogs::{import_stream, Format, GroupBy};
 use exhibit::Matter;
 
+/// mimalloc, as in the `exhibit` binary, so the figures stay comparable with BENCHMARKS.md (the
+/// library used to set it for every program).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The process's peak resident set since the last [`reset_peak_rss`], in MiB (`VmHWM`).
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

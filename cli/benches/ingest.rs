@@ -14,8 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// mimalloc, as in the `exhibit` binary, so the figures stay comparable with BENCHMARKS.md (the
+/// library used to set it for every program).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
     p.exists().then_some(p)
 }
 
@@ -138,5 +143,5 @@ fn main() {
         rows.join("\n")
     );
     println!("{table}");
-    let _ = std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-ingest.md"), &table);
+    let _ = std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-ingest.md"), &table);
 }

@@ -12,6 +12,11 @@ use std::time::Instant;
 
 use exhibit::redact::RuleSet;
 
+/// mimalloc, as in the `exhibit` binary, so the figures stay comparable with BENCHMARKS.md (the
+/// library used to set it for every program).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Rng(u64);
 
 impl Rng {

@@ -85,7 +85,8 @@ pub fn default_ui_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("EXHIBIT_UI_DIR") {
         return PathBuf::from(p);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui").join("dist")
+    // This crate is cli/ of the source tree; the UI is ui/dist beside it.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("ui").join("dist")
 }
 
 fn random_bytes() -> Result<[u8; 32], Error> {

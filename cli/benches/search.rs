@@ -13,6 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// mimalloc, as in the `exhibit` binary, so the figures stay comparable with BENCHMARKS.md (the
+/// library used to set it for every program).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const QUERIES: &[(&str, &str)] = &[
     ("term", "pipeline"),
     ("term, rare", "tariff"),
@@ -60,7 +65,7 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
 }
 
 fn build_matter(items: usize) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-search-{items}"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-search-{items}"));
     let matter = root.join("matter");
     if matter.join("exhibit.db").exists() {
         println!("reusing {}", matter.display());
@@ -191,5 +196,5 @@ fn main() {
     table.push_str(&rows[0]);
     table.push('\n');
     println!("{table}");
-    let _ = std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-search.md"), &table);
+    let _ = std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-search.md"), &table);
 }

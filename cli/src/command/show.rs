@@ -1,0 +1,14 @@
+//! `exhibit show ID`: the API's `item`, built by the same library function
+//! ([`exhibit::api::answers::item`]), so the command line and the API show one view.
+
+use super::{Context, Outcome};
+use crate::args::ShowArgs;
+use crate::failure::Failure;
+use crate::printer::Item;
+
+pub fn run(cx: &Context, a: ShowArgs) -> Result<Outcome, Failure> {
+    let m = cx.open()?;
+    let answer = exhibit::api::answers::item(&m, &a.id, a.hits.as_deref(), a.redacted)?;
+    cx.out.either(&answer, &Item(&answer))?;
+    Ok(Outcome::Done)
+}

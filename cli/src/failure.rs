@@ -1,0 +1,40 @@
+//! Why a command failed, and the exit status that says so (cli.md: 1 the operation failed,
+//! 2 bad usage). Every message says what to do next; `main` prints it as `exhibit: MESSAGE`.
+
+use std::io;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The library refused or failed; its message names the cause and the remedy.
+    #[error(transparent)]
+    Library(#[from] exhibit::Error),
+    /// A flag's value that clap took as text and the command could not read.
+    #[error("{flag} takes {expected} (got '{got}')")]
+    Argument { flag: &'static str, expected: &'static str, got: String },
+    /// The command needs one of several arguments and was given none: what to give.
+    #[error("{0}")]
+    Missing(&'static str),
+    /// A documented command whose feature is not built yet.
+    #[error("{0} needs the {1} feature, which is not built yet")]
+    NotBuilt(&'static str, &'static str),
+    /// Standard output went away or could not be written.
+    #[error("could not write the answer to standard output: {0}")]
+    Output(#[from] io::Error),
+}
+
+impl Failure {
+    /// A query that cannot be read is bad usage (exit 2), like a bad flag; anything else that
+    /// stops a command is a failed operation (exit 1).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Library(e) if e.code() == "bad_query" => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Self {
+        Failure::Library(e.into())
+    }
+}
