@@ -11,6 +11,9 @@ pub enum Failure {
     /// A flag's value that clap took as text and the command could not read.
     #[error("{flag} takes {expected} (got '{got}')")]
     Argument { flag: &'static str, expected: &'static str, got: String },
+    /// A command that works on a matter, and none named.
+    #[error("no matter named: give --matter DIR or set EXHIBIT_MATTER (create one with `exhibit init DIR`)")]
+    NoMatterNamed,
     /// The command needs one of several arguments and was given none: what to give.
     #[error("{0}")]
     Missing(&'static str),

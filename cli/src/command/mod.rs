@@ -44,7 +44,7 @@ impl Context {
     pub fn open(&self) -> Result<Matter, Failure> {
         match &self.matter {
             Some(dir) => Ok(Matter::open(dir)?),
-            None => Err(exhibit::Error::NoMatter(PathBuf::from("(none given: use --matter DIR or set EXHIBIT_MATTER)")).into()),
+            None => Err(Failure::NoMatterNamed),
         }
     }
 }
