@@ -276,6 +276,8 @@ methods! {
         verify: Verify(()) -> VerifyReport [];
         /// The newest entries of the audit log.
         audit: Audit(AuditParams) -> AuditLog [];
+        /// The redaction reasons a reviewer can pick: the matter's built-in codes and those users added.
+        reasons: Reasons(()) -> ReasonList [];
     }
     viewer {
         /// The sanitized HTML body (if any) and page count of an item.

@@ -150,3 +150,9 @@ pub struct AuditLog {
 pub struct CancelAnswer {
     pub cancelling: bool,
 }
+
+/// `reasons`: the redaction reasons, built-in first, then those users added.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReasonList {
+    pub reasons: Vec<crate::redact::Reason>,
+}

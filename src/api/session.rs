@@ -283,6 +283,10 @@ impl SessionMethods for Session {
     fn audit(&mut self, p: AuditParams) -> Result<AuditLog, ApiError> {
         Ok(AuditLog { entries: self.matter()?.audit_log(p.limit)? })
     }
+
+    fn reasons(&mut self, _: ()) -> Result<ReasonList, ApiError> {
+        Ok(ReasonList { reasons: self.matter()?.redaction_reasons()? })
+    }
 }
 
 #[cfg(test)]
