@@ -29,6 +29,7 @@ import type { PageBoxes } from "./PageBoxes";
 import type { PageBoxesParams } from "./PageBoxesParams";
 import type { Ping } from "./Ping";
 import type { ProgressState } from "./ProgressState";
+import type { ReasonList } from "./ReasonList";
 import type { RedactAddParams } from "./RedactAddParams";
 import type { RedactBoxParams } from "./RedactBoxParams";
 import type { RedactBoxRemoveParams } from "./RedactBoxRemoveParams";
@@ -190,6 +191,10 @@ verify: Signature<null, VerifyReport>,
  * The newest entries of the audit log.
  */
 audit: Signature<AuditParams, AuditLog>, 
+/**
+ * The redaction reasons a reviewer can pick: the matter's built-in codes and those users added.
+ */
+reasons: Signature<null, ReasonList>, 
 /**
  * The sanitized HTML body (if any) and page count of an item.
  */

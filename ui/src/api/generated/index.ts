@@ -60,6 +60,8 @@ export type * from './PageFrame';
 export type * from './Ping';
 export type * from './ProgressState';
 export type * from './Rating';
+export type * from './Reason';
+export type * from './ReasonList';
 export type * from './RedactAddParams';
 export type * from './RedactBoxParams';
 export type * from './RedactBoxRemoveParams';
