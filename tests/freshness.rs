@@ -5,7 +5,8 @@
 mod common;
 
 use common::*;
-use exhibit::api::{Request, Session};
+use exhibit::api::params::{IngestParams, SearchParams};
+use exhibit::api::{Session, SessionMethods};
 use exhibit::Matter;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -136,13 +137,12 @@ fn an_api_ingest_leaves_the_index_to_the_next_process() {
     Matter::create(&matter, "handover").unwrap();
     let mut session = Session::with_matter(Matter::open(&matter).unwrap());
     write_docs(&tmp.path().join("a"), "alpha", 2);
-    session.handle(Request::Ingest { paths: vec![tmp.path().join("a")], custodian: "A".into() }, &mut |_| {}).unwrap();
+    session.ingest(IngestParams { paths: vec![tmp.path().join("a")], custodian: "A".into() }).unwrap();
     // The desktop app keeps its session open; a CLI ingest must still get the index writer.
     write_docs(&tmp.path().join("b"), "bravo", 2);
     let out = cli_json(&["--matter", matter.to_str().unwrap(), "ingest", tmp.path().join("b").to_str().unwrap(), "--custodian", "B"]);
     assert_eq!(out["items_added"], 2, "{out}");
-    let found = session
-        .handle(Request::Search { query: "bravo".into(), limit: 10, offset: 0, sort: Default::default(), redacted: false }, &mut |_| {})
-        .unwrap();
-    assert_eq!(found["total"], 2, "{found}");
+    let found =
+        session.search(SearchParams { query: "bravo".into(), limit: 10, offset: 0, sort: Default::default(), redacted: false }).unwrap();
+    assert_eq!(found.total, 2);
 }

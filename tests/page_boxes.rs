@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use exhibit::api::params::*;
 use exhibit::api::{Request, Session};
 use exhibit::redact::Treatment;
 use exhibit::view::Viewer;
@@ -199,19 +200,19 @@ fn a_box_drawn_on_a_page_redacts_the_words_under_it_and_the_area_itself() {
 
     // Listed through the API, audited, removable.
     let mut session = Session::with_matter(m);
-    let listed = session.handle(Request::Redactions { item: Some(id.clone()), reason: None }, &mut |_| {}).unwrap();
+    let listed = session.handle(Request::Redactions(RedactionsParams { item: Some(id.clone()), reason: None })).unwrap();
     assert_eq!(listed["regions"].as_array().unwrap().len(), 2);
     assert!(listed["redactions"].as_array().unwrap().iter().any(|r| r["source"] == format!("region:{}", added.region)));
-    let audit = session.handle(Request::Audit { limit: 10 }, &mut |_| {}).unwrap();
+    let audit = session.handle(Request::Audit(AuditParams { limit: 10 })).unwrap();
     let actions: Vec<&str> = audit["entries"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
     assert!(actions.iter().filter(|a| **a == "redaction.region.add").count() == 2, "{actions:?}");
-    let removed = session.handle(Request::RedactBoxRemove { region: added.region }, &mut |_| {}).unwrap();
+    let removed = session.handle(Request::RedactBoxRemove(RedactBoxRemoveParams { region: added.region })).unwrap();
     assert_eq!(removed["removed"], 2, "the region and its one span");
-    let text = session.handle(Request::RedactedText { item: id.clone() }, &mut |_| {}).unwrap();
+    let text = session.handle(Request::RedactedText(RedactedTextParams { item: id.clone() })).unwrap();
     assert!(text["text"].as_str().unwrap().contains("Charlie"));
-    let audit = session.handle(Request::Audit { limit: 1 }, &mut |_| {}).unwrap();
+    let audit = session.handle(Request::Audit(AuditParams { limit: 1 })).unwrap();
     assert_eq!(audit["entries"][0]["action"], "redaction.region.remove");
-    let v = session.handle(Request::Verify, &mut |_| {}).unwrap();
+    let v = session.handle(Request::Verify(())).unwrap();
     assert_eq!(v["ok"], true, "{v}");
 }
 
@@ -239,13 +240,9 @@ fn box_requests_that_cannot_work_say_what_to_do() {
     let id = pdf_id(&m);
     let note = m.search("plain", 5, 0, Default::default()).unwrap().hits[0].id.to_string();
     let mut s = Session::with_matter(m);
-    let mut call = |r: Request| s.handle(r, &mut |_| {}).unwrap_err();
-    let rb = |item: &str, page: u32, rect: [f64; 4], reason: &str| Request::RedactBox {
-        item: item.into(),
-        page,
-        rect,
-        reason: reason.into(),
-        treatment: Treatment::Redact,
+    let mut call = |r: Request| s.handle(r).unwrap_err();
+    let rb = |item: &str, page: u32, rect: [f64; 4], reason: &str| {
+        Request::RedactBox(RedactBoxParams { item: item.into(), page, rect, reason: reason.into(), treatment: Treatment::Redact })
     };
     let e = call(rb(&note, 1, [0.0, 0.0, 50.0, 50.0], "PII"));
     assert!(e.code == "invalid" && e.message.contains("not a PDF"), "{e}");
@@ -257,9 +254,9 @@ fn box_requests_that_cannot_work_say_what_to_do() {
     assert!(e.message.contains("at least a point"), "{e}");
     let e = call(rb(&id, 1, [10.0, 10.0, 80.0, 80.0], "NOPE"));
     assert!(e.message.contains("unknown redaction reason"), "{e}");
-    let e = call(Request::PageBoxes { item: note.clone(), hits: None });
+    let e = call(Request::PageBoxes(PageBoxesParams { item: note.clone(), hits: None }));
     assert!(e.message.contains("not a PDF"), "{e}");
-    let e = call(Request::RedactBoxRemove { region: 99 });
+    let e = call(Request::RedactBoxRemove(RedactBoxRemoveParams { region: 99 }));
     assert!(e.message.contains("no region redaction 99"), "{e}");
 }
 

@@ -254,20 +254,17 @@ fn no_surface_shows_a_planted_value_and_no_redacted_query_confirms_one() {
     // The API's redacted item: the same view.
     let mut s = Session::with_matter(Matter::open(&dir).unwrap());
     for id in 1..=n {
-        let req: Request =
-            serde_json::from_value(serde_json::json!({"method": "item", "params": {"id": id.to_string(), "redacted": true}})).unwrap();
-        let v = s.handle(req, &mut |_| {}).unwrap();
+        let req = Request::from_json(serde_json::json!({"method": "item", "params": {"id": id.to_string(), "redacted": true}})).unwrap();
+        let v = s.handle(req).unwrap();
         assert_no_planted(&format!("the API's redacted item {id}"), &v);
         let shown = cli_json(&["--matter", d, "show", &id.to_string(), "--redacted"]);
         assert_eq!(v["text"], shown["text"], "the CLI and the API show one view");
         assert_eq!(v["metadata"], shown["metadata"]);
         assert_eq!(v["title"], shown["title"]);
     }
-    let req: Request =
-        serde_json::from_value(serde_json::json!({"method": "item", "params": {"id": mail_id, "redacted": true, "hits": SSN}})).unwrap();
-    assert!(s.handle(req, &mut |_| {}).is_err());
-    let req: Request =
-        serde_json::from_value(serde_json::json!({"method": "search", "params": {"query": format!("\"{SSN}\""), "redacted": true}}))
-            .unwrap();
-    assert_eq!(s.handle(req, &mut |_| {}).unwrap()["total"], 0);
+    let req = Request::from_json(serde_json::json!({"method": "item", "params": {"id": mail_id, "redacted": true, "hits": SSN}})).unwrap();
+    assert!(s.handle(req).is_err());
+    let req =
+        Request::from_json(serde_json::json!({"method": "search", "params": {"query": format!("\"{SSN}\""), "redacted": true}})).unwrap();
+    assert_eq!(s.handle(req).unwrap()["total"], 0);
 }

@@ -1,5 +1,6 @@
 //! `exhibit serve`: the review UI and the API over HTTP, on 127.0.0.1 only, for browser use and
-//! end-to-end tests. A transport: it decodes, calls [`exhibit::view::Router`], and encodes.
+//! end-to-end tests. A transport: it decodes a [`exhibit::api::Request`], routes it as its
+//! method's declaration says ([`exhibit::api::router`]), and encodes.
 //!
 //! The per-run access token is printed in the URL's fragment (`/#token=…`), which browsers
 //! never send to a server; the page keeps it in memory and sends it as the `x-exhibit-token`
@@ -32,7 +33,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router as Http};
 use capability::{CapRefused, Capabilities, Resource};
 use exhibit::api::paths::PathPolicy;
-use exhibit::view::{ProgressSlot, Router, Viewer, ViewerHandle};
+use exhibit::api::{methods, ApiError, ErrorCode, Place, Request as ApiRequest, Router};
+use exhibit::view::{ProgressSlot, Viewer, ViewerHandle};
 use exhibit::Error;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -91,7 +93,7 @@ pub fn default_ui_dir() -> PathBuf {
 
 fn random_bytes() -> Result<[u8; 32], Error> {
     let mut buf = [0u8; 32];
-    getrandom::fill(&mut buf).map_err(|e| Error::Invalid(format!("no randomness for the access token: {e}")))?;
+    getrandom::fill(&mut buf).map_err(|e| Error::Internal(format!("no randomness for the access token: {e}")))?;
     Ok(buf)
 }
 
@@ -177,8 +179,13 @@ fn app(state: Shared) -> Http {
         .with_state(state)
 }
 
-fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "code": code, "message": message }))).into_response()
+fn refuse(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    (status, Json(ApiError::new(code, message))).into_response()
+}
+
+/// An error answered with its code's HTTP status.
+fn error_response(e: ApiError) -> Response {
+    (StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), Json(e)).into_response()
 }
 
 fn header_str(h: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
@@ -202,9 +209,9 @@ async fn guard(State(s): State<Shared>, req: Request<Body>, next: Next) -> Respo
         Some(_) => false,
     };
     let mut resp = if !host_ok {
-        refuse(StatusCode::FORBIDDEN, "bad_host", "this server answers only to its own loopback address")
+        refuse(StatusCode::FORBIDDEN, ErrorCode::BadHost, "this server answers only to its own loopback address")
     } else if !origin_ok || !site_ok {
-        refuse(StatusCode::FORBIDDEN, "bad_origin", "requests from other origins are refused")
+        refuse(StatusCode::FORBIDDEN, ErrorCode::BadOrigin, "requests from other origins are refused")
     } else {
         next.run(req).await
     };
@@ -226,7 +233,7 @@ fn same(a: &str, b: &str) -> bool {
 
 async fn require_token(State(s): State<Shared>, req: Request<Body>, next: Next) -> Response {
     if !has_token(&s, req.headers()) {
-        return refuse(StatusCode::UNAUTHORIZED, "no_token", NO_TOKEN);
+        return refuse(StatusCode::UNAUTHORIZED, ErrorCode::NoToken, NO_TOKEN);
     }
     let mut resp = next.run(req).await;
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -240,35 +247,30 @@ fn has_token(s: &AppState, h: &HeaderMap) -> bool {
     header_str(h, "x-exhibit-token").is_some_and(|t| same(t, &s.token))
 }
 
-fn status_for(code: &str) -> StatusCode {
-    match code {
-        "no_item" | "no_matter" => StatusCode::NOT_FOUND,
-        "unknown_method" => StatusCode::NOT_IMPLEMENTED,
-        "no_matter_open" | "matter_exists" => StatusCode::CONFLICT,
-        "path_refused" => StatusCode::FORBIDDEN,
-        "database" | "index" | "io" | "write_failed" | "worker_failed" => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
-
 async fn rpc(State(s): State<Shared>, body: Body) -> Response {
     let body = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, BODY_LIMIT)).await {
         Ok(Ok(b)) => b,
-        Ok(Err(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "bad_request", "the request is too large or was cut off"),
-        Err(_) => return refuse(StatusCode::REQUEST_TIMEOUT, "bad_request", "the request body did not arrive in time"),
+        Ok(Err(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BadRequest, "the request is too large or was cut off"),
+        Err(_) => return refuse(StatusCode::REQUEST_TIMEOUT, ErrorCode::BadRequest, "the request body did not arrive in time"),
     };
     let request: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, "bad_request", &format!("the body is not JSON: {e}")),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, &format!("the body is not JSON: {e}")),
     };
-    let request = match confine(&s.policy, request) {
+    let mut request = match ApiRequest::from_json(request) {
         Ok(r) => r,
-        Err(e) => return (status_for(&e.code), Json(e)).into_response(),
+        Err(e) => return error_response(e),
     };
-    // `ingest_progress` and `cancel_ingest` are answered here, without the router's lock: a
-    // running ingest holds it until it ends.
-    if let Some(v) = s.progress.answer_beside(&request) {
-        return Json(v).into_response();
+    if let Err(e) = s.policy.apply(&mut request) {
+        return error_response(e.into());
+    }
+    // Methods answered beside the session (`ingest_progress`, `cancel_ingest`) are answered
+    // here, without the router's lock: a running ingest holds it until it ends.
+    if request.method().place() == Place::Beside {
+        return match methods::answer_beside(&s.progress, request) {
+            Ok(v) => Json(v).into_response(),
+            Err(e) => error_response(e),
+        };
     }
     let (router, progress) = (s.router.clone(), s.progress.clone());
     let result = tokio::task::spawn_blocking(move || {
@@ -282,26 +284,11 @@ async fn rpc(State(s): State<Shared>, body: Body) -> Response {
     .await;
     let (mut resp, waited, took) = match result {
         Ok((Ok(v), waited, took)) => (Json(v).into_response(), waited, took),
-        Ok((Err(e), waited, took)) => ((status_for(&e.code), Json(e)).into_response(), waited, took),
-        Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed unexpectedly"),
+        Ok((Err(e), waited, took)) => (error_response(e), waited, took),
+        Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the request failed unexpectedly"),
     };
     server_timing(&mut resp, &[("wait", waited), ("app", took)]);
     resp
-}
-
-/// Checks every path a core request names against the folders this server may use, and
-/// rewrites each to its resolved form, so the library uses exactly what was checked. Requests
-/// that are not core requests name no paths (view requests work on the open matter by id) and
-/// pass as they are; a malformed one is left for the router to explain.
-fn confine(policy: &PathPolicy, request: Value) -> Result<Value, exhibit::api::ApiError> {
-    let Ok(mut req) = serde_json::from_value::<exhibit::api::Request>(request.clone()) else {
-        return Ok(request);
-    };
-    if req.paths_mut().is_empty() {
-        return Ok(request);
-    }
-    policy.apply(&mut req)?;
-    serde_json::to_value(&req).map_err(|e| exhibit::api::ApiError::from(Error::from(e)))
 }
 
 /// `Server-Timing` on an answer, so the browser (and the desktop benchmark) can tell backend time
@@ -331,8 +318,7 @@ fn item_response(content_type: &str, bytes: Vec<u8>, disposition: Option<String>
 }
 
 fn viewer_error(e: Error) -> Response {
-    let e = exhibit::api::ApiError::from(e);
-    (status_for(&e.code), Json(e)).into_response()
+    error_response(ApiError::from(e))
 }
 
 fn open_viewer(s: &AppState) -> Result<Viewer, Response> {
@@ -340,7 +326,7 @@ fn open_viewer(s: &AppState) -> Result<Viewer, Response> {
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .clone()
-        .ok_or_else(|| refuse(StatusCode::CONFLICT, "no_matter_open", "no matter is open"))
+        .ok_or_else(|| refuse(StatusCode::CONFLICT, ErrorCode::NoMatterOpen, "no matter is open"))
 }
 
 /// The open matter's viewer, if this request may read `resource` of item `id`: it carries the
@@ -358,12 +344,12 @@ fn authorize_item(
         return Ok(viewer);
     }
     let Some(cap) = q.get("c") else {
-        return Err(refuse(StatusCode::UNAUTHORIZED, "no_token", NO_TOKEN));
+        return Err(refuse(StatusCode::UNAUTHORIZED, ErrorCode::NoToken, NO_TOKEN));
     };
     match s.caps.check(viewer.dir(), id, resource, cap, capability::now()) {
         Ok(()) => Ok(viewer),
-        Err(e @ CapRefused::Expired) => Err(refuse(StatusCode::FORBIDDEN, "capability_expired", &e.to_string())),
-        Err(e) => Err(refuse(StatusCode::FORBIDDEN, "capability_refused", &e.to_string())),
+        Err(e @ CapRefused::Expired) => Err(refuse(StatusCode::FORBIDDEN, ErrorCode::CapabilityExpired, &e.to_string())),
+        Err(e) => Err(refuse(StatusCode::FORBIDDEN, ErrorCode::CapabilityRefused, &e.to_string())),
     }
 }
 
@@ -373,7 +359,7 @@ async fn grant(State(s): State<Shared>, Json(body): Json<Value>) -> Response {
     let key = match body.get("id") {
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(k)) => k.clone(),
-        _ => return refuse(StatusCode::BAD_REQUEST, "bad_request", "name the item: {\"id\": 12}"),
+        _ => return refuse(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "name the item: {\"id\": 12}"),
     };
     let viewer = match open_viewer(&s) {
         Ok(v) => v,
@@ -382,7 +368,7 @@ async fn grant(State(s): State<Shared>, Json(body): Json<Value>) -> Response {
     let id = match tokio::task::spawn_blocking(move || viewer.item_id(&key).map(|id| (viewer, id))).await {
         Ok(Ok(found)) => found,
         Ok(Err(e)) => return viewer_error(e),
-        Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed unexpectedly"),
+        Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the request failed unexpectedly"),
     };
     let (viewer, id) = id;
     let expires = capability::now() + capability::TTL.as_secs();
@@ -411,7 +397,7 @@ async fn original(
             item_response("application/octet-stream", bytes, Some(format!("attachment; filename=\"item-{}\"", id.replace('"', ""))))
         }
         Ok(Err(e)) => viewer_error(e),
-        Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed unexpectedly"),
+        Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the request failed unexpectedly"),
     }
 }
 
@@ -426,7 +412,7 @@ async fn page(
         Err(r) => return r,
     };
     let Ok(page) = page.trim_end_matches(".png").parse::<usize>() else {
-        return refuse(StatusCode::BAD_REQUEST, "bad_request", "the page is a number counted from 0");
+        return refuse(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "the page is a number counted from 0");
     };
     let scale = q.get("scale").and_then(|s| s.parse::<f32>().ok()).unwrap_or(1.5);
     match tokio::task::spawn_blocking(move || {
@@ -441,7 +427,7 @@ async fn page(
             resp
         }
         Ok(Err(e)) => viewer_error(e),
-        Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed unexpectedly"),
+        Err(_) => refuse(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the request failed unexpectedly"),
     }
 }
 
@@ -462,24 +448,24 @@ fn content_type(path: &Path) -> &'static str {
 /// The built UI. It needs no token: the page holds none until it reads its own fragment.
 async fn static_file(State(s): State<Shared>, method: Method, uri: Uri) -> Response {
     if method != Method::GET {
-        return refuse(StatusCode::METHOD_NOT_ALLOWED, "bad_request", "only GET here");
+        return refuse(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::BadRequest, "only GET here");
     }
     let rel = uri.path().trim_start_matches('/');
     let rel = if rel.is_empty() { "index.html" } else { rel };
     let rel_path = Path::new(rel);
     if rel_path.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return refuse(StatusCode::NOT_FOUND, "not_found", "no such file");
+        return refuse(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file");
     }
     let mut path = s.ui_dir.join(rel_path);
     if !path.is_file() {
         // Client-side routes fall back to the app page; missing assets are 404s.
         if rel_path.extension().is_some() {
-            return refuse(StatusCode::NOT_FOUND, "not_found", "no such file");
+            return refuse(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file");
         }
         path = s.ui_dir.join("index.html");
     }
     let Ok(bytes) = tokio::fs::read(&path).await else {
-        return refuse(StatusCode::NOT_FOUND, "not_found", "the UI is not built: run `make ui`");
+        return refuse(StatusCode::NOT_FOUND, ErrorCode::NotFound, "the UI is not built: run `make ui`");
     };
     let mut resp = Response::new(Body::from(bytes));
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));

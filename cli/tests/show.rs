@@ -22,8 +22,8 @@ fn json_of(args: &[&str]) -> Value {
 
 fn api_item(matter: &std::path::Path, params: Value) -> Result<Value, exhibit::api::ApiError> {
     let mut s = Session::with_matter(Matter::open(matter).unwrap());
-    let req: Request = serde_json::from_value(json!({"method": "item", "params": params})).unwrap();
-    s.handle(req, &mut |_| {})
+    let req = Request::from_json(json!({"method": "item", "params": params})).unwrap();
+    s.handle(req)
 }
 
 #[test]

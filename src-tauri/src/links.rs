@@ -12,7 +12,7 @@ const MAX_URL: usize = 8 * 1024;
 
 /// Parses and checks a URL the reviewer asked to open; the URL to open, or why not.
 pub fn checked(raw: &str) -> Result<Url, ErrorDto> {
-    let refuse = |message: String| ErrorDto { code: "link_refused".into(), message };
+    let refuse = |message: String| ErrorDto::new(exhibit::api::ErrorCode::LinkRefused, message);
     if raw.len() > MAX_URL {
         return Err(refuse("this link is too long to open safely; copy it instead".into()));
     }

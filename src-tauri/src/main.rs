@@ -2,9 +2,10 @@
 //!
 //! The webview talks to Rust through three commands:
 //! * `rpc` takes a generic `{ "method": ..., "params": ... }` request and answers JSON or an
-//!   `{ code, message }` error. Requests go to [`exhibit::view::Router`] (the library's API plus
-//!   its view requests); `ingest_progress` and `cancel_ingest` are answered beside it from the
-//!   shared [`ProgressSlot`], because a running ingest holds the router until it ends.
+//!   `{ code, message }` error. It decodes an [`exhibit::api::Request`] and routes it as its
+//!   method's declaration says ([`exhibit::api::router::route`]): methods answered beside the
+//!   session (`ingest_progress`, `cancel_ingest`) from the shared [`ProgressSlot`], because a
+//!   running ingest holds the router until it ends; the rest through the [`Router`].
 //! * `pick` shows a native file or folder dialog ([`paths`]) and returns the chosen paths.
 //! * `open_external` opens a reviewer-confirmed http/https/mailto link in the system browser
 //!   ([`links`]).
@@ -20,9 +21,8 @@ mod drop;
 mod links;
 mod paths;
 
-use exhibit::api::ApiError;
-use exhibit::view::{ProgressSlot, Router, ViewerHandle};
-use serde::Serialize;
+use exhibit::api::{ApiError, ErrorCode, Request, Router};
+use exhibit::view::{ProgressSlot, ViewerHandle};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use tauri::http::{header, Response, StatusCode};
@@ -34,18 +34,8 @@ use tauri_plugin_dialog::DialogExt;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Error shape returned to the frontend: a stable machine code plus a human message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ErrorDto {
-    pub code: String,
-    pub message: String,
-}
-
-impl From<ApiError> for ErrorDto {
-    fn from(e: ApiError) -> Self {
-        ErrorDto { code: e.code, message: e.message }
-    }
-}
+/// Error shape returned to the frontend: the API's `{code, message}`.
+pub type ErrorDto = ApiError;
 
 /// The shell's state: the router (one request at a time), and what may be read beside it.
 struct Shell {
@@ -61,15 +51,8 @@ impl Shell {
 }
 
 /// Transport-independent dispatch, kept free of Tauri types so it can be unit-tested.
-fn dispatch(shell: &Shell, request: Value) -> Result<Value, ErrorDto> {
-    if !request.is_object() {
-        return Err(ErrorDto { code: "bad_request".into(), message: "a request is {\"method\": \"...\", \"params\": {...}}".into() });
-    }
-    if let Some(answer) = shell.progress.answer_beside(&request) {
-        return Ok(answer);
-    }
-    let mut router = shell.router.lock().unwrap_or_else(|e| e.into_inner());
-    Ok(router.handle_tracked(request, &shell.progress)?)
+fn dispatch(shell: &Shell, request: Request) -> Result<Value, ErrorDto> {
+    exhibit::api::router::route(request, &shell.progress, || shell.router.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// The event that carries a long request's progress ([`exhibit::view::ProgressState`]).
@@ -83,7 +66,8 @@ const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(200
 #[tauri::command]
 async fn rpc(app: AppHandle, shell: State<'_, Arc<Shell>>, request: Value) -> Result<Value, ErrorDto> {
     let shell = Arc::clone(&shell);
-    let long = request.get("method").and_then(Value::as_str).is_some_and(exhibit::view::is_long);
+    let request = Request::from_json(request)?;
+    let long = request.method().is_long();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     if long {
         let (shell, done) = (Arc::clone(&shell), Arc::clone(&done));
@@ -101,7 +85,7 @@ async fn rpc(app: AppHandle, shell: State<'_, Arc<Shell>>, request: Value) -> Re
 }
 
 fn failed() -> ErrorDto {
-    ErrorDto { code: "internal".into(), message: "the request failed unexpectedly; try again".into() }
+    ErrorDto::new(ErrorCode::Internal, "the request failed unexpectedly; try again")
 }
 
 /// Shows a native file or folder dialog over the window and returns what the user chose
@@ -139,9 +123,8 @@ async fn open_external(url: String) -> Result<(), ErrorDto> {
     tauri::async_runtime::spawn_blocking(move || tauri_plugin_opener::open_url(url.as_str(), None::<&str>))
         .await
         .map_err(|_| failed())?
-        .map_err(|e| ErrorDto {
-            code: "open_failed".into(),
-            message: format!("the system could not open the link ({e}); copy it into a browser instead"),
+        .map_err(|e| {
+            ErrorDto::new(ErrorCode::OpenFailed, format!("the system could not open the link ({e}); copy it into a browser instead"))
         })
 }
 
@@ -233,7 +216,7 @@ fn item_response(viewer: &ViewerHandle, url: &Url) -> Response<Vec<u8>> {
         }
         Err(e) => {
             let e = ApiError::from(e);
-            let status = if e.code == "no_item" { StatusCode::NOT_FOUND } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = if e.code == ErrorCode::NoItem { StatusCode::NOT_FOUND } else { StatusCode::UNPROCESSABLE_ENTITY };
             fail(status, e.message)
         }
     }
@@ -305,34 +288,39 @@ mod tests {
         Shell::new(Router::default())
     }
 
+    /// The `rpc` command's path without Tauri: decode, then dispatch.
+    fn call(shell: &Shell, request: Value) -> Result<Value, ErrorDto> {
+        dispatch(shell, Request::from_json(request)?)
+    }
+
     #[test]
     fn ping_returns_version() {
-        let v = dispatch(&empty(), json!({ "method": "ping" })).unwrap();
+        let v = call(&empty(), json!({ "method": "ping" })).unwrap();
         assert_eq!(v["ok"], true);
     }
 
     #[test]
     fn unknown_method_is_an_error() {
-        let e = dispatch(&empty(), json!({ "method": "nope", "params": {} })).unwrap_err();
-        assert_eq!(e.code, "unknown_method");
+        let e = call(&empty(), json!({ "method": "nope", "params": {} })).unwrap_err();
+        assert_eq!(e.code, ErrorCode::UnknownMethod);
     }
 
     #[test]
     fn malformed_request_is_bad_request() {
-        assert_eq!(dispatch(&empty(), json!({ "params": 1 })).unwrap_err().code, "bad_request");
-        assert_eq!(dispatch(&empty(), json!("ping")).unwrap_err().code, "bad_request");
+        assert_eq!(call(&empty(), json!({ "params": 1 })).unwrap_err().code, ErrorCode::BadRequest);
+        assert_eq!(call(&empty(), json!("ping")).unwrap_err().code, ErrorCode::BadRequest);
     }
 
     #[test]
     fn the_library_api_is_reachable() {
         let s = empty();
-        assert_eq!(dispatch(&s, json!({ "method": "status" })).unwrap_err().code, "no_matter_open");
+        assert_eq!(call(&s, json!({ "method": "status" })).unwrap_err().code, ErrorCode::NoMatterOpen);
         let dir = tempfile_dir();
-        let v = dispatch(&s, json!({ "method": "create_matter", "params": { "dir": dir, "name": "Desk" } })).unwrap();
+        let v = call(&s, json!({ "method": "create_matter", "params": { "dir": dir, "name": "Desk" } })).unwrap();
         assert_eq!(v["name"], "Desk");
-        let v = dispatch(&s, json!({ "method": "ingest_progress" })).unwrap();
+        let v = call(&s, json!({ "method": "ingest_progress" })).unwrap();
         assert_eq!(v["running"], false);
-        let v = dispatch(&s, json!({ "method": "cancel_ingest" })).unwrap();
+        let v = call(&s, json!({ "method": "cancel_ingest" })).unwrap();
         assert_eq!(v["cancelling"], false);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -3,27 +3,22 @@
 //! and the `item` request (and `redact list` / `redactions`, `logs analyze` / `logs_analyze`)
 //! cannot drift apart again.
 
-use super::responses::{ItemAnswer, LogsAnswer, RedactionList, TaggedCalls};
+use super::responses::{ItemAnswer, ItemReply, LogsAnswer, RedactionList, TaggedCalls};
+use super::REDACTED_NO_HITS;
 use crate::error::{Error, Result};
 use crate::modellogs::GroupBy;
 use crate::Matter;
-use serde_json::Value;
 use std::path::Path;
-
-/// Why a redacted view answers no hit offsets (the same whatever the query, so the refusal
-/// itself confirms nothing).
-pub const REDACTED_NO_HITS: &str =
-    "hit offsets are not given in the redacted view (they could confirm a redacted value): search the redacted set with `search --redacted`, or look at the unredacted item";
 
 /// `item`: one item as [`ItemAnswer`] — its call record when it is a model call, and with
 /// `hits` the character offsets of that query's hits. `redacted`: the one redacted view
 /// (src/redact/view.rs), the same shape with every string redacted, which refuses `hits`.
-pub fn item(m: &Matter, id: &str, hits: Option<&str>, redacted: bool) -> Result<Value> {
+pub fn item(m: &Matter, id: &str, hits: Option<&str>, redacted: bool) -> Result<ItemReply> {
     if redacted {
         if hits.is_some() {
-            return Err(Error::Invalid(REDACTED_NO_HITS.into()));
+            return Err(Error::Refused(REDACTED_NO_HITS));
         }
-        return Ok(m.redacted_item(id)?.answer);
+        return Ok(ItemReply::Redacted(m.redacted_item(id)?.answer));
     }
     let item = m.item(id)?;
     let model_call = m.call_record(item.id)?;
@@ -31,7 +26,7 @@ pub fn item(m: &Matter, id: &str, hits: Option<&str>, redacted: bool) -> Result<
         Some(q) => Some(m.hit_offsets(id, q)?),
         None => None,
     };
-    Ok(serde_json::to_value(ItemAnswer { item, model_call, hits })?)
+    Ok(ItemReply::Item(ItemAnswer { item, model_call, hits }))
 }
 
 /// `redactions`: the text redactions (of one item or all, optionally of one reason) and, when

@@ -5,70 +5,19 @@
 //! `make check-bindings` (part of `make test`) regenerates them into a temporary folder and fails
 //! when the committed files differ.
 //!
-//! The roots are [`Request`], [`ViewRequest`], [`ApiError`], [`ProgressState`] and [`Responses`];
-//! everything they mention is exported with them. A new request variant therefore appears in the
-//! UI's `Request` union on the next regeneration; its answer type goes into [`Responses`] (a test
-//! below fails until it does).
+//! The roots are [`Methods`] (each method's params and answer types, by name, derived from the
+//! one declaration in [`super::methods`]), [`ApiError`], [`ErrorCode`] and [`ProgressState`];
+//! everything they mention is exported with them. A new method therefore appears in the UI's
+//! typed client on the next regeneration.
 
-use super::responses::*;
-use super::{ApiError, Request};
-use crate::index::facets::Facets;
-use crate::index::SearchResult;
-use crate::ingest::IngestSummary;
-use crate::matter::{Status, Summary};
-use crate::redact::{PageBoxes, RegionAdded, RuleRun};
-use crate::review::terms_report::TermsReport;
-use crate::review::{Note, SavedSearch, TagChange};
-use crate::verify::VerifyReport;
-use crate::view::api::CancelAnswer;
-use crate::view::{ItemBody, ProgressState, ViewRequest};
+use super::methods::Methods;
+use super::{ApiError, ErrorCode};
+use crate::view::ProgressState;
 use std::path::Path;
 use ts_rs::{Config, ExportError, TS};
 
 /// Where the bindings live, relative to the repository root.
 pub const DIR: &str = "ui/src/api/generated";
-
-/// Each method's answer, by method name: the UI types `call(method, params)` from this. Never
-/// built; it exists only to be exported.
-#[derive(TS)]
-#[allow(dead_code)]
-pub struct Responses {
-    ping: Ping,
-    create_matter: Summary,
-    open_matter: Summary,
-    status: Status,
-    summary: Summary,
-    errors: ErrorList,
-    ingest: IngestSummary,
-    search: SearchResult,
-    item: ItemAnswer,
-    logs_analyze: LogsAnswer,
-    logs_section: LogsSection,
-    logs_calls: GroupCalls,
-    facets: Facets,
-    tags: TagList,
-    tag_add: TagChange,
-    tag_remove: TagChange,
-    note_add: Note,
-    notes: NoteList,
-    save_search: SavedSearch,
-    saved_searches: SavedSearchList,
-    delete_saved_search: SavedSearchRemoved,
-    terms_report: TermsReport,
-    redact_add: RedactionAdded,
-    redact_remove: RedactionsRemoved,
-    redactions: RedactionList,
-    redacted_text: RedactedText,
-    redact_box: RegionAdded,
-    redact_box_remove: RedactionsRemoved,
-    page_boxes: PageBoxes,
-    redact_rule: RuleRun,
-    verify: VerifyReport,
-    audit: AuditLog,
-    item_body: ItemBody,
-    ingest_progress: ProgressState,
-    cancel_ingest: CancelAnswer,
-}
 
 /// How Rust types become TypeScript here.
 pub fn config(dir: &Path) -> Config {
@@ -81,11 +30,10 @@ pub fn config(dir: &Path) -> Config {
 /// Writes the declarations, and an `index.ts` re-exporting every one, into `dir`.
 pub fn export(dir: &Path) -> Result<(), ExportError> {
     let cfg = config(dir);
-    Request::export_all(&cfg)?;
-    ViewRequest::export_all(&cfg)?;
+    Methods::export_all(&cfg)?;
     ApiError::export_all(&cfg)?;
+    ErrorCode::export_all(&cfg)?;
     ProgressState::export_all(&cfg)?;
-    Responses::export_all(&cfg)?;
     let mut files = Vec::new();
     list_ts(dir, dir, &mut files)?;
     files.sort();
@@ -160,27 +108,5 @@ mod tests {
             }
         }
         assert!(problems.is_empty(), "API types are out of date: run `make bindings` and commit {DIR}\n{}", problems.join("\n"));
-    }
-
-    /// Every method of [`Request`] and [`ViewRequest`] has an answer type in [`Responses`], and
-    /// [`Responses`] names no method that does not exist.
-    #[test]
-    fn every_method_has_an_answer_type() {
-        let cfg = config(Path::new("."));
-        let methods: BTreeSet<String> = [Request::decl(&cfg), ViewRequest::decl(&cfg)]
-            .iter()
-            .flat_map(|d| d.split("\"method\": \"").skip(1).map(|s| s[..s.find('"').unwrap()].to_string()).collect::<Vec<_>>())
-            .collect();
-        let decl = Responses::decl(&cfg);
-        let answers: BTreeSet<String> = decl
-            .split(['{', ','])
-            .filter_map(|f| f.split_once(':').map(|(name, _)| name.trim().to_string()))
-            .filter(|n| !n.is_empty())
-            .collect();
-        assert!(methods.len() > 20, "no methods found in {methods:?}");
-        let missing: Vec<_> = methods.difference(&answers).collect();
-        let extra: Vec<_> = answers.difference(&methods).collect();
-        assert!(missing.is_empty(), "add the answer type of {missing:?} to `Responses` in src/api/bindings.rs");
-        assert!(extra.is_empty(), "`Responses` names methods that do not exist: {extra:?}");
     }
 }

@@ -7,6 +7,7 @@
 //! included — checks it against those roots, and rewrites the request to the resolved path, so
 //! what was checked is what the library then uses.
 
+use super::params::*;
 use super::{ApiError, Request};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
@@ -22,47 +23,77 @@ pub enum PathUse {
     Read,
 }
 
-impl Request {
-    /// Every filesystem path this request names, with what it does with it.
-    ///
-    /// There is deliberately no catch-all arm: a new request must say here which paths it
-    /// names, or a transport that restricts paths would let it through unchecked.
-    pub fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
-        match self {
-            Request::CreateMatter { dir, .. } => vec![(PathUse::CreateMatter, dir)],
-            Request::OpenMatter { dir } => vec![(PathUse::OpenMatter, dir)],
-            Request::Ingest { paths, .. } => paths.iter_mut().map(|p| (PathUse::Read, p)).collect(),
-            Request::LogsAnalyze { suspect_outputs, .. } | Request::LogsSection { suspect_outputs, .. } => {
-                suspect_outputs.iter_mut().map(|p| (PathUse::Read, p)).collect()
+/// The filesystem paths a method's params name, with what the method does with each.
+///
+/// Every params type implements it (the derived [`Request::paths_mut`] calls it for every
+/// method), so a new method does not compile until its params say which paths they name: a
+/// transport that restricts paths never lets one through unchecked.
+pub trait NamesPaths {
+    fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)>;
+}
+
+/// Params that name no path.
+macro_rules! no_paths {
+    ($($t:ty),* $(,)?) => {
+        $( impl NamesPaths for $t {
+            fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
+                Vec::new()
             }
-            Request::Ping { .. }
-            | Request::Status { .. }
-            | Request::Summary { .. }
-            | Request::Errors { .. }
-            | Request::Search { .. }
-            | Request::Item { .. }
-            | Request::LogsCalls { .. }
-            | Request::Facets { .. }
-            | Request::Tags { .. }
-            | Request::TagAdd { .. }
-            | Request::TagRemove { .. }
-            | Request::NoteAdd { .. }
-            | Request::Notes { .. }
-            | Request::SaveSearch { .. }
-            | Request::SavedSearches { .. }
-            | Request::DeleteSavedSearch { .. }
-            | Request::TermsReport { .. }
-            | Request::RedactAdd { .. }
-            | Request::RedactRemove { .. }
-            | Request::RedactBox { .. }
-            | Request::RedactBoxRemove { .. }
-            | Request::PageBoxes { .. }
-            | Request::Redactions { .. }
-            | Request::RedactedText { .. }
-            | Request::RedactRule { .. }
-            | Request::Verify { .. }
-            | Request::Audit { .. } => Vec::new(),
-        }
+        } )*
+    };
+}
+
+no_paths!(
+    (),
+    SearchParams,
+    ItemParams,
+    LogsCallsParams,
+    FacetsParams,
+    Coding,
+    NoteAddParams,
+    NotesParams,
+    SaveSearchParams,
+    DeleteSavedSearchParams,
+    TermsReportParams,
+    RedactAddParams,
+    RedactRemoveParams,
+    RedactBoxParams,
+    RedactBoxRemoveParams,
+    PageBoxesParams,
+    RedactionsParams,
+    RedactedTextParams,
+    RedactRuleParams,
+    AuditParams,
+    ItemBodyParams,
+);
+
+impl NamesPaths for CreateMatterParams {
+    fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
+        vec![(PathUse::CreateMatter, &mut self.dir)]
+    }
+}
+
+impl NamesPaths for OpenMatterParams {
+    fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
+        vec![(PathUse::OpenMatter, &mut self.dir)]
+    }
+}
+
+impl NamesPaths for IngestParams {
+    fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
+        self.paths.iter_mut().map(|p| (PathUse::Read, p)).collect()
+    }
+}
+
+impl NamesPaths for LogsAnalyzeParams {
+    fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
+        self.suspect_outputs.iter_mut().map(|p| (PathUse::Read, p)).collect()
+    }
+}
+
+impl NamesPaths for LogsSectionParams {
+    fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
+        self.suspect_outputs.iter_mut().map(|p| (PathUse::Read, p)).collect()
     }
 }
 
@@ -83,7 +114,7 @@ impl std::error::Error for PathRefused {}
 
 impl From<PathRefused> for ApiError {
     fn from(e: PathRefused) -> Self {
-        ApiError { code: "path_refused".into(), message: e.to_string() }
+        ApiError::new(super::ErrorCode::PathRefused, e.to_string())
     }
 }
 
@@ -216,7 +247,7 @@ mod tests {
     use super::*;
 
     fn ingest(p: &Path) -> Request {
-        Request::Ingest { paths: vec![p.to_path_buf()], custodian: "C".into() }
+        Request::Ingest(IngestParams { paths: vec![p.to_path_buf()], custodian: "C".into() })
     }
 
     fn refused(policy: &PathPolicy, mut req: Request) -> String {
@@ -236,8 +267,8 @@ mod tests {
 
         let mut ok = ingest(&allowed.join("evidence/./../evidence"));
         policy.apply(&mut ok).unwrap();
-        let Request::Ingest { paths, .. } = &ok else { unreachable!() };
-        assert_eq!(paths, &vec![root.join("evidence")]);
+        let Request::Ingest(p) = &ok else { unreachable!() };
+        assert_eq!(&p.paths, &vec![root.join("evidence")]);
 
         // Outside, directly, through `..`, and through a symlink planted inside the root.
         let msg = refused(&policy, ingest(&outside.join("secret.txt")));
@@ -251,14 +282,14 @@ mod tests {
             assert!(msg.contains("resolves to"), "{msg}");
         }
         // A matter to be created: its missing tail is resolved by name.
-        let mut create = Request::CreateMatter { dir: allowed.join("new/deeper/../m"), name: "M".into() };
+        let mut create = Request::CreateMatter(CreateMatterParams { dir: allowed.join("new/deeper/../m"), name: "M".into() });
         policy.apply(&mut create).unwrap();
-        let Request::CreateMatter { dir, .. } = &create else { unreachable!() };
-        assert_eq!(dir, &root.join("new/m"));
-        refused(&policy, Request::CreateMatter { dir: allowed.join("new/../../outside/m"), name: "M".into() });
-        refused(&policy, Request::OpenMatter { dir: outside.clone() });
+        let Request::CreateMatter(p) = &create else { unreachable!() };
+        assert_eq!(&p.dir, &root.join("new/m"));
+        refused(&policy, Request::CreateMatter(CreateMatterParams { dir: allowed.join("new/../../outside/m"), name: "M".into() }));
+        refused(&policy, Request::OpenMatter(OpenMatterParams { dir: outside.clone() }));
         // Requests without paths pass untouched.
-        policy.apply(&mut Request::Status).unwrap();
+        policy.apply(&mut Request::Status(())).unwrap();
     }
 
     #[test]
@@ -267,10 +298,10 @@ mod tests {
         let matter = t.path().join("m");
         std::fs::create_dir_all(&matter).unwrap();
         let policy = PathPolicy::new(&[], Some(&matter)).unwrap();
-        policy.apply(&mut Request::OpenMatter { dir: matter.clone() }).unwrap();
+        policy.apply(&mut Request::OpenMatter(OpenMatterParams { dir: matter.clone() })).unwrap();
         let msg = refused(&policy, ingest(&matter));
         assert!(msg.contains("started without --allow"), "{msg}");
-        refused(&policy, Request::OpenMatter { dir: t.path().to_path_buf() });
+        refused(&policy, Request::OpenMatter(OpenMatterParams { dir: t.path().to_path_buf() }));
     }
 
     #[test]

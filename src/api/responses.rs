@@ -45,6 +45,16 @@ pub struct ItemAnswer {
     pub hits: Option<Vec<[usize; 2]>>,
 }
 
+/// `item`'s answer: the item as stored, or its redacted view (`redacted: true`), which the
+/// redaction engine builds in [`ItemAnswer`]'s shape with every string redacted
+/// (src/redact/view.rs).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(untagged)]
+pub enum ItemReply {
+    Item(ItemAnswer),
+    Redacted(#[ts(as = "ItemAnswer")] serde_json::Value),
+}
+
 /// `logs_analyze`: the analysis, and the calls tagged when a tag was asked for.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(rename = "LogsReport")]
@@ -133,4 +143,16 @@ pub struct RedactedText {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AuditLog {
     pub entries: Vec<Entry>,
+}
+
+/// `cancel_ingest`: whether there was an ingest to stop.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CancelAnswer {
+    pub cancelling: bool,
+}
+
+/// `reasons`: the redaction reasons, built-in first, then those users added.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReasonList {
+    pub reasons: Vec<crate::redact::Reason>,
 }

@@ -150,8 +150,17 @@ impl RuleSpec {
             RuleSpec::Regex { pattern } => RuleSet::default().with_regex(pattern),
             RuleSpec::Terms { terms, whole_word, case_sensitive } => RuleSet::default().with_terms(terms, *whole_word, *case_sensitive),
         };
-        set.map_err(|e| Error::Invalid(e.to_string()))
+        set.map_err(|e| Error::BadRule(e.to_string()))
     }
+}
+
+/// A redaction reason: its code (what a redaction stores and a production burns in), a label
+/// for people, and whether Exhibit ships it or a user added it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Reason {
+    pub code: String,
+    pub label: String,
+    pub builtin: bool,
 }
 
 /// Character-offset text slicing.
@@ -175,7 +184,7 @@ impl Matter {
                 .prepare("SELECT code FROM redaction_reason ORDER BY code")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            return Err(Error::Invalid(format!(
+            return Err(Error::BadReason(format!(
                 "unknown redaction reason '{code}': use one of {} or add it with `exhibit redact reason add`",
                 known.join(", ")
             )));
@@ -183,11 +192,28 @@ impl Matter {
         Ok(code)
     }
 
+    /// Every reason a redaction can give, as the UI offers them: the built-in codes in their
+    /// order, then the codes users added (`exhibit redact reason add`), then any code the
+    /// matter's redactions use that is in neither (a matter written by an older build). The
+    /// labels are the matter's own, so the UI holds no copy of the list.
+    pub fn redaction_reasons(&self) -> Result<Vec<Reason>> {
+        let mut stmt = self.db.prepare(
+            "SELECT code, label, builtin FROM (
+                 SELECT code, label, builtin, rowid AS n FROM redaction_reason
+                 UNION ALL
+                 SELECT DISTINCT reason, reason, 0, 1e18 FROM (SELECT reason FROM redaction UNION SELECT reason FROM redaction_region)
+                 WHERE reason NOT IN (SELECT code FROM redaction_reason))
+             ORDER BY builtin DESC, n, code",
+        )?;
+        let rows = stmt.query_map([], |r| Ok(Reason { code: r.get(0)?, label: r.get(1)?, builtin: r.get::<_, i64>(2)? != 0 }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Adds a user-defined reason code.
     pub fn add_reason(&mut self, code: &str, label: &str) -> Result<()> {
         let code = code.trim().to_uppercase();
         if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(Error::Invalid("a reason code is letters, digits, '-' or '_' (e.g. EXPORT-CTRL)".into()));
+            return Err(Error::BadReason("a reason code is letters, digits, '-' or '_' (e.g. EXPORT-CTRL)".into()));
         }
         let tx = self.db.unchecked_transaction()?;
         tx.execute("INSERT OR REPLACE INTO redaction_reason (code, label, builtin) VALUES (?1, ?2, 0)", params![code, label])?;
@@ -205,7 +231,7 @@ impl Matter {
         let text: String = crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
         let len = text.chars().count();
         if start >= end || end > len {
-            return Err(Error::Invalid(format!("the span {start}:{end} is not inside the item's text (0:{len})")));
+            return Err(Error::BadRange(format!("the span {start}:{end} is not inside the item's text (0:{len})")));
         }
         let tx = self.db.unchecked_transaction()?;
         let rid = insert_redaction(&tx, id, start, end, &reason, "manual", treatment)?;
@@ -230,7 +256,7 @@ impl Matter {
             })
             .optional()?;
         let Some((item, start, end, reason)) = found else {
-            return Err(Error::Invalid(format!("there is no redaction {redaction}: see `exhibit redact list`")));
+            return Err(Error::NotFound(format!("there is no redaction {redaction}: see `exhibit redact list`")));
         };
         let n = tx.execute("DELETE FROM redaction WHERE id = ?1 OR source = ?2", params![redaction, format!("copy:{redaction}")])?;
         audit::append(
@@ -660,6 +686,19 @@ mod tests {
             actor: String::new(),
             time: String::new(),
         }
+    }
+
+    #[test]
+    fn the_reasons_are_the_matters_own_with_those_users_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = Matter::create(&dir.path().join("m"), "R").unwrap();
+        let codes = |m: &Matter| m.redaction_reasons().unwrap().into_iter().map(|r| r.code).collect::<Vec<_>>();
+        assert_eq!(codes(&m), ["AC", "WP", "PII", "SECRET", "TS", "3P"]);
+        let ac = &m.redaction_reasons().unwrap()[0];
+        assert_eq!((ac.label.as_str(), ac.builtin), ("Privileged – attorney-client", true));
+        m.add_reason("export-ctrl", "Export controlled").unwrap();
+        assert_eq!(codes(&m).last().map(String::as_str), Some("EXPORT-CTRL"));
+        assert!(!m.redaction_reasons().unwrap().last().unwrap().builtin);
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod pages;
 pub mod regions;
 pub mod view;
 
-pub use engine::{Redaction, RedactionBox, RedactionSpan, RuleRun, RuleSpec, Treatment};
+pub use engine::{Reason, Redaction, RedactionBox, RedactionSpan, RuleRun, RuleSpec, Treatment};
 pub use pages::PageFrame;
 pub use regions::{PageBox, PageBoxes, Region, RegionAdded};
 pub use view::RedactedItem;

@@ -104,7 +104,7 @@ fn invert(t: &[f64; 6]) -> [f64; 6] {
 pub fn page_frames(pdf: &[u8]) -> Result<Vec<PageFrame>> {
     use hayro::hayro_syntax::page::Rotation;
     let doc = hayro::hayro_syntax::Pdf::new(pdf.to_vec())
-        .map_err(|e| Error::Invalid(format!("this PDF cannot be read for page geometry ({e:?}); view its extracted text instead")))?;
+        .map_err(|e| Error::BadPdf { doing: "reading the PDF for page geometry".into(), detail: format!("{e:?}") })?;
     let frames = doc
         .pages()
         .iter()

@@ -91,7 +91,7 @@ impl Matter {
         }
         let bytes = self.blobs.read(&sha)?;
         if mime != "application/pdf" && !bytes.starts_with(b"%PDF") {
-            return Err(Error::Invalid(format!("item {id} is not a PDF, so it has no pages to draw on; redact its text instead")));
+            return Err(Error::NotPdf { item: id, consequence: "it has no pages to draw on; redact its text instead" });
         }
         let frames = page_frames(&bytes)?;
         if let Ok(mut cache) = self.frames.lock() {
@@ -134,10 +134,10 @@ impl Matter {
         let reason = self.check_reason(reason)?;
         let frames = self.page_frames(&id.to_string())?;
         let Some(frame) = frames.get((page as usize).wrapping_sub(1)).copied() else {
-            return Err(Error::Invalid(format!("item {id} has no page {page}: pages are numbered 1 to {}", frames.len())));
+            return Err(Error::NoPage { item: id, page: page as i64, pages: frames.len() });
         };
         if !rect.iter().all(|v| v.is_finite()) {
-            return Err(Error::Invalid("the rectangle's corners must be numbers (points from the page's top-left)".into()));
+            return Err(Error::BadRange("the rectangle's corners must be numbers (points from the page's top-left)".into()));
         }
         // Normalize the corners and keep the rectangle on the page.
         let r = [
@@ -147,7 +147,7 @@ impl Matter {
             rect[1].max(rect[3]).clamp(0.0, frame.height),
         ];
         if r[2] - r[0] < 1.0 || r[3] - r[1] < 1.0 {
-            return Err(Error::Invalid(format!(
+            return Err(Error::BadRange(format!(
                 "the rectangle {rect:?} covers nothing on page {page} ({} × {} points): drag a box at least a point wide and high",
                 frame.width, frame.height
             )));
@@ -190,7 +190,7 @@ impl Matter {
             })
             .optional()?;
         let Some((item, page, reason)) = found else {
-            return Err(Error::Invalid(format!("there is no region redaction {region}: list them with the `redactions` request")));
+            return Err(Error::NotFound(format!("there is no region redaction {region}: list them with the `redactions` request")));
         };
         let source = format!("region:{region}");
         let spans: Vec<i64> = tx

@@ -320,7 +320,7 @@ impl Matter {
         for (id, spec, reason, treatment, scope) in rows {
             let spec: super::RuleSpec = serde_json::from_str(&spec)?;
             let set = spec.compile().map_err(|e| {
-                Error::Invalid(format!(
+                Error::BadRule(format!(
                     "stored redaction rule {id} no longer compiles ({e}); the redacted view cannot be built until it is removed or fixed"
                 ))
             })?;
@@ -645,7 +645,8 @@ impl Matter {
                 continue;
             }
             h.title = v.answer["title"].as_str().or(v.answer["metadata"]["name"].as_str()).map(str::to_string);
-            h.custodians = serde_json::from_value(v.answer["custodians"].clone()).unwrap_or_default();
+            h.custodians = serde_json::from_value(v.answer["custodians"].clone())
+                .map_err(|e| Error::Internal(format!("the redacted view's custodians are not a list of names: {e}")))?;
             h.offsets.clear();
             if !v.hidden_words.is_empty() {
                 h.segments = redacted_snippet(&v.text, &words);

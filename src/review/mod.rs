@@ -126,7 +126,7 @@ impl Matter {
     pub fn tag_add(&mut self, tag: &str, target: &Target, propagate: Propagate) -> Result<TagChange> {
         let tag = tag.trim();
         if tag.is_empty() {
-            return Err(Error::Invalid("a tag needs a name".into()));
+            return Err(Error::Missing("a tag needs a name".into()));
         }
         let ids = self.resolve_target(target, propagate)?;
         let tx = self.db.unchecked_transaction()?;
@@ -167,7 +167,7 @@ impl Matter {
             .db
             .query_row("SELECT id FROM tag WHERE name = ?1 COLLATE NOCASE", [tag.trim()], |r| r.get(0))
             .optional()?
-            .ok_or_else(|| Error::Invalid(format!("there is no tag '{tag}': see `exhibit tag list`")))?;
+            .ok_or_else(|| Error::NotFound(format!("there is no tag '{tag}': see `exhibit tag list`")))?;
         let ids = self.resolve_target(target, propagate)?;
         let tx = self.db.unchecked_transaction()?;
         let name: String = tx.query_row("SELECT name FROM tag WHERE id = ?1", [tag_id], |r| r.get(0))?;
@@ -203,7 +203,7 @@ impl Matter {
     pub fn note_add(&mut self, item: &str, text: &str) -> Result<Note> {
         let id = items::resolve(&self.db, item)?;
         if text.trim().is_empty() {
-            return Err(Error::Invalid("the note is empty".into()));
+            return Err(Error::Missing("the note is empty".into()));
         }
         let tx = self.db.unchecked_transaction()?;
         let (actor, time) = (audit::actor(), now());
@@ -248,7 +248,7 @@ impl Matter {
     pub fn delete_saved_search(&mut self, name: &str) -> Result<()> {
         let tx = self.db.unchecked_transaction()?;
         if tx.execute("DELETE FROM saved_search WHERE name = ?1", [name])? == 0 {
-            return Err(Error::Invalid(format!("there is no saved search '{name}'")));
+            return Err(Error::NotFound(format!("there is no saved search '{name}'")));
         }
         audit::append(&tx, "search.delete", &serde_json::json!({ "name": name }))?;
         tx.commit()?;

@@ -8,7 +8,8 @@ use crate::printer::Item;
 
 pub fn run(cx: &Context, a: ShowArgs) -> Result<Outcome, Failure> {
     let m = cx.open()?;
-    let answer = exhibit::api::answers::item(&m, &a.id, a.hits.as_deref(), a.redacted)?;
+    // Both views have one shape (the redacted one with every string redacted): print it as such.
+    let answer = serde_json::to_value(exhibit::api::answers::item(&m, &a.id, a.hits.as_deref(), a.redacted)?)?;
     cx.out.either(&answer, &Item(&answer))?;
     Ok(Outcome::Done)
 }

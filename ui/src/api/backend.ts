@@ -1,7 +1,7 @@
 // The one seam between the UI and Rust. Screens talk to `Api` (client.ts), which talks to a
 // `Backend`: the desktop shell's `rpc` command, or `exhibit serve` over HTTP. Both carry the
 // same `{method, params}` requests and `{code, message}` errors.
-import type { ApiErrorDto, ProgressState } from './types';
+import type { ApiErrorDto, ErrorCode, ProgressState } from './types';
 import { checkLink } from '../lib/links';
 
 /** What a native picker can be asked for (see src-tauri/src/paths.rs). */
@@ -24,9 +24,13 @@ export interface DropEvent extends Picked {
   kind: 'over' | 'leave' | 'drop';
 }
 
+/** The codes an error can carry: the API's (generated from Rust's `ErrorCode`), and the UI's own
+ * for a transport that failed or a browser that cannot do what was asked. */
+export type ClientErrorCode = ErrorCode | 'transport' | 'not_in_browser';
+
 export class ApiError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ClientErrorCode;
+  constructor(code: ClientErrorCode, message: string) {
     super(message);
     this.code = code;
     this.name = 'ApiError';
@@ -35,7 +39,7 @@ export class ApiError extends Error {
     if (e instanceof ApiError) return e;
     if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
       const d = e as ApiErrorDto;
-      return new ApiError(String(d.code), String(d.message));
+      return new ApiError(String(d.code) as ClientErrorCode, String(d.message));
     }
     return new ApiError('transport', e instanceof Error ? e.message : String(e));
   }

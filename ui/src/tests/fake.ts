@@ -75,6 +75,8 @@ export function fakeBackend(total = 100_000) {
         }
         case 'notes':
           return r({ notes: [] });
+        case 'reasons':
+          return r({ reasons: [{ code: 'AC', label: 'Privileged – attorney-client', builtin: true }, { code: 'PII', label: 'Personal data', builtin: true }] });
         case 'saved_searches':
           return r({ saved_searches: [] });
         case 'summary':

@@ -1,0 +1,271 @@
+//! The session: the matter a transport (or the CLI) has open, and the handlers of the methods
+//! declared `session` in [`super::methods`].
+//!
+//! Each handler is the one way its answer is built; a transport reaches it through
+//! [`super::methods::answer_in_session`], the CLI by calling it directly.
+
+use super::methods::{answer_in_session, SessionMethods};
+use super::params::*;
+use super::responses::*;
+use super::{ApiError, ErrorCode, Request};
+use crate::index::facets::Facets;
+use crate::index::SearchResult;
+use crate::ingest::{IngestOptions, IngestProgress, IngestSummary};
+use crate::matter::{Status, Summary};
+use crate::redact::{PageBoxes, RegionAdded, RuleRun};
+use crate::review::terms_report::TermsReport;
+use crate::review::{Note, Propagate, SavedSearch, TagChange, Target};
+use crate::verify::VerifyReport;
+use crate::Matter;
+use serde_json::Value;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Where a long method (one flagged `Long`) reports its progress, and the flag that stops it.
+///
+/// A transport sets it on the session for the length of one long request
+/// ([`Session::set_work`]); a long request ends with what it committed when `cancel` is set,
+/// which a transport may do from another thread while the request holds the session.
+pub struct Work {
+    pub progress: Box<dyn FnMut(&IngestProgress) + Send>,
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl Work {
+    pub fn new(progress: impl FnMut(&IngestProgress) + Send + 'static, cancel: Arc<AtomicBool>) -> Self {
+        Work { progress: Box::new(progress), cancel }
+    }
+}
+
+impl Default for Work {
+    /// No progress reported, never cancelled.
+    fn default() -> Self {
+        Work { progress: Box::new(|_| {}), cancel: Arc::default() }
+    }
+}
+
+/// A transport's state: the matter it has open, if any.
+#[derive(Default)]
+pub struct Session {
+    matter: Option<Matter>,
+    work: Work,
+}
+
+impl Session {
+    pub fn with_matter(matter: Matter) -> Self {
+        Session { matter: Some(matter), work: Work::default() }
+    }
+
+    /// The folder of the open matter, if one is open.
+    pub fn matter_dir(&self) -> Option<&Path> {
+        self.matter.as_ref().map(|m| m.dir())
+    }
+
+    /// Sets where the next long requests report progress and how they are stopped; returns the
+    /// previous setting.
+    pub fn set_work(&mut self, work: Work) -> Work {
+        std::mem::replace(&mut self.work, work)
+    }
+
+    /// Runs one request the session answers and encodes the answer as a transport sends it.
+    pub fn handle(&mut self, req: Request) -> Result<Value, ApiError> {
+        answer_in_session(self, req)
+    }
+
+    fn matter(&mut self) -> Result<&mut Matter, ApiError> {
+        self.matter.as_mut().ok_or_else(no_matter_open)
+    }
+}
+
+pub(crate) fn no_matter_open() -> ApiError {
+    ApiError::new(ErrorCode::NoMatterOpen, "no matter is open: create or open one first")
+}
+
+impl Coding {
+    fn target(&self) -> Result<(Target, Propagate), ApiError> {
+        let t = match (&self.query, self.items.is_empty()) {
+            (Some(q), _) => Target::Query(q.clone()),
+            (None, false) => Target::Items(self.items.clone()),
+            (None, true) => return Err(ApiError::new(ErrorCode::Invalid, "name the items to code, or give a query")),
+        };
+        Ok((t, Propagate { families: self.family, duplicates: self.duplicates }))
+    }
+}
+
+impl SessionMethods for Session {
+    fn ping(&mut self, _: ()) -> Result<Ping, ApiError> {
+        Ok(Ping { ok: true, version: env!("CARGO_PKG_VERSION").into() })
+    }
+
+    // Answered with the cheap summary: the full status counts every item (seconds on a
+    // million), and the workspace needs only the name and size to start.
+    fn create_matter(&mut self, p: CreateMatterParams) -> Result<Summary, ApiError> {
+        let m = Matter::create(&p.dir, &p.name)?;
+        let out = m.summary()?;
+        self.matter = Some(m);
+        Ok(out)
+    }
+
+    fn open_matter(&mut self, p: OpenMatterParams) -> Result<Summary, ApiError> {
+        let m = Matter::open(&p.dir)?;
+        let out = m.summary()?;
+        self.matter = Some(m);
+        Ok(out)
+    }
+
+    fn status(&mut self, _: ()) -> Result<Status, ApiError> {
+        Ok(self.matter()?.status()?)
+    }
+
+    fn summary(&mut self, _: ()) -> Result<Summary, ApiError> {
+        Ok(self.matter()?.summary()?)
+    }
+
+    fn errors(&mut self, _: ()) -> Result<ErrorList, ApiError> {
+        Ok(ErrorList { errors: self.matter()?.errors()? })
+    }
+
+    fn ingest(&mut self, p: IngestParams) -> Result<IngestSummary, ApiError> {
+        let Session { matter, work } = self;
+        let m = matter.as_mut().ok_or_else(no_matter_open)?;
+        let opts = IngestOptions { custodian: p.custodian, cancel: work.cancel.clone(), ..Default::default() };
+        let summary = m.ingest(&p.paths, &opts, &mut *work.progress);
+        // Let go of the index writer (and its lock) once the merges finish, so a CLI ingest
+        // into the same matter can run while this session stays open.
+        let released = m.wait_for_index_merges();
+        let summary = summary?;
+        released?;
+        Ok(summary)
+    }
+
+    fn search(&mut self, p: SearchParams) -> Result<SearchResult, ApiError> {
+        let m = self.matter()?;
+        Ok(if p.redacted {
+            m.search_redacted(&p.query, p.limit, p.offset, p.sort)?
+        } else {
+            m.search(&p.query, p.limit, p.offset, p.sort)?
+        })
+    }
+
+    fn item(&mut self, p: ItemParams) -> Result<ItemReply, ApiError> {
+        Ok(super::answers::item(self.matter()?, &p.id, p.hits.as_deref(), p.redacted)?)
+    }
+
+    fn logs_analyze(&mut self, p: LogsAnalyzeParams) -> Result<LogsAnswer, ApiError> {
+        Ok(super::answers::logs_analyze(self.matter()?, p.group_by, p.suspect_outputs.as_deref(), p.tag)?)
+    }
+
+    fn logs_section(&mut self, p: LogsSectionParams) -> Result<LogsSection, ApiError> {
+        let m = self.matter()?;
+        let section = m.model_log_section(&m.analyze_calls(p.group_by, p.suspect_outputs.as_deref())?)?;
+        Ok(LogsSection { text: section.render(p.format), section })
+    }
+
+    fn logs_calls(&mut self, p: LogsCallsParams) -> Result<GroupCalls, ApiError> {
+        Ok(GroupCalls { calls: self.matter()?.group_calls(p.group_by, &p.account)? })
+    }
+
+    fn facets(&mut self, p: FacetsParams) -> Result<Facets, ApiError> {
+        Ok(self.matter()?.facets(&p.query)?)
+    }
+
+    fn tags(&mut self, _: ()) -> Result<TagList, ApiError> {
+        Ok(TagList { tags: self.matter()?.tags()? })
+    }
+
+    fn tag_add(&mut self, c: Coding) -> Result<TagChange, ApiError> {
+        let (target, prop) = c.target()?;
+        Ok(self.matter()?.tag_add(&c.tag, &target, prop)?)
+    }
+
+    fn tag_remove(&mut self, c: Coding) -> Result<TagChange, ApiError> {
+        let (target, prop) = c.target()?;
+        Ok(self.matter()?.tag_remove(&c.tag, &target, prop)?)
+    }
+
+    fn note_add(&mut self, p: NoteAddParams) -> Result<Note, ApiError> {
+        Ok(self.matter()?.note_add(&p.item, &p.text)?)
+    }
+
+    fn notes(&mut self, p: NotesParams) -> Result<NoteList, ApiError> {
+        Ok(NoteList { notes: self.matter()?.notes(&p.item)? })
+    }
+
+    fn save_search(&mut self, p: SaveSearchParams) -> Result<SavedSearch, ApiError> {
+        Ok(self.matter()?.save_search(&p.name, &p.query)?)
+    }
+
+    fn saved_searches(&mut self, _: ()) -> Result<SavedSearchList, ApiError> {
+        Ok(SavedSearchList { saved_searches: self.matter()?.saved_searches()? })
+    }
+
+    fn delete_saved_search(&mut self, p: DeleteSavedSearchParams) -> Result<SavedSearchRemoved, ApiError> {
+        self.matter()?.delete_saved_search(&p.name)?;
+        Ok(SavedSearchRemoved { removed: p.name })
+    }
+
+    fn terms_report(&mut self, p: TermsReportParams) -> Result<TermsReport, ApiError> {
+        Ok(self.matter()?.terms_report(&p.terms)?)
+    }
+
+    fn redact_add(&mut self, p: RedactAddParams) -> Result<RedactionAdded, ApiError> {
+        Ok(RedactionAdded { redaction: self.matter()?.redact_add(&p.item, p.start, p.end, &p.reason, p.treatment)? })
+    }
+
+    fn redact_remove(&mut self, p: RedactRemoveParams) -> Result<RedactionsRemoved, ApiError> {
+        Ok(RedactionsRemoved { removed: self.matter()?.redact_remove(p.redaction)? })
+    }
+
+    fn redactions(&mut self, p: RedactionsParams) -> Result<RedactionList, ApiError> {
+        Ok(super::answers::redactions(self.matter()?, p.item.as_deref(), p.reason.as_deref())?)
+    }
+
+    fn redacted_text(&mut self, p: RedactedTextParams) -> Result<RedactedText, ApiError> {
+        Ok(RedactedText { text: self.matter()?.redacted_text(&p.item)? })
+    }
+
+    fn redact_box(&mut self, p: RedactBoxParams) -> Result<RegionAdded, ApiError> {
+        Ok(self.matter()?.redact_box(&p.item, p.page, p.rect, &p.reason, p.treatment)?)
+    }
+
+    fn redact_box_remove(&mut self, p: RedactBoxRemoveParams) -> Result<RedactionsRemoved, ApiError> {
+        Ok(RedactionsRemoved { removed: self.matter()?.redact_box_remove(p.region)? })
+    }
+
+    fn page_boxes(&mut self, p: PageBoxesParams) -> Result<PageBoxes, ApiError> {
+        Ok(self.matter()?.page_boxes(&p.item, p.hits.as_deref())?)
+    }
+
+    fn redact_rule(&mut self, p: RedactRuleParams) -> Result<RuleRun, ApiError> {
+        Ok(self.matter()?.redact_rule(p.spec, &p.reason, p.treatment, p.query.as_deref(), p.dry_run)?)
+    }
+
+    fn verify(&mut self, _: ()) -> Result<VerifyReport, ApiError> {
+        Ok(self.matter()?.verify()?)
+    }
+
+    fn audit(&mut self, p: AuditParams) -> Result<AuditLog, ApiError> {
+        Ok(AuditLog { entries: self.matter()?.audit_log(p.limit)? })
+    }
+
+    fn reasons(&mut self, _: ()) -> Result<ReasonList, ApiError> {
+        Ok(ReasonList { reasons: self.matter()?.redaction_reasons()? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_cross_as_code_and_message() {
+        let mut s = Session::default();
+        let e = s.status(()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::NoMatterOpen);
+        let dir = tempfile::tempdir().unwrap();
+        let e = s.open_matter(OpenMatterParams { dir: dir.path().to_path_buf() }).unwrap_err();
+        assert_eq!(e.code, ErrorCode::NoMatter);
+        assert!(e.message.contains("exhibit init"));
+    }
+}
