@@ -56,12 +56,14 @@ build: deps ui
 
 # The UI's API types in ui/src/api/generated, generated from the Rust DTOs with ts-rs
 # (src/api/bindings.rs) and committed. `bindings` rewrites them; `check-bindings` regenerates them
-# into a temporary folder and fails, naming the files, when the committed ones differ.
+# into a temporary folder and fails, naming the files, when the committed ones differ. Built with
+# --workspace like everything else: the library alone resolves other dependency features (no
+# serde_json preserve_order without the desktop shell) and would rebuild half the tree.
 bindings:
-	EXHIBIT_WRITE_BINDINGS=1 $(CARGO) test -p exhibit --lib --quiet api::bindings::tests::bindings_match_the_committed_files
+	EXHIBIT_WRITE_BINDINGS=1 $(CARGO) test --workspace --lib --quiet -- api::bindings::tests::bindings_match_the_committed_files
 
 check-bindings:
-	RUST_BACKTRACE=0 $(CARGO) test -p exhibit --lib --quiet api::bindings::
+	RUST_BACKTRACE=0 $(CARGO) test --workspace --lib --quiet -- api::bindings::
 
 ui-test: ui
 	cd ui && npx svelte-check --tsconfig ./tsconfig.json --output human
