@@ -7,6 +7,7 @@ pub mod api;
 pub mod assess;
 pub mod calls;
 pub mod error;
+pub mod extract;
 pub mod index;
 pub mod ingest;
 pub mod matter;

@@ -13,10 +13,10 @@ mod known_roots;
 pub(crate) mod record;
 
 use crate::error::{Error, Result};
+use crate::extract::{Meta, Problem};
 use crate::index::IndexDoc;
 use crate::ingest::commit::{Committer, FileCommit};
 use crate::ingest::detect::Kind;
-use crate::ingest::extract::{Meta, Problem};
 use crate::ingest::worker::NodeOut;
 use crate::matter::blobs::sha256_hex;
 use crate::matter::{audit, Matter};

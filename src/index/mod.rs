@@ -16,7 +16,7 @@ pub mod tokenizer;
 pub use search::{Hit, SearchResult, Sort};
 
 use crate::error::{Error, Result};
-use crate::ingest::extract::Meta;
+use crate::extract::Meta;
 use crate::ingest::worker::NodeOut;
 use crate::matter::items::custodians;
 use rusqlite::Connection;

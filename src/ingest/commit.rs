@@ -8,7 +8,7 @@
 use super::email_key::EmailKeys;
 use super::worker::NodeOut;
 use crate::error::Result;
-use crate::ingest::extract::Problem;
+use crate::extract::Problem;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// What committing one source file did.

@@ -16,8 +16,8 @@
 //! text, its attachments' hashes), so a matter ingested before this key existed is given the
 //! same keys from its database when it is opened ([`upgrade_matter`]).
 
-use super::extract::Meta;
 use crate::error::Result;
+use crate::extract::Meta;
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 

@@ -3,7 +3,6 @@
 pub mod commit;
 pub mod detect;
 pub mod email_key;
-pub mod extract;
 pub mod names;
 pub mod pipeline;
 pub mod worker;

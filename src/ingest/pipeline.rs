@@ -12,7 +12,7 @@ use super::detect;
 use super::names;
 use super::worker::{Job, Next, NodeOut, Outcome, Pool, PoolConfig};
 use crate::error::{Error, Result};
-use crate::ingest::extract::{Meta, Problem};
+use crate::extract::{Meta, Problem};
 use crate::matter::lock::IngestLock;
 use crate::matter::{audit, now, Matter};
 use rusqlite::{params, OptionalExtension};

@@ -11,8 +11,8 @@
 //! finds (the file and anything inside it) in the blob store itself, so only text and metadata
 //! cross the pipe.
 
+use crate::extract::{self, Budget, Meta, Node, Problem, Relation};
 use crate::ingest::detect::Kind;
-use crate::ingest::extract::{self, Budget, Meta, Node, Problem, Relation};
 use crate::matter::blobs::BlobStore;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read, Write};
