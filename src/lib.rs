@@ -1,7 +1,8 @@
 //! Exhibit: a local-first evidence and discovery-review library.
 //!
 //! [`Matter`] is the one entry point: the CLI (`src/main.rs`), the HTTP server and the desktop
-//! shell are thin transports over it. See ARCHITECTURE.md for the map.
+//! shell are thin transports over it. The modules form layers, each importing only those below
+//! it (ARCHITECTURE.md, "Layers"; checked by tests/layering.rs). See ARCHITECTURE.md for the map.
 
 pub mod api;
 pub mod assess;
@@ -12,8 +13,10 @@ pub mod index;
 pub mod ingest;
 pub mod matter;
 pub mod modellogs;
+pub mod recognizers;
 pub mod redact;
 pub mod review;
+pub mod store;
 pub mod verify;
 pub mod view;
 

@@ -386,7 +386,7 @@ impl Session {
                 let redactions = m.redactions(item.as_deref(), reason.as_deref())?;
                 let regions = match item {
                     Some(item) => {
-                        let id = crate::matter::items::resolve(&m.db, &item)?;
+                        let id = crate::store::items::resolve(&m.store.db, &item)?;
                         Some(
                             m.redaction_regions(id)?
                                 .into_iter()

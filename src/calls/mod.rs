@@ -5,30 +5,29 @@
 //! its own whose text is the prompt and the completion (searchable, taggable, redactable), with
 //! account, key, user, ip, model and token fields queryable (`account:`, `model:`, `date:`).
 //! The call's record as logged is kept verbatim in `model_call.call_json` (compressed: see
-//! [`record`]); its SHA-256 is the item's hash, so `verify` can prove it unchanged. Logs are
+//! [`crate::store::call_record`]); its SHA-256 is the item's hash, so `verify` can prove it unchanged. Logs are
 //! streamed, never loaded whole.
 
-pub(crate) mod identity;
 mod known_roots;
-pub(crate) mod record;
 
 use crate::error::{Error, Result};
+use crate::extract::detect::Kind;
 use crate::extract::{Meta, Problem};
 use crate::index::IndexDoc;
 use crate::ingest::commit::{Committer, FileCommit};
-use crate::ingest::detect::Kind;
 use crate::ingest::worker::NodeOut;
-use crate::matter::blobs::sha256_hex;
-use crate::matter::{audit, Matter};
 use crate::modellogs::{self, AnalyzeOptions, CallSummary, Format, GroupBy, ModelCall, Report};
-use crate::review::{Propagate, Target};
+use crate::store::audit;
+use crate::store::blobs::sha256_hex;
+use crate::Matter;
 use rusqlite::params;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 
+use crate::store::call_identity as identity;
+use crate::store::call_record::{Packer, StoredRecord, Unpacker};
 use known_roots::KnownRoots;
-use record::{Packer, StoredRecord, Unpacker};
 
 /// Calls written per transaction while streaming a log. Each transaction rewrites, whole, every
 /// page its scattered index inserts touch, so larger ones write less per call (10,000 instead
@@ -39,7 +38,7 @@ const CALLS_PER_TX: usize = 5_000;
 
 /// Extensions worth sniffing for a model-log format.
 pub fn may_be_log(path: &Path) -> bool {
-    let ext = crate::ingest::detect::extension(&path.to_string_lossy());
+    let ext = crate::extract::detect::extension(&path.to_string_lossy());
     matches!(ext.as_str(), "json" | "jsonl" | "ndjson" | "yaml" | "yml" | "csv" | "log")
 }
 
@@ -181,7 +180,7 @@ fn call_json(call: &ModelCall, raw: &[u8]) -> Result<String> {
 
 /// Everything the database needs for one call, computed off the writer thread: the record is
 /// serialized once, hashed for the item and spliced into `call_json`, which is compressed
-/// with the item's text (see [`record`]).
+/// with the item's text (see [`crate::store::call_record`]).
 fn prepare(mut call: ModelCall, packer: &mut Packer, legacy: bool) -> Result<Prepared> {
     let raw = std::mem::take(&mut call.raw);
     let raw = serde_json::to_vec(&raw)?;
@@ -332,12 +331,12 @@ impl Matter {
         paired_output: Option<&Path>,
         on_batch: &mut dyn FnMut(&LogImport),
     ) -> Result<LogImport> {
-        let display = crate::ingest::names::display_path(path);
-        let (sha, size) = self.blobs.put_file(path)?;
+        let display = crate::extract::names::display_path(path);
+        let (sha, size) = self.store.blobs.put_file(path)?;
         if let Some(out) = paired_output {
-            self.blobs.put_file(out)?;
+            self.store.blobs.put_file(out)?;
         }
-        self.blobs.sync()?;
+        self.store.blobs.sync()?;
         let mut w = LogWriter {
             batch,
             custodian,
@@ -361,14 +360,14 @@ impl Matter {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(CHUNKS_IN_FLIGHT);
         let (wake, wakes) = std::sync::mpsc::sync_channel::<()>(1);
         let db_path = self.db_path();
-        let autocheckpoint: i64 = self.db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?;
-        self.db.pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_PAGES)?;
+        let autocheckpoint: i64 = self.store.db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?;
+        self.store.db.pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_PAGES)?;
         if bulk(size) {
             // (Re-created first should an earlier large import in this session have failed
             // to rebuild it.)
-            self.db.execute_batch(crate::matter::schema::SHA_ROOT_INDEX)?;
-            w.roots = Some(KnownRoots::load(&self.db)?);
-            self.db.execute_batch("DROP INDEX IF EXISTS item_sha_root")?;
+            self.store.db.execute_batch(crate::store::schema::SHA_ROOT_INDEX)?;
+            w.roots = Some(KnownRoots::load(&self.store.db)?);
+            self.store.db.execute_batch("DROP INDEX IF EXISTS item_sha_root")?;
         }
         let written = std::thread::scope(|s| {
             let stop = &stop;
@@ -385,10 +384,10 @@ impl Matter {
             let joined = parser.join().map_err(|_| Error::Invalid("the model-log reader thread failed".into()));
             written.and(joined)
         });
-        self.db.pragma_update(None, "wal_autocheckpoint", autocheckpoint)?;
+        self.store.db.pragma_update(None, "wal_autocheckpoint", autocheckpoint)?;
         if w.roots.is_some() {
             // Built again, sorted, whether or not the import got to the end.
-            self.db.execute_batch(crate::matter::schema::SHA_ROOT_INDEX)?;
+            self.store.db.execute_batch(crate::store::schema::SHA_ROOT_INDEX)?;
         }
         written?;
         Ok(w.done)
@@ -396,13 +395,13 @@ impl Matter {
 
     /// Stores the log itself as a `model_log` item (the container of its calls).
     fn store_log_item(&mut self, w: &mut LogWriter, path: &Path) -> Result<()> {
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let mut c = Committer::new(&tx, w.batch, w.custodian)?;
         let node = NodeOut {
             parent: None,
             container: None,
-            name: crate::ingest::names::display_file_name(path),
-            raw_name: path.file_name().and_then(|n| crate::ingest::names::raw_path(Path::new(n))),
+            name: crate::extract::names::display_file_name(path),
+            raw_name: path.file_name().and_then(|n| crate::extract::names::raw_path(Path::new(n))),
             sha256: w.sha256.clone(),
             size: w.size,
             kind: Kind::ModelLog,
@@ -427,7 +426,7 @@ impl Matter {
                                  "items_fp": items_fp }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         if existed {
             w.done.duplicates += 1;
         } else {
@@ -435,7 +434,7 @@ impl Matter {
         }
         w.container = id;
         // One document: read back from the database like any re-indexed item.
-        self.index.add_items(&self.db, &[id])?;
+        self.index.add_items(&self.store.db, &[id])?;
         w.unmarked.push(id);
         Ok(())
     }
@@ -467,7 +466,7 @@ impl Matter {
     /// documents are queued from the values just written; the index commits (and the items
     /// are marked indexed) every `INDEX_COMMIT_EVERY` items and at the end of the log.
     fn write_call_batch(&mut self, w: &mut LogWriter, items: &mut impl Iterator<Item = Parsed>) -> Result<bool> {
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let mut c = Committer::new(&tx, w.batch, w.custodian)?.store_indexed().texts_elsewhere();
         let mut fc = FileCommit::default();
         let mut docs: Vec<IndexDoc> = Vec::with_capacity(CALLS_PER_TX);
@@ -520,7 +519,7 @@ impl Matter {
                                 call.completion_tokens.map(|t| t as i64),
                                 call_json,
                             ])?;
-                            docs.push(IndexDoc::from_root(id, c.control(id), node, w.custodian));
+                            docs.push(node.index_doc(id, c.control(id), w.custodian));
                         }
                     }
                     Parsed::Bad(e) => {
@@ -546,12 +545,12 @@ impl Matter {
         audit::append(
             &tx,
             "ingest.calls",
-            &serde_json::json!({ "batch": w.batch, "log": w.display, "format": w.format, "added": crate::review::id_ranges(&added),
+            &serde_json::json!({ "batch": w.batch, "log": w.display, "format": w.format, "added": crate::store::audit::id_ranges(&added),
                                  "items_fp": fps.to_json() }),
         )?;
         drop(c);
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         w.done.added += added.len() as u64;
         w.done.duplicates += fc.duplicates;
         w.done.errors += fc.errors;
@@ -559,13 +558,13 @@ impl Matter {
         self.index.add_new(&docs)?;
         drop(docs);
         // Items that gained a location have other custodians now: rebuilt from the database.
-        self.index.add_items(&self.db, &fc.relocated)?;
+        self.index.add_items(&self.store.db, &fc.relocated)?;
         w.pending += added.len();
         w.unmarked.extend(fc.relocated);
         if last || w.pending + w.unmarked.len() >= INDEX_COMMIT_EVERY {
             self.index.commit()?;
-            crate::index::mark_indexed(&self.db, &w.unmarked)?;
-            crate::index::clear_pending(&self.db)?;
+            crate::index::mark_indexed(&self.store.db, &w.unmarked)?;
+            crate::index::clear_pending(&self.store.db)?;
             w.unmarked.clear();
             w.pending = 0;
         }
@@ -578,6 +577,7 @@ impl Matter {
     fn has_legacy_calls(&self) -> Result<bool> {
         use rusqlite::OptionalExtension;
         let first: Option<(String, StoredRecord)> = self
+            .store
             .db
             .query_row(
                 "SELECT i.sha256, c.call_json FROM model_call c JOIN item i ON i.id = c.item_id ORDER BY c.item_id LIMIT 1",
@@ -601,7 +601,7 @@ impl Matter {
     fn map_calls<T: Send>(&self, f: impl Fn(u64, &ModelCall) -> T + Sync) -> Result<Vec<T>> {
         use rayon::prelude::*;
         const ROWS: usize = 8192;
-        let mut stmt = self.db.prepare("SELECT item_id, call_json FROM model_call ORDER BY item_id")?;
+        let mut stmt = self.store.db.prepare("SELECT item_id, call_json FROM model_call ORDER BY item_id")?;
         let mut rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, StoredRecord>(1)?)))?;
         let mut out = Vec::new();
         loop {
@@ -666,29 +666,17 @@ impl Matter {
     pub fn group_calls(&self, group_by: GroupBy, group: &str) -> Result<Vec<GroupCall>> {
         let col = group_column(group_by);
         let unnamed = if group == group_by.missing_label() { format!(" OR {col} IS NULL OR {col} = ''") } else { String::new() };
-        let mut stmt = self.db.prepare(&format!("SELECT item_id, ts FROM model_call WHERE {col} = ?1{unnamed} ORDER BY ts, item_id"))?;
+        let mut stmt =
+            self.store.db.prepare(&format!("SELECT item_id, ts FROM model_call WHERE {col} = ?1{unnamed} ORDER BY ts, item_id"))?;
         let rows = stmt.query_map([group], |r| Ok(GroupCall { id: r.get(0)?, ts: r.get(1)? }))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Tags the calls of every flagged account (the evidence behind the flags), in one audited
-    /// transaction. Returns how many calls changed.
-    pub fn tag_flagged_calls(&mut self, report: &Report, tag: &str) -> Result<u64> {
-        let mut ids = Vec::new();
-        for acc in report.accounts.iter().filter(|a| a.flagged) {
-            ids.extend(self.group_calls(report.group_by, &acc.account)?.into_iter().map(|c| c.id.to_string()));
-        }
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        Ok(self.tag_add(tag, &Target::Items(ids), Propagate::default())?.changed)
     }
 
     /// The call record as logged, for the viewer and for producing a model call.
     pub fn call_record(&self, id: i64) -> Result<Option<ModelCall>> {
         use rusqlite::OptionalExtension;
         let stored: Option<StoredRecord> =
-            self.db.query_row("SELECT call_json FROM model_call WHERE item_id = ?1", [id], |r| r.get(0)).optional()?;
+            self.store.db.query_row("SELECT call_json FROM model_call WHERE item_id = ?1", [id], |r| r.get(0)).optional()?;
         stored.map(|s| Unpacker::new().call(s)).transpose()
     }
 }
@@ -776,7 +764,7 @@ mod tests {
 
     /// A new matter under `dir` with one generated log in `fmt` ingested for `custodian`.
     fn count(m: &Matter, sql: &str) -> i64 {
-        m.db.query_row(sql, [], |r| r.get(0)).unwrap()
+        m.store.db.query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     fn matter_with_log(dir: &Path, fmt: OutFormat, custodian: &str) -> (Matter, crate::ingest::IngestSummary) {
@@ -815,25 +803,25 @@ mod tests {
         let (m, s) = matter_with_log(dir.path(), OutFormat::LiteLlm, "Logs");
         assert_eq!(s.errors, 1);
         let rows: Vec<(i64, Vec<u8>)> = {
-            let mut stmt = m.db.prepare("SELECT item_id, call_json FROM model_call ORDER BY item_id").unwrap();
+            let mut stmt = m.store.db.prepare("SELECT item_id, call_json FROM model_call ORDER BY item_id").unwrap();
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
         };
         assert!(rows.len() > 100);
         let prefix_id = rows[0].0;
-        let tx = m.db.unchecked_transaction().unwrap();
+        let tx = m.store.db.unchecked_transaction().unwrap();
         let c = Committer::new(&tx, 1, "Logs").unwrap();
         let (mut packer, mut unpacker) = (Packer::default(), Unpacker::new());
         for (id, packed) in rows {
             let call = unpacker.call(StoredRecord::Packed(packed.clone())).unwrap();
             let p = prepare(call, &mut packer, false).unwrap();
             assert_eq!(p.call_json, packed);
-            let from_memory = IndexDoc::from_root(id, c.control(id), p.node, "Logs");
+            let from_memory = p.node.index_doc(id, c.control(id), "Logs");
             assert_eq!(from_memory, IndexDoc::read(&tx, id).unwrap(), "item {id} (first call {prefix_id})");
         }
         drop(c);
         drop(tx);
         // Everything is indexed once, and flagged so.
-        let unindexed: i64 = m.db.query_row("SELECT COUNT(*) FROM item WHERE indexed = 0", [], |r| r.get(0)).unwrap();
+        let unindexed: i64 = m.store.db.query_row("SELECT COUNT(*) FROM item WHERE indexed = 0", [], |r| r.get(0)).unwrap();
         assert_eq!(unindexed, 0);
         assert!(m.verify().unwrap().ok);
     }
@@ -845,6 +833,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (m, _) = matter_with_log(dir.path(), OutFormat::Canonical, &IngestOptions::default().custodian);
         let (id, kind): (i64, String) = m
+            .store
             .db
             .query_row("SELECT item_id, typeof(call_json) FROM model_call ORDER BY item_id LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap();
@@ -863,14 +852,14 @@ mod tests {
         // As older matters held it: the text in a row of its own, the JSON zstd-compressed, or
         // plain; all read the same.
         let json = serde_json::to_string(&call).unwrap();
-        m.db.execute("INSERT INTO item_text (item_id, text) VALUES (?1, ?2)", params![id, text]).unwrap();
+        m.store.db.execute("INSERT INTO item_text (item_id, text) VALUES (?1, ?2)", params![id, text]).unwrap();
         for older in
             [rusqlite::types::Value::Blob(zstd::bulk::compress(json.as_bytes(), 1).unwrap()), rusqlite::types::Value::Text(json.clone())]
         {
-            m.db.execute("UPDATE model_call SET call_json = ?1 WHERE item_id = ?2", params![older, id]).unwrap();
+            m.store.db.execute("UPDATE model_call SET call_json = ?1 WHERE item_id = ?2", params![older, id]).unwrap();
             assert_eq!(m.call_record(id).unwrap().unwrap(), call);
             assert_eq!(m.item(&id.to_string()).unwrap().text, text);
-            assert_eq!(IndexDoc::read(&m.db, id).unwrap().text.as_ref(), Some(&text));
+            assert_eq!(IndexDoc::read(&m.store.db, id).unwrap().text.as_ref(), Some(&text));
             let after = m.analyze_calls(GroupBy::Account, None).unwrap();
             assert_eq!(serde_json::to_value(after).unwrap(), serde_json::to_value(&before).unwrap());
             assert!(m.verify().unwrap().ok);
@@ -881,11 +870,11 @@ mod tests {
         changed.raw["request"]["messages"][0]["content"] = "something else".into();
         let text = m.item(&id.to_string()).unwrap().text;
         let packed = Packer::default().pack(&text, &serde_json::to_string(&changed).unwrap()).unwrap();
-        m.db.execute("UPDATE model_call SET call_json = ?1 WHERE item_id = ?2", params![packed, id]).unwrap();
+        m.store.db.execute("UPDATE model_call SET call_json = ?1 WHERE item_id = ?2", params![packed, id]).unwrap();
         let codes: Vec<String> = m.verify().unwrap().problems.into_iter().map(|p| p.code).collect();
         assert_eq!(codes, ["call_modified"]);
         // A damaged frame is reported the same way, and reading it says what to do.
-        m.db.execute("UPDATE model_call SET call_json = x'28b52ffd00' WHERE item_id = ?1", [id]).unwrap();
+        m.store.db.execute("UPDATE model_call SET call_json = x'28b52ffd00' WHERE item_id = ?1", [id]).unwrap();
         let codes: Vec<String> = m.verify().unwrap().problems.into_iter().map(|p| p.code).collect();
         assert_eq!(codes, ["call_modified"]);
         assert!(m.call_record(id).unwrap_err().to_string().contains("exhibit verify"));
@@ -913,7 +902,7 @@ mod tests {
                 .unwrap()
                 == 1
         };
-        let has_index = |m: &Matter| index_exists(&m.db);
+        let has_index = |m: &Matter| index_exists(&m.store.db);
         // Whether the index was ever missing while calls were written, seen from outside.
         let import = |m: &mut Matter, from: &Path, custodian: &str, bulk: bool| {
             FORCE_BULK.with(|f| f.set(bulk));
@@ -934,12 +923,14 @@ mod tests {
             assert!(has_index(&in_memory));
         }
         let summary = |m: &Matter| -> (i64, i64, i64) {
-            m.db.query_row(
-                "SELECT (SELECT COUNT(*) FROM item), (SELECT COUNT(*) FROM item_location), (SELECT COUNT(*) FROM model_call)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap()
+            m.store
+                .db
+                .query_row(
+                    "SELECT (SELECT COUNT(*) FROM item), (SELECT COUNT(*) FROM item_location), (SELECT COUNT(*) FROM model_call)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap()
         };
         let (items, locations, calls) = summary(&in_memory);
         assert_eq!((items, locations, calls), summary(&by_index));
@@ -949,7 +940,7 @@ mod tests {
         assert!(in_memory.verify().unwrap().ok);
 
         // An import interrupted while the index was dropped: opening the matter rebuilds it.
-        in_memory.db.execute_batch("DROP INDEX item_sha_root").unwrap();
+        in_memory.store.db.execute_batch("DROP INDEX item_sha_root").unwrap();
         drop(in_memory);
         let reopened = Matter::open(dir.path().join("b")).unwrap();
         assert!(has_index(&reopened));
@@ -968,10 +959,10 @@ mod tests {
         for id in lo..=hi {
             m.index.delete_item(id).unwrap();
         }
-        m.db.execute("INSERT INTO index_pending (lo, hi) VALUES (?1, ?2)", [lo, hi]).unwrap();
+        m.store.db.execute("INSERT INTO index_pending (lo, hi) VALUES (?1, ?2)", [lo, hi]).unwrap();
         let codes: Vec<String> = m.verify().unwrap().problems.into_iter().map(|p| p.code).collect();
         assert_eq!(codes, vec!["index_missing".to_string(); 10]);
-        assert_eq!(m.index.catch_up(&m.db).unwrap(), 10);
+        assert_eq!(m.index.catch_up(&m.store.db).unwrap(), 10);
         assert_eq!(count(&m, "SELECT COUNT(*) FROM index_pending"), 0);
         assert!(m.verify().unwrap().ok);
     }

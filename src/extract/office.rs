@@ -1850,7 +1850,7 @@ mod tests {
             ("word/header2.xml", &header),
             ("docProps/core.xml", core),
         ]);
-        assert_eq!(crate::ingest::detect::detect(&bytes, "m.docx").0, crate::ingest::detect::Kind::Docx);
+        assert_eq!(crate::extract::detect::detect(&bytes, "m.docx").0, crate::extract::detect::Kind::Docx);
         let ex = extract_docx(&bytes, "m.docx").unwrap();
         let text = ex.text.unwrap();
         assert!(
@@ -1921,7 +1921,7 @@ mod tests {
                 r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1"><v>42</v></c><c r="D1" t="b"><v>1</v></c></row></sheetData></worksheet>"#,
             ),
         ]);
-        assert_eq!(crate::ingest::detect::detect(&bytes, "b.xlsx").0, crate::ingest::detect::Kind::Spreadsheet);
+        assert_eq!(crate::extract::detect::detect(&bytes, "b.xlsx").0, crate::extract::detect::Kind::Spreadsheet);
         let ex = extract_spreadsheet(&bytes, "b.xlsx").unwrap();
         assert_eq!(
             ex.text.as_deref(),
@@ -1959,7 +1959,7 @@ mod tests {
             ("styles.xml", styles),
             ("meta.xml", meta),
         ]);
-        assert_eq!(crate::ingest::detect::detect(&bytes, "x.odt").0, crate::ingest::detect::Kind::Odt);
+        assert_eq!(crate::extract::detect::detect(&bytes, "x.odt").0, crate::extract::detect::Kind::Odt);
         let ex = extract_odt(&bytes, "x.odt").unwrap();
         let text = ex.text.unwrap();
         assert_eq!(

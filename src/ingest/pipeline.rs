@@ -8,13 +8,14 @@
 //! run are content-addressed, so storing them again is a no-op.
 
 use super::commit::{Committer, FileCommit};
-use super::detect;
-use super::names;
 use super::worker::{Job, Next, NodeOut, Outcome, Pool, PoolConfig};
 use crate::error::{Error, Result};
+use crate::extract::detect;
+use crate::extract::names;
 use crate::extract::{Meta, Problem};
-use crate::matter::lock::IngestLock;
-use crate::matter::{audit, now, Matter};
+use crate::store::lock::IngestLock;
+use crate::store::{audit, now};
+use crate::Matter;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use std::io::Read;
@@ -95,7 +96,7 @@ pub struct IngestSummary {
 
 struct SourceFile {
     path: PathBuf,
-    /// The path as shown and stored (`ingest::names::display_path`).
+    /// The path as shown and stored (`extract::names::display_path`).
     display: String,
     /// The path's exact bytes when they are not valid UTF-8.
     raw: Option<Vec<u8>>,
@@ -157,11 +158,11 @@ impl Matter {
         // One ingest per matter at a time; a batch still `running` now was left by a process
         // that died (or by an ingest of this one that failed), and is marked interrupted.
         let _lock = IngestLock::acquire(self.dir())?;
-        crate::matter::mark_interrupted(&self.db)?;
+        crate::store::mark_interrupted(&self.store.db)?;
 
         let shown_roots: Vec<String> = roots.iter().map(|r| names::display_path(r)).collect();
         let (batch, resumed_batches) = {
-            let tx = self.db.unchecked_transaction()?;
+            let tx = self.store.db.unchecked_transaction()?;
             let sources_json = serde_json::to_string(&shown_roots)?;
             let resumes = resumable_batches(&tx, &custodian, &shown_roots)?;
             tx.execute(
@@ -178,11 +179,11 @@ impl Matter {
                 &serde_json::json!({ "batch": batch, "custodian": custodian, "sources": sources_json, "resumes": resumes }),
             )?;
             tx.commit()?;
-            audit::publish_head(&self.db);
+            audit::publish_head(&self.store.db);
             (batch, resumes)
         };
         // Items an earlier, interrupted run stored but did not get into the index.
-        self.index.catch_up(&self.db)?;
+        self.index.catch_up(&self.store.db)?;
 
         let mut walk_errors = Vec::new();
         let files = walk(&roots, &matter_dir, &mut walk_errors);
@@ -203,7 +204,7 @@ impl Matter {
             resumed_batches,
         };
         if !walk_errors.is_empty() {
-            let tx = self.db.unchecked_transaction()?;
+            let tx = self.store.db.unchecked_transaction()?;
             for e in &walk_errors {
                 tx.execute(
                     "INSERT INTO ingest_error (batch_id, path, stage, code, reason, path_raw) VALUES (?1, ?2, 'read', ?3, ?4, ?5)",
@@ -212,15 +213,15 @@ impl Matter {
             }
             audit::append(&tx, "ingest.walk_errors", &serde_json::json!({ "batch": batch, "count": walk_errors.len() }))?;
             tx.commit()?;
-            audit::publish_head(&self.db);
+            audit::publish_head(&self.store.db);
             summary.errors += walk_errors.len() as u64;
         }
 
         // Skip what this custodian already has from an earlier run.
         let mut todo = Vec::new();
         {
-            let _read = self.db.unchecked_transaction()?;
-            let mut seen = self.db.prepare("SELECT size, mtime_ns, path_raw FROM source_file WHERE custodian = ?1 AND path = ?2")?;
+            let _read = self.store.db.unchecked_transaction()?;
+            let mut seen = self.store.db.prepare("SELECT size, mtime_ns, path_raw FROM source_file WHERE custodian = ?1 AND path = ?2")?;
             for f in files {
                 // The raw bytes take part: two names that differ only in undecodable bytes
                 // are two files even if their shown paths were ever to coincide.
@@ -251,7 +252,7 @@ impl Matter {
             let pool = if needs_pool {
                 Some(Pool::start(PoolConfig {
                     exe: opts.worker_exe.clone().unwrap_or_else(default_worker_exe),
-                    blob_dir: self.blobs.root().to_path_buf(),
+                    blob_dir: self.store.blobs.root().to_path_buf(),
                     workers: opts.workers.max(1),
                     timeout: opts.timeout,
                 })?)
@@ -331,13 +332,13 @@ impl Matter {
         self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;
         self.ingest_logs(batch, &custodian, logs, &opts.cancel, &mut summary, &mut p, progress)?;
         self.index.commit()?;
-        crate::index::mark_indexed(&self.db, &writer.unindexed)?;
+        crate::index::mark_indexed(&self.store.db, &writer.unindexed)?;
 
         // Redactions follow content: late arrivals get copies and stored rules' matches.
         self.redact_arrivals(batch)?;
-        summary.items_total = self.db.query_row("SELECT COUNT(*) FROM item", [], |r| r.get::<_, i64>(0))? as u64;
+        summary.items_total = self.store.db.query_row("SELECT COUNT(*) FROM item", [], |r| r.get::<_, i64>(0))? as u64;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         tx.execute(
             "UPDATE batch SET finished = ?2, status = ?3, files_seen = ?4, items_added = ?5, duplicates = ?6, errors = ?7 WHERE id = ?1",
             params![
@@ -352,7 +353,7 @@ impl Matter {
         )?;
         audit::append(&tx, "ingest.finish", &serde_json::to_value(&summary)?)?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         p.elapsed_ms = summary.elapsed_ms;
         progress(&p);
         Ok(summary)
@@ -371,9 +372,9 @@ impl Matter {
         if pending.is_empty() {
             return Ok(());
         }
-        std::fs::create_dir_all(self.blobs.root())?;
-        self.blobs.sync()?;
-        let tx = self.db.unchecked_transaction()?;
+        std::fs::create_dir_all(self.store.blobs.root())?;
+        self.store.blobs.sync()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let mut committer = Committer::new(&tx, batch, custodian)?;
         let mut touched = Vec::new();
         let mut added_log = Vec::new();
@@ -430,12 +431,12 @@ impl Matter {
             &serde_json::json!({ "batch": batch, "custodian": custodian, "added": added_log, "duplicates": dup_log, "items_fp": items_fp }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
-        self.index.add_items(&self.db, &touched)?;
+        audit::publish_head(&self.store.db);
+        self.index.add_items(&self.store.db, &touched)?;
         w.unindexed.extend(touched);
         if w.last_index_commit.elapsed() >= INDEX_INTERVAL {
             self.index.commit()?;
-            crate::index::mark_indexed(&self.db, &w.unindexed)?;
+            crate::index::mark_indexed(&self.store.db, &w.unindexed)?;
             w.unindexed.clear();
             w.last_index_commit = Instant::now();
         }
@@ -478,7 +479,7 @@ impl Matter {
             let r = self.import_log(batch, custodian, &f.path, &format, f.mtime_ns, paired, &mut on_batch)?;
             if outputs.contains(&f.path) {
                 // Joined into its input's calls; keep the output file itself as an original.
-                let tx = self.db.unchecked_transaction()?;
+                let tx = self.store.db.unchecked_transaction()?;
                 tx.execute(
                     "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id, path_raw) VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)",
                     params![custodian, f.display, f.size as i64, f.mtime_ns, batch, f.raw],
@@ -502,7 +503,7 @@ impl Matter {
     /// For a file no extractor could finish: store the original (streaming, so size does not
     /// matter) and describe it from its first bytes. `None` when the file cannot be read.
     fn failed_node(&self, path: &Path, problem: Problem) -> Option<NodeOut> {
-        let (sha256, size) = self.blobs.put_file(path).ok()?;
+        let (sha256, size) = self.store.blobs.put_file(path).ok()?;
         let mut head = vec![0u8; 4096];
         let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
         head.truncate(n);
