@@ -8,6 +8,10 @@
 //! `crate::…`, `super::…`, `self::…` and child-module path (in `use` trees and inline) to the
 //! file that declares it, following `pub use` re-exports.
 //!
+//! What it cannot see: a method an upper layer adds to `Matter` (`impl Matter` in its own file)
+//! is callable from any layer holding a `Matter`, without naming a path; ARCHITECTURE.md lists
+//! the one such upward call known.
+//!
 //! Test code is exempt: an item under `#[cfg(test)]` (a `mod tests { … }`, a `mod tests;` file)
 //! may reach anywhere, because unit tests build fixtures with whatever layer is handy and
 //! `use super::*` is the normal way into the code they test.
