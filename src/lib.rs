@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod index;
 pub mod ingest;
+pub mod intake;
 pub mod matter;
 pub mod modellogs;
 pub mod recognizers;

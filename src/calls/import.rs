@@ -9,7 +9,9 @@ use crate::extract::detect::Kind;
 use crate::extract::{Meta, Problem};
 use crate::index::IndexDoc;
 use crate::ingest::commit::{Committer, FileCommit};
+use crate::ingest::pipeline::{IngestRun, SourceFile};
 use crate::ingest::worker::NodeOut;
+use crate::ingest::IngestProgress;
 use crate::modellogs::{self, Format};
 use crate::store::audit;
 use crate::store::blobs::sha256_hex;
@@ -397,6 +399,63 @@ impl Matter {
         let Some((sha, stored)) = first else { return Ok(false) };
         let call = Unpacker::new().call(stored)?;
         Ok(sha256_hex(&serde_json::to_vec(&call.raw)?) == sha)
+    }
+}
+
+impl Matter {
+    /// Streams the model-call logs the dispatcher ([`crate::intake`]) found into the run's
+    /// batch (OpenAI batch input/output files are joined).
+    pub(crate) fn import_logs(
+        &mut self,
+        run: &mut IngestRun,
+        logs: Vec<SourceFile>,
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(&IngestProgress),
+    ) -> Result<()> {
+        let IngestRun { batch, ref custodian, ref mut summary, progress: ref mut p, .. } = *run;
+        if logs.is_empty() {
+            return Ok(());
+        }
+        let paths: Vec<PathBuf> = logs.iter().map(|f| f.path.clone()).collect();
+        let pairs = pair_batches(&paths);
+        let outputs: std::collections::HashSet<&PathBuf> = pairs.iter().map(|(_, o)| o).collect();
+        for f in &logs {
+            if cancel.load(Ordering::Relaxed) {
+                summary.cancelled = true;
+                break;
+            }
+            let Some(format) = detect(&f.path) else { continue };
+            let paired = pairs.iter().find(|(i, _)| *i == f.path).map(|(_, o)| o.as_path());
+            // Progress inside a long log: the running totals after each transaction.
+            let before = p.clone();
+            let mut on_batch = |r: &LogImport| {
+                p.items_added = before.items_added + r.added;
+                p.duplicates = before.duplicates + r.duplicates;
+                p.errors = before.errors + r.errors;
+                progress(p);
+            };
+            let r = self.import_log(batch, custodian, &f.path, &format, f.mtime_ns, paired, &mut on_batch)?;
+            if outputs.contains(&f.path) {
+                // Joined into its input's calls; keep the output file itself as an original.
+                let tx = self.store.db.unchecked_transaction()?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id, path_raw) VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)",
+                    params![custodian, f.display, f.size as i64, f.mtime_ns, batch, f.raw],
+                )?;
+                tx.commit()?;
+            }
+            // import_log has indexed (and marked) everything it added or relocated.
+            summary.items_added += r.added;
+            summary.duplicates += r.duplicates;
+            summary.errors += r.errors;
+            p.items_added = before.items_added + r.added;
+            p.duplicates = before.duplicates + r.duplicates;
+            p.errors = before.errors + r.errors;
+            p.files_done += 1;
+            p.bytes_done += f.size;
+            progress(p);
+        }
+        Ok(())
     }
 }
 

@@ -94,14 +94,14 @@ pub struct IngestSummary {
     pub resumed_batches: Vec<i64>,
 }
 
-struct SourceFile {
-    path: PathBuf,
+pub(crate) struct SourceFile {
+    pub(crate) path: PathBuf,
     /// The path as shown and stored (`extract::names::display_path`).
-    display: String,
+    pub(crate) display: String,
     /// The path's exact bytes when they are not valid UTF-8.
-    raw: Option<Vec<u8>>,
-    size: u64,
-    mtime_ns: i64,
+    pub(crate) raw: Option<Vec<u8>>,
+    pub(crate) size: u64,
+    pub(crate) mtime_ns: i64,
 }
 
 /// Something in an evidence folder that is not ingested as a file: an error record.
@@ -139,14 +139,31 @@ pub fn default_worker_exe() -> PathBuf {
     PathBuf::from(name)
 }
 
+/// One ingest run in progress: its batch, the ingest lock, running totals and progress, handed
+/// from phase to phase by the dispatcher ([`crate::intake`]), which decides what is a document
+/// and what a model log.
+pub(crate) struct IngestRun {
+    pub(crate) batch: i64,
+    pub(crate) custodian: String,
+    pub(crate) summary: IngestSummary,
+    pub(crate) progress: IngestProgress,
+    started: Instant,
+    writer: Writer,
+    /// Held until the run ends: one ingest per matter at a time.
+    lock: IngestLock,
+}
+
 impl Matter {
-    /// Ingests files, folders (recursively), archives and mailboxes for one custodian.
-    pub fn ingest(
+    /// Starts an ingest for one custodian: takes the ingest lock, opens a batch (marking
+    /// interrupted runs of the same sources resumed), walks the sources (sorted; what cannot be
+    /// read becomes an error record) and skips files already recorded. Returns the run and the
+    /// files still to read, in walk order.
+    pub(crate) fn begin_ingest(
         &mut self,
         sources: &[PathBuf],
         opts: &IngestOptions,
         progress: &mut dyn FnMut(&IngestProgress),
-    ) -> Result<IngestSummary> {
+    ) -> Result<(IngestRun, Vec<SourceFile>)> {
         let started = Instant::now();
         let custodian = opts.custodian.trim().to_string();
         let mut roots = Vec::new();
@@ -157,7 +174,7 @@ impl Matter {
         let matter_dir = std::fs::canonicalize(self.dir()).unwrap_or_else(|_| self.dir().to_path_buf());
         // One ingest per matter at a time; a batch still `running` now was left by a process
         // that died (or by an ingest of this one that failed), and is marked interrupted.
-        let _lock = IngestLock::acquire(self.dir())?;
+        let lock = IngestLock::acquire(self.dir())?;
         crate::store::mark_interrupted(&self.store.db)?;
 
         let shown_roots: Vec<String> = roots.iter().map(|r| names::display_path(r)).collect();
@@ -238,11 +255,21 @@ impl Matter {
         }
         progress(&p);
 
-        // Model-call logs are streamed by the log importers (any size), not extracted.
-        let (logs, todo): (Vec<_>, Vec<_>) =
-            todo.into_iter().partition(|f| crate::calls::may_be_log(&f.path) && crate::calls::detect(&f.path).is_some());
+        let writer = Writer { unindexed: Vec::new(), last_index_commit: Instant::now() };
+        Ok((IngestRun { batch, custodian, summary, progress: p, started, writer, lock }, todo))
+    }
+
+    /// Reads documents (every file the dispatcher did not take for a model log): extraction in
+    /// the worker pool, commits in walk order in batched transactions.
+    pub(crate) fn ingest_documents(
+        &mut self,
+        run: &mut IngestRun,
+        todo: Vec<SourceFile>,
+        opts: &IngestOptions,
+        progress: &mut dyn FnMut(&IngestProgress),
+    ) -> Result<()> {
+        let IngestRun { batch, started, ref custodian, ref mut summary, progress: ref mut p, ref mut writer, .. } = *run;
         let mut pending: Vec<(SourceFile, Outcome)> = Vec::new();
-        let mut writer = Writer { unindexed: Vec::new(), last_index_commit: Instant::now() };
         if !todo.is_empty() {
             // Files are committed in walk order, whatever order the workers finish them in:
             // item ids, and so control numbers, depend on the evidence alone. Finished files
@@ -313,10 +340,10 @@ impl Matter {
                     next_commit += 1;
                 }
                 if pending.len() >= FILES_PER_TX || (!pending.is_empty() && last_flush.elapsed() >= TX_INTERVAL) {
-                    self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;
+                    self.flush(batch, custodian, &mut pending, summary, p, writer)?;
                     last_flush = Instant::now();
                     p.elapsed_ms = started.elapsed().as_millis() as u64;
-                    progress(&p);
+                    progress(p);
                 }
             }
             if let Some(mut pool) = pool {
@@ -329,8 +356,14 @@ impl Matter {
                 }
             }
         }
-        self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;
-        self.ingest_logs(batch, &custodian, logs, &opts.cancel, &mut summary, &mut p, progress)?;
+        self.flush(batch, custodian, &mut pending, summary, p, writer)?;
+        Ok(())
+    }
+
+    /// Ends a run: commits the index, gives late arrivals their redactions, records the batch's
+    /// totals (audited) and releases the ingest lock.
+    pub(crate) fn finish_ingest(&mut self, run: IngestRun, progress: &mut dyn FnMut(&IngestProgress)) -> Result<IngestSummary> {
+        let IngestRun { batch, mut summary, progress: mut p, started, writer, lock, .. } = run;
         self.index.commit()?;
         crate::index::mark_indexed(&self.store.db, &writer.unindexed)?;
 
@@ -356,6 +389,7 @@ impl Matter {
         audit::publish_head(&self.store.db);
         p.elapsed_ms = summary.elapsed_ms;
         progress(&p);
+        drop(lock);
         Ok(summary)
     }
 
@@ -439,63 +473,6 @@ impl Matter {
             crate::index::mark_indexed(&self.store.db, &w.unindexed)?;
             w.unindexed.clear();
             w.last_index_commit = Instant::now();
-        }
-        Ok(())
-    }
-
-    /// Streams model-call logs into the matter (OpenAI batch input/output files are joined).
-    #[allow(clippy::too_many_arguments)]
-    fn ingest_logs(
-        &mut self,
-        batch: i64,
-        custodian: &str,
-        logs: Vec<SourceFile>,
-        cancel: &AtomicBool,
-        summary: &mut IngestSummary,
-        p: &mut IngestProgress,
-        progress: &mut dyn FnMut(&IngestProgress),
-    ) -> Result<()> {
-        if logs.is_empty() {
-            return Ok(());
-        }
-        let paths: Vec<PathBuf> = logs.iter().map(|f| f.path.clone()).collect();
-        let pairs = crate::calls::pair_batches(&paths);
-        let outputs: std::collections::HashSet<&PathBuf> = pairs.iter().map(|(_, o)| o).collect();
-        for f in &logs {
-            if cancel.load(Ordering::Relaxed) {
-                summary.cancelled = true;
-                break;
-            }
-            let Some(format) = crate::calls::detect(&f.path) else { continue };
-            let paired = pairs.iter().find(|(i, _)| *i == f.path).map(|(_, o)| o.as_path());
-            // Progress inside a long log: the running totals after each transaction.
-            let before = p.clone();
-            let mut on_batch = |r: &crate::calls::LogImport| {
-                p.items_added = before.items_added + r.added;
-                p.duplicates = before.duplicates + r.duplicates;
-                p.errors = before.errors + r.errors;
-                progress(p);
-            };
-            let r = self.import_log(batch, custodian, &f.path, &format, f.mtime_ns, paired, &mut on_batch)?;
-            if outputs.contains(&f.path) {
-                // Joined into its input's calls; keep the output file itself as an original.
-                let tx = self.store.db.unchecked_transaction()?;
-                tx.execute(
-                    "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id, path_raw) VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)",
-                    params![custodian, f.display, f.size as i64, f.mtime_ns, batch, f.raw],
-                )?;
-                tx.commit()?;
-            }
-            // import_log has indexed (and marked) everything it added or relocated.
-            summary.items_added += r.added;
-            summary.duplicates += r.duplicates;
-            summary.errors += r.errors;
-            p.items_added = before.items_added + r.added;
-            p.duplicates = before.duplicates + r.duplicates;
-            p.errors = before.errors + r.errors;
-            p.files_done += 1;
-            p.bytes_done += f.size;
-            progress(p);
         }
         Ok(())
     }
