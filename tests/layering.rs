@@ -206,7 +206,10 @@ fn check(root: &Path, rules: &Rules) -> Report {
     }
     for (p, (fs, why)) in rules.pending_cycles.iter().enumerate() {
         if !used_cycles.contains(&p) {
-            report.stale_pending.push(format!("circle {} ({why})", fs.join(" ↔ ")));
+            report.stale_pending.push(format!(
+                "circle {} (no longer found as listed: gone, or grown into the circle reported above) ({why})",
+                fs.join(" ↔ ")
+            ));
         }
     }
     report.cycles.sort();
@@ -547,9 +550,12 @@ fn parse(src: &str, module: &[String]) -> Parsed {
     out
 }
 
+/// A path read from a use tree, with the name it is imported `as`, if renamed.
+type Leaf = (Vec<String>, Option<String>);
+
 /// Reads a path or use tree starting at `i` under `prefix`: every leaf path (with its `as`
 /// alias), and the index just past it. Globs end at their module; turbofish ends the path.
-fn use_tree(toks: &[(Tok, usize)], mut i: usize, mut prefix: Vec<String>) -> (Vec<(Vec<String>, Option<String>)>, usize) {
+fn use_tree(toks: &[(Tok, usize)], mut i: usize, mut prefix: Vec<String>) -> (Vec<Leaf>, usize) {
     let mut out = Vec::new();
     loop {
         match toks.get(i).map(|t| &t.0) {
