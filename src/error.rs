@@ -64,7 +64,7 @@ pub enum Error {
     Query(String),
     /// A query that cannot be read: where (1-based character) and what was expected there.
     #[error("the search query is not valid: {0}")]
-    Syntax(crate::index::query::SyntaxError),
+    Syntax(SyntaxError),
     #[error("the operation was cancelled")]
     Cancelled,
     #[error("matter database: {0}")]
@@ -75,6 +75,15 @@ pub enum Error {
     Json(#[from] serde_json::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Where and why a search query could not be read (made by `index::query::parse`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
+#[error("at character {position}: {message}")]
+pub struct SyntaxError {
+    /// 1-based character position in the query.
+    pub position: usize,
+    pub message: String,
 }
 
 impl Error {

@@ -1,18 +1,23 @@
 //! Exhibit: a local-first evidence and discovery-review library.
 //!
-//! [`Matter`] is the one entry point: the CLI and the HTTP server (`cli/`) and the desktop
-//! shell are thin transports over it. See ARCHITECTURE.md for the map.
+//! [`Matter`] is the one entry point: the CLI and the HTTP server (`cli/`) and the
+//! desktop shell are thin transports over it. The modules form layers, each importing only those below
+//! it (ARCHITECTURE.md, "Layers"; checked by tests/layering.rs). See ARCHITECTURE.md for the map.
 
 pub mod api;
 pub mod assess;
 pub mod calls;
 pub mod error;
+pub mod extract;
 pub mod index;
 pub mod ingest;
+pub mod intake;
 pub mod matter;
 pub mod modellogs;
+pub mod recognizers;
 pub mod redact;
 pub mod review;
+pub mod store;
 pub mod verify;
 pub mod view;
 

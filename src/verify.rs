@@ -3,12 +3,13 @@
 //! Independent checks: the audit chain links and hashes, its entries authenticate under the
 //! matter's key, and it still reaches every head recorded outside the database and the anchor
 //! given; replaying the log gives the review state and the items the tables hold
-//! ([`crate::matter::replay`]); every original still hashes to its name; the search index holds
+//! ([`crate::store::replay`]); every original still hashes to its name; the search index holds
 //! exactly one document per indexed item and nothing else.
 
-use crate::calls::record::{StoredRecord, Unpacker};
 use crate::error::Result;
-use crate::matter::{audit, audit_head, replay, Matter};
+use crate::store::call_record::{StoredRecord, Unpacker};
+use crate::store::{audit, audit_head, replay};
+use crate::Matter;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use ts_rs::TS;
@@ -54,48 +55,49 @@ impl Matter {
         let mut notes = Vec::new();
         let mut push = |code: &str, detail: String| problems.push(VerifyProblem { code: code.into(), detail });
 
-        for p in audit::verify_chain(&self.db)? {
+        for p in audit::verify_chain(&self.store.db)? {
             push("audit_chain", p.detail);
         }
-        let (auth, auth_notes) = audit::verify_auth(&self.db)?;
+        let (auth, auth_notes) = audit::verify_auth(&self.store.db)?;
         for p in auth {
             push("audit_auth", p.detail);
         }
         notes.extend(auth_notes);
-        let heads = audit_head::check(&self.db, opts.anchor.as_deref())?;
+        let heads = audit_head::check(&self.store.db, opts.anchor.as_deref())?;
         for (code, detail) in heads.problems {
             push(code, detail);
         }
         notes.extend(heads.notes);
-        let replayed = replay::check(&self.db)?;
+        let replayed = replay::check(&self.store.db)?;
         for f in replayed.problems {
             push(f.code, f.detail);
         }
         notes.extend(replayed.notes);
-        let audit_entries = self.db.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get::<_, i64>(0))? as u64;
+        let audit_entries = self.store.db.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get::<_, i64>(0))? as u64;
 
         // Every blob any item or location names.
-        let mut stmt = self.db.prepare(
+        let mut stmt = self.store.db.prepare(
             "SELECT sha256, MIN(control) FROM (SELECT sha256, control FROM item WHERE kind != 'model_call'
                UNION ALL SELECT l.sha256, i.control FROM item_location l JOIN item i ON i.id = l.item_id WHERE i.kind != 'model_call')
              GROUP BY sha256",
         )?;
         let blobs: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         for (sha, control) in &blobs {
-            if !self.blobs.contains(sha) {
+            if !self.store.blobs.contains(sha) {
                 push("blob_missing", format!("the original of {control} ({sha}) is missing from the blob store"));
-            } else if !self.blobs.check(sha)? {
+            } else if !self.store.blobs.check(sha)? {
                 push("blob_modified", format!("the original of {control} ({sha}) was modified: its bytes no longer match its hash"));
             }
         }
 
         // Model calls: the record as logged lives in the database; it must still hash to the item.
-        let mut stmt = self.db.prepare("SELECT i.control, i.sha256, c.call_json FROM model_call c JOIN item i ON i.id = c.item_id")?;
+        let mut stmt =
+            self.store.db.prepare("SELECT i.control, i.sha256, c.call_json FROM model_call c JOIN item i ON i.id = c.item_id")?;
         let mut unpacker = Unpacker::new();
         // One record at a time: a million of them would not fit in memory together.
         for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, StoredRecord>(2)?)))? {
             let (control, sha, stored) = row?;
-            let ok = unpacker.call(stored).ok().is_some_and(|c| crate::calls::identity::matches_item_hash(&c, &sha));
+            let ok = unpacker.call(stored).ok().is_some_and(|c| crate::store::call_identity::matches_item_hash(&c, &sha));
             if !ok {
                 push("call_modified", format!("the logged record of {control} was modified: it no longer matches its hash"));
             }
@@ -106,7 +108,7 @@ impl Matter {
         for id in self.index.all_ids()? {
             *in_index.entry(id).or_default() += 1;
         }
-        let mut stmt = self.db.prepare("SELECT id, control, indexed FROM item")?;
+        let mut stmt = self.store.db.prepare("SELECT id, control, indexed FROM item")?;
         let items: Vec<(i64, String, bool)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
         let known: BTreeSet<u64> = items.iter().map(|i| i.0 as u64).collect();
         for (id, control, indexed) in &items {

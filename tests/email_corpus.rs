@@ -9,8 +9,8 @@
 //!
 //! Run with `cargo test --test email_corpus -- --nocapture` to see the figures.
 
-use exhibit::ingest::detect::{detect, Kind};
-use exhibit::ingest::extract::{extract_kind, Extracted, Problem};
+use exhibit::extract::detect::{detect, Kind};
+use exhibit::extract::{extract_kind, Extracted, Problem};
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

@@ -154,7 +154,7 @@ fn verify_detects_tampered_audit_modified_original_and_missing_index_entry() {
     db.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 2", []).unwrap();
     // 2. An original modified in the blob store.
     let sha: String = db.query_row("SELECT sha256 FROM item WHERE name = 'one.txt'", [], |r| r.get(0)).unwrap();
-    let blob = exhibit::matter::blobs::BlobStore::new(dir.join("blobs")).path(&sha);
+    let blob = exhibit::store::blobs::BlobStore::new(dir.join("blobs")).path(&sha);
     let mut perm = fs::metadata(&blob).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perm.set_readonly(false);

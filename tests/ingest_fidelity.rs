@@ -313,7 +313,7 @@ fn a_batch_left_running_is_marked_interrupted_on_open_and_resumed_by_the_next_in
     let status = |dir: &Path, id: i64| count(dir, &format!("SELECT status = 'interrupted' FROM batch WHERE id = {id}"));
 
     // While an ingest holds the matter, opening it touches nothing.
-    let held = exhibit::matter::lock::IngestLock::acquire(&dir).unwrap();
+    let held = exhibit::store::lock::IngestLock::acquire(&dir).unwrap();
     drop(Matter::open(&dir).unwrap());
     assert_eq!(count(&dir, &format!("SELECT status = 'running' FROM batch WHERE id = {}", first.batch)), 1);
     drop(held);

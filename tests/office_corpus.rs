@@ -4,8 +4,8 @@
 //! Skips with a message when the corpus is absent. `OFFICE_CORPUS_DUMP=/some/dir` writes each
 //! extracted text there for reading by eye.
 
-use exhibit::ingest::detect::{self, Kind};
-use exhibit::ingest::extract::{extract_kind, Extracted, Problem};
+use exhibit::extract::detect::{self, Kind};
+use exhibit::extract::{extract_kind, Extracted, Problem};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;

@@ -13,7 +13,7 @@
 //!
 //! Set `EXHIBIT_PDF_CORPUS_DUMP=/some/dir` to keep both texts of the worst files there.
 
-use exhibit::ingest::extract::pdf;
+use exhibit::extract::pdf;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -331,7 +331,7 @@ fn run_pdftotext(file: &Path, work: &Path) -> Option<String> {
 fn tokens(s: &str) -> impl Iterator<Item = String> + '_ {
     s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| {
         let mut out = String::with_capacity(w.len());
-        exhibit::ingest::extract::pdf::expand_ligatures(w, &mut out);
+        exhibit::extract::pdf::expand_ligatures(w, &mut out);
         out.to_lowercase()
     })
 }

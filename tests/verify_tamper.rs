@@ -134,7 +134,7 @@ fn truncating_the_log_is_detected() {
     assert!(has(&problems, "rule_unlogged", &["redaction rule 1"]), "{problems:?}");
 }
 
-/// The entry hash as `matter::audit` computes it (re-implemented, as a forger would).
+/// The entry hash as `store::audit` computes it (re-implemented, as a forger would).
 fn entry_hash(prev: &str, seq: i64, time: &str, actor: &str, action: &str, payload: &str) -> String {
     let mut h = Sha256::new();
     for part in [prev, &seq.to_string(), time, actor, action] {
@@ -171,7 +171,7 @@ fn rewriting_an_entry_and_rehashing_every_later_one_is_detected() {
         db.execute("UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1", params![s, prev, hash]).unwrap();
         prev = hash;
     }
-    assert!(exhibit::matter::audit::verify_chain(&db).unwrap().is_empty(), "the forged chain links and hashes");
+    assert!(exhibit::store::audit::verify_chain(&db).unwrap().is_empty(), "the forged chain links and hashes");
     drop(db);
     let (code, problems) = verify(&b);
     assert_eq!(code, 1);

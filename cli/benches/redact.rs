@@ -790,7 +790,7 @@ fn main() {
     println!("\nper recognizer, 1 thread, {sample_mb:.1} MB sample:");
     println!("| recognizer | MB/s | matches |");
     println!("|---|---:|---:|");
-    for name in exhibit::redact::recognizers::names() {
+    for name in exhibit::recognizers::names() {
         let one = RuleSet::builtin(&[name]).unwrap();
         let (secs, c) = run(&one, &sample, 1);
         println!("| {name} | {:.0} | {} |", sample_mb / secs, c.values().sum::<usize>());
@@ -824,7 +824,7 @@ fn main() {
     let (secs, c) = run(&set, &tables, 1);
     println!("\nnumeric tables and hex, 1 thread, {tables_mb:.1} MB: {:.0} MB/s, {} matches", tables_mb / secs, c.values().sum::<usize>());
     if std::env::var_os("REDACT_BENCH_DETAIL").is_some() {
-        for name in exhibit::redact::recognizers::names() {
+        for name in exhibit::recognizers::names() {
             let (secs, c) = run(&RuleSet::builtin(&[name]).unwrap(), &tables, 1);
             println!("  {name}: {:.0} MB/s, {} matches", tables_mb / secs, c.values().sum::<usize>());
         }
@@ -834,7 +834,7 @@ fn main() {
     println!("\nall recognizers, {threads} threads, {:.1} MB: {:.2}s = {:.1} MB/s", bytes as f64 / 1e6, secs, bytes as f64 / 1e6 / secs);
     println!("| recognizer | planted | found |");
     println!("|---|---:|---:|");
-    for name in exhibit::redact::recognizers::names() {
+    for name in exhibit::recognizers::names() {
         println!("| {name} | {} | {} |", planted.get(name).unwrap_or(&0), found.get(name).unwrap_or(&0));
     }
     println!("| total | {} | {} |", planted.values().sum::<usize>(), found.values().sum::<usize>());

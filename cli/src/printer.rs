@@ -9,10 +9,10 @@ use exhibit::api::responses::{
 };
 use exhibit::index::facets::Facets;
 use exhibit::ingest::IngestSummary;
-use exhibit::matter::{Status, Summary};
 use exhibit::redact::{RegionAdded, RuleRun};
 use exhibit::review::terms_report::TermsReport;
 use exhibit::review::{Note, SavedSearch, TagChange};
+use exhibit::store::{Status, Summary};
 use exhibit::verify::VerifyReport;
 use serde::Serialize;
 use serde_json::Value;

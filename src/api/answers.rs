@@ -35,7 +35,7 @@ pub fn redactions(m: &Matter, item: Option<&str>, reason: Option<&str>) -> Resul
     let redactions = m.redactions(item, reason)?;
     let regions = match item {
         Some(item) => {
-            let id = crate::matter::items::resolve(&m.db, item)?;
+            let id = crate::store::items::resolve(&m.store.db, item)?;
             let reason = reason.map(str::to_uppercase);
             Some(m.redaction_regions(id)?.into_iter().filter(|g| reason.as_ref().is_none_or(|r| &g.reason == r)).collect())
         }

@@ -7,12 +7,12 @@
 
 use crate::assess::Section;
 pub use crate::calls::GroupCall;
-use crate::matter::audit::Entry;
-use crate::matter::items::ItemView;
-use crate::matter::ErrorRecord;
 use crate::modellogs::{ModelCall, Report};
 use crate::redact::{Redaction, Region};
 use crate::review::{Note, SavedSearch, TagCount};
+use crate::store::audit::Entry;
+use crate::store::items::ItemView;
+use crate::store::ErrorRecord;
 use serde::Serialize;
 use ts_rs::TS;
 

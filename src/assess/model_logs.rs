@@ -86,12 +86,12 @@ impl Matter {
 
         // Scope: how many calls, from which logs, over what time.
         let (calls, first, last, out_tokens): (i64, Option<String>, Option<String>, Option<i64>) =
-            self.db.query_row("SELECT COUNT(*), MIN(ts), MAX(ts), SUM(completion_tokens) FROM model_call", [], |r| {
+            self.store.db.query_row("SELECT COUNT(*), MIN(ts), MAX(ts), SUM(completion_tokens) FROM model_call", [], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?;
         let mut logs = Vec::new();
         {
-            let mut stmt = self.db.prepare(
+            let mut stmt = self.store.db.prepare(
                 "SELECT i.control, i.name, COUNT(c.item_id) FROM item i JOIN model_call c ON c.log_id = i.id GROUP BY i.id ORDER BY i.id",
             )?;
             for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
@@ -100,7 +100,7 @@ impl Matter {
         }
         let mut facts: HashMap<String, GroupFacts> = HashMap::new();
         {
-            let mut stmt = self.db.prepare(&format!(
+            let mut stmt = self.store.db.prepare(&format!(
                 "SELECT {col}, MIN(ts), MAX(ts), COALESCE(SUM(completion_tokens), 0) FROM model_call WHERE {col} IS NOT NULL GROUP BY {col}"
             ))?;
             for row in stmt.query_map([], |r| {
@@ -341,7 +341,7 @@ impl Matter {
         let others = report.accounts.len().saturating_sub(flagged.len());
         let mut redactions = Vec::new();
         {
-            let mut stmt = self.db.prepare(
+            let mut stmt = self.store.db.prepare(
                 "SELECT r.reason, COUNT(*), COUNT(DISTINCT r.item_id) FROM redaction r JOIN model_call c ON c.item_id = r.item_id GROUP BY r.reason ORDER BY 2 DESC",
             )?;
             for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))? {
@@ -378,7 +378,7 @@ impl<'a> Controls<'a> {
 
     fn control(&self, id: u64) -> Result<String> {
         let c: Option<String> =
-            self.m.db.prepare_cached("SELECT control FROM item WHERE id = ?1")?.query_row([id as i64], |r| r.get(0)).optional()?;
+            self.m.store.db.prepare_cached("SELECT control FROM item WHERE id = ?1")?.query_row([id as i64], |r| r.get(0)).optional()?;
         Ok(c.unwrap_or_else(|| format!("item {id}")))
     }
 
@@ -389,7 +389,8 @@ impl<'a> Controls<'a> {
     }
 
     fn redacted(&self, id: u64) -> Result<bool> {
-        let n: i64 = self.m.db.prepare_cached("SELECT COUNT(*) FROM redaction WHERE item_id = ?1")?.query_row([id as i64], |r| r.get(0))?;
+        let n: i64 =
+            self.m.store.db.prepare_cached("SELECT COUNT(*) FROM redaction WHERE item_id = ?1")?.query_row([id as i64], |r| r.get(0))?;
         Ok(n > 0)
     }
 }

@@ -18,9 +18,8 @@ pub mod tokenizer;
 pub use search::{Hit, SearchResult, Sort};
 
 use crate::error::{Error, Result};
-use crate::ingest::extract::Meta;
-use crate::ingest::worker::NodeOut;
-use crate::matter::items::custodians;
+
+use crate::store::items::custodians;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -137,7 +136,7 @@ pub struct SearchIndex {
 
 /// What an item's index document is made of: the item row, its text and its family's
 /// custodians. Read from the database ([`IndexDoc::read`]), or filled by an importer from the
-/// values it has just written; both give the same document.
+/// values it has just written (`NodeOut::index_doc` in ingest); both give the same document.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IndexDoc {
     pub id: i64,
@@ -150,7 +149,7 @@ pub struct IndexDoc {
     pub recipients: [Vec<String>; 3],
     /// The item's date, else its modification date.
     pub date: Option<String>,
-    /// The extracted text; `None` when the item has none (see `crate::matter::texts`).
+    /// The extracted text; `None` when the item has none (see `crate::store::texts`).
     pub text: Option<String>,
     /// `extra.model` and `extra.account` (model calls).
     pub model: Option<String>,
@@ -184,34 +183,9 @@ impl IndexDoc {
                 custodians: Vec::new(),
             })
         })?;
-        doc.text = crate::matter::texts::text(db, id)?;
+        doc.text = crate::store::texts::text(db, id)?;
         doc.custodians = custodians(db, id)?;
         Ok(doc)
-    }
-
-    /// The document of a family root that [`Committer::commit_root`] has just stored as a new
-    /// item `id` (control number `control`) with its one location under `custodian`: the same
-    /// document [`IndexDoc::read`] would give once the transaction commits.
-    ///
-    /// [`Committer::commit_root`]: crate::ingest::commit::Committer::commit_root
-    pub fn from_root(id: i64, control: String, node: NodeOut, custodian: &str) -> IndexDoc {
-        let NodeOut { name, kind, meta, text, .. } = node;
-        let Meta { title, author, to, cc, bcc, date, modified, mut extra, .. } = meta;
-        IndexDoc {
-            id,
-            control,
-            kind: kind.as_str().to_string(),
-            name,
-            title,
-            author,
-            recipients: [to, cc, bcc],
-            date: date.or(modified),
-            // Only non-empty text is kept (see `crate::matter::texts`).
-            text: text.filter(|t| !t.is_empty()),
-            model: extra.remove("model"),
-            account: extra.remove("account"),
-            custodians: vec![custodian.to_string()],
-        }
     }
 }
 
@@ -385,7 +359,7 @@ impl SearchIndex {
             }
         }
         doc.add_text(f.filename, &d.name);
-        doc.add_text(f.ext, crate::ingest::detect::extension(&d.name));
+        doc.add_text(f.ext, crate::extract::detect::extension(&d.name));
         if let Some(date) = d.date.as_deref().and_then(parse_date) {
             doc.add_date(f.date, date);
         }

@@ -68,14 +68,8 @@ pub enum Node {
     Family(Box<Node>),
 }
 
-/// Where and why a query could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("at character {position}: {message}")]
-pub struct SyntaxError {
-    /// 1-based character position in the query.
-    pub position: usize,
-    pub message: String,
-}
+/// Kept in the error module (the bottom layer) so `Error::Syntax` needs nothing above it.
+pub use crate::error::SyntaxError;
 
 /// Field names the language accepts (besides `tag`, `has`, `is`, `date`, `family`).
 pub const FIELDS: &[&str] =

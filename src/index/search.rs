@@ -14,7 +14,7 @@ use super::idset::{collect_ids, family_members, id_predicate, id_predicate_not, 
 use super::query::{self, Node};
 use super::{analyzer, Fields, SearchIndex, STEM, WORDS};
 use crate::error::{Error, Result};
-use crate::matter::items::custodians;
+use crate::store::items::custodians;
 use rusqlite::Connection;
 use serde::Serialize;
 use std::ops::Bound;
@@ -372,7 +372,7 @@ impl<'a> Compiler<'a> {
         // Sloppy phrases also match the two sides swapped (a swap costs two moves), so an
         // ordered search keeps only the candidates whose text has them in order.
         let ids = collect_ids(self.searcher, &*candidates)?;
-        let mut texts = crate::matter::texts::Texts::new(self.db)?;
+        let mut texts = crate::store::texts::Texts::new(self.db)?;
         let mut kept = IdSet::default();
         for id in ids.iter() {
             let text = texts.get(id as i64)?;
@@ -468,7 +468,7 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(addrs.len());
         let mut meta =
             db.prepare_cached("SELECT control, kind, COALESCE(title, name), COALESCE(date, modified) FROM item i WHERE i.id = ?1")?;
-        let mut texts = crate::matter::texts::Texts::new(db)?;
+        let mut texts = crate::store::texts::Texts::new(db)?;
         for (score, addr) in addrs {
             let col = searcher.segment_reader(addr.segment_ord).fast_fields().u64("id")?;
             let id = col.first(addr.doc_id).unwrap_or(0) as i64;
@@ -494,17 +494,17 @@ impl SearchIndex {
 impl crate::Matter {
     /// Rebuilds the search index from the database.
     pub fn reindex(&mut self) -> Result<usize> {
-        let n = self.index.rebuild(&self.db)?;
-        let tx = self.db.unchecked_transaction()?;
-        crate::matter::audit::append(&tx, "index.rebuild", &serde_json::json!({ "items": n }))?;
+        let n = self.index.rebuild(&self.store.db)?;
+        let tx = self.store.db.unchecked_transaction()?;
+        crate::store::audit::append(&tx, "index.rebuild", &serde_json::json!({ "items": n }))?;
         tx.commit()?;
-        crate::matter::audit::publish_head(&self.db);
+        crate::store::audit::publish_head(&self.store.db);
         Ok(n)
     }
 
     /// Full-text search.
     pub fn search(&self, query: &str, limit: usize, offset: usize, sort: Sort) -> Result<SearchResult> {
-        self.index.search(&self.db, query, limit, offset, sort)
+        self.index.search(&self.store.db, query, limit, offset, sort)
     }
 
     /// Test hook: drops one item's index document, as a damaged index would.
@@ -515,12 +515,12 @@ impl crate::Matter {
 
     /// Facet counts over the items matching `query` (`*` for all).
     pub fn facets(&self, query: &str) -> Result<super::facets::Facets> {
-        self.index.facets(&self.db, query)
+        self.index.facets(&self.store.db, query)
     }
 
     /// Character offsets of every hit of `query` in one item's text.
     pub fn hit_offsets(&self, item: &str, query: &str) -> Result<Vec<[usize; 2]>> {
         let view = self.item(item)?;
-        self.index.hit_offsets(&self.db, query, &view.text)
+        self.index.hit_offsets(&self.store.db, query, &view.text)
     }
 }

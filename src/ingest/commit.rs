@@ -5,10 +5,10 @@
 //! again (an email's key covers every recipient and attachment: `email_key`); it gains a location instead (custodian + path), so provenance is never lost.
 //! Attachments stay with their family and are never deduplicated on their own.
 
-use super::email_key::EmailKeys;
 use super::worker::NodeOut;
 use crate::error::Result;
-use crate::ingest::extract::Problem;
+use crate::extract::email_key::EmailKeys;
+use crate::extract::Problem;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// What committing one source file did.
@@ -73,7 +73,7 @@ impl<'a> Committer<'a> {
     }
 
     /// Leaves new items' text out of `item_text`, for a caller that stores it where
-    /// [`crate::matter::texts`] finds it (model calls keep it in their record).
+    /// [`crate::store::texts`] finds it (model calls keep it in their record).
     pub fn texts_elsewhere(mut self) -> Self {
         self.texts_elsewhere = true;
         self
@@ -85,7 +85,7 @@ impl<'a> Committer<'a> {
     }
 
     /// The exact bytes of the next committed file's path, when it is not valid UTF-8 (its
-    /// display path then shows the undecodable bytes as `\xHH`; see `ingest::names`).
+    /// display path then shows the undecodable bytes as `\xHH`; see `extract::names`).
     pub fn set_raw_path(&mut self, raw: Option<Vec<u8>>) {
         self.raw_path = raw;
     }
@@ -116,7 +116,7 @@ impl<'a> Committer<'a> {
                 (None, Some(c)) => (format!("{}/{}", paths[c], node.name), None, [&raws[c][..], b"/", name_raw].concat()),
                 (None, None) => (path.to_string(), None, root_raw.clone().unwrap_or_else(|| path.as_bytes().to_vec())),
             };
-            let loc_raw = crate::ingest::names::raw_if_different(&raw, &display);
+            let loc_raw = crate::extract::names::raw_if_different(&raw, &display);
             raws.push(raw);
             if let Some(p) = parent {
                 if known[p] {
@@ -208,7 +208,7 @@ impl<'a> Committer<'a> {
     }
 
     /// Files a new email root in its near-duplicate group (copies of the same message that
-    /// differ in recipients or attachments; see [`crate::ingest::email_key`]).
+    /// differ in recipients or attachments; see [`crate::extract::email_key`]).
     fn set_near_dup(&self, id: i64, n: &NodeOut) -> Result<()> {
         if let Some(keys) = n.dedupe_key.as_deref().and_then(EmailKeys::decode) {
             self.tx.prepare_cached("UPDATE item SET near_dup = ?2 WHERE id = ?1")?.execute(params![id, keys.near])?;

@@ -8,13 +8,14 @@
 //! run are content-addressed, so storing them again is a no-op.
 
 use super::commit::{Committer, FileCommit};
-use super::detect;
-use super::names;
 use super::worker::{Job, Next, NodeOut, Outcome, Pool, PoolConfig};
 use crate::error::{Error, Result};
-use crate::ingest::extract::{Meta, Problem};
-use crate::matter::lock::IngestLock;
-use crate::matter::{audit, now, Matter};
+use crate::extract::detect;
+use crate::extract::names;
+use crate::extract::{Meta, Problem};
+use crate::store::lock::IngestLock;
+use crate::store::{audit, now};
+use crate::Matter;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use std::io::Read;
@@ -93,14 +94,14 @@ pub struct IngestSummary {
     pub resumed_batches: Vec<i64>,
 }
 
-struct SourceFile {
-    path: PathBuf,
-    /// The path as shown and stored (`ingest::names::display_path`).
-    display: String,
+pub(crate) struct SourceFile {
+    pub(crate) path: PathBuf,
+    /// The path as shown and stored (`extract::names::display_path`).
+    pub(crate) display: String,
     /// The path's exact bytes when they are not valid UTF-8.
-    raw: Option<Vec<u8>>,
-    size: u64,
-    mtime_ns: i64,
+    pub(crate) raw: Option<Vec<u8>>,
+    pub(crate) size: u64,
+    pub(crate) mtime_ns: i64,
 }
 
 /// Something in an evidence folder that is not ingested as a file: an error record.
@@ -138,14 +139,31 @@ pub fn default_worker_exe() -> PathBuf {
     PathBuf::from(name)
 }
 
+/// One ingest run in progress: its batch, the ingest lock, running totals and progress, handed
+/// from phase to phase by the dispatcher ([`crate::intake`]), which decides what is a document
+/// and what a model log.
+pub(crate) struct IngestRun {
+    pub(crate) batch: i64,
+    pub(crate) custodian: String,
+    pub(crate) summary: IngestSummary,
+    pub(crate) progress: IngestProgress,
+    started: Instant,
+    writer: Writer,
+    /// Held until the run ends: one ingest per matter at a time.
+    lock: IngestLock,
+}
+
 impl Matter {
-    /// Ingests files, folders (recursively), archives and mailboxes for one custodian.
-    pub fn ingest(
+    /// Starts an ingest for one custodian: takes the ingest lock, opens a batch (marking
+    /// interrupted runs of the same sources resumed), walks the sources (sorted; what cannot be
+    /// read becomes an error record) and skips files already recorded. Returns the run and the
+    /// files still to read, in walk order.
+    pub(crate) fn begin_ingest(
         &mut self,
         sources: &[PathBuf],
         opts: &IngestOptions,
         progress: &mut dyn FnMut(&IngestProgress),
-    ) -> Result<IngestSummary> {
+    ) -> Result<(IngestRun, Vec<SourceFile>)> {
         let started = Instant::now();
         let custodian = opts.custodian.trim().to_string();
         let mut roots = Vec::new();
@@ -156,12 +174,12 @@ impl Matter {
         let matter_dir = std::fs::canonicalize(self.dir()).unwrap_or_else(|_| self.dir().to_path_buf());
         // One ingest per matter at a time; a batch still `running` now was left by a process
         // that died (or by an ingest of this one that failed), and is marked interrupted.
-        let _lock = IngestLock::acquire(self.dir())?;
-        crate::matter::mark_interrupted(&self.db)?;
+        let lock = IngestLock::acquire(self.dir())?;
+        crate::store::mark_interrupted(&self.store.db)?;
 
         let shown_roots: Vec<String> = roots.iter().map(|r| names::display_path(r)).collect();
         let (batch, resumed_batches) = {
-            let tx = self.db.unchecked_transaction()?;
+            let tx = self.store.db.unchecked_transaction()?;
             let sources_json = serde_json::to_string(&shown_roots)?;
             let resumes = resumable_batches(&tx, &custodian, &shown_roots)?;
             tx.execute(
@@ -178,11 +196,11 @@ impl Matter {
                 &serde_json::json!({ "batch": batch, "custodian": custodian, "sources": sources_json, "resumes": resumes }),
             )?;
             tx.commit()?;
-            audit::publish_head(&self.db);
+            audit::publish_head(&self.store.db);
             (batch, resumes)
         };
         // Items an earlier, interrupted run stored but did not get into the index.
-        self.index.catch_up(&self.db)?;
+        self.index.catch_up(&self.store.db)?;
 
         let mut walk_errors = Vec::new();
         let files = walk(&roots, &matter_dir, &mut walk_errors);
@@ -203,7 +221,7 @@ impl Matter {
             resumed_batches,
         };
         if !walk_errors.is_empty() {
-            let tx = self.db.unchecked_transaction()?;
+            let tx = self.store.db.unchecked_transaction()?;
             for e in &walk_errors {
                 tx.execute(
                     "INSERT INTO ingest_error (batch_id, path, stage, code, reason, path_raw) VALUES (?1, ?2, 'read', ?3, ?4, ?5)",
@@ -212,15 +230,15 @@ impl Matter {
             }
             audit::append(&tx, "ingest.walk_errors", &serde_json::json!({ "batch": batch, "count": walk_errors.len() }))?;
             tx.commit()?;
-            audit::publish_head(&self.db);
+            audit::publish_head(&self.store.db);
             summary.errors += walk_errors.len() as u64;
         }
 
         // Skip what this custodian already has from an earlier run.
         let mut todo = Vec::new();
         {
-            let _read = self.db.unchecked_transaction()?;
-            let mut seen = self.db.prepare("SELECT size, mtime_ns, path_raw FROM source_file WHERE custodian = ?1 AND path = ?2")?;
+            let _read = self.store.db.unchecked_transaction()?;
+            let mut seen = self.store.db.prepare("SELECT size, mtime_ns, path_raw FROM source_file WHERE custodian = ?1 AND path = ?2")?;
             for f in files {
                 // The raw bytes take part: two names that differ only in undecodable bytes
                 // are two files even if their shown paths were ever to coincide.
@@ -237,11 +255,21 @@ impl Matter {
         }
         progress(&p);
 
-        // Model-call logs are streamed by the log importers (any size), not extracted.
-        let (logs, todo): (Vec<_>, Vec<_>) =
-            todo.into_iter().partition(|f| crate::calls::may_be_log(&f.path) && crate::calls::detect(&f.path).is_some());
+        let writer = Writer { unindexed: Vec::new(), last_index_commit: Instant::now() };
+        Ok((IngestRun { batch, custodian, summary, progress: p, started, writer, lock }, todo))
+    }
+
+    /// Reads documents (every file the dispatcher did not take for a model log): extraction in
+    /// the worker pool, commits in walk order in batched transactions.
+    pub(crate) fn ingest_documents(
+        &mut self,
+        run: &mut IngestRun,
+        todo: Vec<SourceFile>,
+        opts: &IngestOptions,
+        progress: &mut dyn FnMut(&IngestProgress),
+    ) -> Result<()> {
+        let IngestRun { batch, started, ref custodian, ref mut summary, progress: ref mut p, ref mut writer, .. } = *run;
         let mut pending: Vec<(SourceFile, Outcome)> = Vec::new();
-        let mut writer = Writer { unindexed: Vec::new(), last_index_commit: Instant::now() };
         if !todo.is_empty() {
             // Files are committed in walk order, whatever order the workers finish them in:
             // item ids, and so control numbers, depend on the evidence alone. Finished files
@@ -251,7 +279,7 @@ impl Matter {
             let pool = if needs_pool {
                 Some(Pool::start(PoolConfig {
                     exe: opts.worker_exe.clone().unwrap_or_else(default_worker_exe),
-                    blob_dir: self.blobs.root().to_path_buf(),
+                    blob_dir: self.store.blobs.root().to_path_buf(),
                     workers: opts.workers.max(1),
                     timeout: opts.timeout,
                 })?)
@@ -312,10 +340,10 @@ impl Matter {
                     next_commit += 1;
                 }
                 if pending.len() >= FILES_PER_TX || (!pending.is_empty() && last_flush.elapsed() >= TX_INTERVAL) {
-                    self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;
+                    self.flush(batch, custodian, &mut pending, summary, p, writer)?;
                     last_flush = Instant::now();
                     p.elapsed_ms = started.elapsed().as_millis() as u64;
-                    progress(&p);
+                    progress(p);
                 }
             }
             if let Some(mut pool) = pool {
@@ -328,16 +356,22 @@ impl Matter {
                 }
             }
         }
-        self.flush(batch, &custodian, &mut pending, &mut summary, &mut p, &mut writer)?;
-        self.ingest_logs(batch, &custodian, logs, &opts.cancel, &mut summary, &mut p, progress)?;
+        self.flush(batch, custodian, &mut pending, summary, p, writer)?;
+        Ok(())
+    }
+
+    /// Ends a run: commits the index, gives late arrivals their redactions, records the batch's
+    /// totals (audited) and releases the ingest lock.
+    pub(crate) fn finish_ingest(&mut self, run: IngestRun, progress: &mut dyn FnMut(&IngestProgress)) -> Result<IngestSummary> {
+        let IngestRun { batch, mut summary, progress: mut p, started, writer, lock, .. } = run;
         self.index.commit()?;
-        crate::index::mark_indexed(&self.db, &writer.unindexed)?;
+        crate::index::mark_indexed(&self.store.db, &writer.unindexed)?;
 
         // Redactions follow content: late arrivals get copies and stored rules' matches.
         self.redact_arrivals(batch)?;
-        summary.items_total = self.db.query_row("SELECT COUNT(*) FROM item", [], |r| r.get::<_, i64>(0))? as u64;
+        summary.items_total = self.store.db.query_row("SELECT COUNT(*) FROM item", [], |r| r.get::<_, i64>(0))? as u64;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         tx.execute(
             "UPDATE batch SET finished = ?2, status = ?3, files_seen = ?4, items_added = ?5, duplicates = ?6, errors = ?7 WHERE id = ?1",
             params![
@@ -352,9 +386,10 @@ impl Matter {
         )?;
         audit::append(&tx, "ingest.finish", &serde_json::to_value(&summary)?)?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         p.elapsed_ms = summary.elapsed_ms;
         progress(&p);
+        drop(lock);
         Ok(summary)
     }
 
@@ -371,9 +406,9 @@ impl Matter {
         if pending.is_empty() {
             return Ok(());
         }
-        std::fs::create_dir_all(self.blobs.root())?;
-        self.blobs.sync()?;
-        let tx = self.db.unchecked_transaction()?;
+        std::fs::create_dir_all(self.store.blobs.root())?;
+        self.store.blobs.sync()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let mut committer = Committer::new(&tx, batch, custodian)?;
         let mut touched = Vec::new();
         let mut added_log = Vec::new();
@@ -430,71 +465,14 @@ impl Matter {
             &serde_json::json!({ "batch": batch, "custodian": custodian, "added": added_log, "duplicates": dup_log, "items_fp": items_fp }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
-        self.index.add_items(&self.db, &touched)?;
+        audit::publish_head(&self.store.db);
+        self.index.add_items(&self.store.db, &touched)?;
         w.unindexed.extend(touched);
         if w.last_index_commit.elapsed() >= INDEX_INTERVAL {
             self.index.commit()?;
-            crate::index::mark_indexed(&self.db, &w.unindexed)?;
+            crate::index::mark_indexed(&self.store.db, &w.unindexed)?;
             w.unindexed.clear();
             w.last_index_commit = Instant::now();
-        }
-        Ok(())
-    }
-
-    /// Streams model-call logs into the matter (OpenAI batch input/output files are joined).
-    #[allow(clippy::too_many_arguments)]
-    fn ingest_logs(
-        &mut self,
-        batch: i64,
-        custodian: &str,
-        logs: Vec<SourceFile>,
-        cancel: &AtomicBool,
-        summary: &mut IngestSummary,
-        p: &mut IngestProgress,
-        progress: &mut dyn FnMut(&IngestProgress),
-    ) -> Result<()> {
-        if logs.is_empty() {
-            return Ok(());
-        }
-        let paths: Vec<PathBuf> = logs.iter().map(|f| f.path.clone()).collect();
-        let pairs = crate::calls::pair_batches(&paths);
-        let outputs: std::collections::HashSet<&PathBuf> = pairs.iter().map(|(_, o)| o).collect();
-        for f in &logs {
-            if cancel.load(Ordering::Relaxed) {
-                summary.cancelled = true;
-                break;
-            }
-            let Some(format) = crate::calls::detect(&f.path) else { continue };
-            let paired = pairs.iter().find(|(i, _)| *i == f.path).map(|(_, o)| o.as_path());
-            // Progress inside a long log: the running totals after each transaction.
-            let before = p.clone();
-            let mut on_batch = |r: &crate::calls::LogImport| {
-                p.items_added = before.items_added + r.added;
-                p.duplicates = before.duplicates + r.duplicates;
-                p.errors = before.errors + r.errors;
-                progress(p);
-            };
-            let r = self.import_log(batch, custodian, &f.path, &format, f.mtime_ns, paired, &mut on_batch)?;
-            if outputs.contains(&f.path) {
-                // Joined into its input's calls; keep the output file itself as an original.
-                let tx = self.db.unchecked_transaction()?;
-                tx.execute(
-                    "INSERT OR REPLACE INTO source_file (custodian, path, size, mtime_ns, sha256, batch_id, path_raw) VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)",
-                    params![custodian, f.display, f.size as i64, f.mtime_ns, batch, f.raw],
-                )?;
-                tx.commit()?;
-            }
-            // import_log has indexed (and marked) everything it added or relocated.
-            summary.items_added += r.added;
-            summary.duplicates += r.duplicates;
-            summary.errors += r.errors;
-            p.items_added = before.items_added + r.added;
-            p.duplicates = before.duplicates + r.duplicates;
-            p.errors = before.errors + r.errors;
-            p.files_done += 1;
-            p.bytes_done += f.size;
-            progress(p);
         }
         Ok(())
     }
@@ -502,7 +480,7 @@ impl Matter {
     /// For a file no extractor could finish: store the original (streaming, so size does not
     /// matter) and describe it from its first bytes. `None` when the file cannot be read.
     fn failed_node(&self, path: &Path, problem: Problem) -> Option<NodeOut> {
-        let (sha256, size) = self.blobs.put_file(path).ok()?;
+        let (sha256, size) = self.store.blobs.put_file(path).ok()?;
         let mut head = vec![0u8; 4096];
         let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
         head.truncate(n);

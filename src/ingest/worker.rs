@@ -11,9 +11,10 @@
 //! finds (the file and anything inside it) in the blob store itself, so only text and metadata
 //! cross the pipe.
 
-use crate::ingest::detect::Kind;
-use crate::ingest::extract::{self, Budget, Meta, Node, Problem, Relation};
-use crate::matter::blobs::BlobStore;
+use crate::extract::detect::Kind;
+use crate::extract::{self, Budget, Meta, Node, Problem, Relation};
+use crate::index::IndexDoc;
+use crate::store::blobs::BlobStore;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -30,10 +31,10 @@ pub const WORKER_MEMORY_BYTES: u64 = 1 << 30;
 pub struct Job {
     pub id: u64,
     /// Carried as its exact bytes: a file name need not be UTF-8.
-    #[serde(with = "crate::ingest::names::path_serde")]
+    #[serde(with = "crate::extract::names::path_serde")]
     pub path: PathBuf,
     /// The name the extractors see (used for tie-breaking type detection), as shown
-    /// (`ingest::names::display_file_name`).
+    /// (`extract::names::display_file_name`).
     pub name: String,
 }
 
@@ -69,6 +70,33 @@ pub struct NodeOut {
     /// Extraction failed: the original is kept, but there is no text.
     pub failed: bool,
     pub problem: Option<Problem>,
+}
+
+impl NodeOut {
+    /// The document of a family root that [`Committer::commit_root`] has just stored as a new
+    /// item `id` (control number `control`) with its one location under `custodian`: the same
+    /// document [`IndexDoc::read`] would give once the transaction commits.
+    ///
+    /// [`Committer::commit_root`]: crate::ingest::commit::Committer::commit_root
+    pub fn index_doc(self, id: i64, control: String, custodian: &str) -> IndexDoc {
+        let NodeOut { name, kind, meta, text, .. } = self;
+        let Meta { title, author, to, cc, bcc, date, modified, mut extra, .. } = meta;
+        IndexDoc {
+            id,
+            control,
+            kind: kind.as_str().to_string(),
+            name,
+            title,
+            author,
+            recipients: [to, cc, bcc],
+            date: date.or(modified),
+            // Only non-empty text is kept (see `crate::store::texts`).
+            text: text.filter(|t| !t.is_empty()),
+            model: extra.remove("model"),
+            account: extra.remove("account"),
+            custodians: vec![custodian.to_string()],
+        }
+    }
 }
 
 /// The worker's main loop (`exhibit __worker MATTER_BLOBS_DIR`). Returns when stdin closes.

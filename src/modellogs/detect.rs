@@ -414,6 +414,27 @@ pub fn pair_batch_files(paths: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
     pairs
 }
 
+/// Import whatever `path` is, detecting its format. Returns the format used, or the detection
+/// failure (with every format's reason).
+pub fn import_path(path: &std::path::Path, sink: super::formats::Sink<'_>) -> Result<Format, Detection> {
+    use std::io::Read;
+    let mut head = vec![0u8; 64 * 1024];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    head.truncate(n);
+    let name = path.file_name().and_then(|s| s.to_str()).unwrap_or("");
+    let det = sniff(&head, name);
+    match &det {
+        Detection::Recognized { format, .. } => {
+            match std::fs::File::open(path) {
+                Ok(f) => super::formats::import_stream(std::io::BufReader::with_capacity(1 << 20, f), format, sink),
+                Err(e) => sink(Err(super::call::LineError { line: 0, reason: format!("could not open: {e}") })),
+            }
+            Ok(format.clone())
+        }
+        _ => Err(det),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

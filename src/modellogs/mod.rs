@@ -13,5 +13,5 @@ pub mod util;
 
 pub use analyze::{analyze, overlap, AnalyzeOptions, CallSummary, GroupBy, Overlap, Report};
 pub use call::{LineError, Message, ModelCall, Params};
-pub use detect::{sniff, Detection};
-pub use formats::{import_batch, import_path, import_stream, CsvMapping, Format};
+pub use detect::{import_path, sniff, Detection};
+pub use formats::{import_batch, import_stream, CsvMapping, Format};

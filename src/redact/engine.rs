@@ -2,44 +2,19 @@
 //! consistently to every copy of the same content, and rendered into a redacted view that is
 //! built only from the text outside the spans.
 
-use super::recognizers::{Match, RuleSet};
 use crate::error::{Error, Result};
+use crate::extract::pdf::Layout;
 use crate::index::search::IdSet;
-use crate::ingest::extract::pdf::Layout;
-use crate::matter::{audit, items, now, Matter};
+use crate::recognizers::{Match, RuleSet};
 use crate::review::{id_ranges, Target};
+use crate::store::{audit, items, now};
+use crate::Matter;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-/// What replaces a span in the redacted view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Treatment {
-    /// `[REDACTED – CODE]`.
-    #[default]
-    Redact,
-    /// A stable token per value (same value → same token, keyed per matter), so patterns
-    /// across accounts survive redaction.
-    Pseudonymize,
-}
-
-impl Treatment {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Treatment::Redact => "redact",
-            Treatment::Pseudonymize => "pseudonymize",
-        }
-    }
-    pub(crate) fn parse(s: &str) -> Treatment {
-        if s == "pseudonymize" {
-            Treatment::Pseudonymize
-        } else {
-            Treatment::Redact
-        }
-    }
-}
+pub use crate::store::spans::{RedactionSpan, Treatment};
 
 /// One stored redaction.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -56,19 +31,6 @@ pub struct Redaction {
     pub treatment: Treatment,
     pub actor: String,
     pub time: String,
-}
-
-/// A redaction as an item view lists it: the span and how it is shown, without the item,
-/// actor and time the item view already has or the viewer does not need.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct RedactionSpan {
-    pub id: i64,
-    /// Character offsets in the item's extracted text, end exclusive.
-    pub start: usize,
-    pub end: usize,
-    pub reason: String,
-    pub source: String,
-    pub treatment: Treatment,
 }
 
 impl From<Redaction> for RedactionSpan {
@@ -99,13 +61,13 @@ pub(crate) struct LayoutWord {
     pub page: u32,
     pub start: usize,
     pub end: usize,
-    pub rect: super::pages::Rect,
+    pub rect: crate::extract::pages::Rect,
 }
 
 /// The one mapping from char spans to page boxes: for every span, the box of every word it
 /// touches, as `(span index, page, user-space rect)`. Redaction boxes and hit boxes both
 /// come from here.
-pub(crate) fn span_boxes(words: &[LayoutWord], spans: &[(usize, usize)]) -> Vec<(usize, u32, super::pages::Rect)> {
+pub(crate) fn span_boxes(words: &[LayoutWord], spans: &[(usize, usize)]) -> Vec<(usize, u32, crate::extract::pages::Rect)> {
     let mut out = Vec::new();
     for w in words {
         for (i, &(s, e)) in spans.iter().enumerate() {
@@ -173,13 +135,14 @@ fn char_slice(text: &str, start: usize, end: usize) -> Option<&str> {
 
 impl Matter {
     fn reason_exists(&self, code: &str) -> Result<bool> {
-        Ok(self.db.query_row("SELECT COUNT(*) FROM redaction_reason WHERE code = ?1", [code], |r| r.get::<_, i64>(0))? > 0)
+        Ok(self.store.db.query_row("SELECT COUNT(*) FROM redaction_reason WHERE code = ?1", [code], |r| r.get::<_, i64>(0))? > 0)
     }
 
     pub(crate) fn check_reason(&self, code: &str) -> Result<String> {
         let code = code.trim().to_uppercase();
         if !self.reason_exists(&code)? {
             let known: Vec<String> = self
+                .store
                 .db
                 .prepare("SELECT code FROM redaction_reason ORDER BY code")?
                 .query_map([], |r| r.get(0))?
@@ -197,7 +160,7 @@ impl Matter {
     /// matter's redactions use that is in neither (a matter written by an older build). The
     /// labels are the matter's own, so the UI holds no copy of the list.
     pub fn redaction_reasons(&self) -> Result<Vec<Reason>> {
-        let mut stmt = self.db.prepare(
+        let mut stmt = self.store.db.prepare(
             "SELECT code, label, builtin FROM (
                  SELECT code, label, builtin, rowid AS n FROM redaction_reason
                  UNION ALL
@@ -215,25 +178,25 @@ impl Matter {
         if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(Error::BadReason("a reason code is letters, digits, '-' or '_' (e.g. EXPORT-CTRL)".into()));
         }
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         tx.execute("INSERT OR REPLACE INTO redaction_reason (code, label, builtin) VALUES (?1, ?2, 0)", params![code, label])?;
         audit::append(&tx, "redaction.reason", &serde_json::json!({ "code": code, "label": label }))?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(())
     }
 
     /// Redacts characters `start..end` of an item's text, and the same span of every item with
     /// identical content. Returns the new redaction's id.
     pub fn redact_add(&mut self, item: &str, start: usize, end: usize, reason: &str, treatment: Treatment) -> Result<i64> {
-        let id = items::resolve(&self.db, item)?;
+        let id = items::resolve(&self.store.db, item)?;
         let reason = self.check_reason(reason)?;
-        let text: String = crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
+        let text: String = crate::store::texts::text(&self.store.db, id)?.unwrap_or_default();
         let len = text.chars().count();
         if start >= end || end > len {
             return Err(Error::BadRange(format!("the span {start}:{end} is not inside the item's text (0:{len})")));
         }
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let rid = insert_redaction(&tx, id, start, end, &reason, "manual", treatment)?;
         let copies = propagate(&tx, id, rid, start, end, &reason, treatment)?;
         audit::append(
@@ -243,13 +206,13 @@ impl Matter {
                                  "treatment": treatment.as_str(), "copies": copies }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(rid)
     }
 
     /// Removes a redaction (and the copies made from it on identical content).
     pub fn redact_remove(&mut self, redaction: i64) -> Result<u64> {
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let found: Option<(i64, i64, i64, String)> = tx
             .query_row("SELECT item_id, start, end, reason FROM redaction WHERE id = ?1", [redaction], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -265,14 +228,14 @@ impl Matter {
             &serde_json::json!({ "redaction": redaction, "item": item, "start": start, "end": end, "reason": reason, "removed": n }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(n as u64)
     }
 
     /// Redactions, optionally of one item and/or one reason.
     pub fn redactions(&self, item: Option<&str>, reason: Option<&str>) -> Result<Vec<Redaction>> {
-        let item_id = item.map(|i| items::resolve(&self.db, i)).transpose()?;
-        let mut stmt = self.db.prepare(
+        let item_id = item.map(|i| items::resolve(&self.store.db, i)).transpose()?;
+        let mut stmt = self.store.db.prepare(
             "SELECT r.id, r.item_id, i.control, r.start, r.end, r.reason, r.source, r.treatment, r.actor, r.time
              FROM redaction r JOIN item i ON i.id = r.item_id
              WHERE (?1 IS NULL OR r.item_id = ?1) AND (?2 IS NULL OR r.reason = ?2) ORDER BY r.item_id, r.start, r.id",
@@ -307,11 +270,11 @@ impl Matter {
         let rules = spec.compile()?;
         let ids: Vec<i64> = match scope {
             Some(q) => self.resolve_target(&Target::Query(q.to_string()), Default::default())?,
-            None => self.db.prepare(crate::matter::texts::ITEMS_WITH_TEXT)?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?,
+            None => self.store.db.prepare(crate::store::texts::ITEMS_WITH_TEXT)?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?,
         };
         let mut found: Vec<(i64, Vec<Match>)> = Vec::new();
         {
-            let mut texts = crate::matter::texts::Texts::new(&self.db)?;
+            let mut texts = crate::store::texts::Texts::new(&self.store.db)?;
             for &id in &ids {
                 let Some(text) = texts.get(id)? else { continue };
                 let m = rules.find(&text);
@@ -327,7 +290,7 @@ impl Matter {
             for m in ms {
                 *by_recognizer.entry(m.recognizer.to_string()).or_insert(0u64) += 1;
                 if examples.len() < 10 {
-                    let control: String = self.db.query_row("SELECT control FROM item WHERE id = ?1", [id], |r| r.get(0))?;
+                    let control: String = self.store.db.query_row("SELECT control FROM item WHERE id = ?1", [id], |r| r.get(0))?;
                     examples.push((control, m.recognizer.to_string(), m.text.clone()));
                 }
             }
@@ -336,7 +299,7 @@ impl Matter {
         if dry_run {
             return Ok(run);
         }
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let spec_json = serde_json::to_string(&spec)?;
         tx.execute(
             "INSERT INTO redaction_rule (spec, reason, treatment, scope, actor, time, matches, items) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -359,7 +322,7 @@ impl Matter {
                                  "scope": scope, "matches": matches, "items": id_ranges(&touched) }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         run.rule = Some(rule_id);
         Ok(run)
     }
@@ -374,21 +337,21 @@ impl Matter {
     /// Other items whose text contains a string redacted on `item` where it is not redacted:
     /// near-duplicates and other copies to review.
     pub fn redaction_offers(&self, item: &str) -> Result<Vec<(String, String, usize)>> {
-        let id = items::resolve(&self.db, item)?;
-        let text: String = crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
+        let id = items::resolve(&self.store.db, item)?;
+        let text: String = crate::store::texts::text(&self.store.db, id)?.unwrap_or_default();
         let mut out = Vec::new();
         for r in self.redactions(Some(&id.to_string()), None)? {
             let Some(s) = char_slice(&text, r.start, r.end) else { continue };
             if s.trim().chars().count() < 4 {
                 continue;
             }
-            let found = self.index.matching_ids(&self.db, &format!("\"{}\"", s.replace('"', " ")))?;
+            let found = self.index.matching_ids(&self.store.db, &format!("\"{}\"", s.replace('"', " ")))?;
             for other in found.iter() {
                 let other = other as i64;
                 if other == id {
                     continue;
                 }
-                let control: String = self.db.query_row("SELECT control FROM item WHERE id = ?1", [other], |r| r.get(0))?;
+                let control: String = self.store.db.query_row("SELECT control FROM item WHERE id = ?1", [other], |r| r.get(0))?;
                 out.push((control, s.to_string(), r.id as usize));
             }
         }
@@ -413,11 +376,11 @@ impl Matter {
             }
         }
         let key = hex::encode(Sha256::digest(&seed));
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         tx.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('pseudonym_key', ?1)", [&key])?;
         audit::append(&tx, "redaction.key", &serde_json::json!({ "created": true }))?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(self.meta("pseudonym_key")?.unwrap_or(key))
     }
 
@@ -425,7 +388,7 @@ impl Matter {
     /// longest first (so a secret that contains another is replaced whole).
     pub fn redacted_strings(&self, item: i64) -> Result<Vec<(String, String)>> {
         let key = self.pseudonym_key()?;
-        let mut stmt = self.db.prepare(
+        let mut stmt = self.store.db.prepare(
             "SELECT r.item_id, r.start, r.end, r.reason, r.treatment FROM redaction r
              WHERE r.item_id IN (SELECT id FROM item WHERE family_id = (SELECT family_id FROM item WHERE id = ?1))",
         )?;
@@ -438,7 +401,7 @@ impl Matter {
                 r.get::<_, String>(4)?,
             ))
         })?;
-        let mut texts = crate::matter::texts::Texts::new(&self.db)?;
+        let mut texts = crate::store::texts::Texts::new(&self.store.db)?;
         // Each redacted item's text, read once.
         let mut text_of: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
         let mut secrets = Vec::new();
@@ -476,7 +439,7 @@ impl Matter {
     /// touches, from the glyph positions kept at extraction, then one box per region drawn on a
     /// page. Page images are blacked out from these.
     pub fn redaction_boxes(&self, item: &str) -> Result<Vec<RedactionBox>> {
-        let id = items::resolve(&self.db, item)?;
+        let id = items::resolve(&self.store.db, item)?;
         let spans = self.redactions(Some(&id.to_string()), None)?;
         let words = self.layout_words(id)?;
         // Stored spans, then what else the redacted view hides (copies of family secrets,
@@ -517,7 +480,7 @@ impl Matter {
     /// at extraction (empty for anything but a PDF with a text layer).
     pub(crate) fn layout_words(&self, id: i64) -> Result<Vec<LayoutWord>> {
         let layout: Option<String> =
-            self.db.query_row("SELECT layout_json FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.flatten();
+            self.store.db.query_row("SELECT layout_json FROM item_text WHERE item_id = ?1", [id], |r| r.get(0)).optional()?.flatten();
         let Some(layout) = layout else { return Ok(vec![]) };
         let layout = Layout::from_json(&layout)?;
         Ok(layout
@@ -529,7 +492,7 @@ impl Matter {
 
     /// Item ids that carry at least one redaction.
     pub fn redacted_items(&self) -> Result<IdSet> {
-        let mut stmt = self.db.prepare("SELECT item_id FROM redaction UNION SELECT item_id FROM redaction_region")?;
+        let mut stmt = self.store.db.prepare("SELECT item_id FROM redaction UNION SELECT item_id FROM redaction_region")?;
         let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
         let mut s = IdSet::default();
         for r in rows {

@@ -7,16 +7,16 @@
 //! onto the rendered page. [`view`] builds the one redacted view every surface shows, with
 //! [`fold`] finding redacted values again however they are written.
 
-pub mod recognizers;
-
-pub use recognizers::{Group, Match, Recognizer, RuleError, RuleSet};
 pub mod engine;
 pub mod fold;
-pub mod pages;
+pub mod item;
 pub mod regions;
 pub mod view;
 
+/// The pure recognizers and the PDF page geometry live in layer 1 (`crate::recognizers`,
+/// `crate::extract::pages`); these names keep the paths redaction's callers use.
+pub use crate::extract::pages::{self, PageFrame};
+pub use crate::recognizers::{self, Group, Match, Recognizer, RuleError, RuleSet};
 pub use engine::{Reason, Redaction, RedactionBox, RedactionSpan, RuleRun, RuleSpec, Treatment};
-pub use pages::PageFrame;
 pub use regions::{PageBox, PageBoxes, Region, RegionAdded};
 pub use view::RedactedItem;

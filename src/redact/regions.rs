@@ -8,9 +8,10 @@
 //! [`WORD_INSIDE`] covered is hidden whole.
 
 use super::engine::{insert_redaction, propagate, span_boxes, Treatment};
-use super::pages::{covered, page_frames, PageFrame, Rect};
 use crate::error::{Error, Result};
-use crate::matter::{audit, items, now, Matter};
+use crate::extract::pages::{covered, page_frames, PageFrame, Rect};
+use crate::store::{audit, items, now};
+use crate::Matter;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
@@ -83,13 +84,13 @@ pub struct PageBoxes {
 impl Matter {
     /// The frames of a PDF item's pages (an error that says so for anything else).
     pub fn page_frames(&self, item: &str) -> Result<Vec<PageFrame>> {
-        let id = items::resolve(&self.db, item)?;
+        let id = items::resolve(&self.store.db, item)?;
         let (mime, sha): (String, String) =
-            self.db.query_row("SELECT mime, sha256 FROM item WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            self.store.db.query_row("SELECT mime, sha256 FROM item WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if let Some(frames) = self.frames.lock().ok().and_then(|c| c.get(&sha)) {
             return Ok(frames);
         }
-        let bytes = self.blobs.read(&sha)?;
+        let bytes = self.store.blobs.read(&sha)?;
         if mime != "application/pdf" && !bytes.starts_with(b"%PDF") {
             return Err(Error::NotPdf { item: id, consequence: "it has no pages to draw on; redact its text instead" });
         }
@@ -102,7 +103,7 @@ impl Matter {
 
     /// Hit and redaction boxes of a PDF item, in page space, with every page's size.
     pub fn page_boxes(&self, item: &str, hits: Option<&str>) -> Result<PageBoxes> {
-        let id = items::resolve(&self.db, item)?;
+        let id = items::resolve(&self.store.db, item)?;
         let frames = self.page_frames(&id.to_string())?;
         let frame = |page: u32| frames.get(page as usize - 1).filter(|_| page >= 1);
         let mut hit_boxes = Vec::new();
@@ -130,7 +131,7 @@ impl Matter {
     /// `[x0, y0, x1, y1]` in page space (points, origin top-left, y down). Stores the region,
     /// redacts the words inside it, copies both onto identical content, and audits it.
     pub fn redact_box(&mut self, item: &str, page: u32, rect: Rect, reason: &str, treatment: Treatment) -> Result<RegionAdded> {
-        let id = items::resolve(&self.db, item)?;
+        let id = items::resolve(&self.store.db, item)?;
         let reason = self.check_reason(reason)?;
         let frames = self.page_frames(&id.to_string())?;
         let Some(frame) = frames.get((page as usize).wrapping_sub(1)).copied() else {
@@ -154,7 +155,7 @@ impl Matter {
         }
         let user = frame.to_user(r);
         let inside = words_inside(&self.layout_words(id)?, page, user);
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let region = insert_region(&tx, id, page, user, &reason, "manual", treatment)?;
         let source = format!("region:{region}");
         let mut spans = Vec::new();
@@ -177,13 +178,13 @@ impl Matter {
                                  "reason": reason, "treatment": treatment.as_str(), "spans": spans, "copies": copies }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(RegionAdded { region, spans, copies })
     }
 
     /// Removes a region redaction, the text redactions it made, and their copies.
     pub fn redact_box_remove(&mut self, region: i64) -> Result<u64> {
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let found: Option<(i64, u32, String)> = tx
             .query_row("SELECT item_id, page, reason FROM redaction_region WHERE id = ?1", [region], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -208,13 +209,13 @@ impl Matter {
             &serde_json::json!({ "region": region, "item": item, "page": page, "reason": reason, "removed": n }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(n as u64)
     }
 
     /// The region redactions of one item, page by page.
     pub fn redaction_regions(&self, item: i64) -> Result<Vec<Region>> {
-        let mut stmt = self.db.prepare_cached(
+        let mut stmt = self.store.db.prepare_cached(
             "SELECT id, item_id, page, x0, y0, x1, y1, reason, source, treatment, actor, time
              FROM redaction_region WHERE item_id = ?1 ORDER BY page, id",
         )?;

@@ -19,11 +19,12 @@
 
 use super::engine::{pseudonym, Treatment};
 use super::fold::{self, Finder};
-use super::recognizers::RuleSet;
 use crate::error::{Error, Result};
 use crate::index::search::{IdSet, SearchResult, Segment, Sort};
-use crate::matter::{audit, items, Matter};
+use crate::recognizers::RuleSet;
 use crate::review::id_ranges;
+use crate::store::{audit, items};
+use crate::Matter;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
@@ -312,6 +313,7 @@ impl Matter {
     /// The stored rules, compiled, with their scopes resolved.
     pub(crate) fn stored_rules(&self) -> Result<Vec<StoredRule>> {
         let rows: Vec<(i64, String, String, String, Option<String>)> = self
+            .store
             .db
             .prepare("SELECT id, spec, reason, treatment, scope FROM redaction_rule ORDER BY id")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
@@ -324,7 +326,7 @@ impl Matter {
                     "stored redaction rule {id} no longer compiles ({e}); the redacted view cannot be built until it is removed or fixed"
                 ))
             })?;
-            let scope = scope.map(|q| self.index.matching_ids(&self.db, &q)).transpose()?;
+            let scope = scope.map(|q| self.index.matching_ids(&self.store.db, &q)).transpose()?;
             out.push(StoredRule { id, set, reason, treatment: Treatment::parse(&treatment), scope });
         }
         Ok(out)
@@ -343,14 +345,16 @@ impl Matter {
         };
         // The family (all of it when small; the item, its parent and its children in a
         // mailbox- or log-sized one), and the hashes of those members.
-        let family: i64 = self.db.query_row("SELECT family_id FROM item WHERE id = ?1", [id], |r| r.get(0))?;
+        let family: i64 = self.store.db.query_row("SELECT family_id FROM item WHERE id = ?1", [id], |r| r.get(0))?;
         let mut members: Vec<(i64, String)> = self
+            .store
             .db
             .prepare_cached("SELECT id, sha256 FROM item WHERE family_id = ?1 LIMIT 501")?
             .query_map([family], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<std::result::Result<_, _>>()?;
         if members.len() > 500 {
             members = self
+                .store
                 .db
                 .prepare_cached(
                     "SELECT id, sha256 FROM item WHERE id = ?1 OR id = (SELECT parent_id FROM item WHERE id = ?1)
@@ -363,7 +367,7 @@ impl Matter {
         // Spans anywhere in the family or on identical copies of its members.
         let mut spans: HashMap<i64, Vec<(usize, usize, String, String)>> = HashMap::new();
         {
-            let mut stmt = self.db.prepare_cached(
+            let mut stmt = self.store.db.prepare_cached(
                 "SELECT r.item_id, r.start, r.end, r.reason, r.treatment, i.family_id, i.sha256 FROM redaction r JOIN item i ON i.id = r.item_id",
             )?;
             let rows = stmt.query_map([], |r| {
@@ -386,7 +390,7 @@ impl Matter {
         }
         let mut sources: BTreeSet<i64> = spans.keys().copied().collect();
         sources.extend(members.iter().map(|m| m.0));
-        let mut texts = crate::matter::texts::Texts::new(&self.db)?;
+        let mut texts = crate::store::texts::Texts::new(&self.store.db)?;
         for &src in &sources {
             let rows = spans.remove(&src).unwrap_or_default();
             let in_family = members.iter().any(|m| m.0 == src);
@@ -421,7 +425,7 @@ impl Matter {
     }
 
     pub(crate) fn redacted_item_with(&self, key: &str, rules: &[StoredRule], pkey: &str) -> Result<RedactedItem> {
-        let id = items::resolve(&self.db, key)?;
+        let id = items::resolve(&self.store.db, key)?;
         let mut red = self.item_redactor(id, rules, pkey)?;
         // Metadata first: a rule's match in a header is a secret of the text as well.
         let mut item = self.item(&id.to_string())?;
@@ -482,7 +486,7 @@ impl Matter {
         let rules = self.stored_rules()?;
         let pkey = self.pseudonym_key()?;
         let red = self.item_redactor(id, &rules, &pkey)?;
-        let text = crate::matter::texts::text(&self.db, id)?.unwrap_or_default();
+        let text = crate::store::texts::text(&self.store.db, id)?.unwrap_or_default();
         Ok(self.text_hides(id, &text, &red)?.into_iter().map(|h| (h.start, h.end, h.reason)).collect())
     }
 
@@ -491,7 +495,7 @@ impl Matter {
     /// the end of an ingest (files and model logs alike); one audited transaction.
     pub fn redact_arrivals(&mut self, batch: i64) -> Result<u64> {
         let any: bool =
-            self.db.query_row("SELECT EXISTS(SELECT 1 FROM redaction) OR EXISTS(SELECT 1 FROM redaction_rule)", [], |r| r.get(0))?;
+            self.store.db.query_row("SELECT EXISTS(SELECT 1 FROM redaction) OR EXISTS(SELECT 1 FROM redaction_rule)", [], |r| r.get(0))?;
         if !any {
             return Ok(0);
         }
@@ -499,7 +503,7 @@ impl Matter {
         // Spans on earlier content, by SHA-256, with the redaction a copy names as its source.
         let mut by_sha: HashMap<String, Vec<(i64, i64, i64, String, String)>> = HashMap::new();
         {
-            let mut stmt = self.db.prepare(
+            let mut stmt = self.store.db.prepare(
                 "SELECT i.sha256, r.id, r.start, r.end, r.reason, r.treatment, r.source FROM redaction r JOIN item i ON i.id = r.item_id
                  WHERE i.batch_id != ?1",
             )?;
@@ -521,13 +525,14 @@ impl Matter {
             }
         }
         let arrivals: Vec<(i64, String)> = self
+            .store
             .db
             .prepare("SELECT id, sha256 FROM item WHERE batch_id = ?1 ORDER BY id")?
             .query_map([batch], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<std::result::Result<_, _>>()?;
         let mut found: Vec<(i64, usize, usize, String, String, String)> = Vec::new();
         {
-            let mut texts = crate::matter::texts::Texts::new(&self.db)?;
+            let mut texts = crate::store::texts::Texts::new(&self.store.db)?;
             for (id, sha) in &arrivals {
                 for (root, s, e, reason, t) in by_sha.get(sha).into_iter().flatten() {
                     found.push((*id, *s as usize, *e as usize, reason.clone(), format!("copy:{root}"), t.clone()));
@@ -547,7 +552,7 @@ impl Matter {
         if found.is_empty() {
             return Ok(0);
         }
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let mut touched = Vec::new();
         for (id, s, e, reason, source, t) in &found {
             let t = Treatment::parse(t);
@@ -592,13 +597,14 @@ impl Matter {
         let mut fam_words: HashMap<i64, BTreeSet<String>> = HashMap::new();
         {
             let rows: Vec<(i64, i64, i64, i64)> = self
+                .store
                 .db
                 .prepare(
                     "SELECT r.item_id, r.start, r.end, i.family_id FROM redaction r JOIN item i ON i.id = r.item_id ORDER BY r.item_id",
                 )?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<std::result::Result<_, _>>()?;
-            let mut texts = crate::matter::texts::Texts::new(&self.db)?;
+            let mut texts = crate::store::texts::Texts::new(&self.store.db)?;
             let mut current: Option<(i64, Vec<char>)> = None;
             for (item, s, e, family) in rows {
                 if current.as_ref().is_none_or(|c| c.0 != item) {
@@ -609,10 +615,10 @@ impl Matter {
                 fam_words.entry(family).or_default().extend(fold::folded_words(&v));
             }
         }
-        let matching = self.index.matching_ids(&self.db, query)?;
+        let matching = self.index.matching_ids(&self.store.db, query)?;
         let mut excluded = IdSet::default();
         let mut n_excluded = 0usize;
-        let mut members = self.db.prepare("SELECT id FROM item WHERE family_id = ?1")?;
+        let mut members = self.store.db.prepare("SELECT id FROM item WHERE family_id = ?1")?;
         for (family, hidden) in &fam_words {
             if !reveals(hidden) {
                 continue;

@@ -1,11 +1,13 @@
 //! Review state: tags (coding), notes and saved searches. All of it lives in SQLite only, so
 //! coding a hundred thousand documents is one transaction and never touches the index.
 
+pub mod flagged_calls;
 pub mod terms_report;
 
 use crate::error::{Error, Result};
 use crate::index::search::IdSet;
-use crate::matter::{audit, items, now, Matter};
+use crate::store::{audit, items, now};
+use crate::Matter;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
@@ -61,29 +63,7 @@ pub struct SavedSearch {
     pub created: String,
 }
 
-/// Compact text for a set of ids in the audit log: "1-500,502,610-612".
-pub fn id_ranges(ids: &[i64]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < ids.len() {
-        let start = ids[i];
-        let mut end = start;
-        while i + 1 < ids.len() && ids[i + 1] == end + 1 {
-            i += 1;
-            end = ids[i];
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if start == end {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}-{end}"));
-        }
-        i += 1;
-    }
-    out
-}
+pub use crate::store::audit::id_ranges;
 
 impl Matter {
     /// Resolves a target to sorted item ids, applying propagation.
@@ -92,14 +72,14 @@ impl Matter {
             Target::Items(keys) => {
                 let mut s = IdSet::default();
                 for k in keys {
-                    s.insert(items::resolve(&self.db, k)? as u64);
+                    s.insert(items::resolve(&self.store.db, k)? as u64);
                 }
                 s
             }
-            Target::Query(q) => self.index.matching_ids(&self.db, q)?,
+            Target::Query(q) => self.index.matching_ids(&self.store.db, q)?,
         };
         if propagate.families || propagate.duplicates {
-            let mut stmt = self.db.prepare("SELECT id, family_id, sha256 FROM item")?;
+            let mut stmt = self.store.db.prepare("SELECT id, family_id, sha256 FROM item")?;
             let rows: Vec<(i64, i64, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
             if propagate.duplicates {
                 let hashes: std::collections::HashSet<&str> =
@@ -129,7 +109,7 @@ impl Matter {
             return Err(Error::Missing("a tag needs a name".into()));
         }
         let ids = self.resolve_target(target, propagate)?;
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let tag_id: i64 = match tx.query_row("SELECT id FROM tag WHERE name = ?1 COLLATE NOCASE", [tag], |r| r.get(0)).optional()? {
             Some(id) => id,
             None => {
@@ -157,19 +137,20 @@ impl Matter {
             &serde_json::json!({ "tag": name, "items": id_ranges(&changed), "count": changed.len(), "target": target_json(target) }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(TagChange { tag: name, changed: changed.len() as u64, items: ids.len() as u64 })
     }
 
     /// Removes a tag from items, in one audited transaction (this is also how a bulk tagging is undone).
     pub fn tag_remove(&mut self, tag: &str, target: &Target, propagate: Propagate) -> Result<TagChange> {
         let tag_id: i64 = self
+            .store
             .db
             .query_row("SELECT id FROM tag WHERE name = ?1 COLLATE NOCASE", [tag.trim()], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("there is no tag '{tag}': see `exhibit tag list`")))?;
         let ids = self.resolve_target(target, propagate)?;
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let name: String = tx.query_row("SELECT name FROM tag WHERE id = ?1", [tag_id], |r| r.get(0))?;
         let mut changed = Vec::new();
         {
@@ -186,13 +167,13 @@ impl Matter {
             &serde_json::json!({ "tag": name, "items": id_ranges(&changed), "count": changed.len(), "target": target_json(target) }),
         )?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(TagChange { tag: name, changed: changed.len() as u64, items: ids.len() as u64 })
     }
 
     /// Every tag with how many items carry it.
     pub fn tags(&self) -> Result<Vec<TagCount>> {
-        let mut stmt = self.db.prepare(
+        let mut stmt = self.store.db.prepare(
             "SELECT t.name, COUNT(it.item_id), t.builtin FROM tag t LEFT JOIN item_tag it ON it.tag_id = t.id
              GROUP BY t.id ORDER BY t.builtin DESC, t.id",
         )?;
@@ -201,23 +182,23 @@ impl Matter {
     }
 
     pub fn note_add(&mut self, item: &str, text: &str) -> Result<Note> {
-        let id = items::resolve(&self.db, item)?;
+        let id = items::resolve(&self.store.db, item)?;
         if text.trim().is_empty() {
             return Err(Error::Missing("the note is empty".into()));
         }
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let (actor, time) = (audit::actor(), now());
         tx.execute("INSERT INTO note (item_id, actor, time, text) VALUES (?1, ?2, ?3, ?4)", params![id, actor, time, text])?;
         let note_id = tx.last_insert_rowid();
         audit::append(&tx, "note.add", &serde_json::json!({ "item": id, "note": note_id, "text": text }))?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(Note { id: note_id, item: id, actor, time, text: text.to_string() })
     }
 
     pub fn notes(&self, item: &str) -> Result<Vec<Note>> {
-        let id = items::resolve(&self.db, item)?;
-        let mut stmt = self.db.prepare("SELECT id, item_id, actor, time, text FROM note WHERE item_id = ?1 ORDER BY id")?;
+        let id = items::resolve(&self.store.db, item)?;
+        let mut stmt = self.store.db.prepare("SELECT id, item_id, actor, time, text FROM note WHERE item_id = ?1 ORDER BY id")?;
         let rows =
             stmt.query_map([id], |r| Ok(Note { id: r.get(0)?, item: r.get(1)?, actor: r.get(2)?, time: r.get(3)?, text: r.get(4)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -226,7 +207,7 @@ impl Matter {
     /// Saves (or replaces) a named search after checking that it parses.
     pub fn save_search(&mut self, name: &str, query: &str) -> Result<SavedSearch> {
         crate::index::query::parse(query).map_err(Error::Syntax)?;
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         let (actor, created) = (audit::actor(), now());
         tx.execute(
             "INSERT INTO saved_search (name, query, actor, created) VALUES (?1, ?2, ?3, ?4)
@@ -235,24 +216,24 @@ impl Matter {
         )?;
         audit::append(&tx, "search.save", &serde_json::json!({ "name": name, "query": query }))?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(SavedSearch { name: name.into(), query: query.into(), actor, created })
     }
 
     pub fn saved_searches(&self) -> Result<Vec<SavedSearch>> {
-        let mut stmt = self.db.prepare("SELECT name, query, actor, created FROM saved_search ORDER BY name")?;
+        let mut stmt = self.store.db.prepare("SELECT name, query, actor, created FROM saved_search ORDER BY name")?;
         let rows = stmt.query_map([], |r| Ok(SavedSearch { name: r.get(0)?, query: r.get(1)?, actor: r.get(2)?, created: r.get(3)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn delete_saved_search(&mut self, name: &str) -> Result<()> {
-        let tx = self.db.unchecked_transaction()?;
+        let tx = self.store.db.unchecked_transaction()?;
         if tx.execute("DELETE FROM saved_search WHERE name = ?1", [name])? == 0 {
             return Err(Error::NotFound(format!("there is no saved search '{name}'")));
         }
         audit::append(&tx, "search.delete", &serde_json::json!({ "name": name }))?;
         tx.commit()?;
-        audit::publish_head(&self.db);
+        audit::publish_head(&self.store.db);
         Ok(())
     }
 }

@@ -83,14 +83,14 @@ impl Matter {
         let terms: Vec<&String> = terms.iter().filter(|t| !t.trim().is_empty() && !t.trim_start().starts_with('#')).collect();
         let mut sets: Vec<std::result::Result<IdSet, Error>> = Vec::with_capacity(terms.len());
         for t in &terms {
-            match self.index.matching_ids(&self.db, t.trim()) {
+            match self.index.matching_ids(&self.store.db, t.trim()) {
                 Ok(s) => sets.push(Ok(s)),
                 Err(e @ (Error::Syntax(_) | Error::Query(_))) => sets.push(Err(e)),
                 Err(e) => return Err(e),
             }
         }
         // family id of every item, indexed by item id.
-        let mut stmt = self.db.prepare("SELECT id, family_id FROM item")?;
+        let mut stmt = self.store.db.prepare("SELECT id, family_id FROM item")?;
         let fam: Vec<(u64, u64)> =
             stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))?.collect::<Result<_, _>>()?;
         let with_families = |s: &IdSet| -> u64 {

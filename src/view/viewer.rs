@@ -8,7 +8,7 @@
 use super::render::render_pdf_page;
 use super::sanitize::{sanitize_html, SafeHtml};
 use crate::error::{Error, Result};
-use crate::matter::blobs::BlobStore;
+use crate::store::blobs::BlobStore;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -59,13 +59,13 @@ impl Viewer {
         let db =
             Connection::open_with_flags(self.dir.join("exhibit.db"), OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         db.busy_timeout(std::time::Duration::from_secs(10))?;
-        crate::matter::keep_temp_in_memory(&db)?;
+        crate::store::keep_temp_in_memory(&db)?;
         Ok(db)
     }
 
     fn row(&self, key: &str) -> Result<Row> {
         let db = self.db()?;
-        let id = crate::matter::items::resolve(&db, key)?;
+        let id = crate::store::items::resolve(&db, key)?;
         Ok(db.query_row("SELECT id, kind, mime, sha256 FROM item WHERE id = ?1", [id], |r| {
             Ok(Row { id: r.get(0)?, kind: r.get(1)?, mime: r.get(2)?, sha256: r.get(3)? })
         })?)
@@ -73,7 +73,7 @@ impl Viewer {
 
     /// The id of the item `key` (an id or a control number) names in this matter.
     pub fn item_id(&self, key: &str) -> Result<i64> {
-        crate::matter::items::resolve(&self.db()?, key)
+        crate::store::items::resolve(&self.db()?, key)
     }
 
     /// The original bytes of an item and its MIME type.

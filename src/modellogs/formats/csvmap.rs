@@ -59,6 +59,11 @@ fn comma() -> char {
 }
 
 impl CsvMapping {
+    /// The column mapping LiteLLM CSV exports use (their rows are read as LiteLLM records).
+    pub fn litellm() -> CsvMapping {
+        CsvMapping { litellm: true, ..CsvMapping::default() }
+    }
+
     /// A best guess from header names (`prompt`, `input`, `completion`, `output`, `timestamp`…),
     /// for the user to confirm. None when no prompt-like column exists.
     pub fn guess(headers: &[String]) -> Option<CsvMapping> {

@@ -4,7 +4,6 @@
 
 use serde_json::Value;
 
-use super::csvmap::CsvMapping;
 use crate::modellogs::call::{Message, ModelCall, Params};
 use crate::modellogs::util::{content_text, normalize_ts, str_field, u64_field};
 
@@ -108,11 +107,6 @@ pub fn from_record(v: &Value) -> Result<ModelCall, String> {
         c.params = Params::from_request(&p);
     }
     Ok(c)
-}
-
-/// The column mapping LiteLLM CSV exports use.
-pub fn csv_mapping() -> CsvMapping {
-    CsvMapping { litellm: true, ..CsvMapping::default() }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod canonical;
 pub mod cassette;
 pub mod chatgpt;
 pub mod claude;
+pub mod common;
 pub mod csvmap;
 pub(crate) mod http_body;
 pub mod litellm;
@@ -25,6 +26,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::call::{LineError, ModelCall};
+pub use common::Sink;
+pub(crate) use common::{export_conversations, is_turn_list, json_doc_error, read_messages, trim_ascii};
 pub use csvmap::CsvMapping;
 
 /// Every format Exhibit reads.
@@ -121,8 +124,6 @@ impl Format {
     }
 }
 
-pub type Sink<'a> = &'a mut dyn FnMut(Result<ModelCall, LineError>);
-
 /// Import a file of `format` from `reader`, handing every call (or error) to `sink` in file
 /// order. JSONL formats are read line by line. A file that yields no call and no error either
 /// (an empty export, a log of nothing) gets an error record saying so: a file taken for a
@@ -148,7 +149,7 @@ fn import_stream_inner(mut reader: impl BufRead, format: &Format, sink: Sink<'_>
     let name = format.name();
     match format {
         Format::Csv(m) => return csvmap::import_csv(reader, m, name, sink),
-        Format::LiteLlmCsv => return csvmap::import_csv(reader, &litellm::csv_mapping(), name, sink),
+        Format::LiteLlmCsv => return csvmap::import_csv(reader, &CsvMapping::litellm(), name, sink),
         _ => {}
     }
     if let Some(conv) = format.record_fn() {
@@ -192,27 +193,6 @@ pub fn import_batch(input: impl BufRead, output: impl BufRead, sink: Sink<'_>) {
     openai_batch::import_joined(input, output, sink)
 }
 
-/// Import whatever `path` is, detecting its format. Returns the format used, or the detection
-/// failure (with every format's reason).
-pub fn import_path(path: &std::path::Path, sink: Sink<'_>) -> Result<Format, super::detect::Detection> {
-    use std::io::Read;
-    let mut head = vec![0u8; 64 * 1024];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
-    head.truncate(n);
-    let name = path.file_name().and_then(|s| s.to_str()).unwrap_or("");
-    let det = super::detect::sniff(&head, name);
-    match &det {
-        super::detect::Detection::Recognized { format, .. } => {
-            match std::fs::File::open(path) {
-                Ok(f) => import_stream(std::io::BufReader::with_capacity(1 << 20, f), format, sink),
-                Err(e) => sink(Err(LineError { line: 0, reason: format!("could not open: {e}") })),
-            }
-            Ok(format.clone())
-        }
-        _ => Err(det),
-    }
-}
-
 /// A file of one JSON object per line, when its first line is one: the objects, with an error
 /// record for every other line that is not. `None` when the file is not JSON lines at all.
 fn json_lines(buf: &[u8], sink: Sink<'_>) -> Option<Vec<Value>> {
@@ -229,30 +209,6 @@ fn json_lines(buf: &[u8], sink: Sink<'_>) -> Option<Vec<Value>> {
         }
     }
     Some(out)
-}
-
-/// The conversations of an export document: the array itself; a wrapper object
-/// `{"conversations": [...]}` around it (as some export tools and archives write it); or one
-/// conversation object on its own (a ShareGPT conversation is itself `{"conversations": [turns]}`).
-pub(crate) fn export_conversations(doc: &Value) -> Option<Vec<&Value>> {
-    match doc {
-        Value::Array(a) => Some(a.iter().collect()),
-        Value::Object(o) => match o.get("conversations").and_then(|c| c.as_array()) {
-            Some(inner) if !is_turn_list(inner) => Some(inner.iter().collect()),
-            _ => Some(vec![doc]),
-        },
-        _ => None,
-    }
-}
-
-/// Whether a `conversations` array holds ShareGPT turns (`{from, value}`) rather than
-/// conversations.
-pub(crate) fn is_turn_list(a: &[Value]) -> bool {
-    a.first().map(|t| t.get("from").is_some() || t.get("value").is_some()).unwrap_or(false)
-}
-
-pub(crate) fn json_doc_error(e: &serde_json::Error) -> String {
-    format!("the file is not valid JSON ({e}); nothing after that point could be read")
 }
 
 fn first_non_ws(reader: &mut impl BufRead) -> Option<u8> {
@@ -348,41 +304,4 @@ fn import_docs_per_line(reader: &mut impl BufRead, _name: &str, sink: Sink<'_>, 
             Err(e) => sink(Err(LineError { line: i as u64 + 1, reason: format!("not a JSON document: {e}") })),
         }
     }
-}
-
-pub(crate) fn trim_ascii(b: &[u8]) -> &[u8] {
-    let mut s = 0;
-    let mut e = b.len();
-    if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        s = 3;
-    }
-    while s < e && b[s].is_ascii_whitespace() {
-        s += 1;
-    }
-    while e > s && b[e - 1].is_ascii_whitespace() {
-        e -= 1;
-    }
-    &b[s..e]
-}
-
-/// Messages from an OpenAI/Anthropic-style `messages` array. System messages are returned
-/// separately.
-pub(crate) fn read_messages(v: Option<&Value>) -> (Option<String>, Vec<super::call::Message>) {
-    let mut system = None;
-    let mut out = Vec::new();
-    if let Some(Value::Array(a)) = v {
-        for m in a {
-            let role = m.get("role").and_then(|r| r.as_str()).unwrap_or("user").to_string();
-            let content = m.get("content").map(super::util::content_text).unwrap_or_default();
-            if role == "system" || role == "developer" {
-                system = Some(match system {
-                    None => content,
-                    Some(s) => format!("{s}\n{content}"),
-                });
-            } else {
-                out.push(super::call::Message { role, content });
-            }
-        }
-    }
-    (system, out)
 }

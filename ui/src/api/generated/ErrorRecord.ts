@@ -5,7 +5,7 @@
  */
 export type ErrorRecord = { id: number, batch: number, item: number | null, control: string | null, 
 /**
- * The path as shown: bytes that are not UTF-8 appear as `\xHH` (see `ingest::names`).
+ * The path as shown: bytes that are not UTF-8 appear as `\xHH` (see `extract::names`).
  */
 path: string, stage: string, code: string, reason: string, 
 /**

@@ -5,7 +5,7 @@
  */
 export type Location = { custodian: string, 
 /**
- * The path as shown: bytes that are not UTF-8 appear as `\xHH` (see `ingest::names`).
+ * The path as shown: bytes that are not UTF-8 appear as `\xHH` (see `extract::names`).
  */
 path: string, sha256: string, batch: number, 
 /**

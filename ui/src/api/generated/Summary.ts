@@ -3,6 +3,6 @@
 /**
  * What a workspace needs on opening a matter: its name and size, and nothing that is counted
  * per kind, status or custodian (on a million items those counts take seconds; see
- * [`Matter::status`]).
+ * [`Store::status`]).
  */
 export type Summary = { matter: string, name: string, items: number, };

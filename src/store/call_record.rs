@@ -8,7 +8,7 @@
 //! goes largely into bytes (its commits write them to the write-ahead log, its checkpoints
 //! copy them again), so this is where bytes were worth saving. The text is stored as it was
 //! extracted, never re-derived from the call, so redaction offsets into it stay valid.
-//! [`crate::matter::texts`] reads an item's text from either place.
+//! [`crate::store::texts`] reads an item's text from either place.
 //!
 //! Why lz4: at import it costs a quarter of zstd's CPU for a third more bytes, and measured
 //! faster overall; reading is cheaper too. Three forms are read, so no migration rewrites a

@@ -43,7 +43,7 @@ const INGEST_ACTIONS: &[&str] = &["ingest.add", "ingest.calls", "ingest.log"];
 /// Differences of one kind shown in full before the rest are counted.
 const SHOWN: usize = 25;
 
-/// "1-5,7" → [1, 2, 3, 4, 5, 7] (the audit log's id lists, [`crate::review::id_ranges`]).
+/// "1-5,7" → [1, 2, 3, 4, 5, 7] (the audit log's id lists, [`super::audit::id_ranges`]).
 pub fn parse_ranges(s: &str) -> Vec<i64> {
     let mut out = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -359,7 +359,7 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
     // Items against the fingerprints ingest logged.
     let items_complete = st.items_unknown_until.is_none();
     let mut texts = super::texts::Texts::new(conn)?;
-    let mut unpacker = crate::calls::record::Unpacker::new();
+    let mut unpacker = super::call_record::Unpacker::new();
     let mut seen = HashSet::new();
     let mut stmt = conn.prepare("SELECT id, control, sha256 FROM item ORDER BY id")?;
     let mut rows = stmt.query([])?;
@@ -405,14 +405,14 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
 /// hash a call may have (the hash of its record as logged, which matters imported before
 /// whole-call identities used). Both are hashes of the one record the call check re-hashes, so
 /// this is no repointing.
-fn same_call_record(conn: &Connection, unpacker: &mut crate::calls::record::Unpacker, id: i64, sha: &str, fp: &str) -> Result<bool> {
-    let stored: Option<crate::calls::record::StoredRecord> =
+fn same_call_record(conn: &Connection, unpacker: &mut super::call_record::Unpacker, id: i64, sha: &str, fp: &str) -> Result<bool> {
+    let stored: Option<super::call_record::StoredRecord> =
         conn.query_row("SELECT call_json FROM model_call WHERE item_id = ?1", [id], |r| r.get(0)).optional()?;
     let Some(call) = stored.and_then(|s| unpacker.call(s).ok()) else { return Ok(false) };
     let Ok(raw) = serde_json::to_vec(&call.raw) else { return Ok(false) };
     let logged = fp.get(..16);
-    Ok(logged == Some(pointer_fp(&crate::calls::identity::call_sha256(&call, &raw)).as_str())
-        && crate::calls::identity::matches_item_hash(&call, sha))
+    Ok(logged == Some(pointer_fp(&super::call_identity::call_sha256(&call, &raw)).as_str())
+        && super::call_identity::matches_item_hash(&call, sha))
 }
 
 fn diff_maps(sink: &mut Sink, what: &str, code: &'static str, log: &BTreeMap<String, String>, table: &BTreeMap<String, String>) {
@@ -497,8 +497,8 @@ mod tests {
 
     fn db() -> Connection {
         let mut c = Connection::open_in_memory().unwrap();
-        crate::matter::schema::migrate(&mut c).unwrap();
-        crate::matter::audit::attach(&c).unwrap();
+        crate::store::schema::migrate(&mut c).unwrap();
+        crate::store::audit::attach(&c).unwrap();
         // Redactions of items these tests do not make.
         c.pragma_update(None, "foreign_keys", "OFF").unwrap();
         c
@@ -517,12 +517,12 @@ mod tests {
                 [start],
             )
             .unwrap();
-            crate::matter::audit::append(&c, "redaction.add", &serde_json::json!({ "item": 7 })).unwrap();
+            crate::store::audit::append(&c, "redaction.add", &serde_json::json!({ "item": 7 })).unwrap();
         };
         redact(0);
         redact(10);
         c.execute("DELETE FROM redaction WHERE start = 10", []).unwrap();
-        crate::matter::audit::append(&c, "redaction.remove", &serde_json::json!({ "redaction": 2 })).unwrap();
+        crate::store::audit::append(&c, "redaction.remove", &serde_json::json!({ "redaction": 2 })).unwrap();
         let r = check(&c).unwrap();
         assert!(r.problems.is_empty() && r.notes.is_empty(), "{:?} {:?}", r.problems, r.notes);
         // Unaudited changes: one redaction moved, one added, none logged.
@@ -558,7 +558,7 @@ mod tests {
         // Tags were always logged in full: the old tagging still replays.
         assert_eq!(codes(&r), ["tag_missing"], "{:?}", r.problems);
         // An entry without the detail after one with it is not Exhibit's.
-        crate::matter::audit::append(&c, "search.save", &serde_json::json!({ "name": "n", "query": "q" })).unwrap();
+        crate::store::audit::append(&c, "search.save", &serde_json::json!({ "name": "n", "query": "q" })).unwrap();
         c.execute("INSERT INTO audit (seq, time, actor, action, payload, prev_hash, hash) VALUES (5, 't', 'a', 'search.delete', '{\"name\":\"n\"}', '', '')", [])
             .unwrap();
         let r = check(&c).unwrap();
@@ -568,7 +568,7 @@ mod tests {
     #[test]
     fn ranges_round_trip() {
         let ids = vec![1, 2, 3, 5, 9, 10];
-        assert_eq!(parse_ranges(&crate::review::id_ranges(&ids)), ids);
+        assert_eq!(parse_ranges(&crate::store::audit::id_ranges(&ids)), ids);
         assert_eq!(parse_ranges(""), Vec::<i64>::new());
     }
 }

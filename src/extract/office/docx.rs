@@ -278,7 +278,7 @@ pub fn extract_docx(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::extract::office::tests::{zip_of, W};
+    use crate::extract::office::tests::{zip_of, W};
 
     #[test]
     fn docx_body_tables_notes_comments_and_changes() {
@@ -310,7 +310,7 @@ mod tests {
             ("word/header2.xml", &header),
             ("docProps/core.xml", core),
         ]);
-        assert_eq!(crate::ingest::detect::detect(&bytes, "m.docx").0, crate::ingest::detect::Kind::Docx);
+        assert_eq!(crate::extract::detect::detect(&bytes, "m.docx").0, crate::extract::detect::Kind::Docx);
         let ex = extract_docx(&bytes, "m.docx").unwrap();
         let text = ex.text.unwrap();
         assert!(

@@ -51,7 +51,7 @@ pub fn places(conn: &Connection) -> Result<Vec<PathBuf>> {
         // Named by the matter's id and where it is: a copy of the matter made elsewhere (which
         // shares the id and key) keeps a head of its own rather than looking like a rewrite.
         let at = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
-        let place = crate::matter::blobs::sha256_hex(at.to_string_lossy().as_bytes());
+        let place = crate::store::blobs::sha256_hex(at.to_string_lossy().as_bytes());
         out.push(dir.join(format!("{id}-{}.head", &place[..12])));
     }
     Ok(out)

@@ -367,7 +367,7 @@ fn format_float(f: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::extract::office::tests::zip_of;
+    use crate::extract::office::tests::zip_of;
 
     #[test]
     fn xlsx_built_by_hand() {
@@ -401,7 +401,7 @@ mod tests {
                 r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1"><v>42</v></c><c r="D1" t="b"><v>1</v></c></row></sheetData></worksheet>"#,
             ),
         ]);
-        assert_eq!(crate::ingest::detect::detect(&bytes, "b.xlsx").0, crate::ingest::detect::Kind::Spreadsheet);
+        assert_eq!(crate::extract::detect::detect(&bytes, "b.xlsx").0, crate::extract::detect::Kind::Spreadsheet);
         let ex = extract_spreadsheet(&bytes, "b.xlsx").unwrap();
         assert_eq!(
             ex.text.as_deref(),

@@ -42,7 +42,7 @@ pub fn extract_zip(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
         }
         // Shown decoded (CP437 unless flagged UTF-8); the exact bytes are kept as provenance.
         let raw = entry.name_raw().to_vec();
-        let name = display_name(&crate::ingest::names::zip_member_name(&raw, entry.name()));
+        let name = display_name(&crate::extract::names::zip_member_name(&raw, entry.name()));
         let left = MAX_EXPANDED_BYTES - expanded;
         let ratio_cap = (entry.compressed_size().max(1)).saturating_mul(MAX_RATIO).max(16 << 20);
         let mut buf = Vec::with_capacity(entry.size().min(left).min(64 << 20) as usize);

@@ -57,7 +57,7 @@ pub(crate) fn call_sha256(call: &ModelCall, raw: &[u8]) -> String {
 /// imported before identities covered the whole call, the hash of its record as logged.
 pub(crate) fn matches_item_hash(call: &ModelCall, item_sha256: &str) -> bool {
     let Ok(raw) = serde_json::to_vec(&call.raw) else { return false };
-    crate::matter::blobs::sha256_hex(&raw) == item_sha256 || call_sha256(call, &raw) == item_sha256
+    super::blobs::sha256_hex(&raw) == item_sha256 || call_sha256(call, &raw) == item_sha256
 }
 
 #[cfg(test)]

@@ -310,7 +310,7 @@ pub(super) fn odf_meta(xml: &[u8], meta: &mut Meta) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::extract::office::tests::zip_of;
+    use crate::extract::office::tests::zip_of;
 
     #[test]
     fn odt_text_tables_notes_and_meta() {
@@ -332,7 +332,7 @@ mod tests {
             ("styles.xml", styles),
             ("meta.xml", meta),
         ]);
-        assert_eq!(crate::ingest::detect::detect(&bytes, "x.odt").0, crate::ingest::detect::Kind::Odt);
+        assert_eq!(crate::extract::detect::detect(&bytes, "x.odt").0, crate::extract::detect::Kind::Odt);
         let ex = extract_odt(&bytes, "x.odt").unwrap();
         let text = ex.text.unwrap();
         assert_eq!(

@@ -155,7 +155,7 @@ impl Fingerprints {
     }
 
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "ids": crate::review::id_ranges(&self.ids), "fp": self.fp })
+        serde_json::json!({ "ids": id_ranges(&self.ids), "fp": self.fp })
     }
 }
 
@@ -305,13 +305,37 @@ pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<Entry>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Compact text for a set of ids in the audit log: "1-500,502,610-612".
+pub fn id_ranges(ids: &[i64]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let start = ids[i];
+        let mut end = start;
+        while i + 1 < ids.len() && ids[i + 1] == end + 1 {
+            i += 1;
+            end = ids[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}-{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn db() -> Connection {
         let mut c = Connection::open_in_memory().unwrap();
-        crate::matter::schema::migrate(&mut c).unwrap();
+        crate::store::schema::migrate(&mut c).unwrap();
         c
     }
 

@@ -8,12 +8,12 @@
 //!   streams with the `cfb` crate.
 //!
 //! Email items get a `dedupe_key` over every header a reviewer relies on, the body and the
-//! attachments' hashes ([`crate::ingest::email_key`]), so the same message found in two
+//! attachments' hashes ([`crate::extract::email_key`]), so the same message found in two
 //! mailboxes, with different transport headers, is one item, and copies that differ in
 //! recipients are not.
 
 use super::{Embedded, Extracted, Meta, Problem, Relation};
-use crate::ingest::email_key::EmailKeys;
+use crate::extract::email_key::EmailKeys;
 use mail_parser::{Address, Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -453,7 +453,7 @@ fn safe_file_name(name: &str) -> String {
     base.chars().filter(|c| !c.is_control()).collect::<String>().trim().trim_matches('.').to_string()
 }
 
-/// The message's duplicate key and near-duplicate group (see [`crate::ingest::email_key`]),
+/// The message's duplicate key and near-duplicate group (see [`crate::extract::email_key`]),
 /// encoded for the extraction's `dedupe_key`.
 fn email_keys(meta: &Meta, body: &str, children: &[Embedded]) -> Option<String> {
     let attachments: Vec<String> = children.iter().map(|c| hex::encode(Sha256::digest(&c.bytes))).collect();

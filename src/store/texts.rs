@@ -1,9 +1,9 @@
 //! An item's extracted text, wherever it is kept. Most items have an `item_text` row; model
-//! calls keep theirs inside the call record (see [`crate::calls::record`] for why), except
+//! calls keep theirs inside the call record (see [`crate::store::call_record`] for why), except
 //! calls imported before that, which have a row like any item. Whatever reads an item's text
 //! reads it here, so no reader misses either place.
 
-use crate::calls::record::{StoredRecord, Unpacker};
+use super::call_record::{StoredRecord, Unpacker};
 use crate::error::Result;
 use rusqlite::{CachedStatement, Connection, OptionalExtension};
 

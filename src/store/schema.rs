@@ -233,10 +233,10 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE IF NOT EXISTS index_pending (lo INTEGER NOT NULL, hi INTEGER NOT NULL);
     "#,
-    // 8: email duplicate keys over every recipient (ingest::email_key). `near_dup` groups
+    // 8: email duplicate keys over every recipient (extract::email_key). `near_dup` groups
     // copies of one message that differ in recipients or attachments. Items stored before get
     // both from their stored values when the matter is next opened (the mark below asks for
-    // it: `email_key::upgrade_matter`).
+    // it: `email_upgrade::upgrade_matter`).
     r#"
     ALTER TABLE item ADD COLUMN near_dup TEXT;
     CREATE INDEX IF NOT EXISTS item_near_dup ON item(near_dup) WHERE near_dup IS NOT NULL;
@@ -252,7 +252,7 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE ingest_error ADD COLUMN path_raw BLOB;
     "#,
     // 10: each audit entry's HMAC-SHA256 under the matter's key, which is kept outside
-    // the matter folder (see `matter::audit`); NULL for entries written before, or where the
+    // the matter folder (see `store::audit`); NULL for entries written before, or where the
     // key was not available. The matter's id names that key (and the head's copy beside it).
     r#"
     ALTER TABLE audit ADD COLUMN mac TEXT;
@@ -281,6 +281,6 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
     }
     conn.execute_batch(SHA_ROOT_INDEX)?;
-    crate::ingest::email_key::upgrade_matter(conn)?;
+    super::email_upgrade::upgrade_matter(conn)?;
     Ok(())
 }

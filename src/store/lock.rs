@@ -4,7 +4,7 @@
 //! A batch row says `running` from its start to its end; if the process dies in between the
 //! row would say so forever. The lock tells the two cases apart: the operating system releases
 //! it when its holder dies, so a `running` batch whose lock is free was interrupted, and is
-//! marked so by the next open (see [`super::Matter::open`]) or ingest. It also keeps two
+//! marked so by the next open (see `Store::open`) or ingest. It also keeps two
 //! ingests from writing into one matter at once.
 
 use crate::error::{Error, Result};
