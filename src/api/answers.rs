@@ -4,11 +4,15 @@
 //! cannot drift apart again.
 
 use super::responses::{ItemAnswer, ItemReply, LogsAnswer, RedactionList, TaggedCalls};
-use super::REDACTED_NO_HITS;
 use crate::error::{Error, Result};
 use crate::modellogs::GroupBy;
 use crate::Matter;
 use std::path::Path;
+
+/// Why a redacted view answers no hit offsets (the same whatever the query, so the refusal
+/// itself confirms nothing).
+pub const REDACTED_NO_HITS: &str =
+    "hit offsets are not given in the redacted view (they could confirm a redacted value): search the redacted set with `search --redacted`, or look at the unredacted item";
 
 /// `item`: one item as [`ItemAnswer`] — its call record when it is a model call, and with
 /// `hits` the character offsets of that query's hits. `redacted`: the one redacted view

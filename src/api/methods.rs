@@ -16,8 +16,8 @@
 //! not compile), the dispatch into them, and the [`Methods`] map the UI's typed client is
 //! generated from. Adding a method is one line here plus its handler.
 
+use super::named_paths::{NamesPaths, PathUse};
 use super::params::*;
-use super::paths::{NamesPaths, PathUse};
 use super::responses::*;
 use super::{ApiError, ErrorCode};
 use crate::index::facets::Facets;

@@ -1,7 +1,7 @@
 //! Facet counts over any result set: kind, custodian, tag, year-month, extension, sender domain.
 
+use super::engine::SearchIndex;
 use super::search::IdSet;
-use super::SearchIndex;
 use crate::error::Result;
 use rusqlite::Connection;
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! Where a query hits an item's text: byte spans, character offsets, and the snippet around the
 //! first hit.
 
-use super::{analyzer, EXACT, STEM, WORDS};
+use super::engine::{analyzer, EXACT, STEM, WORDS};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use ts_rs::TS;

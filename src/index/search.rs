@@ -7,12 +7,12 @@
 //!
 //! Id sets and review filters are in [`super::idset`], hits and snippets in [`super::highlight`].
 
+use super::engine::{analyzer, Fields, SearchIndex, STEM, WORDS};
 pub use super::highlight::Segment;
 use super::highlight::{find_hits, levenshtein, snippet, to_char_offsets, Highlights};
 pub use super::idset::IdSet;
 use super::idset::{collect_ids, family_members, id_predicate, id_predicate_not, review_set};
 use super::query::{self, Node};
-use super::{analyzer, Fields, SearchIndex, STEM, WORDS};
 use crate::error::{Error, Result};
 use crate::store::items::custodians;
 use rusqlite::Connection;
@@ -488,39 +488,5 @@ impl SearchIndex {
     pub fn hit_offsets(&self, db: &Connection, query: &str, text: &str) -> Result<Vec<[usize; 2]>> {
         let c = self.compile(db, query)?;
         Ok(to_char_offsets(text, &find_hits(text, &c.highlights)))
-    }
-}
-
-impl crate::Matter {
-    /// Rebuilds the search index from the database.
-    pub fn reindex(&mut self) -> Result<usize> {
-        let n = self.index.rebuild(&self.store.db)?;
-        let tx = self.store.db.unchecked_transaction()?;
-        crate::store::audit::append(&tx, "index.rebuild", &serde_json::json!({ "items": n }))?;
-        tx.commit()?;
-        crate::store::audit::publish_head(&self.store.db);
-        Ok(n)
-    }
-
-    /// Full-text search.
-    pub fn search(&self, query: &str, limit: usize, offset: usize, sort: Sort) -> Result<SearchResult> {
-        self.index.search(&self.store.db, query, limit, offset, sort)
-    }
-
-    /// Test hook: drops one item's index document, as a damaged index would.
-    #[doc(hidden)]
-    pub fn drop_from_index(&mut self, id: i64) -> Result<()> {
-        self.index.delete_item(id)
-    }
-
-    /// Facet counts over the items matching `query` (`*` for all).
-    pub fn facets(&self, query: &str) -> Result<super::facets::Facets> {
-        self.index.facets(&self.store.db, query)
-    }
-
-    /// Character offsets of every hit of `query` in one item's text.
-    pub fn hit_offsets(&self, item: &str, query: &str) -> Result<Vec<[usize; 2]>> {
-        let view = self.item(item)?;
-        self.index.hit_offsets(&self.store.db, query, &view.text)
     }
 }

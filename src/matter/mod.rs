@@ -12,6 +12,8 @@
 //! verify, api) each add their methods in an `impl Matter` block of their own, which they may
 //! because they import downward. This module itself imports only the layers below it.
 
+mod search;
+
 use crate::error::Result;
 use crate::extract::pages::FrameCache;
 use crate::index::SearchIndex;

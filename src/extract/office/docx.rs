@@ -1,6 +1,8 @@
 //! Word .docx: body, tables, text boxes, headers and footers, notes, comments and tracked changes.
 
-use super::*;
+use super::common::*;
+use crate::extract::{html, Extracted, Problem};
+use std::collections::BTreeMap;
 
 /// Text of WordprocessingML (document, header, footnotes, comments parts).
 #[derive(Default)]

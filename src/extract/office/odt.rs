@@ -1,6 +1,7 @@
 //! OpenDocument text: body, tables, notes, annotations, tracked deletions and page headers/footers.
 
-use super::*;
+use super::common::*;
+use crate::extract::{html, Extracted, Meta, Problem};
 
 pub fn extract_odt(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
     let what = "OpenDocument text";

@@ -1,6 +1,8 @@
 //! RTF: a group/control-word reader with code pages, \u escapes, \info metadata and annotations.
 
-use super::*;
+use super::common::*;
+use crate::extract::{html, Extracted, Problem};
+use std::collections::BTreeMap;
 
 pub fn extract_rtf(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
     let trimmed = trim_ascii_start(bytes);

@@ -1,7 +1,9 @@
 //! Spreadsheets (.xlsx/.xls/.xlsb/.ods) through calamine, one sheet after another, hidden sheets named.
 
+use super::common::*;
 use super::odt::odf_meta;
-use super::*;
+use crate::extract::{Extracted, Problem};
+use std::io::Cursor;
 
 /// Streams one sheet's cells into `out` (a macro, not a function: xlsx and xlsb readers are
 /// different types whose cells borrow the reader).

@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::report::{Cluster, Link};
 use super::stats::GroupStats;
-use super::{Cluster, Link};
 
 /// The clusters, largest first, and the cluster (index) of each group.
 pub(super) struct Coordination {

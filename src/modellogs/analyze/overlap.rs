@@ -4,7 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::features::hash_tokens;
-use super::{minhash, Overlap, OverlapExample};
+use super::features::minhash;
+use super::report::{Overlap, OverlapExample};
 use crate::modellogs::util::hash64;
 
 fn words_lower(s: &str) -> Vec<String> {

@@ -1,54 +1,9 @@
 //! Harvesting patterns and the combined score, from the signals' strengths; and the benign
 //! explanations that fit a group, with the numbers for and against them.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
-use super::signals::{Baselines, SignalName};
+use super::report::{AnalyzeOptions, Pattern, PatternKind, Signal, SignalName};
+use super::signals::Baselines;
 use super::stats::GroupStats;
-use super::{AnalyzeOptions, Signal};
-
-/// A way of harvesting a model that the signals, taken together, point at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(rename = "LogPatternKind")]
-pub enum PatternKind {
-    /// High volume with broad templates, harvest parameters or machine cadence.
-    BulkHarvesting,
-    /// Reasoning asked for across many unrelated subjects.
-    ReasoningExtraction,
-    /// One campaign spread over linked accounts.
-    CoordinatedNetwork,
-}
-
-impl PatternKind {
-    /// The pattern's name in the report's sentences.
-    pub fn label(self) -> &'static str {
-        match self {
-            PatternKind::BulkHarvesting => "bulk harvesting",
-            PatternKind::ReasoningExtraction => "reasoning extraction",
-            PatternKind::CoordinatedNetwork => "coordinated network",
-        }
-    }
-}
-
-/// One pattern that drives a group's score: which, how strongly (0..1) and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(rename = "LogPattern")]
-pub struct Pattern {
-    pub kind: PatternKind,
-    pub score: f64,
-    pub detail: String,
-}
-
-/// "bulk harvesting (0.82): high volume with …", as the report section writes it.
-impl fmt::Display for Pattern {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({:.2}): {}", self.kind.label(), self.score, self.detail)
-    }
-}
 
 /// A pattern is named when its score reaches this.
 const PATTERN_FLOOR: f64 = 0.3;

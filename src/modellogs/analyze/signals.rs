@@ -2,71 +2,10 @@
 //! population's median, with a strength from 0 to 1 and the example calls behind it.
 
 use std::collections::HashMap;
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
+use super::features::{CallSummary, DOMAINS};
+use super::report::{AnalyzeOptions, Cluster, Signal, SignalName};
 use super::stats::{clamp01, GroupStats};
-use super::{AnalyzeOptions, CallSummary, Cluster, Signal, DOMAINS};
-
-/// Every signal, by the name it carries in stored and served JSON. The one list of signals:
-/// the analysis computes them in this order, and the UI gets this type through the bindings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(rename = "LogSignalName")]
-pub enum SignalName {
-    CallsPerDay,
-    OutputTokensPerDay,
-    OutputInputRatio,
-    InterarrivalCv,
-    HourEntropy,
-    TemplatedHarvesting,
-    ReasoningExtraction,
-    HarvestParameters,
-    TopicBreadth,
-    NearDuplicatePrompts,
-    Coordination,
-}
-
-impl SignalName {
-    pub const ALL: [SignalName; 11] = [
-        SignalName::CallsPerDay,
-        SignalName::OutputTokensPerDay,
-        SignalName::OutputInputRatio,
-        SignalName::InterarrivalCv,
-        SignalName::HourEntropy,
-        SignalName::TemplatedHarvesting,
-        SignalName::ReasoningExtraction,
-        SignalName::HarvestParameters,
-        SignalName::TopicBreadth,
-        SignalName::NearDuplicatePrompts,
-        SignalName::Coordination,
-    ];
-
-    /// The wire name, e.g. `calls_per_day`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SignalName::CallsPerDay => "calls_per_day",
-            SignalName::OutputTokensPerDay => "output_tokens_per_day",
-            SignalName::OutputInputRatio => "output_input_ratio",
-            SignalName::InterarrivalCv => "interarrival_cv",
-            SignalName::HourEntropy => "hour_entropy",
-            SignalName::TemplatedHarvesting => "templated_harvesting",
-            SignalName::ReasoningExtraction => "reasoning_extraction",
-            SignalName::HarvestParameters => "harvest_parameters",
-            SignalName::TopicBreadth => "topic_breadth",
-            SignalName::NearDuplicatePrompts => "near_duplicate_prompts",
-            SignalName::Coordination => "coordination",
-        }
-    }
-}
-
-impl fmt::Display for SignalName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The medians of all groups, which the volume signals are judged against.
 pub(super) struct Baselines {

@@ -2,7 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{AnalyzeOptions, CallSummary, GroupBy, DOMAINS};
+use super::features::{CallSummary, DOMAINS};
+use super::report::{AnalyzeOptions, GroupBy};
 
 pub(super) fn clamp01(x: f64) -> f64 {
     if x.is_nan() {
