@@ -3,6 +3,7 @@
 // same `{method, params}` requests and `{code, message}` errors.
 import type { ApiErrorDto, ErrorCode, ProgressState } from './types';
 import { checkLink } from '../lib/links';
+import { LONG_METHODS } from './generated/flags';
 
 /** What a native picker can be asked for (see src-tauri/src/paths.rs). */
 export type PickKind = 'files' | 'folders' | 'matter';
@@ -234,8 +235,8 @@ export class TauriBackend implements Backend {
   }
 
   async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    // A new ingest's progress starts over: never show the last one's final numbers.
-    if (method === 'ingest') this.pushed = null;
+    // A new long request's progress starts over: never show the last one's final numbers.
+    if ((LONG_METHODS as ReadonlySet<string>).has(method)) this.pushed = null;
     try {
       return (await this.invoke('rpc', { request: { method, params } })) as T;
     } catch (e) {

@@ -107,4 +107,5 @@ export type * from './TermsReportParams';
 export type * from './Treatment';
 export type * from './VerifyProblem';
 export type * from './VerifyReport';
+export type * from './flags';
 export type * from './serde_json/JsonValue';
