@@ -42,7 +42,8 @@ fn every_enron_message_becomes_an_email_item_with_its_custodian_and_headers() {
     let mut mismatches = Vec::new();
     for (folder, who) in custodians {
         for f in files(&enron.join(folder)) {
-            let row: Option<(String, Option<String>, String, Option<String>, Option<String>)> =
+            type Row = (String, Option<String>, String, Option<String>, Option<String>);
+            let row: Option<Row> =
                 q.query_row([who, f.to_str().unwrap()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).ok();
             let Some((kind, author, to_json, title, date)) = row else {
                 mismatches.push(format!("{}: no item located at this path for {who}", f.display()));
@@ -121,7 +122,7 @@ fn every_file_accounted_for(sub: &str, custodian: &str) {
     let mut m = Matter::create(&dir, "t").unwrap();
     let mut o = opts(custodian);
     o.timeout = std::time::Duration::from_secs(20);
-    let s = m.ingest(&[root.clone()], &o, &mut |_| {}).unwrap();
+    let s = m.ingest(std::slice::from_ref(&root), &o, &mut |_| {}).unwrap();
     let db = Connection::open(dir.join("exhibit.db")).unwrap();
     let mut q = db
         .prepare(

@@ -61,8 +61,7 @@ fn generated_formats_are_detected_and_agree() {
         per_format.push(ok);
     }
     // The same calls, read from three formats, agree on the fields analysis uses.
-    for i in 0..50 {
-        let (a, b, c) = (&per_format[0][i], &per_format[1][i], &per_format[2][i]);
+    for ((a, b), c) in per_format[0].iter().zip(&per_format[1]).zip(&per_format[2]).take(50) {
         assert_eq!(a.ts, b.ts);
         assert_eq!(a.ts, c.ts);
         assert_eq!(a.account, b.account);

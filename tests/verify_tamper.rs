@@ -110,7 +110,7 @@ fn an_untouched_matter_verifies_against_its_anchor() {
     // The human form prints the head, to keep as a later anchor.
     let (code, out, _) = cli(&["--matter", b.dir.to_str().unwrap(), "verify", "--anchor", &b.anchor]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains(&format!("audit head: entry")) && out.contains(&b.anchor), "{out}");
+    assert!(out.contains(&"audit head: entry".to_string()) && out.contains(&b.anchor), "{out}");
     // An anchor that was never an entry fails.
     let (code, out, _) = cli(&["--matter", b.dir.to_str().unwrap(), "verify", "--anchor", &"ab".repeat(32)]);
     assert_eq!(code, 1, "{out}");

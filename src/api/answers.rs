@@ -30,7 +30,7 @@ pub fn item(m: &Matter, id: &str, hits: Option<&str>, redacted: bool) -> Result<
         Some(q) => Some(m.hit_offsets(id, q)?),
         None => None,
     };
-    Ok(ItemReply::Item(ItemAnswer { item, model_call, hits }))
+    Ok(ItemReply::Item(Box::new(ItemAnswer { item, model_call, hits })))
 }
 
 /// `redactions`: the text redactions (of one item or all, optionally of one reason) and, when

@@ -179,7 +179,7 @@ mod tests {
         std::fs::create_dir_all(allowed.join("evidence")).unwrap();
         std::fs::create_dir_all(&outside).unwrap();
         std::fs::write(outside.join("secret.txt"), "x").unwrap();
-        let policy = PathPolicy::new(&[allowed.clone()], None).unwrap();
+        let policy = PathPolicy::new(std::slice::from_ref(&allowed), None).unwrap();
         let root = std::fs::canonicalize(&allowed).unwrap();
 
         let mut ok = ingest(&allowed.join("evidence/./../evidence"));

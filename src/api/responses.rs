@@ -51,7 +51,7 @@ pub struct ItemAnswer {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(untagged)]
 pub enum ItemReply {
-    Item(ItemAnswer),
+    Item(Box<ItemAnswer>),
     Redacted(#[ts(as = "ItemAnswer")] serde_json::Value),
 }
 

@@ -454,7 +454,8 @@ struct Placed {
 
 fn place(i: usize, g: &Glyph) -> Option<Placed> {
     let size = g.ux.hypot(g.uy);
-    if !(size > 1e-3) {
+    // Also refuses NaN (a degenerate glyph matrix), which no comparison orders.
+    if size.is_nan() || size <= 1e-3 {
         return None;
     }
     let adv = g.ax.hypot(g.ay);

@@ -149,7 +149,7 @@ fn words(rng: &mut Rng, domain: usize, n: usize) -> String {
                 out.push(' ');
             }
         }
-        let w: &str = if rng.chance(0.3) { *rng.pick(kws) } else { *rng.pick(FILLER) };
+        let w: &str = if rng.chance(0.3) { rng.pick::<&str>(kws) } else { rng.pick::<&str>(FILLER) };
         out.push_str(w);
     }
     out.push('.');

@@ -74,7 +74,7 @@ pub fn u64_field(v: &Value, k: &str) -> Option<u64> {
 
 /// Seconds since the epoch (integer or float) to RFC 3339 UTC.
 pub fn unix_to_rfc3339(secs: f64) -> Option<String> {
-    if !secs.is_finite() || secs < 0.0 || secs > 32_503_680_000.0 {
+    if !secs.is_finite() || !(0.0..=32_503_680_000.0).contains(&secs) {
         return None;
     }
     let whole = secs.floor() as i64;

@@ -654,7 +654,7 @@ mod tests {
     #[test]
     fn the_reasons_are_the_matters_own_with_those_users_added() {
         let dir = tempfile::tempdir().unwrap();
-        let mut m = Matter::create(&dir.path().join("m"), "R").unwrap();
+        let mut m = Matter::create(dir.path().join("m"), "R").unwrap();
         let codes = |m: &Matter| m.redaction_reasons().unwrap().into_iter().map(|r| r.code).collect::<Vec<_>>();
         assert_eq!(codes(&m), ["AC", "WP", "PII", "SECRET", "TS", "3P"]);
         let ac = &m.redaction_reasons().unwrap()[0];

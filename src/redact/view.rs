@@ -501,7 +501,9 @@ impl Matter {
         }
         let rules = self.stored_rules()?;
         // Spans on earlier content, by SHA-256, with the redaction a copy names as its source.
-        let mut by_sha: HashMap<String, Vec<(i64, i64, i64, String, String)>> = HashMap::new();
+        // (start, end, source redaction, reason, treatment) of each span, by content hash.
+        type Spans = Vec<(i64, i64, i64, String, String)>;
+        let mut by_sha: HashMap<String, Spans> = HashMap::new();
         {
             let mut stmt = self.store.db.prepare(
                 "SELECT i.sha256, r.id, r.start, r.end, r.reason, r.treatment, r.source FROM redaction r JOIN item i ON i.id = r.item_id

@@ -97,7 +97,7 @@ pub fn headers(raw: &[u8]) -> std::collections::HashMap<String, String> {
 
 /// Lower-case addresses in a header value ("Name <a@b>, c@d" → {a@b, c@d}).
 pub fn addresses(v: &str) -> std::collections::BTreeSet<String> {
-    v.split(|c: char| c == ',' || c == ' ' || c == '<' || c == '>' || c == '"' || c == '\t')
+    v.split([',', ' ', '<', '>', '"', '\t'])
         .filter(|t| t.contains('@'))
         .map(|t| t.trim_matches(|c: char| c == '\'' || c == '.' || c == ';').to_ascii_lowercase())
         .collect()

@@ -69,7 +69,7 @@ pub(crate) fn recorded_body(msg: &Value) -> Result<Body, String> {
 fn binary_scalar(s: &str, msg: &Value) -> Option<Vec<u8>> {
     let compact: String = s.split_whitespace().collect();
     if compact.len() < 8
-        || compact.len() % 4 != 0
+        || !compact.len().is_multiple_of(4)
         || !compact.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
     {
         return None;

@@ -30,7 +30,12 @@ pub use common::Sink;
 pub(crate) use common::{export_conversations, is_turn_list, json_doc_error, read_messages, trim_ascii};
 pub use csvmap::CsvMapping;
 
+/// Reads one JSON record as a call, or says in plain words why it cannot.
+type RecordFn = fn(&Value) -> Result<ModelCall, String>;
+
 /// Every format Exhibit reads.
+// One per file (and per detection), never held in bulk: the CSV mapping's size costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "format", rename_all = "snake_case")]
 pub enum Format {
@@ -110,7 +115,7 @@ impl Format {
     }
 
     /// Converter for formats made of independent JSON records.
-    fn record_fn(&self) -> Option<fn(&Value) -> Result<ModelCall, String>> {
+    fn record_fn(&self) -> Option<RecordFn> {
         Some(match self {
             Format::Canonical => canonical::from_record,
             Format::OpenAiChat => openai_chat::from_record,
