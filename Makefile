@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: build tools, WebKitGTK for the desktop shell, poppler (pdftotext is the
 # reference extractor in tests), Xvfb for headless desktop runs.
 # Chromium and WebKitWebDriver drive the two end-to-end suites.
-# libpython3.11-testsuite: CPython's email test messages, for tests/email_python.rs.
+# libpython3.11-testsuite: CPython's email test messages, for tests/it/email_python.rs.
 DEB_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev xvfb xauth poppler-utils \
   chromium webkit2gtk-driver libpython3.11-testsuite
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
@@ -92,7 +92,7 @@ test: deps ui e2e-deps
 	@mkdir -p $(TARGET_DIR); status=0; \
 	$(CARGO) fmt --all --check || { echo "formatting differs from rustfmt.toml: run \`cargo fmt --all\`"; status=1; }; \
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings || status=1; \
-	$(CARGO) test --workspace --no-fail-fast 2>&1 | tee $(TARGET_DIR)/test.log; [ $${PIPESTATUS[0]} -eq 0 ] || status=1; \
+	EXHIBIT_KEY_DIR=$(TARGET_DIR)/test-audit-keys $(CARGO) test --workspace --no-fail-fast 2>&1 | tee $(TARGET_DIR)/test.log; [ $${PIPESTATUS[0]} -eq 0 ] || status=1; \
 	$(MAKE) --no-print-directory check-bindings || status=1; \
 	$(MAKE) --no-print-directory ui-test || status=1; \
 	$(MAKE) --no-print-directory e2e-browser || status=1; \

@@ -2,7 +2,7 @@
 //!
 //! [`Matter`] is the one entry point: the CLI and the HTTP server (`cli/`) and the
 //! desktop shell are thin transports over it. The modules form layers, each importing only those below
-//! it (ARCHITECTURE.md, "Layers"; checked by tests/layering.rs). See ARCHITECTURE.md for the map.
+//! it (ARCHITECTURE.md, "Layers"; checked by tests/it/layering.rs). See ARCHITECTURE.md for the map.
 
 pub mod api;
 pub mod assess;

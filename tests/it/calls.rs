@@ -1,7 +1,7 @@
 //! Model-call logs through the whole matter: ingest as items, analyze from the CLI, tag the
 //! evidence, redact inside the logged JSON, verify.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::collections::BTreeSet;

@@ -1,6 +1,6 @@
 //! An ingest SIGKILLed at several points, resumed each time, ends exactly as a clean run.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::fs;

@@ -6,7 +6,7 @@
 //! with the decoders directly (yaml, base64, flate2, brotli, zstd, a frame walk of our own),
 //! never through the importers. Files that cannot be read must leave error records.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

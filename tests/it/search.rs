@@ -1,7 +1,7 @@
 //! The query language against a small hand-built matter with known answers, a property test
 //! of random boolean queries against direct evaluation, coding, and search-term reports.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::review::{Propagate, Target};

@@ -3,7 +3,7 @@
 //! item's text, deleting a tag, repointing an item's original — makes `exhibit verify
 //! --anchor` (the built binary) exit 1 naming what changed; an untouched matter verifies.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::redact::{RuleSpec, Treatment};
@@ -16,8 +16,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 /// Audit keys of this test binary's matters go to a directory of their own, never the user's.
+/// `make test` sets `EXHIBIT_KEY_DIR` for the whole test binary; run alone, the first test here
+/// sets it (other modules' tests may be reading the environment by then, so prefer `make test`).
 fn key_dir() -> PathBuf {
     static SET: Once = Once::new();
+    if let Some(dir) = std::env::var_os("EXHIBIT_KEY_DIR") {
+        return PathBuf::from(dir);
+    }
     let dir = std::env::temp_dir().join(format!("exhibit-test-keys-{}", std::process::id()));
     SET.call_once(|| std::env::set_var("EXHIBIT_KEY_DIR", &dir));
     dir

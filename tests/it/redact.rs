@@ -1,7 +1,7 @@
 //! Redaction engine: manual spans on identical content, rules over the real Enron mail checked
 //! against an independent scan, redacted views that never carry the original, audit.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::redact::{RuleSpec, Treatment};

@@ -1,7 +1,7 @@
 //! Ingest behaviour on small hand-made material: deduplication with provenance, idempotence,
 //! archives, containment of hanging/crashing/ballooning extractors, and `verify`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::Matter;

@@ -1,6 +1,6 @@
 //! Field filters on the real Enron mail agree with a direct scan of the raw headers.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::Matter;

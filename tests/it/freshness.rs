@@ -2,7 +2,7 @@
 //! to the same matter — search results, counts and `verify` — and an ingest through the API
 //! leaves the index free for the next process.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::api::params::{IngestParams, SearchParams};

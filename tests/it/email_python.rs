@@ -14,7 +14,7 @@
 //!
 //! Skips, saying so on stderr, when the folder or `python3` is absent.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::index::Sort;

@@ -2,7 +2,7 @@
 //! archives) kept byte for byte, a failing pool thread contained, control numbers that depend
 //! only on the evidence, interrupted batches resumed, symbolic links recorded.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::Matter;

@@ -2,7 +2,7 @@
 //! items (grouped as near-duplicates), true duplicates collapse with every location kept, a
 //! re-ingest adds nothing, and a matter ingested before the key existed is brought forward.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::index::Sort;

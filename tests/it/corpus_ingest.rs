@@ -1,7 +1,7 @@
 //! The whole pipeline over the real corpus (../shared/corpus): Enron maildirs, mail fixtures
 //! with attachments, every PDF, every Office file. Skips, saying so, when the corpus is absent.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::Matter;

@@ -2,7 +2,7 @@
 //! shows (including a rotated, cropped page), and redaction by drawing a box stores the region,
 //! hides the words under it in the text, is audited, listed and removable.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::api::params::*;
@@ -306,7 +306,7 @@ fn corpus_writer_pdf_word_box_lands_on_its_ink() {
     assert_eq!(boxes.hits.len(), 2, "{:?}", boxes.hits);
     let img = decode(&viewer.page_png(&id, 0, SCALE).unwrap());
     // Lines are set tight here, so the strips beside a box touch the next line: only the ink
-    // inside is checked (tests/redact.rs compares the same box with poppler's).
+    // inside is checked (tests/it/redact.rs compares the same box with poppler's).
     for b in &boxes.hits {
         let r = b.rect;
         let area = ((r[2] - r[0]) * (r[3] - r[1]) * (SCALE as f64).powi(2)) as usize;

@@ -4,7 +4,7 @@
 //! appear in the CLI's `show --redacted` (the built binary), in the API's redacted item, or in
 //! any answer of a redacted-mode query.
 
-mod common;
+use crate::common;
 
 use common::*;
 use exhibit::api::{Request, Session};
