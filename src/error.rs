@@ -23,10 +23,15 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("the ingest worker could not be started ({path}): {source}. Is the `exhibit` binary next to this program?")]
     Worker { path: PathBuf, source: std::io::Error },
-    /// Bad input that none of the variants below describes (being split up: prefer a specific
-    /// variant, or add one).
+    /// Another process holds what this operation needs (an ingest, the index writer).
     #[error("{0}")]
-    Invalid(String),
+    Busy(String),
+    /// Something larger than Exhibit keeps (a model call's record).
+    #[error("{0}")]
+    TooLarge(String),
+    /// An input file that is not what the operation needs (e.g. suspect outputs that are not JSON).
+    #[error("{0}")]
+    BadInput(String),
     /// A PDF-only operation asked of an item that is not a PDF.
     #[error("item {item} is not a PDF, so {consequence}")]
     NotPdf { item: i64, consequence: &'static str },
@@ -97,7 +102,8 @@ impl Error {
             Error::Read { .. } => ErrorCode::ReadFailed,
             Error::Write { .. } => ErrorCode::WriteFailed,
             Error::Worker { .. } => ErrorCode::WorkerFailed,
-            Error::Invalid(_)
+            Error::TooLarge(_)
+            | Error::BadInput(_)
             | Error::NotPdf { .. }
             | Error::NoPage { .. }
             | Error::BadRange(_)
@@ -106,6 +112,7 @@ impl Error {
             | Error::Missing(_)
             | Error::Refused(_) => ErrorCode::Invalid,
             Error::BadPdf { .. } => ErrorCode::BadPdf,
+            Error::Busy(_) => ErrorCode::Busy,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Internal(_) => ErrorCode::Internal,
             Error::Corrupt { .. } => ErrorCode::Corrupt,
@@ -147,6 +154,7 @@ pub enum ErrorCode {
     /// Stored data that does not parse.
     Corrupt,
     // The API's: a request that cannot be run as sent.
+    Busy,
     NoMatterOpen,
     BadRequest,
     UnknownMethod,
@@ -184,6 +192,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::BadPdf => "bad_pdf",
             ErrorCode::Corrupt => "corrupt",
+            ErrorCode::Busy => "busy",
             ErrorCode::NoMatterOpen => "no_matter_open",
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::UnknownMethod => "unknown_method",
@@ -204,7 +213,7 @@ impl ErrorCode {
         match self {
             ErrorCode::NoItem | ErrorCode::NoMatter | ErrorCode::NotFound => 404,
             ErrorCode::UnknownMethod => 501,
-            ErrorCode::NoMatterOpen | ErrorCode::MatterExists => 409,
+            ErrorCode::NoMatterOpen | ErrorCode::MatterExists | ErrorCode::Busy => 409,
             ErrorCode::PathRefused | ErrorCode::BadHost | ErrorCode::BadOrigin => 403,
             ErrorCode::CapabilityExpired | ErrorCode::CapabilityRefused => 403,
             ErrorCode::NoToken => 401,

@@ -100,10 +100,10 @@ fn random_bytes() -> Result<[u8; 32], Error> {
 /// Runs the server until the process is stopped.
 pub fn run(opts: Options) -> Result<(), Error> {
     let router = match &opts.matter {
-        Some(dir) => Router::open(dir).map_err(|e| Error::Invalid(e.message))?,
+        Some(dir) => Router::open(dir)?,
         None => Router::default(),
     };
-    let policy = PathPolicy::new(&opts.allow, opts.matter.as_deref()).map_err(|e| Error::Invalid(e.to_string()))?;
+    let policy = PathPolicy::new(&opts.allow, opts.matter.as_deref()).map_err(|e| Error::BadInput(e.to_string()))?;
     let (port, header_timeout) = (opts.port, opts.header_timeout);
     let ui_dir = opts.ui_dir.unwrap_or_else(default_ui_dir);
     if !ui_dir.join("index.html").exists() {

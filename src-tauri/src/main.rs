@@ -237,7 +237,7 @@ fn is_app_url(url: &Url) -> bool {
 fn initial_router() -> Router {
     match std::env::var_os("EXHIBIT_MATTER") {
         Some(dir) => Router::open(&dir).unwrap_or_else(|e| {
-            eprintln!("exhibit-desktop: could not open the matter in EXHIBIT_MATTER: {}", e.message);
+            eprintln!("exhibit-desktop: could not open the matter in EXHIBIT_MATTER: {e}");
             Router::default()
         }),
         None => Router::default(),

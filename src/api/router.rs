@@ -33,7 +33,7 @@ impl Default for Router {
 impl Router {
     /// A router with this matter open. Unlike the `open_matter` request it computes no summary,
     /// so a transport started on a large matter is ready as soon as the matter is open.
-    pub fn open(dir: impl AsRef<Path>) -> Result<Router, ApiError> {
+    pub fn open(dir: impl AsRef<Path>) -> crate::error::Result<Router> {
         let matter = crate::Matter::open(dir.as_ref())?;
         let viewer = Viewer::open(matter.dir())?;
         Ok(Router { session: Session::with_matter(matter), viewer: Arc::new(RwLock::new(Some(viewer))) })

@@ -54,7 +54,7 @@ impl Matter {
                     continue;
                 }
                 let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
-                    Error::Invalid(format!("{} line {}: not JSON ({e}); expected {{\"prompt\", \"output\"}}", path.display(), n + 1))
+                    Error::BadInput(format!("{} line {}: not JSON ({e}); expected {{\"prompt\", \"output\"}}", path.display(), n + 1))
                 })?;
                 let get = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
                 suspect.push((get("prompt"), get("output")));

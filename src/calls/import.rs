@@ -192,7 +192,7 @@ impl Matter {
             stop.store(true, Ordering::Relaxed);
             drop(wake);
             // The parser contains the importers' panics; this would be one outside them.
-            let joined = parser.join().map_err(|_| Error::Invalid("the model-log reader thread failed".into()));
+            let joined = parser.join().map_err(|_| Error::Internal("the model-log reader thread failed".into()));
             written.and(joined)
         });
         self.store.db.pragma_update(None, "wal_autocheckpoint", autocheckpoint)?;

@@ -15,8 +15,7 @@ pub(crate) struct KnownRoots(foldhash::HashMap<[u8; 32], i64>);
 /// The raw hash of a hex SHA-256 as stored in `item.sha256`.
 fn key(sha256: &str) -> Result<[u8; 32]> {
     let mut k = [0u8; 32];
-    hex::decode_to_slice(sha256, &mut k)
-        .map_err(|e| Error::Invalid(format!("internal: a stored hash is not a SHA-256 ({sha256}: {e})")))?;
+    hex::decode_to_slice(sha256, &mut k).map_err(|e| Error::Corrupt { what: "hash", detail: format!("{sha256} is not a SHA-256: {e}") })?;
     Ok(k)
 }
 

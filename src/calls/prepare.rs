@@ -114,9 +114,9 @@ pub(super) fn call_json(call: &ModelCall, raw: &[u8]) -> Result<String> {
     let head = serde_json::to_string(call)?;
     // `raw` is the struct's last field; anything else means the struct changed under us.
     let Some(head) = head.strip_suffix("null}").filter(|h| h.ends_with("\"raw\":")) else {
-        return Err(Error::Invalid("internal: a model call no longer serializes with `raw` last".into()));
+        return Err(Error::Internal("a model call no longer serializes with `raw` last".into()));
     };
-    let raw = std::str::from_utf8(raw).map_err(|e| Error::Invalid(format!("internal: a serialized record is not UTF-8: {e}")))?;
+    let raw = std::str::from_utf8(raw).map_err(|e| Error::Internal(format!("a serialized record is not UTF-8: {e}")))?;
     let mut out = String::with_capacity(head.len() + raw.len() + 1);
     out.push_str(head);
     out.push_str(raw);

@@ -6,6 +6,7 @@ use super::tokenizer;
 use crate::error::{Error, Result};
 
 use crate::store::items::custodians;
+use crate::store::json;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -152,7 +153,6 @@ impl IndexDoc {
                     json_extract(extra_json, '$.model'), json_extract(extra_json, '$.account')
              FROM item i WHERE i.id = ?1",
         )?;
-        let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
         let mut doc = stmt.query_row([id], |r| {
             Ok(IndexDoc {
                 id,
@@ -161,7 +161,11 @@ impl IndexDoc {
                 name: r.get(2)?,
                 title: r.get(3)?,
                 author: r.get(4)?,
-                recipients: [list(r.get(5)?), list(r.get(6)?), list(r.get(7)?)],
+                recipients: [
+                    json::column(r, 5, "recipient list")?,
+                    json::column(r, 6, "recipient list")?,
+                    json::column(r, 7, "recipient list")?,
+                ],
                 date: r.get::<_, Option<String>>(8)?.or(r.get::<_, Option<String>>(9)?),
                 text: None,
                 model: r.get(10)?,
@@ -239,7 +243,7 @@ impl SearchIndex {
         if self.writer.is_none() {
             let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
             let w = self.index.writer_with_num_threads(threads, WRITER_HEAP).map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => Error::Invalid(
+                tantivy::TantivyError::LockFailure(..) => Error::Busy(
                     "another Exhibit process is adding to this matter's search index (an ingest in the desktop app, \
                      `exhibit serve` or another command): wait for it to finish, then try again"
                         .into(),

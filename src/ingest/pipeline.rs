@@ -530,13 +530,12 @@ fn pool_stopped() -> Problem {
 /// run completes them (their recorded files are skipped as already ingested).
 fn resumable_batches(db: &rusqlite::Connection, custodian: &str, roots: &[String]) -> Result<Vec<i64>> {
     let mut stmt = db.prepare("SELECT id, sources FROM batch WHERE status = 'interrupted' AND custodian = ?1 ORDER BY id")?;
-    let rows: Vec<(i64, String)> = stmt.query_map([custodian], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<(i64, Vec<String>)> = stmt
+        .query_map([custodian], |r| Ok((r.get(0)?, crate::store::json::column(r, 1, "batch source list")?)))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows
         .into_iter()
-        .filter(|(_, sources)| {
-            let sources: Vec<String> = serde_json::from_str(sources).unwrap_or_default();
-            !sources.is_empty() && sources.iter().all(|s| roots.iter().any(|r| Path::new(s).starts_with(r)))
-        })
+        .filter(|(_, sources)| !sources.is_empty() && sources.iter().all(|s| roots.iter().any(|r| Path::new(s).starts_with(r))))
         .map(|(id, _)| id)
         .collect())
 }

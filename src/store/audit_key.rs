@@ -136,7 +136,7 @@ fn create(dir: &Path, path: &Path, id: &str, from_entry: i64) -> Result<[u8; 32]
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
     let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| Error::Invalid(format!("no randomness for the audit key: {e}")))?;
+    getrandom::fill(&mut key).map_err(|e| Error::Io(std::io::Error::other(format!("no randomness for the audit key: {e}"))))?;
     let body = serde_json::to_string(&KeyFile { matter_id: id.into(), key: hex::encode(key), from_entry })?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

@@ -275,7 +275,7 @@ mod direct {
                 Ok(())
             })();
             drop(full_tx);
-            let out = writer.join().map_err(|_| Error::Invalid("internal: the blob writer thread panicked".into()))?.map_err(write_err)?;
+            let out = writer.join().map_err(|_| Error::Internal("the blob writer thread panicked".into()))?.map_err(write_err)?;
             read?;
             Ok((hex::encode(h.finalize()), size, out))
         })

@@ -43,7 +43,7 @@ impl Packer {
     /// The stored form of a call: its item's text and its JSON.
     pub(crate) fn pack(&mut self, text: &str, json: &str) -> Result<Vec<u8>> {
         let whole = 4 + text.len() + json.len();
-        let too_large = || Error::Invalid(format!("a model call of {whole} bytes is larger than Exhibit stores ({MAX_RECORD} bytes)"));
+        let too_large = || Error::TooLarge(format!("a model call of {whole} bytes is larger than Exhibit stores ({MAX_RECORD} bytes)"));
         let text_len = u32::try_from(text.len()).map_err(|_| too_large())?;
         let size = u32::try_from(whole).ok().filter(|&n| u64::from(n) <= MAX_RECORD).ok_or_else(too_large)?;
         let Packer { plain, packed } = self;
@@ -58,7 +58,7 @@ impl Packer {
         packed[0] = TEXT_AND_CALL;
         packed[1..5].copy_from_slice(&size.to_le_bytes());
         let n = lz4_flex::block::compress_into(plain, &mut packed[5..])
-            .map_err(|e| Error::Invalid(format!("internal: lz4 could not compress a call: {e}")))?;
+            .map_err(|e| Error::Internal(format!("lz4 could not compress a call: {e}")))?;
         Ok(packed[..5 + n].to_vec())
     }
 }
@@ -91,7 +91,7 @@ pub(crate) struct Unpacked {
 pub(crate) struct Unpacker(Option<zstd::bulk::Decompressor<'static>>);
 
 fn damaged(why: &str) -> Error {
-    Error::Invalid(format!("a stored model call is damaged ({why}); run `exhibit verify`"))
+    Error::Corrupt { what: "model call", detail: why.to_string() }
 }
 
 fn utf8(bytes: Vec<u8>) -> Result<String> {

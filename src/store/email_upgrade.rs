@@ -27,17 +27,16 @@ pub fn upgrade_matter(db: &mut Connection) -> Result<()> {
         )?;
         let mut attachments = tx.prepare("SELECT sha256 FROM item WHERE parent_id = ?1")?;
         let mut update = tx.prepare("UPDATE item SET dedupe_key = ?2, near_dup = ?3 WHERE id = ?1")?;
-        let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
         let found = rows.query_map([], |r| {
             let meta = Meta {
                 author: r.get(1)?,
-                to: list(r.get(2)?),
-                cc: list(r.get(3)?),
-                bcc: list(r.get(4)?),
+                to: super::json::column(r, 2, "recipient list")?,
+                cc: super::json::column(r, 3, "recipient list")?,
+                bcc: super::json::column(r, 4, "recipient list")?,
                 title: r.get(5)?,
                 date: r.get(6)?,
                 message_id: r.get(7)?,
-                extra: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
+                extra: super::json::column(r, 8, "item metadata")?,
                 ..Default::default()
             };
             Ok((r.get::<_, i64>(0)?, meta, r.get::<_, Option<String>>(9)?.unwrap_or_default()))

@@ -91,10 +91,6 @@ fn item_ref(r: &Row) -> rusqlite::Result<ItemRef> {
     Ok(ItemRef { id: r.get(0)?, control: r.get(1)?, kind: r.get(2)?, name: r.get(3)?, title: r.get(4)? })
 }
 
-fn json_list(s: String) -> Vec<String> {
-    serde_json::from_str(&s).unwrap_or_default()
-}
-
 /// Resolves an item id ("12") or control number ("EXH-0000012", any case).
 pub fn resolve(db: &Connection, key: &str) -> Result<i64> {
     let key = key.trim();
@@ -134,7 +130,7 @@ pub fn read(db: &Connection, key: &str) -> Result<ItemView> {
                 sha256: r.get(3)?,
                 title: r.get(4)?,
                 text: String::new(),
-                pages: serde_json::from_str(&r.get::<_, Option<String>>(25)?.unwrap_or_default()).unwrap_or_default(),
+                pages: super::json::nullable_column(r, 25, "page list")?,
                 family: Family { root: placeholder, parent: None, children: vec![], members: vec![], container: None },
                 custodians: vec![],
                 locations: vec![],
@@ -146,19 +142,19 @@ pub fn read(db: &Connection, key: &str) -> Result<ItemView> {
                     mime: r.get(6)?,
                     size: r.get(7)?,
                     from: r.get(8)?,
-                    to: json_list(r.get(9)?),
-                    cc: json_list(r.get(10)?),
-                    bcc: json_list(r.get(11)?),
+                    to: super::json::column(r, 9, "recipient list")?,
+                    cc: super::json::column(r, 10, "recipient list")?,
+                    bcc: super::json::column(r, 11, "recipient list")?,
                     date: r.get(12)?,
                     modified: r.get(13)?,
                     message_id: r.get(14)?,
                     in_reply_to: r.get(15)?,
-                    references: json_list(r.get(16)?),
+                    references: super::json::column(r, 16, "reference list")?,
                     page_count: r.get(17)?,
                     extractor: r.get(18)?,
                     status: r.get(19)?,
                     status_reason: r.get(20)?,
-                    extra: serde_json::from_str(&r.get::<_, String>(21)?).unwrap_or_default(),
+                    extra: super::json::column(r, 21, "item metadata")?,
                 },
             };
             Ok((v, r.get::<_, Option<i64>>(22)?, r.get::<_, i64>(23)?, r.get::<_, Option<i64>>(24)?))

@@ -24,7 +24,7 @@ impl IngestLock {
     pub fn acquire(matter_dir: &Path) -> Result<IngestLock> {
         match Self::try_acquire(matter_dir)? {
             Some(lock) => Ok(lock),
-            None => Err(Error::Invalid(format!(
+            None => Err(Error::Busy(format!(
                 "another ingest is running in the matter at {}: wait for it to finish (or cancel it), then ingest again",
                 matter_dir.display()
             ))),

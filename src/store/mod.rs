@@ -17,6 +17,7 @@ pub mod call_identity;
 pub mod call_record;
 pub mod email_upgrade;
 pub mod items;
+pub mod json;
 pub mod lock;
 pub mod replay;
 pub mod schema;

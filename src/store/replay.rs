@@ -87,7 +87,17 @@ pub fn check(conn: &Connection) -> Result<Replayed> {
         while let Some(r) = rows.next()? {
             let (seq, action, payload): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
             out.entries += 1;
-            let p: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
+            // A payload that is not JSON is damage the verifier names, not an empty entry.
+            let p: Value = match serde_json::from_str(&payload) {
+                Ok(p) => p,
+                Err(e) => {
+                    out.problems.push(Finding {
+                        code: "audit_payload",
+                        detail: format!("entry {seq} ({action}) has a payload that is not JSON ({e})"),
+                    });
+                    Value::Null
+                }
+            };
             let detailed = p["audit_v"].as_i64().unwrap_or(1) >= DETAIL_VERSION;
             match (detailed, first_detailed) {
                 (true, None) => first_detailed = Some(seq),
