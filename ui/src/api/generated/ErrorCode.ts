@@ -5,4 +5,4 @@
  * snake_case variant name (`no_matter_open`); scripts and the UI branch on it, never on the
  * message. Exported to TypeScript with the API types.
  */
-export type ErrorCode = "no_matter" | "matter_exists" | "schema_too_new" | "no_item" | "read_failed" | "write_failed" | "worker_failed" | "invalid" | "bad_query" | "cancelled" | "database" | "index" | "json" | "io" | "internal" | "bad_pdf" | "corrupt" | "no_matter_open" | "bad_request" | "unknown_method" | "path_refused" | "bad_host" | "bad_origin" | "no_token" | "capability_expired" | "capability_refused" | "not_found" | "open_failed" | "link_refused";
+export type ErrorCode = "no_matter" | "matter_exists" | "schema_too_new" | "no_item" | "read_failed" | "write_failed" | "worker_failed" | "invalid" | "bad_query" | "cancelled" | "database" | "index" | "json" | "io" | "internal" | "bad_pdf" | "corrupt" | "busy" | "no_matter_open" | "bad_request" | "unknown_method" | "path_refused" | "bad_host" | "bad_origin" | "no_token" | "capability_expired" | "capability_refused" | "not_found" | "open_failed" | "link_refused";
