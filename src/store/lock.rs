@@ -12,6 +12,8 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 
 const LOCK_FILE: &str = "ingest.lock";
+/// How long [`IngestLock::acquire`] waits for a lock that looks held before saying it is.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Held while an ingest runs; released on drop (and by the OS if the process dies).
 #[derive(Debug)]
@@ -21,14 +23,23 @@ pub struct IngestLock {
 
 impl IngestLock {
     /// Takes the lock, or says that another ingest holds it.
+    ///
+    /// A lock that is busy is asked again for up to [`PATIENCE`]: a process this one has just
+    /// started (an extraction worker, a CLI run) shares the lock's open file until it has
+    /// replaced itself with its program, so a lock released a moment ago can still look held.
     pub fn acquire(matter_dir: &Path) -> Result<IngestLock> {
-        match Self::try_acquire(matter_dir)? {
-            Some(lock) => Ok(lock),
-            None => Err(Error::Busy(format!(
-                "another ingest is running in the matter at {}: wait for it to finish (or cancel it), then ingest again",
-                matter_dir.display()
-            ))),
+        let until = std::time::Instant::now() + PATIENCE;
+        loop {
+            match Self::try_acquire(matter_dir)? {
+                Some(lock) => return Ok(lock),
+                None if std::time::Instant::now() < until => std::thread::sleep(std::time::Duration::from_millis(25)),
+                None => break,
+            }
         }
+        Err(Error::Busy(format!(
+            "another ingest is running in the matter at {}: wait for it to finish (or cancel it), then ingest again",
+            matter_dir.display()
+        )))
     }
 
     /// Takes the lock if no one holds it.

@@ -28,7 +28,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 const MEM_LIMIT: u64 = 2 << 30;
 const MIN_WORDS: usize = 20;
 const MIN_MEDIAN: f64 = 0.95;
-const TEST_NAME: &str = "pdf_corpus";
+/// The test's full name in the one test binary (`module::function`), for re-running itself as a child.
+const TEST_NAME: &str = "pdf_corpus::pdf_corpus";
 
 #[derive(Debug, Clone)]
 struct Outcome {
