@@ -19,8 +19,14 @@ impl Matter {
         progress: &mut dyn FnMut(&IngestProgress),
     ) -> Result<IngestSummary> {
         let (mut run, files) = self.begin_ingest(sources, opts, progress)?;
-        let (logs, documents): (Vec<_>, Vec<_>) =
-            files.into_iter().partition(|f| calls::may_be_log(&f.path) && calls::detect(&f.path).is_some());
+        // Each file is sniffed once: a log goes on with the format found.
+        let (mut logs, mut documents) = (Vec::new(), Vec::new());
+        for f in files {
+            match calls::may_be_log(&f.path).then(|| calls::detect(&f.path)).flatten() {
+                Some(format) => logs.push((f, format)),
+                None => documents.push(f),
+            }
+        }
         self.ingest_documents(&mut run, documents, opts, progress)?;
         self.import_logs(&mut run, logs, &opts.cancel, progress)?;
         self.finish_ingest(run, progress)

@@ -403,12 +403,12 @@ impl Matter {
 }
 
 impl Matter {
-    /// Streams the model-call logs the dispatcher ([`crate::intake`]) found into the run's
-    /// batch (OpenAI batch input/output files are joined).
+    /// Streams the model-call logs the dispatcher ([`crate::intake`]) found, each with the
+    /// format it detected, into the run's batch (OpenAI batch input/output files are joined).
     pub(crate) fn import_logs(
         &mut self,
         run: &mut IngestRun,
-        logs: Vec<SourceFile>,
+        logs: Vec<(SourceFile, Format)>,
         cancel: &AtomicBool,
         progress: &mut dyn FnMut(&IngestProgress),
     ) -> Result<()> {
@@ -416,15 +416,14 @@ impl Matter {
         if logs.is_empty() {
             return Ok(());
         }
-        let paths: Vec<PathBuf> = logs.iter().map(|f| f.path.clone()).collect();
+        let paths: Vec<PathBuf> = logs.iter().map(|(f, _)| f.path.clone()).collect();
         let pairs = pair_batches(&paths);
         let outputs: std::collections::HashSet<&PathBuf> = pairs.iter().map(|(_, o)| o).collect();
-        for f in &logs {
+        for (f, format) in &logs {
             if cancel.load(Ordering::Relaxed) {
                 summary.cancelled = true;
                 break;
             }
-            let Some(format) = detect(&f.path) else { continue };
             let paired = pairs.iter().find(|(i, _)| *i == f.path).map(|(_, o)| o.as_path());
             // Progress inside a long log: the running totals after each transaction.
             let before = p.clone();
@@ -434,7 +433,7 @@ impl Matter {
                 p.errors = before.errors + r.errors;
                 progress(p);
             };
-            let r = self.import_log(batch, custodian, &f.path, &format, f.mtime_ns, paired, &mut on_batch)?;
+            let r = self.import_log(batch, custodian, &f.path, format, f.mtime_ns, paired, &mut on_batch)?;
             if outputs.contains(&f.path) {
                 // Joined into its input's calls; keep the output file itself as an original.
                 let tx = self.store.db.unchecked_transaction()?;
