@@ -8,8 +8,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # reference extractor in tests), Xvfb for headless desktop runs.
 # Chromium and WebKitWebDriver drive the two end-to-end suites.
 # libpython3.11-testsuite: CPython's email test messages, for tests/it/email_python.rs.
+# Productions typeset pages in DejaVu Sans (fonts-dejavu-core: Latin, Greek, Cyrillic) with Droid
+# Sans Fallback for CJK (fonts-droid-fallback, 1.8 MB; Noto CJK would be 57 MB); the gate runs
+# poppler's pdftotext as its second extractor.
 DEB_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev xvfb xauth poppler-utils \
-  chromium webkit2gtk-driver libpython3.11-testsuite
+  chromium webkit2gtk-driver libpython3.11-testsuite fonts-dejavu-core fonts-droid-fallback
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug
 DEMO_MATTER ?= $(TARGET_DIR)/demo-matter

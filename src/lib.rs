@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod intake;
 pub mod matter;
 pub mod modellogs;
+pub mod produce;
 pub mod recognizers;
 pub mod redact;
 pub mod review;

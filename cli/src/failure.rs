@@ -17,9 +17,6 @@ pub enum Failure {
     /// The command needs one of several arguments and was given none: what to give.
     #[error("{0}")]
     Missing(&'static str),
-    /// A documented command whose feature is not built yet.
-    #[error("{0} needs the {1} feature, which is not built yet")]
-    NotBuilt(&'static str, &'static str),
     /// Standard output went away or could not be written.
     #[error("could not write the answer to standard output: {0}")]
     Output(#[from] io::Error),

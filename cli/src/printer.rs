@@ -420,3 +420,88 @@ impl Human for AuditLog {
         Ok(())
     }
 }
+
+impl Human for exhibit::produce::ProductionReport {
+    fn human(&self, o: &mut dyn Write) -> io::Result<()> {
+        let r = self;
+        if r.dry_run {
+            writeln!(
+                o,
+                "dry run: {} would hold {} documents ({} selected, {} added to keep families whole), about {} pages, {} to {}",
+                r.production, r.documents, r.selected, r.added_for_families, r.pages, r.first_bates, r.last_bates
+            )?;
+            writeln!(o, "treatments: {} produced, {} redacted, {} withheld", r.produced, r.redacted, r.withheld)?;
+            for d in r.preview.iter().take(20) {
+                writeln!(o, "  {}  {:?}  {} pages", d.control, d.treatment, d.pages)?;
+            }
+            if r.preview.len() > 20 {
+                writeln!(o, "  … and {} more (all of them with --json)", r.preview.len() - 20)?;
+            }
+        } else {
+            writeln!(
+                o,
+                "{} in {}: {} documents, {} pages, {} to {} ({} produced, {} redacted, {} withheld) in {:.1} s",
+                r.production, r.out, r.documents, r.pages, r.first_bates, r.last_bates, r.produced, r.redacted, r.withheld, r.seconds
+            )?;
+        }
+        for n in &r.notes {
+            writeln!(o, "note: {n}")?;
+        }
+        if let Some(v) = &r.verification {
+            v.human(o)?;
+        }
+        Ok(())
+    }
+}
+
+impl Human for exhibit::produce::GateReport {
+    fn human(&self, o: &mut dyn Write) -> io::Result<()> {
+        for c in &self.checks {
+            writeln!(o, "{} {}: {}", if c.ok { "passed" } else { "FAILED" }, c.name, c.detail)?;
+            for f in c.failures.iter().take(20) {
+                let at = [Some(f.file.as_str()).filter(|s| !s.is_empty()), f.bates.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                writeln!(o, "    {at}: {}", f.what)?;
+            }
+            if c.failures.len() > 20 {
+                writeln!(o, "    … and {} more (all of them with --json)", c.failures.len() - 20)?;
+            }
+        }
+        if self.ok {
+            writeln!(o, "verification gate passed ({:.1} s): the production is complete", self.seconds)
+        } else {
+            writeln!(o, "verification gate FAILED: the bundle is marked INCOMPLETE; do not serve it")
+        }
+    }
+}
+
+impl Human for exhibit::produce::ProductionList {
+    fn human(&self, o: &mut dyn Write) -> io::Result<()> {
+        if self.productions.is_empty() {
+            return writeln!(o, "no productions yet: `exhibit produce --query Q --prefix P --out DIR` makes one");
+        }
+        for p in &self.productions {
+            let status = match p.status {
+                exhibit::produce::ProductionStatus::Complete => "complete",
+                exhibit::produce::ProductionStatus::Incomplete => "INCOMPLETE",
+                exhibit::produce::ProductionStatus::Building => "INCOMPLETE (not finished: running, or killed)",
+            };
+            writeln!(
+                o,
+                "{}  {}  {} to {}  {} documents, {} pages  {}  {}",
+                p.name,
+                p.created.chars().take(19).collect::<String>(),
+                p.first_bates.as_deref().unwrap_or("-"),
+                p.last_bates.as_deref().unwrap_or("-"),
+                p.documents,
+                p.pages,
+                status,
+                p.out
+            )?;
+        }
+        Ok(())
+    }
+}

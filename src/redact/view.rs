@@ -97,6 +97,8 @@ pub struct RedactedItem {
     pub text: String,
     /// Every hidden value, folded into words: what a redacted-mode query must not confirm.
     pub hidden_words: BTreeSet<String>,
+    /// Every hidden value as it was written: what a production must not contain anywhere.
+    pub hidden: BTreeSet<String>,
 }
 
 fn render(text: &str, hides: &mut [Hide], key: &str) -> (String, Vec<(usize, usize)>) {
@@ -465,7 +467,7 @@ impl Matter {
         for h in &red.hidden {
             hidden_words.extend(fold::folded_words(h));
         }
-        Ok(RedactedItem { id, answer, text, hidden_words })
+        Ok(RedactedItem { id, answer, text, hidden_words, hidden: red.hidden })
     }
 
     /// Hidden ranges of an item's text: its stored spans, its family's secrets wherever they

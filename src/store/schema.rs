@@ -258,6 +258,37 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE audit ADD COLUMN mac TEXT;
     INSERT OR IGNORE INTO meta (key, value) VALUES ('matter_id', lower(hex(randomblob(16))));
     "#,
+    // 11: productions (`produce`): each run with its settings, Bates range, counts and the
+    // gate's result; the documents it carried with their Bates ranges; and, for the gate, every
+    // box it burned (pixels of the page image, so `verify --production` can check them again).
+    r#"
+    ALTER TABLE production ADD COLUMN name TEXT;
+    ALTER TABLE production ADD COLUMN out TEXT;
+    ALTER TABLE production ADD COLUMN settings_json TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE production ADD COLUMN first_number INTEGER;
+    ALTER TABLE production ADD COLUMN last_number INTEGER;
+    ALTER TABLE production ADD COLUMN digits INTEGER;
+    ALTER TABLE production ADD COLUMN documents INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE production ADD COLUMN pages INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE production ADD COLUMN finished TEXT;
+    ALTER TABLE production ADD COLUMN report_json TEXT;
+    CREATE TABLE production_doc (
+        production_id INTEGER NOT NULL REFERENCES production(id),
+        item_id INTEGER NOT NULL REFERENCES item(id),
+        first_number INTEGER NOT NULL,
+        last_number INTEGER NOT NULL,
+        treatment TEXT NOT NULL,
+        PRIMARY KEY (production_id, item_id)
+    );
+    CREATE INDEX production_doc_item ON production_doc(item_id);
+    CREATE TABLE production_box (
+        production_id INTEGER NOT NULL REFERENCES production(id),
+        number INTEGER NOT NULL,
+        x0 INTEGER NOT NULL, y0 INTEGER NOT NULL, x1 INTEGER NOT NULL, y1 INTEGER NOT NULL,
+        label TEXT NOT NULL
+    );
+    CREATE INDEX production_box_page ON production_box(production_id, number);
+    "#,
 ];
 
 /// The schema version this build writes.

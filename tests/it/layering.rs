@@ -42,6 +42,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("verify", 7),
     ("view", 8),
     ("api", 8),
+    ("produce", 8),
 ];
 
 /// Same-layer imports that are allowed, one direction only (`from` may import `to`).
@@ -52,6 +53,8 @@ const SAME_LAYER: &[(&str, &str)] = &[
     ("redact", "review"),
     // the API serves the viewer's pages.
     ("api", "view"),
+    // the API serves productions.
+    ("api", "produce"),
 ];
 
 /// Known breaks owned by another change in flight, each with the file it is allowed in and why.

@@ -19,6 +19,7 @@ mod modellogs_wild;
 mod office_corpus;
 mod page_boxes;
 mod pdf_corpus;
+mod produce;
 mod redact;
 mod redacted_view;
 mod resume;

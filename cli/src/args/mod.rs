@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 mod logs;
 mod matter;
+mod produce;
 mod redact;
 mod review;
 mod search;
@@ -14,6 +15,7 @@ mod show;
 
 pub use logs::{GroupArg, LogsCommand};
 pub use matter::{AuditArgs, IngestArgs, InitArgs, VerifyArgs};
+pub use produce::{ImagesArg, NativesArg, PrivilegedArg, ProduceArgs};
 pub use redact::{RedactCommand, RuleCommand};
 pub use review::{Coding, NoteCommand, TagCommand};
 pub use search::{FacetsArgs, SavedCommand, SearchArgs, SortArg, StrArgs};
@@ -78,6 +80,11 @@ pub enum Command {
     Show(ShowArgs),
     /// Check the audit chain, every original and the index (exit 1 on any problem).
     Verify(VerifyArgs),
+    /// Build a Bates-numbered production bundle (images, text, load files, privilege log) and
+    /// run its verification gate (exit 1 if the gate fails; the bundle is then marked INCOMPLETE).
+    Produce(ProduceArgs),
+    /// The matter's productions, newest first.
+    Productions,
     /// Rebuild the search index from the database.
     Reindex,
     /// The audit log, newest first.

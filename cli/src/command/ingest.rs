@@ -59,7 +59,7 @@ fn show_progress(bar: Option<&indicatif::ProgressBar>, p: &IngestProgress) {
 }
 
 /// Ctrl-C asks the ingest to stop after the files in flight; what finished is kept.
-fn cancel_on_ctrl_c(flag: Arc<AtomicBool>) {
+pub(super) fn cancel_on_ctrl_c(flag: Arc<AtomicBool>) {
     static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
     let _ = FLAG.set(flag);
     extern "C" fn on_sigint(_: libc::c_int) {

@@ -13,6 +13,7 @@ mod facets;
 mod ingest;
 mod init;
 mod logs;
+mod produce;
 pub mod redact;
 pub mod reindex;
 mod review;
@@ -66,6 +67,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Redact { action } => redact::run(&cx, action),
         Command::Show(a) => show::run(&cx, a),
         Command::Verify(a) => verify::run(&cx, a),
+        Command::Produce(a) => produce::run(&cx, a),
+        Command::Productions => produce::list(&cx),
         Command::Reindex => reindex::run(&cx),
         Command::Audit(a) => audit::run(&cx, a),
         Command::Worker(a) => worker::run(a),
