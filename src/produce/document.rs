@@ -5,9 +5,10 @@
 //! its text file, the headers and body of its rendered pages, its load-file fields. A PDF's
 //! own pages are drawn instead of its text, with boxes at what that view hides.
 
+use super::options::Treatment;
 use super::options::{Natives, Sabotage};
 use super::pdfout::PageImage;
-use super::plan::{PlannedDoc, Treatment};
+use super::plan::PlannedDoc;
 use super::raster::{render_page, BurnBox};
 use super::typeset::{runs_from_marked, typeset, Canvas, Flow, Fonts, PageGeometry, Paragraph, PxRect, Run, Style};
 use crate::error::Result;

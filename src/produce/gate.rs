@@ -15,6 +15,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
+/// The boxes burned into a production's pages, by Bates number: pixel rectangles of the page
+/// image, with their labels.
+pub type BurnedBoxes = HashMap<u64, Vec<(PxRect, String)>>;
+
 /// One failure, located.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct GateFailure {
@@ -107,7 +111,7 @@ pub struct GateInput<'a> {
     pub digits: usize,
     pub docs: &'a [GateDoc],
     /// Burned boxes by Bates number of the page.
-    pub boxes: &'a super::record::BurnedBoxes,
+    pub boxes: &'a BurnedBoxes,
     pub fonts: &'a Fonts,
     /// Checks that an original still hashes to its name.
     pub original_ok: &'a dyn Fn(&str) -> Option<bool>,

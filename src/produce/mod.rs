@@ -24,8 +24,8 @@ pub mod record;
 pub mod typeset;
 
 pub use gate::{GateCheck, GateFailure, GateReport};
+pub use options::Treatment;
 pub use options::{ImageProfile, Natives, Privileged, ProduceOptions, ProductionReport, Sabotage, Selection};
-pub use plan::Treatment;
 pub use record::{ProductionList, ProductionRow, ProductionStatus};
 
 use crate::error::{Error, Result};
@@ -231,7 +231,7 @@ impl Matter {
         let mut redaction_rows = vec![csv_row(&["BATES", "PAGE BATES", "REASON"])];
         let mut produced_docs: Vec<ProducedDoc> = Vec::new();
         let mut gate_docs: Vec<GateDoc> = Vec::new();
-        let mut boxes = record::BurnedBoxes::new();
+        let mut boxes = gate::BurnedBoxes::new();
         let mut notes: Vec<String> = Vec::new();
         let mut missing_glyphs = 0usize;
         let mut sabotage = opts.sabotage;

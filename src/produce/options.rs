@@ -1,10 +1,21 @@
 //! What a user asks of a production, and what it answers.
 
 use super::gate::GateReport;
-use super::plan::Treatment;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use ts_rs::TS;
+
+/// How one document is produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Treatment {
+    /// Pages and text as they are.
+    Produced,
+    /// Pages with opaque boxes burned in, text with `[REDACTED – CODE]` markers, no native.
+    Redacted,
+    /// One slip sheet and a privilege-log row; nothing of its content.
+    Withheld,
+}
 
 /// Which items to produce (their families come with them).
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]

@@ -3,28 +3,14 @@
 //!
 //! Families stay together (an attachment brings its parent and siblings; a privileged sibling is
 //! withheld in place, so BEGATTACH/ENDATTACH still span the whole family). Families are ordered
-//! by the date of their top item, then by control number; a family's members by control number,
+//! by the date of their top item (undated ones last), then by control number; a family's members by control number,
 //! which is the order ingest found them in (the message, then its attachments).
 
-use super::options::{Privileged, ProduceOptions, Selection};
+use super::options::{Privileged, ProduceOptions, Selection, Treatment};
 use crate::error::{Error, Result};
 use crate::store::items;
 use crate::Matter;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use ts_rs::TS;
-
-/// How one document is produced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Treatment {
-    /// Pages and text as they are.
-    Produced,
-    /// Pages with opaque boxes burned in, text with `[REDACTED – CODE]` markers, no native.
-    Redacted,
-    /// One slip sheet and a privilege-log row; nothing of its content.
-    Withheld,
-}
 
 /// One document of the plan.
 #[derive(Debug, Clone)]
@@ -153,7 +139,10 @@ impl Matter {
             }
         }
         // Control numbers are zero-padded, so their text order is their number order.
-        rows.sort_by(|a, b| (&a.0, &a.1, a.3.id != a.3.root, &a.2).cmp(&(&b.0, &b.1, b.3.id != b.3.root, &b.2)));
+        // Undated families last.
+        rows.sort_by(|a, b| {
+            (a.0.is_none(), &a.0, &a.1, a.3.id != a.3.root, &a.2).cmp(&(b.0.is_none(), &b.0, &b.1, b.3.id != b.3.root, &b.2))
+        });
         let docs: Vec<PlannedDoc> = rows.into_iter().map(|r| r.3).collect();
         let added = docs.len() as u64 - selected.len() as u64;
         Ok(Plan { docs, selected: selected.len() as u64, added_for_families: added })

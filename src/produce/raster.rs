@@ -99,13 +99,68 @@ pub fn render_page(
             canvas.px[i] = c[1];
         }
     }
-    let mut burned = Vec::new();
-    for (n, b) in boxes.iter().enumerate() {
-        let Some(rect) = padded_px(b.rect, scale as f64, w, h) else { continue };
+    let rects: Vec<(PxRect, String)> =
+        boxes.iter().filter_map(|b| padded_px(b.rect, scale as f64, w, h).map(|r| (r, b.label.clone()))).collect();
+    let burned = merge_overlapping(rects);
+    for (n, (rect, label)) in burned.iter().enumerate() {
         if !(skip_first_box && n == 0) {
-            burn_box(&mut canvas, rect, &b.label, fonts);
+            burn_box(&mut canvas, *rect, label, fonts);
         }
-        burned.push((rect, b.label.clone()));
     }
     Ok(RasterPage { canvas, footer_px, width_pt: w_pt, height_pt: h_pt + footer_pt, boxes: burned })
+}
+
+/// Boxes that overlap or touch become one box (their union), labelled with every reason once
+/// ("REDACTED – PII/TS"): a box burned over part of another would cut into its label, and
+/// padded boxes of neighbouring words overlap all the time.
+pub fn merge_overlapping(mut boxes: Vec<(PxRect, String)>) -> Vec<(PxRect, String)> {
+    let touch = |a: &PxRect, b: &PxRect| a.x0 <= b.x1 && b.x0 <= a.x1 && a.y0 <= b.y1 && b.y0 <= a.y1;
+    let codes = |label: &str| -> Vec<String> { label.trim_start_matches("REDACTED – ").split('/').map(str::to_string).collect() };
+    loop {
+        let mut merged = false;
+        let mut i = 0;
+        while i < boxes.len() {
+            let mut j = i + 1;
+            while j < boxes.len() {
+                if touch(&boxes[i].0, &boxes[j].0) {
+                    let (b, lb) = boxes.swap_remove(j);
+                    let (a, la) = &mut boxes[i];
+                    *a = PxRect { x0: a.x0.min(b.x0), y0: a.y0.min(b.y0), x1: a.x1.max(b.x1), y1: a.y1.max(b.y1) };
+                    let mut all = codes(la);
+                    for c in codes(&lb) {
+                        if !all.contains(&c) {
+                            all.push(c);
+                        }
+                    }
+                    *la = format!("REDACTED – {}", all.join("/"));
+                    merged = true;
+                } else {
+                    j += 1;
+                }
+            }
+            i += 1;
+        }
+        if !merged {
+            return boxes;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_boxes_merge_into_one_with_every_reason() {
+        let r = |x0, x1| PxRect { x0, y0: 10, x1, y1: 20 };
+        let out = merge_overlapping(vec![
+            (r(0, 50), "REDACTED – PII".into()),
+            (r(40, 90), "REDACTED – TS".into()),
+            (r(90, 100), "REDACTED – PII".into()),
+            (r(200, 250), "REDACTED – AC".into()),
+        ]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0], (r(0, 100), "REDACTED – PII/TS".to_string()));
+        assert_eq!(out[1], (r(200, 250), "REDACTED – AC".to_string()));
+    }
 }

@@ -3,14 +3,13 @@
 //! one audited transaction when a run ends, so the matter never says "complete" for a bundle
 //! whose gate did not pass.
 
-use super::gate::GateReport;
+use super::gate::{BurnedBoxes, GateReport};
 use super::typeset::PxRect;
 use crate::error::{Error, Result};
 use crate::store::{audit, now};
 use crate::Matter;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
-use std::collections::HashMap;
 use ts_rs::TS;
 
 /// A production's state. `building` left behind by a killed run reads as incomplete.
@@ -62,10 +61,6 @@ pub struct ProductionRow {
 pub struct ProductionList {
     pub productions: Vec<ProductionRow>,
 }
-
-/// The boxes burned into a production's pages, by Bates number: pixel rectangles of the page
-/// image, with their labels.
-pub type BurnedBoxes = HashMap<u64, Vec<(PxRect, String)>>;
 
 /// A produced document's place in its production.
 #[derive(Debug, Clone)]

@@ -438,3 +438,148 @@ fn a_dry_run_writes_nothing_and_the_cli_produces_and_lists() {
     assert_eq!(verify["ok"], true);
     assert!(verify["problems"].as_array().unwrap().is_empty());
 }
+
+/// The issue's corpus matter: Enron mail, corpus PDFs, Outlook .msg, spreadsheets and recorded
+/// model calls, with PII, secrets and terms rules, a manual span, a drawn box and privileged
+/// mail withheld. Two productions: both pass the gate; nothing any rule hid is anywhere in
+/// either bundle; the load files parse back; Bates numbers run on from one to the next.
+#[test]
+fn a_corpus_production_passes_its_gate_and_leaks_no_rule_match() {
+    let Some(corpus) = corpus("", "produce::a_corpus_production_passes_its_gate_and_leaks_no_rule_match") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut m = Matter::create(tmp.path().join("m"), "corpus production").unwrap();
+    let beck = corpus.join("email/enron/beck-s");
+    let mail: Vec<PathBuf> = ["legal", "2001_plan", "chicago", "aec", "bridgeline", "mpr"].iter().map(|f| beck.join(f)).collect();
+    m.ingest(&mail, &opts("Beck, Sally"), &mut |_| {}).unwrap();
+    let mut other: Vec<PathBuf> = [
+        "pdflatex-4-pages.pdf",
+        "google-doc-document.pdf",
+        "multicolumn.pdf",
+        "libreoffice-form.pdf",
+        "annotated_pdf.pdf",
+        "pdflatex-outline.pdf",
+    ]
+    .iter()
+    .map(|f| corpus.join("pdf/py-pdf").join(f))
+    .collect();
+    other.extend(
+        ["attachment_msg_pdf.msg", "cyrillic_message.msg", "chinese-traditional.msg"].iter().map(|f| corpus.join("office/outlook").join(f)),
+    );
+    other.extend(["46536.xlsx", "47737.xlsx"].iter().map(|f| corpus.join("office/xlsx").join(f)));
+    other.extend(
+        ["test_chat_completion_extra_params.yaml", "test_chat_completion_metrics.yaml"]
+            .iter()
+            .map(|f| corpus.join("modellogs/otel-cassettes/openai-v2").join(f)),
+    );
+    let other: Vec<PathBuf> = other.into_iter().filter(|p| p.exists()).collect();
+    m.ingest(&other, &opts("Records"), &mut |_| {}).unwrap();
+
+    // Rules: PII and secrets (built in), and terms the test checks for itself.
+    const TERMS: &[&str] = &["california", "skilling", "bridgeline"];
+    m.redact_rule(RuleSpec::Builtin { names: vec!["pii".into(), "secrets".into()] }, "PII", Treatment::Redact, None, false).unwrap();
+    m.redact_rule(
+        RuleSpec::Terms { terms: TERMS.iter().map(|t| t.to_string()).collect(), whole_word: false, case_sensitive: false },
+        "TS",
+        Treatment::Redact,
+        None,
+        false,
+    )
+    .unwrap();
+    // A manual span, and a box on a PDF page.
+    let email = m.search("kind:email AND plan", 1, 0, Default::default()).unwrap().hits[0].id.to_string();
+    m.redact_add(&email, 0, 12, "PII", Treatment::Redact).unwrap();
+    let pdf = m.search("kind:pdf", 1, 0, Default::default()).unwrap().hits[0].id.to_string();
+    m.redact_box(&pdf, 1, [100.0, 100.0, 300.0, 160.0], "PII", Treatment::Redact).unwrap();
+    // The legal folder is privileged.
+    let tagged = m.tag_add("Privileged – attorney-client", &exhibit::review::Target::Query("legal".into()), Default::default()).unwrap();
+    assert!(tagged.changed > 0, "some mail is tagged privileged");
+
+    let out = tmp.path().join("out");
+    let r1 = produce(&mut m, &out, None);
+    let v1 = r1.verification.as_ref().unwrap();
+    assert!(v1.ok, "the gate passes on the corpus: {:#?}", v1.problems);
+    if let Some(keep) = std::env::var_os("EXHIBIT_KEEP_PRODUCTION") {
+        let _ = std::process::Command::new("cp").arg("-r").arg(&r1.out).arg(keep).status();
+    }
+    assert!(r1.withheld > 0 && r1.redacted > 0 && r1.produced > 0, "every treatment occurs: {r1:#?}");
+    let mut o2 = ProduceOptions::new(Selection::Query("kind:pdf".into()), "ACME", &out);
+    o2.endorse = "CONFIDENTIAL".into();
+    let r2 = m.produce(&o2, &|_| {}, &AtomicBool::new(false)).unwrap();
+    assert!(r2.verification.as_ref().unwrap().ok, "{:#?}", r2.verification.as_ref().unwrap().problems);
+    let last1: u64 = r1.last_bates.trim_start_matches("ACME-").parse().unwrap();
+    assert_eq!(r2.first_bates, format!("ACME-{:07}", last1 + 1), "the second production continues the first");
+
+    for r in [&r1, &r2] {
+        let root = PathBuf::from(&r.out);
+        let all = everything(&root);
+        for t in TERMS {
+            assert!(!all.contains(t), "{t:?} (hidden by a rule) appears in {}", r.production);
+        }
+        let name = &r.production;
+        let dat = loadfile::parse_dat(&fs::read(root.join(format!("DATA/{name}.dat"))).unwrap()).unwrap();
+        assert!(dat.problems.is_empty(), "{:?}", dat.problems);
+        assert_eq!(dat.rows.len() as u64, r.documents, "one DAT record per document");
+        let opt = loadfile::parse_opt(&fs::read(root.join(format!("DATA/{name}.opt"))).unwrap()).unwrap();
+        assert_eq!(opt.len() as u64, r.pages, "one OPT line per page");
+        let first: u64 = r.first_bates.trim_start_matches("ACME-").parse().unwrap();
+        for (i, l) in opt.iter().enumerate() {
+            assert_eq!(l.page_id, format!("ACME-{:07}", first + i as u64), "contiguous Bates numbers");
+        }
+        let docs = loadfile::opt_documents(&opt);
+        let col = |f: &str| dat.fields.iter().position(|x| x == f).unwrap();
+        for (row, doc) in dat.rows.iter().zip(&docs) {
+            assert_eq!(row.values[col("BEGBATES")], doc.first);
+            assert_eq!(row.values[col("ENDBATES")], doc.last);
+            assert_eq!(row.values[col("PGCOUNT")], doc.pages.len().to_string());
+            let (ba, ea) = (&row.values[col("BEGATTACH")], &row.values[col("ENDATTACH")]);
+            assert!(ba <= &doc.first && ea >= &doc.last, "BEGATTACH..ENDATTACH spans the document");
+        }
+    }
+}
+
+/// A production killed mid-run leaves a bundle marked INCOMPLETE (and a matter that does not
+/// count it), and running the same command again starts over and passes the gate.
+#[test]
+fn a_killed_production_never_looks_complete_and_a_rerun_passes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    for i in 0..300 {
+        let para = format!("Memo {i} on the supply agreement. The parties met to discuss volumes, prices and delivery windows. ");
+        fs::write(src.join(format!("memo{i:03}.txt")), para.repeat(60)).unwrap();
+    }
+    let md = tmp.path().join("m");
+    let mut m = Matter::create(&md, "kill").unwrap();
+    ingest(&mut m, &src, "C");
+    drop(m);
+    let out = tmp.path().join("out");
+    let args = |o: &Path| -> Vec<String> {
+        ["--matter", &md.to_string_lossy(), "produce", "--query", "*", "--prefix", "KILL", "--out", &o.to_string_lossy()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let mut child = std::process::Command::new(exe()).args(args(&out)).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let marker = out.join("KILL001/INCOMPLETE");
+    let started = std::time::Instant::now();
+    while !marker.exists() && started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "the production was still running when it was killed");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(marker.exists(), "a killed production is marked INCOMPLETE");
+    assert!(!out.join("KILL001/manifest.json").exists() || marker.exists());
+    let m = Matter::open(&md).unwrap();
+    let list = m.productions().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_ne!(list[0].status, ProductionStatus::Complete, "the matter does not call it complete");
+    assert_eq!(m.next_bates_number("KILL-").unwrap(), 1, "a killed production does not use up Bates numbers");
+    drop(m);
+    let again = cli_json(&args(&out).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(again["production"], "KILL001", "the re-run replaces what the killed run left");
+    assert_eq!(again["verification"]["ok"], true, "{again:#}");
+    assert_eq!(again["first_bates"], "KILL-0000001");
+    assert!(!marker.exists());
+}
