@@ -16,6 +16,7 @@ pub mod email;
 pub mod email_key;
 pub mod extracted;
 pub mod html;
+pub mod loadfile;
 pub mod names;
 pub mod office;
 pub mod pages;

@@ -98,6 +98,39 @@ pub(super) fn table_exists(db: &Connection, name: &str) -> Result<bool> {
 }
 
 /// Item ids for a review-state filter (`tag:X`, `has:X`, `is:X`).
+/// Items whose Bates range meets `from..=to`: documents of the matter's complete productions
+/// (`production_doc`), and documents loaded from a received production (their `bates_prefix`,
+/// `bates_first` and `bates_last` metadata).
+pub fn bates_set(db: &Connection, from: &str, to: &str) -> Result<IdSet> {
+    use crate::extract::loadfile::Bates;
+    let (Some(a), Some(b)) = (Bates::parse(from), Bates::parse(to)) else {
+        return Err(crate::error::Error::Query(format!("'{from}' is not a Bates number")));
+    };
+    if !a.prefix.eq_ignore_ascii_case(&b.prefix) || a.number > b.number {
+        return Err(crate::error::Error::Query(format!(
+            "bates:[{from} TO {to}] is not a range: both ends need the same prefix, the first the lower number"
+        )));
+    }
+    let mut set = IdSet::default();
+    if table_exists(db, "production_doc")? {
+        let mut stmt = db.prepare_cached(
+            "SELECT d.item_id FROM production_doc d JOIN production p ON p.id = d.production_id
+             WHERE p.prefix = ?1 COLLATE NOCASE AND p.status = 'complete' AND d.last_number >= ?2 AND d.first_number <= ?3",
+        )?;
+        for id in stmt.query_map(rusqlite::params![a.prefix, a.number as i64, b.number as i64], |r| r.get::<_, i64>(0))? {
+            set.insert(id? as u64);
+        }
+    }
+    let mut stmt = db.prepare_cached(
+        "SELECT id FROM item WHERE json_extract(extra_json, '$.bates_prefix') = ?1 COLLATE NOCASE
+           AND CAST(json_extract(extra_json, '$.bates_last') AS INTEGER) >= ?2 AND CAST(json_extract(extra_json, '$.bates_first') AS INTEGER) <= ?3",
+    )?;
+    for id in stmt.query_map(rusqlite::params![a.prefix, a.number as i64, b.number as i64], |r| r.get::<_, i64>(0))? {
+        set.insert(id? as u64);
+    }
+    Ok(set)
+}
+
 pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
     let sql: String = match (kind, value.to_ascii_lowercase().as_str()) {
         ("tag", _) => {

@@ -66,6 +66,13 @@ pub enum Node {
     Has(String),
     Is(String),
     Family(Box<Node>),
+    /// Documents whose Bates range reaches `from..=to` (`bates:ACME-0000012`, or
+    /// `bates:[ACME-0000010 TO ACME-0000020]`): in the matter's complete productions, and
+    /// received productions' documents.
+    Bates {
+        from: String,
+        to: String,
+    },
 }
 
 /// Kept in the error module (the bottom layer) so `Error::Syntax` needs nothing above it.
@@ -551,9 +558,13 @@ impl Parser {
                 }
             }
             "date" => return self.date_value(vpos),
+            "bates" => return self.bates_value(vpos),
             f if FIELDS.contains(&f) => {}
             _ => {
-                return Err(err(pos, format!("unknown field '{name}': known fields are {}, tag, has, is, date, family", FIELDS.join(", "))))
+                return Err(err(
+                    pos,
+                    format!("unknown field '{name}': known fields are {}, tag, has, is, date, bates, family", FIELDS.join(", ")),
+                ))
             }
         }
         let field = Some(field);
@@ -570,6 +581,44 @@ impl Parser {
                 }
             }
             _ => Err(err(vpos, format!("expected a value after {name}:"))),
+        }
+    }
+
+    fn bates_value(&mut self, vpos: usize) -> Result<Node, SyntaxError> {
+        let number = |w: &str, p: usize| -> Result<String, SyntaxError> {
+            match crate::extract::loadfile::Bates::parse(w) {
+                Some(b) if !b.prefix.is_empty() => Ok(w.to_string()),
+                _ => Err(err(p, format!("'{w}' is not a Bates number: a prefix and digits, e.g. ACME-0000012"))),
+            }
+        };
+        match self.next() {
+            Some(Token { tok: Tok::Word(v), .. }) | Some(Token { tok: Tok::Quoted(v), .. }) => {
+                let v = number(&v, vpos)?;
+                Ok(Node::Bates { from: v.clone(), to: v })
+            }
+            Some(Token { tok: Tok::LBracket, pos: open, .. }) => {
+                let word = |this: &mut Self| -> Result<String, SyntaxError> {
+                    let p = this.pos();
+                    match this.next() {
+                        Some(Token { tok: Tok::Word(w), .. }) => number(&w, p),
+                        None => Err(err(open, "this Bates range is never closed: bates:[ACME-0000010 TO ACME-0000020]")),
+                        _ => Err(err(p, "expected a Bates number here")),
+                    }
+                };
+                let from = word(self)?;
+                let p = self.pos();
+                match self.next() {
+                    Some(Token { tok: Tok::Word(w), .. }) if w.eq_ignore_ascii_case("TO") => {}
+                    _ => return Err(err(p, "expected TO between the two Bates numbers (bates:[ACME-0000010 TO ACME-0000020])")),
+                }
+                let to = word(self)?;
+                let p = self.pos();
+                match self.next() {
+                    Some(Token { tok: Tok::RBracket, .. }) => Ok(Node::Bates { from, to }),
+                    _ => Err(err(p, "expected ']' to close the Bates range")),
+                }
+            }
+            _ => Err(err(vpos, "expected a Bates number after bates: (e.g. bates:ACME-0000012)")),
         }
     }
 

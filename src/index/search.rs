@@ -11,7 +11,7 @@ use super::engine::{analyzer, Fields, SearchIndex, STEM, WORDS};
 pub use super::highlight::Segment;
 use super::highlight::{find_hits, levenshtein, snippet, to_char_offsets, Highlights};
 pub use super::idset::IdSet;
-use super::idset::{collect_ids, family_members, id_predicate, id_predicate_not, review_set};
+use super::idset::{bates_set, collect_ids, family_members, id_predicate, id_predicate_not, review_set};
 use super::query::{self, Node};
 use crate::error::{Error, Result};
 use crate::store::items::custodians;
@@ -224,6 +224,7 @@ impl<'a> Compiler<'a> {
                     Node::Tag(name) => review_set(self.db, "tag", name)?,
                     Node::Has(what) => review_set(self.db, "has", what)?,
                     Node::Is(what) => review_set(self.db, "is", what)?,
+                    Node::Bates { from, to } => bates_set(self.db, from, to)?,
                     other => {
                         let q = self.compile(other, !positive)?;
                         collect_ids(self.searcher, &*q)?
@@ -251,6 +252,7 @@ impl<'a> Compiler<'a> {
             Node::Tag(name) => self.id_filter(review_set(self.db, "tag", name)?),
             Node::Has(what) => self.id_filter(review_set(self.db, "has", what)?),
             Node::Is(what) => self.id_filter(review_set(self.db, "is", what)?),
+            Node::Bates { from, to } => self.id_filter(bates_set(self.db, from, to)?),
             Node::Family(inner) => {
                 let q = self.compile(inner, positive)?;
                 let hits = collect_ids(self.searcher, &*q)?;

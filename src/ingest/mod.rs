@@ -2,6 +2,7 @@
 
 pub mod commit;
 pub mod pipeline;
+pub mod received;
 pub mod worker;
 
 pub use pipeline::{IngestOptions, IngestProgress, IngestSummary};

@@ -393,6 +393,33 @@ impl Matter {
         Ok(summary)
     }
 
+    /// Writes items a received production's load file describes (see [`super::received`]).
+    pub(crate) fn flush_received(
+        &mut self,
+        run: &mut IngestRun,
+        pending: &mut Vec<(SourceFile, Outcome)>,
+        progress: &mut dyn FnMut(&IngestProgress),
+    ) -> Result<()> {
+        let IngestRun { batch, started, ref custodian, ref mut summary, progress: ref mut p, ref mut writer, .. } = *run;
+        p.files_total += pending.len() as u64;
+        summary.files_seen += pending.len() as u64;
+        self.flush(batch, custodian, pending, summary, p, writer)?;
+        p.elapsed_ms = started.elapsed().as_millis() as u64;
+        progress(p);
+        Ok(())
+    }
+
+    /// An error record without an item, for a file that cannot be taken at all.
+    pub(crate) fn record_walk_error(&mut self, run: &mut IngestRun, path: &Path, code: &str, reason: String) -> Result<()> {
+        self.store.db.execute(
+            "INSERT INTO ingest_error (batch_id, path, stage, code, reason) VALUES (?1, ?2, 'read', ?3, ?4)",
+            params![run.batch, names::display_path(path), code, reason],
+        )?;
+        run.summary.errors += 1;
+        run.progress.errors += 1;
+        Ok(())
+    }
+
     /// Writes finished files in one transaction and queues their items for indexing.
     fn flush(
         &mut self,

@@ -7,8 +7,8 @@
 //! What each document must not contain is recomputed from the matter by the caller (the
 //! redacted view's hidden values), never taken from the bundle.
 
-use super::loadfile::{self, Bates};
 use super::typeset::{expected_box, Fonts, PxRect};
+use crate::extract::loadfile::{self, Bates};
 use crate::redact::fold::{fold_str, Finder, MIN_FOLDED};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

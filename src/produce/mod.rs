@@ -14,8 +14,10 @@
 //! Layer: above `redact` and `review` (it reads the redacted view and the tags); the API serves it.
 
 pub mod document;
+/// The load files, read and written (pure format code, in `extract`, so ingest can read
+/// productions received from others).
+pub use crate::extract::loadfile;
 pub mod gate;
-pub mod loadfile;
 pub mod options;
 pub mod pdfout;
 pub mod plan;
@@ -29,10 +31,10 @@ pub use options::{ImageProfile, Natives, Privileged, ProduceOptions, ProductionR
 pub use record::{ProductionList, ProductionRow, ProductionStatus};
 
 use crate::error::{Error, Result};
+use crate::extract::loadfile::Bates;
 use crate::Matter;
 use document::{build, BuiltDoc, DocInput};
 use gate::{GateDoc, GateInput};
-use loadfile::Bates;
 use pdfout::{OutPage, PageImage};
 use rayon::prelude::*;
 use record::{bates_prefix, ProducedDoc};

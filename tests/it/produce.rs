@@ -583,3 +583,61 @@ fn a_killed_production_never_looks_complete_and_a_rerun_passes() {
     assert_eq!(again["first_bates"], "KILL-0000001");
     assert!(!marker.exists());
 }
+
+/// Receiving side: a production of ours loaded into a new matter gives back the same documents,
+/// Bates ranges and texts, searchable by `bates:`; the real productions in the corpus load with
+/// their fields mapped, and what cannot be linked is an error record naming the row.
+#[test]
+fn a_production_loads_back_into_a_new_matter_with_its_bates_ranges_and_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut m = matter(tmp.path());
+    let r = produce(&mut m, &tmp.path().join("out"), None);
+    assert!(r.verification.as_ref().unwrap().ok);
+    // Our own bates: search finds the produced documents.
+    let first_doc = m.search("bates:ACME-0000001", 10, 0, Default::default()).unwrap();
+    assert_eq!(first_doc.total, 1, "bates: finds the document of a page of our production");
+    let range = m.search("bates:[ACME-0000001 TO ACME-0000003]", 10, 0, Default::default()).unwrap();
+    assert!(range.total >= 2);
+
+    let mut b = Matter::create(tmp.path().join("received"), "received").unwrap();
+    let s = ingest(&mut b, Path::new(&r.out), "Opposing party");
+    let with_bates = b.search(&format!("bates:[{} TO {}]", r.first_bates, r.last_bates), 100, 0, Default::default()).unwrap();
+    assert_eq!(with_bates.total as u64, r.documents, "one item per produced document: {s:?}");
+    assert_eq!(s.items_added, r.documents + 2, "and the privilege and redaction logs, as loose files");
+    let dat = loadfile::parse_dat(&fs::read(Path::new(&r.out).join("DATA/ACME001.dat")).unwrap()).unwrap();
+    let col = |f: &str| dat.fields.iter().position(|x| x == f).unwrap();
+    for row in &dat.rows {
+        let (beg, end) = (&row.values[col("BEGBATES")], &row.values[col("ENDBATES")]);
+        let hits = b.search(&format!("bates:{beg}"), 5, 0, Default::default()).unwrap();
+        assert_eq!(hits.total, 1, "{beg} is one received document");
+        let item = b.item(&hits.hits[0].id.to_string()).unwrap();
+        assert_eq!(item.metadata.extra["bates_begin"], *beg);
+        assert_eq!(item.metadata.extra["bates_end"], *end);
+        let produced_text = fs::read_to_string(Path::new(&r.out).join(row.values[col("TEXTPATH")].replace('\\', "/"))).unwrap();
+        assert_eq!(item.text, produced_text, "the received text is the produced text");
+        assert!(b.search(&format!("bates:{end}"), 5, 0, Default::default()).unwrap().total == 1, "its last page finds it too");
+    }
+    // Families come back: the email and its attachment.
+    let fam = b.search("bates:ACME-0000003", 5, 0, Default::default()).unwrap();
+    assert_eq!(fam.total, 1);
+
+    // The real productions of the corpus.
+    let Some(prods) = corpus("productions", "produce::a_production_loads_back_into_a_new_matter_with_its_bates_ranges_and_text") else {
+        return;
+    };
+    let mut c = Matter::create(tmp.path().join("corpus-received"), "corpus received").unwrap();
+    let rel = ingest(&mut c, &prods.join("relativity-import-samples/SampleDataSources"), "Relativity sample");
+    assert!(rel.items_added > 10, "the Relativity volume's rows load: {rel:?}");
+    // Fields mapped: the subject and the sender of a sample email.
+    let hit = c.search("bates:Sample_0000007", 5, 0, Default::default()).unwrap();
+    assert!(hit.total >= 1, "control numbers of a DAT without a header are Bates numbers");
+    let item = c.item(&hit.hits[0].id.to_string()).unwrap();
+    assert!(item.text.len() > 20, "its TEXT file was linked");
+    let qc = ingest(&mut c, &prods.join("ediscovery-toolkit"), "QC fixtures");
+    assert!(qc.items_added > 0);
+    let errors = c.errors().unwrap();
+    let text = format!("{errors:?}");
+    assert!(text.contains("was already used on line"), "a duplicate Bates number is an error record naming the row: {text}");
+    assert!(text.contains("is not an image"), "a .tif that is not an image is an error record: {text}");
+    assert!(text.contains(" line "), "error records name the load file's line");
+}
