@@ -391,15 +391,12 @@ impl Matter {
                 "{missing_glyphs} characters have no glyph in the installed fonts (fonts-dejavu-core, and a CJK font if installed) and show as boxes"
             ));
         }
+        let stage = |stage: &str, done: usize| {
+            let (documents_done, documents) = (done as u64, plan.docs.len() as u64);
+            progress(&ProduceProgress { stage: stage.into(), documents_done, documents, pages_done, pages_estimated, ..Default::default() })
+        };
         // Families: BEGATTACH/ENDATTACH span each family's rows.
-        progress(&ProduceProgress {
-            stage: "load_files".into(),
-            documents_done: produced_docs.len() as u64,
-            documents: plan.docs.len() as u64,
-            pages_done,
-            pages_estimated,
-            ..Default::default()
-        });
+        stage("load_files", produced_docs.len());
         let beg_i = DAT_FIELDS.iter().position(|f| *f == "BEGATTACH").unwrap_or(2);
         for (k, &(_, row)) in family_rows.iter().enumerate() {
             let end_row = family_rows.get(k + 1).map(|f| f.1).unwrap_or(dat_rows.len());
@@ -418,14 +415,7 @@ impl Matter {
         write_manifest(&root, &name, id, &first_bates, &last_bates, opts, self.audit_head()?.map(|h| h.hash))?;
 
         // The gate.
-        progress(&ProduceProgress {
-            stage: "verifying".into(),
-            documents_done: produced_docs.len() as u64,
-            documents: plan.docs.len() as u64,
-            pages_done,
-            pages_estimated,
-            ..Default::default()
-        });
+        stage("verifying", produced_docs.len());
         let gate_started = std::time::Instant::now();
         let mut report = if cancelled {
             GateReport::new(

@@ -102,3 +102,20 @@ pub fn addresses(v: &str) -> std::collections::BTreeSet<String> {
         .map(|t| t.trim_matches(|c: char| c == '\'' || c == '.' || c == ';').to_ascii_lowercase())
         .collect()
 }
+
+/// A PDF string literal (for PDFs the tests build with lopdf, through pdf_extract).
+pub fn lit(s: &str) -> pdf_extract::Object {
+    pdf_extract::Object::String(s.as_bytes().to_vec(), pdf_extract::StringFormat::Literal)
+}
+
+/// Content-stream operations that show `s` in font `F1` at `size` points, at (`x`, `y`).
+pub fn pdf_text(x: f64, y: f64, size: i64, s: &str) -> Vec<pdf_extract::content::Operation> {
+    use pdf_extract::content::Operation;
+    vec![
+        Operation::new("BT", vec![]),
+        Operation::new("Tf", vec!["F1".into(), size.into()]),
+        Operation::new("Tm", vec![1.into(), 0.into(), 0.into(), 1.into(), x.into(), y.into()]),
+        Operation::new("Tj", vec![lit(s)]),
+        Operation::new("ET", vec![]),
+    ]
+}

@@ -11,25 +11,11 @@ use exhibit::redact::Treatment;
 use exhibit::view::Viewer;
 use exhibit::Matter;
 use pdf_extract::content::{Content, Operation};
-use pdf_extract::{dictionary, Document, Object, Stream, StringFormat};
+use pdf_extract::{dictionary, Document, Object, Stream};
 use std::fs;
 use std::path::Path;
 
 const SCALE: f32 = 2.0;
-
-fn lit(s: &str) -> Object {
-    Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
-}
-
-fn text(x: f64, y: f64, size: i64, s: &str) -> Vec<Operation> {
-    vec![
-        Operation::new("BT", vec![]),
-        Operation::new("Tf", vec!["F1".into(), size.into()]),
-        Operation::new("Tm", vec![1.into(), 0.into(), 0.into(), 1.into(), x.into(), y.into()]),
-        Operation::new("Tj", vec![lit(s)]),
-        Operation::new("ET", vec![]),
-    ]
-}
 
 /// Two pages: page 1 plain (612×792) with a line of words and a grey "signature" block;
 /// page 2 rotated 90° with a CropBox that does not start at the origin.
@@ -39,13 +25,13 @@ fn two_page_pdf() -> Vec<u8> {
     let font_id =
         doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding" });
     let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
-    let mut p1 = text(72.0, 700.0, 24, "Alpha Bravo Charlie");
-    p1.extend(text(72.0, 600.0, 24, "Foxtrot"));
+    let mut p1 = pdf_text(72.0, 700.0, 24, "Alpha Bravo Charlie");
+    p1.extend(pdf_text(72.0, 600.0, 24, "Foxtrot"));
     // A filled block with no text, like a scanned signature.
     p1.push(Operation::new("g", vec![0.3.into()]));
     p1.push(Operation::new("re", vec![300.into(), 200.into(), 150.into(), 60.into()]));
     p1.push(Operation::new("f", vec![]));
-    let p2 = text(100.0, 500.0, 24, "Delta Echo");
+    let p2 = pdf_text(100.0, 500.0, 24, "Delta Echo");
     let mut kids = Vec::new();
     for (i, ops) in [p1, p2].into_iter().enumerate() {
         let content_id = doc.add_object(Stream::new(dictionary! {}, Content { operations: ops }.encode().unwrap()));

@@ -14,7 +14,7 @@ use exhibit::produce::{ProduceOptions, ProductionStatus, Sabotage, Selection};
 use exhibit::redact::{RuleSpec, Treatment};
 use exhibit::Matter;
 use pdf_extract::content::{Content, Operation};
-use pdf_extract::{dictionary, Document, Object, Stream, StringFormat};
+use pdf_extract::{dictionary, Document, Object, Stream};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -22,20 +22,6 @@ use std::sync::atomic::AtomicBool;
 const WORD: &str = "Nightjar";
 const SSN: &str = "078-05-1120";
 const PRIVILEGED_LINE: &str = "Counsel advises that the licence terms expose us to the Quokka claim";
-
-fn lit(s: &str) -> Object {
-    Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
-}
-
-fn text_ops(x: f64, y: f64, size: i64, s: &str) -> Vec<Operation> {
-    vec![
-        Operation::new("BT", vec![]),
-        Operation::new("Tf", vec!["F1".into(), size.into()]),
-        Operation::new("Tm", vec![1.into(), 0.into(), 0.into(), 1.into(), x.into(), y.into()]),
-        Operation::new("Tj", vec![lit(s)]),
-        Operation::new("ET", vec![]),
-    ]
-}
 
 /// A PDF hiding `WORD` everywhere a PDF can: visible text, the Info dictionary, XMP metadata, a
 /// bookmark, an annotation, a form field, white-on-white text, text under an image, and an
@@ -51,14 +37,14 @@ fn adversarial_pdf() -> Vec<u8> {
     ));
     let resources_id =
         doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id }, "XObject" => dictionary! { "Im1" => image_id } });
-    let mut ops = text_ops(72.0, 700.0, 18, &format!("The codename is {WORD} and more words follow"));
-    ops.extend(text_ops(72.0, 650.0, 14, "An ordinary line that stays visible in the production"));
+    let mut ops = pdf_text(72.0, 700.0, 18, &format!("The codename is {WORD} and more words follow"));
+    ops.extend(pdf_text(72.0, 650.0, 14, "An ordinary line that stays visible in the production"));
     // White on white.
     ops.push(Operation::new("rg", vec![1.into(), 1.into(), 1.into()]));
-    ops.extend(text_ops(72.0, 600.0, 14, &format!("white {WORD} white")));
+    ops.extend(pdf_text(72.0, 600.0, 14, &format!("white {WORD} white")));
     ops.push(Operation::new("rg", vec![0.into(), 0.into(), 0.into()]));
     // Under an image.
-    ops.extend(text_ops(72.0, 500.0, 14, &format!("under {WORD} image")));
+    ops.extend(pdf_text(72.0, 500.0, 14, &format!("under {WORD} image")));
     ops.push(Operation::new("q", vec![]));
     ops.push(Operation::new("cm", vec![300.into(), 0.into(), 0.into(), 40.into(), 60.into(), 490.into()]));
     ops.push(Operation::new("Do", vec!["Im1".into()]));
