@@ -270,8 +270,8 @@ fn without_header_block(text: &str) -> &str {
 }
 
 /// Builds a document's pages. Pure: safe to run on any thread.
-pub fn build(doc: &DocInput, fonts: &Fonts) -> Result<BuiltDoc> {
-    let geom = PageGeometry::letter(DPI);
+pub fn build(doc: &DocInput, fonts: &Fonts, dpi: f32) -> Result<BuiltDoc> {
+    let geom = PageGeometry::letter(dpi);
     let mut notes = Vec::new();
     let typeset_pages = |flow: &Flow| -> Result<(Vec<BuiltPage>, usize)> {
         let t = typeset(flow, &geom, fonts);
@@ -296,7 +296,7 @@ pub fn build(doc: &DocInput, fonts: &Fonts) -> Result<BuiltDoc> {
                     let mut failed = None;
                     for i in 0..n {
                         let b = boxes.get(&(i as u32)).map(Vec::as_slice).unwrap_or(&[]);
-                        match render_page(&pdf, i, DPI, FOOTER_PT, b, fonts, skip_box && !b.is_empty()) {
+                        match render_page(&pdf, i, dpi, FOOTER_PT, b, fonts, skip_box && !b.is_empty()) {
                             Ok(r) => pages.push(page_of_canvas(&r.canvas, r.width_pt, r.height_pt, r.boxes)?),
                             Err(e) => {
                                 failed = Some(format!("page {} could not be drawn ({e})", i + 1));

@@ -97,7 +97,8 @@ pub struct GateDoc {
     /// A withheld document's own text: none of it may appear anywhere.
     pub withheld_text: Option<String>,
     /// Its image file, relative to the production folder, with `/`.
-    pub image: String,
+    /// Its image files, in page order: one PDF (`--images pdf`), or one TIFF or JPEG per page.
+    pub images: Vec<String>,
     pub text: String,
     pub native: Option<String>,
     pub sha256: String,
@@ -236,6 +237,14 @@ pub fn run(input: &GateInput) -> GateReport {
     let mut pdf_pages = 0u64;
     for (path, n) in &pages_per_image {
         let full = input.root.join(path);
+        if !is_pdf(path) {
+            match std::fs::read(&full).map_err(|e| e.to_string()).and_then(|b| super::tiffout::decode_page(&b)) {
+                Ok(_) if *n == 1 => pdf_pages += 1,
+                Ok(_) => bf.push(fail(path, None, format!("one page image is listed for {n} pages"))),
+                Err(e) => bf.push(fail(path, None, format!("the page image named by the OPT cannot be read: {e}"))),
+            }
+            continue;
+        }
         match lopdf::Document::load(&full) {
             Ok(doc) => {
                 let pages = doc.get_pages().len() as u64;
@@ -263,8 +272,9 @@ pub fn run(input: &GateInput) -> GateReport {
     let mut withheld_finder_values: Vec<String> = Vec::new();
     for d in input.docs {
         let bates_first = bates(d.first);
-        let bytes = std::fs::read(input.root.join(&d.image)).unwrap_or_default();
-        structure(&d.image, &bytes, &mut sf);
+        for image in d.images.iter().filter(|i| is_pdf(i)) {
+            structure(image, &std::fs::read(input.root.join(image)).unwrap_or_default(), &mut sf);
+        }
         if let Some(t) = &d.withheld_text {
             withheld_finder_values.extend(shingles(t));
         }
@@ -275,18 +285,7 @@ pub fn run(input: &GateInput) -> GateReport {
         }
         scanned_values += values.len();
         let finder = Finder::new(values.iter().copied());
-        let (outside, streams) = pdf_parts(&bytes);
-        for v in &values {
-            for enc in [utf16(v, true), utf16(v, false), utf16(&v.to_lowercase(), true), utf16(&v.to_uppercase(), true)] {
-                if !enc.is_empty() && memchr::memmem::find(&outside, &enc).is_some() {
-                    tf.push(fail(
-                        &d.image,
-                        Some(bates_first.clone()),
-                        format!("the PDF holds a value redacted in {} in UTF-16", d.control),
-                    ));
-                }
-            }
-        }
+        let mut look_failures: Vec<GateFailure> = Vec::new();
         let mut look = |file: &str, what: &str, s: &str| {
             if let Some((i, ..)) = finder.find(s).first() {
                 tf.push(fail(
@@ -297,7 +296,7 @@ pub fn run(input: &GateInput) -> GateReport {
             }
         };
         look(&d.text, "the text file", &std::fs::read_to_string(input.root.join(&d.text)).unwrap_or_default());
-        for f in [&d.image, &d.text].into_iter().chain(d.native.as_ref()) {
+        for f in d.images.iter().chain([&d.text]).chain(d.native.as_ref()) {
             look(f, "the file name", f);
         }
         if let Some(row) = rows_by_beg.get(&bates_first) {
@@ -306,30 +305,53 @@ pub fn run(input: &GateInput) -> GateReport {
         for line in privilege_csv.lines().chain(redaction_csv.lines()).filter(|l| l.contains(&bates_first)) {
             look(&priv_path, "its privilege or redaction log row", line);
         }
-        look(&d.image, "the PDF's bytes", &String::from_utf8_lossy(&outside));
-        for s in &streams {
-            look(&d.image, "a decompressed PDF stream", &String::from_utf8_lossy(s));
-        }
-        if let Ok(x) = crate::extract::pdf::extract(&bytes, &d.image) {
-            look(&d.image, "the text Exhibit extracts from the PDF", x.text.as_deref().unwrap_or_default());
-        }
-        if let Some(bin) = &pdftotext {
-            match std::process::Command::new(bin).arg("-q").arg(input.root.join(&d.image)).arg("-").output() {
-                Ok(o) => look(&d.image, "the text pdftotext extracts from the PDF", &String::from_utf8_lossy(&o.stdout)),
-                Err(e) => tf.push(fail(&d.image, None, format!("pdftotext could not run ({e})"))),
+        for image in &d.images {
+            let bytes = std::fs::read(input.root.join(image)).unwrap_or_default();
+            // A page image's pixel data is checked by the box check; its other bytes here.
+            let (outside, streams) = if is_pdf(image) { pdf_parts(&bytes) } else { (image_metadata(&bytes), vec![]) };
+            for v in &values {
+                for enc in [utf16(v, true), utf16(v, false), utf16(&v.to_lowercase(), true), utf16(&v.to_uppercase(), true)] {
+                    if !enc.is_empty() && memchr::memmem::find(&outside, &enc).is_some() {
+                        look_failures.push(fail(
+                            image,
+                            Some(bates_first.clone()),
+                            format!("the image file holds a value redacted in {} in UTF-16", d.control),
+                        ));
+                    }
+                }
+            }
+            look(image, "the image file's bytes", &String::from_utf8_lossy(&outside));
+            for s in &streams {
+                look(image, "a decompressed PDF stream", &String::from_utf8_lossy(s));
+            }
+            if !is_pdf(image) {
+                continue;
+            }
+            if let Ok(x) = crate::extract::pdf::extract(&bytes, image) {
+                look(image, "the text Exhibit extracts from the PDF", x.text.as_deref().unwrap_or_default());
+            }
+            if let Some(bin) = &pdftotext {
+                match std::process::Command::new(bin).arg("-q").arg(input.root.join(image)).arg("-").output() {
+                    Ok(o) => look(image, "the text pdftotext extracts from the PDF", &String::from_utf8_lossy(&o.stdout)),
+                    Err(e) => look_failures.push(fail(image, None, format!("pdftotext could not run ({e})"))),
+                }
             }
         }
+        tf.append(&mut look_failures);
     }
     c.add(
         "redacted_text",
         format!(
-            "{scanned_values} redacted values searched (folded) in text files, file names, load-file rows, PDF bytes, decompressed streams, UTF-16 and two extractors' text; {short_values} values under {MIN_FOLDED} characters not searched"
+            "{scanned_values} redacted values searched (folded) in text files, file names, load-file rows, image files' bytes, decompressed PDF streams, UTF-16 and two extractors' text; {short_values} values under {MIN_FOLDED} characters not searched"
         ),
         tf,
     );
     c.add(
         "pdf_structure",
-        format!("{} PDFs: one revision, no metadata, annotations, forms, scripts, attachments or outlines", input.docs.len()),
+        format!(
+            "{} PDFs: one revision, no metadata, annotations, forms, scripts, attachments or outlines",
+            input.docs.iter().flat_map(|d| &d.images).filter(|i| is_pdf(i)).count()
+        ),
         sf,
     );
 
@@ -406,7 +428,33 @@ pub fn run(input: &GateInput) -> GateReport {
         if !any {
             continue;
         }
-        let doc = match lopdf::Document::load(input.root.join(&d.image)) {
+        if d.images.first().is_some_and(|i| !is_pdf(i)) {
+            // One image file per page.
+            for (i, image) in d.images.iter().enumerate() {
+                let n = d.first + i as u64;
+                let Some(boxes) = input.boxes.get(&n) else { continue };
+                let Ok((w, h, px)) =
+                    std::fs::read(input.root.join(image)).map_err(|e| e.to_string()).and_then(|b| super::tiffout::decode_page(&b))
+                else {
+                    xf.push(fail(image, Some(bates(n)), "the page image cannot be decoded"));
+                    continue;
+                };
+                let lossy = image.ends_with(".jpg");
+                for (rect, label) in boxes {
+                    boxes_checked += 1;
+                    if let Some(what) = page_box_differs(&px, w, h, *rect, label, input.fonts, lossy) {
+                        xf.push(fail(
+                            image,
+                            Some(bates(n)),
+                            format!("the box {label:?} at {},{}–{},{} {what}", rect.x0, rect.y0, rect.x1, rect.y1),
+                        ));
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(image) = d.images.first() else { continue };
+        let doc = match lopdf::Document::load(input.root.join(image)) {
             Ok(doc) => doc,
             Err(_) => continue, // reported by the Bates check
         };
@@ -414,14 +462,14 @@ pub fn run(input: &GateInput) -> GateReport {
             let n = d.first + i as u64;
             let Some(boxes) = input.boxes.get(&n) else { continue };
             let Some((w, h, ch, px)) = page_image(&doc, page_id) else {
-                xf.push(fail(&d.image, Some(bates(n)), "the page image cannot be decoded"));
+                xf.push(fail(image, Some(bates(n)), "the page image cannot be decoded"));
                 continue;
             };
             for (rect, label) in boxes {
                 boxes_checked += 1;
                 if let Some(what) = box_differs(&px, w, h, ch, *rect, label, input.fonts) {
                     xf.push(fail(
-                        &d.image,
+                        image,
                         Some(bates(n)),
                         format!("the box {label:?} at {},{}–{},{} {what}", rect.x0, rect.y0, rect.x1, rect.y1),
                     ));
@@ -636,6 +684,60 @@ fn box_differs(px: &[u8], w: u32, h: u32, ch: u8, rect: PxRect, label: &str, fon
             if px[at..at + ch as usize].iter().any(|&v| v != expected) {
                 differing += 1;
             }
+        }
+    }
+    (differing > 0).then(|| format!("is not opaque: {differing} pixels differ from a burned box"))
+}
+
+fn is_pdf(path: &str) -> bool {
+    path.to_ascii_lowercase().ends_with(".pdf")
+}
+
+/// The bytes of a TIFF or JPEG page other than its pixel data: TIFF tags and JPEG markers
+/// (comments, EXIF) are where text could ride along.
+fn image_metadata(bytes: &[u8]) -> Vec<u8> {
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        // Markers up to the start of scan.
+        let end = memchr::memmem::find(bytes, &[0xFF, 0xDA]).unwrap_or(bytes.len());
+        return bytes[..end].to_vec();
+    }
+    // Our TIFFs (little-endian, the strip right after the header, then the directory): the
+    // header and everything from the directory on (the strip itself is fax data).
+    let strip_end = bytes.len().min(u32::from_le_bytes([
+        bytes.get(4).copied().unwrap_or(0),
+        bytes.get(5).copied().unwrap_or(0),
+        bytes.get(6).copied().unwrap_or(0),
+        bytes.get(7).copied().unwrap_or(0),
+    ]) as usize);
+    let mut out = bytes[..8.min(bytes.len())].to_vec();
+    out.extend_from_slice(&bytes[strip_end.min(bytes.len())..]);
+    out
+}
+
+/// [`box_differs`] for a decoded TIFF or JPEG page (gray, 0 black): a Group IV page is the box
+/// made black-and-white, exactly; a JPEG page's box must be black wherever the box is solid.
+fn page_box_differs(px: &[u8], w: u32, h: u32, rect: PxRect, label: &str, fonts: &Fonts, lossy: bool) -> Option<String> {
+    if rect.x1 > w || rect.y1 > h || rect.x0 >= rect.x1 || rect.y0 >= rect.y1 {
+        return Some("lies outside the page image".into());
+    }
+    let want = expected_box(rect.x1 - rect.x0, rect.y1 - rect.y0, label, fonts);
+    let black = |x: u32, y: u32| want.px[(y * want.width + x) as usize] == 0;
+    let mut differing = 0usize;
+    for y in 0..want.height {
+        for x in 0..want.width {
+            let got = px[((rect.y0 + y) * w + rect.x0 + x) as usize];
+            let bad = if lossy {
+                let solid = x > 0
+                    && y > 0
+                    && x + 1 < want.width
+                    && y + 1 < want.height
+                    && (y - 1..=y + 1).all(|yy| (x - 1..=x + 1).all(|xx| black(xx, yy)));
+                solid && got >= 64
+            } else {
+                let expected = if want.px[(y * want.width + x) as usize] < super::tiffout::BLACK_BELOW { 0 } else { 255 };
+                got != expected
+            };
+            differing += bad as usize;
         }
     }
     (differing > 0).then(|| format!("is not opaque: {differing} pixels differ from a burned box"))

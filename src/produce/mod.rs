@@ -23,6 +23,7 @@ pub mod pdfout;
 pub mod plan;
 pub mod raster;
 pub mod record;
+pub mod tiffout;
 pub mod typeset;
 
 pub use gate::{GateCheck, GateFailure, GateReport};
@@ -117,11 +118,6 @@ impl Matter {
     /// incomplete).
     pub fn produce(&mut self, opts: &ProduceOptions, progress: &dyn Fn(&ProduceProgress), cancel: &AtomicBool) -> Result<ProductionReport> {
         let started = std::time::Instant::now();
-        if opts.images == ImageProfile::Tiff {
-            return Err(Error::BadInput(
-                "--images tiff is not built yet: produce with --images pdf (one image-only PDF per document), which Relativity and Everlaw load too".into(),
-            ));
-        }
         if opts.prefix.trim().is_empty() || !opts.prefix.trim().chars().all(|c| c.is_ascii_alphanumeric() || "-_. ".contains(c)) {
             return Err(Error::BadInput(format!(
                 "the Bates prefix {:?} must be letters and digits (a `-`, `_` or `.` may end it), e.g. ACME",
@@ -270,7 +266,11 @@ impl Matter {
                 };
                 inputs.push(input);
             }
-            let built: Vec<Result<BuiltDoc>> = inputs.par_iter().map(|d| build(d, &fonts)).collect();
+            let dpi = match opts.images {
+                ImageProfile::Pdf => document::DPI,
+                ImageProfile::Tiff => tiffout::DPI,
+            };
+            let built: Vec<Result<BuiltDoc>> = inputs.par_iter().map(|d| build(d, &fonts, dpi)).collect();
             for (input, built) in inputs.into_iter().zip(built) {
                 let built = built?;
                 missing_glyphs += built.missing_glyphs;
@@ -283,11 +283,21 @@ impl Matter {
                 let beg = bates(first);
                 let (image_dat, image_disk) = rel(&[vol, "IMAGES", &folder, &format!("{beg}.pdf")]);
                 let (text_dat, text_disk) = rel(&[vol, "TEXT", &folder, &format!("{beg}.txt")]);
-                // Pages: stamp, then one image-only PDF.
+                // Pages: stamp, then one image-only PDF, or one TIFF or JPEG per page.
                 let mut out_pages = Vec::with_capacity(built.pages.len());
+                let mut images: Vec<String> = Vec::new();
                 for (i, p) in built.pages.into_iter().enumerate() {
                     let n = first + i as u64;
-                    let stamp = stamp_image(p.image.width, p.footer_pt, p.height_pt, p.image.height, &opts.endorse, &bates(n), &fonts)?;
+                    let image_dat = if opts.images == ImageProfile::Tiff {
+                        let footer_px = (p.footer_pt * tiffout::DPI / 72.0).round() as u32;
+                        let file = tiffout::write_page(tiffout::canvas_of(&p.image)?, footer_px, &opts.endorse, &bates(n), &fonts)?;
+                        let (d, k) = rel(&[vol, "IMAGES", &folder, &format!("{}.{}", bates(n), file.ext)]);
+                        write_file(&root, &k, &file.bytes)?;
+                        images.push(k);
+                        d
+                    } else {
+                        image_dat.clone()
+                    };
                     if !p.boxes.is_empty() {
                         for (r, l) in &p.boxes {
                             boxes.entry(n).or_default().push((*r, l.clone()));
@@ -296,7 +306,16 @@ impl Matter {
                             redaction_rows.push(csv_row(&[&beg, &bates(n), label.trim_start_matches("REDACTED – ")]));
                         }
                     }
-                    out_pages.push(OutPage { width_pt: p.width_pt, height_pt: p.height_pt, image: p.image, stamp, footer_pt: p.footer_pt });
+                    if opts.images == ImageProfile::Pdf {
+                        let stamp = stamp_image(p.image.width, p.footer_pt, p.height_pt, p.image.height, &opts.endorse, &bates(n), &fonts)?;
+                        out_pages.push(OutPage {
+                            width_pt: p.width_pt,
+                            height_pt: p.height_pt,
+                            image: p.image,
+                            stamp,
+                            footer_pt: p.footer_pt,
+                        });
+                    }
                     opt_lines.push(loadfile::OptLine {
                         line: 0,
                         page_id: bates(n),
@@ -306,7 +325,10 @@ impl Matter {
                         page_count: (i == 0).then_some((last - first + 1) as u32),
                     });
                 }
-                write_file(&root, &image_disk, &pdfout::write_pdf(&out_pages)?)?;
+                if opts.images == ImageProfile::Pdf {
+                    write_file(&root, &image_disk, &pdfout::write_pdf(&out_pages)?)?;
+                    images.push(image_disk);
+                }
                 drop(out_pages);
                 let text = if input.sabotage == Some(Sabotage::LeakText) {
                     crate::store::texts::text(&self.store.db, input.plan.id)?.unwrap_or_default()
@@ -365,7 +387,7 @@ impl Matter {
                     withheld: input.treatment == Treatment::Withheld,
                     hidden: input.hidden.clone(),
                     withheld_text,
-                    image: image_disk,
+                    images,
                     text: text_disk,
                     native: native_disk,
                     sha256,
@@ -523,6 +545,11 @@ impl Matter {
         let pkey = self.pseudonym_key()?;
         let settings = &row.settings;
         let vol = settings["volume"].as_str().unwrap_or("VOL001").to_string();
+        // Each page's image file, as the bundle's OPT names it (what a receiving party loads).
+        let opt =
+            std::fs::read(dir.join(format!("DATA/{}.opt", row.name))).ok().and_then(|b| loadfile::parse_opt(&b).ok()).unwrap_or_default();
+        let image_of: std::collections::HashMap<String, String> =
+            opt.iter().map(|l| (l.page_id.clone(), l.image_path.replace('\\', "/"))).collect();
         let mut gate_docs = Vec::new();
         for (i, d) in docs.iter().enumerate() {
             let folder = format!("{:04}", i / PER_FOLDER + 1);
@@ -546,7 +573,17 @@ impl Matter {
                 withheld,
                 hidden,
                 withheld_text: if withheld { crate::store::texts::text(&self.store.db, d.item)? } else { None },
-                image: format!("{vol}/IMAGES/{folder}/{beg}.pdf"),
+                images: {
+                    let mut files: Vec<String> = Vec::new();
+                    for n in d.first..=d.last {
+                        let page = Bates { prefix: row.prefix.clone(), number: n, digits }.to_string();
+                        let file = image_of.get(&page).cloned().unwrap_or_else(|| format!("{vol}/IMAGES/{folder}/{beg}.pdf"));
+                        if files.last() != Some(&file) {
+                            files.push(file);
+                        }
+                    }
+                    files
+                },
                 text: format!("{vol}/TEXT/{folder}/{beg}.txt"),
                 native: natives.first().and_then(|p| p.strip_prefix(dir).ok()).map(|p| p.to_string_lossy().replace('\\', "/")),
                 sha256: self.store.db.query_row("SELECT sha256 FROM item WHERE id = ?1", [d.item], |r| r.get(0))?,

@@ -46,7 +46,7 @@ pub enum ImageProfile {
     /// One image-only PDF per document.
     #[default]
     Pdf,
-    /// Single-page TIFFs (not built yet: refused with a message saying so).
+    /// One file per page: a 300-dpi Group IV TIFF, or a JPEG for a page with colour.
     Tiff,
 }
 

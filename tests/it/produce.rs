@@ -627,3 +627,63 @@ fn a_production_loads_back_into_a_new_matter_with_its_bates_ranges_and_text() {
     assert!(text.contains("is not an image"), "a .tif that is not an image is an error record: {text}");
     assert!(text.contains(" line "), "error records name the load file's line");
 }
+
+/// `--images tiff`: one 300-dpi Group IV TIFF per page named by its Bates number (JPEG for a
+/// colour page), the OPT pointing at every page, the gate passing; a redacted page decodes
+/// with its box black, and a broken writer is still caught.
+#[test]
+fn the_tiff_profile_writes_one_group4_page_per_file_and_passes_the_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut m = matter(tmp.path());
+    let mut o = ProduceOptions::new(Selection::Query("*".into()), "ACME", tmp.path().join("out"));
+    o.images = exhibit::produce::ImageProfile::Tiff;
+    let r = m.produce(&o, &|_| {}, &AtomicBool::new(false)).unwrap();
+    let v = r.verification.as_ref().unwrap();
+    assert!(v.ok, "{:#?}", v.problems);
+    let root = PathBuf::from(&r.out);
+    let opt = loadfile::parse_opt(&fs::read(root.join("DATA/ACME001.opt")).unwrap()).unwrap();
+    assert_eq!(opt.len() as u64, r.pages);
+    for l in &opt {
+        let path = root.join(l.image_path.replace('\\', "/"));
+        assert!(path.file_stem().unwrap().to_string_lossy() == l.page_id, "each page file is named by its Bates number");
+        let bytes = fs::read(&path).unwrap();
+        if path.extension().unwrap() == "tif" {
+            let mut d = tiff::decoder::Decoder::new(std::io::Cursor::new(&bytes)).unwrap();
+            assert_eq!(d.get_tag_u32(tiff::tags::Tag::Compression).unwrap(), 4, "CCITT Group IV");
+            let x = d.get_tag(tiff::tags::Tag::XResolution).unwrap();
+            assert!(format!("{x:?}").contains("300"), "300 dpi: {x:?}");
+            assert!(!d.more_images(), "one page per file");
+        } else {
+            assert!(bytes.starts_with(&[0xFF, 0xD8]), "a colour page is a JPEG");
+        }
+    }
+    // The PDF's redacted page, decoded: its word box is black.
+    let pdf_item = m.search("kind:pdf", 5, 0, Default::default()).unwrap().hits[0].id;
+    let boxes = m.page_boxes(&pdf_item.to_string(), None).unwrap();
+    let page = opt
+        .iter()
+        .map(|l| root.join(l.image_path.replace('\\', "/")))
+        .find(|p| tiff::decoder::Decoder::new(std::io::Cursor::new(fs::read(p).unwrap())).unwrap().dimensions().unwrap() == (2550, 3450))
+        .expect("the PDF's page at 300 dpi: 2550 × (3300 + a 150-pixel stamp band)");
+    let (w, h, px) = exhibit::produce::tiffout::decode_page(&fs::read(&page).unwrap()).unwrap();
+    if let Some(keep) = std::env::var_os("EXHIBIT_KEEP_PRODUCTION") {
+        // To look at the page: a PNG of it, decoded as the gate decodes it.
+        let file = fs::File::create(Path::new(&keep).join("tiff-page.png")).unwrap();
+        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.write_header().unwrap().write_image_data(&px).unwrap();
+    }
+    let b = &boxes.redactions[0];
+    let (x, y) = (((b.rect[0] + b.rect[2]) / 2.0 * 300.0 / 72.0) as usize, ((b.rect[1] + b.rect[3]) / 2.0 * 300.0 / 72.0) as usize);
+    let dark =
+        (y - 3..y + 3).flat_map(|yy| (x - 30..x + 30).map(move |xx| (xx, yy))).filter(|&(xx, yy)| px[yy * w as usize + xx] == 0).count();
+    assert!(dark > 200, "the box over the codename is black ({dark} of 360 pixels around its centre; the label is white)");
+    let broken = {
+        let mut o = o.clone();
+        o.out = tmp.path().join("broken");
+        o.sabotage = Some(Sabotage::SkipOneBox);
+        m.produce(&o, &|_| {}, &AtomicBool::new(false)).unwrap()
+    };
+    let bv = broken.verification.unwrap();
+    assert!(bv.checks.iter().any(|c| c.name == "burned_boxes" && !c.ok && c.failures[0].file.ends_with(".tif")), "{:#?}", bv.problems);
+}

@@ -30,7 +30,7 @@ pub struct ProduceArgs {
     /// Endorsement stamped at the bottom left of every page, e.g. "CONFIDENTIAL – SUBJECT TO PROTECTIVE ORDER".
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub endorse: String,
-    /// Page images: one image-only PDF per document (tiff is not built yet).
+    /// Page images: one image-only PDF per document (150 dpi), or one 300-dpi Group IV TIFF per page (JPEG for colour pages).
     #[arg(long, value_enum, default_value_t = ImagesArg::Pdf)]
     pub images: ImagesArg,
     /// Natives: none; the original of every document produced without redactions; or spreadsheets only.
