@@ -78,7 +78,9 @@ impl PathPolicy {
     pub fn check(&self, usage: PathUse, path: &Path) -> Result<PathBuf, PathRefused> {
         let resolved = resolve(path)?;
         let under_root = self.roots.iter().any(|r| resolved.starts_with(r));
-        let is_matter = usage != PathUse::Read && self.matter.as_deref() == Some(resolved.as_path());
+        // The started matter's own folder may be opened again (and created, for a server started
+        // on a folder to create), never read from as evidence nor written into as a bundle.
+        let is_matter = matches!(usage, PathUse::OpenMatter | PathUse::CreateMatter) && self.matter.as_deref() == Some(resolved.as_path());
         if under_root || is_matter {
             return Ok(resolved);
         }
@@ -86,6 +88,7 @@ impl PathPolicy {
             PathUse::OpenMatter => "open a matter",
             PathUse::CreateMatter => "create a matter",
             PathUse::Read => "read",
+            PathUse::Write => "write a production",
         };
         let shown = if resolved != path { format!(" (it resolves to {})", resolved.display()) } else { String::new() };
         let allowed = if self.roots.is_empty() {
