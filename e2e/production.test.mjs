@@ -79,6 +79,21 @@ describe('the Production screen', () => {
     await server?.stop();
   });
 
+  it('a query typed in the query bar is checked: a malformed one is pointed at, not run', async () => {
+    await page.click('[data-testid=set-query]');
+    await page.fill('[data-testid=prod-prefix]', 'ACME');
+    await page.fill('[data-testid=prod-out]', out);
+    await page.fill('[data-testid=query]', 'price w/');
+    await page.click('[data-testid=search]');
+    await page.waitForSelector('[data-testid=query-error]');
+    assert.ok(!fs.existsSync(out), 'nothing written');
+    await page.fill('[data-testid=query]', 'price');
+    await page.click('[data-testid=search]');
+    await page.waitForSelector('[data-testid=prod-dry]');
+    assert.ok(Number(await page.textContent('[data-testid=dry-documents]')) >= 1);
+    await page.click('[data-testid=set-tag]');
+  });
+
   it('a dry run counts the tagged set and lists it, writing nothing', async () => {
     await page.waitForSelector('[data-testid=set-tag-name] option[value=Responsive]', { state: 'attached' });
     await page.selectOption('[data-testid=set-tag-name]', 'Responsive');

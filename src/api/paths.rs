@@ -222,6 +222,35 @@ mod tests {
         let msg = refused(&policy, ingest(&matter));
         assert!(msg.contains("started without --allow"), "{msg}");
         refused(&policy, Request::OpenMatter(OpenMatterParams { dir: t.path().to_path_buf() }));
+        // Nor is a production written into it, nor one re-verified there.
+        let produce = ProduceParams {
+            set: ProduceSet::Query("*".into()),
+            prefix: "P".into(),
+            out: matter.clone(),
+            start: None,
+            digits: 7,
+            volume: "VOL001".into(),
+            endorse: String::new(),
+            images: Default::default(),
+            natives: Default::default(),
+            privileged: Default::default(),
+            dry_run: false,
+        };
+        let msg = refused(&policy, Request::Produce(produce));
+        assert!(msg.contains("write a production"), "{msg}");
+        refused(&policy, Request::VerifyProduction(VerifyProductionParams { dir: matter.clone() }));
+    }
+
+    #[test]
+    fn a_production_is_written_only_under_the_roots() {
+        let t = tempfile::tempdir().unwrap();
+        let policy = PathPolicy::new(&[t.path().to_path_buf()], None).unwrap();
+        // The folder need not exist yet; it is resolved by name like a matter to be created.
+        let mut req = Request::VerifyProduction(VerifyProductionParams { dir: t.path().join("out/ACME001") });
+        policy.apply(&mut req).unwrap();
+        let Request::VerifyProduction(p) = &req else { unreachable!() };
+        assert_eq!(p.dir, std::fs::canonicalize(t.path()).unwrap().join("out/ACME001"));
+        refused(&policy, Request::VerifyProduction(VerifyProductionParams { dir: t.path().join("../elsewhere") }));
     }
 
     #[test]

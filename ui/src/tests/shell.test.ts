@@ -185,7 +185,7 @@ describe('Backends', () => {
     await expect(b.openExternal('javascript:alert(1)')).rejects.toMatchObject({ code: 'link_refused' });
     expect(open).toHaveBeenCalledTimes(1);
     await expect(b.pickPaths()).rejects.toMatchObject({ code: 'not_in_browser' });
-    await expect(b.openProductionFolder(1)).rejects.toMatchObject({ code: 'not_in_browser' });
+    await expect(b.openProductionFolder()).rejects.toMatchObject({ code: 'not_in_browser' });
     expect(b.nativePaths).toBe(false);
   });
 
