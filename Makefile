@@ -76,6 +76,7 @@ e2e-browser: build e2e-deps
 	cd e2e && node --test browser.test.mjs
 	cd e2e && node --test modellogs.test.mjs
 	cd e2e && node --test redaction.test.mjs
+	cd e2e && node --test production.test.mjs
 	cd e2e && node --test browser-key.test.mjs
 
 # The real desktop window under Xvfb. Skipped (and said so) only when the drivers cannot be had.

@@ -6,6 +6,7 @@ fn main() {
         "rpc",
         "pick",
         "open_external",
+        "open_production_folder",
     ])))
     .expect("failed to run tauri-build");
 }

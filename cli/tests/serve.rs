@@ -445,3 +445,82 @@ fn a_client_slow_to_send_its_headers_is_dropped() {
     let r = http(s.port, "POST", "/api/rpc", &[("x-exhibit-token", &s.token)], PING);
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+/// `produce` over HTTP: its `out` is held to the `--allow` folders; a dry run writes nothing; a
+/// running production reports its progress to `ingest_progress` (as a `produce` kind) and is
+/// stopped by `cancel_ingest`, leaving the bundle marked incomplete; the re-run starts over,
+/// passes its gate, and `productions` and `verify_production` agree.
+#[test]
+fn a_production_reports_progress_is_cancelled_beside_the_lock_and_a_rerun_passes() {
+    const FILES: u32 = 600;
+    let (d, s) = setup();
+    let outside = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    make_files(&src, FILES);
+    let r = rpc(&s, &ingest_body(&src));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let out = d.path().join("out");
+    let produce = |out: &std::path::Path, dry_run: bool| {
+        serde_json::json!({"method": "produce", "params": {"set": {"query": "*"}, "prefix": "SRV", "out": out, "dry_run": dry_run}})
+            .to_string()
+    };
+
+    // Paths: a bundle is written only under the allowed folders, and re-verified only there.
+    for body in [
+        produce(&outside.path().join("out"), false),
+        serde_json::json!({"method": "verify_production", "params": {"dir": outside.path()}}).to_string(),
+    ] {
+        let r = rpc(&s, &body);
+        assert_eq!(r.status, 403, "{body}: {}", r.body);
+        assert_eq!(json(&r)["code"], "path_refused");
+    }
+    assert!(!outside.path().join("out").exists());
+
+    let dry = json(&rpc(&s, &produce(&out, true)));
+    assert_eq!(dry["dry_run"], true, "{dry}");
+    assert_eq!(dry["documents"].as_u64(), Some(FILES as u64), "{dry}");
+    assert_eq!(dry["first_bates"], "SRV-0000001", "{dry}");
+    assert!(!out.exists(), "a dry run writes nothing");
+
+    // A production in flight: progress beside the lock, then a cancel.
+    let (port, t, body) = (s.port, s.token.clone(), produce(&out, false));
+    let first = std::thread::spawn(move || http(port, "POST", "/api/rpc", &[("x-exhibit-token", &t)], &body));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let p = json(&rpc(&s, r#"{"method":"ingest_progress"}"#));
+        if p["running"] == true && p["progress"]["kind"] == "produce" && p["progress"]["documents_done"].as_u64().unwrap_or(0) >= 16 {
+            assert_eq!(p["method"], "produce", "{p}");
+            assert!(p["progress"]["pages_per_second"].as_f64().is_some(), "{p}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the production never got going: {p}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let r = rpc(&s, r#"{"method":"cancel_ingest"}"#);
+    assert_eq!(json(&r)["cancelling"], true, "{}", r.body);
+    let r = first.join().unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cancelled = json(&r);
+    assert_eq!(cancelled["verification"]["ok"], false, "a cancelled production does not pass: {cancelled}");
+    assert!(cancelled["documents"].as_u64().unwrap() < FILES as u64, "it stopped early: {}", cancelled["documents"]);
+    let bundle = out.join("SRV001");
+    assert!(bundle.join("INCOMPLETE").exists(), "a cancelled bundle is marked incomplete");
+    let list = json(&rpc(&s, r#"{"method":"productions"}"#));
+    assert_eq!(list["productions"][0]["status"], "incomplete", "{list}");
+
+    // The re-run replaces it and passes; re-verifying agrees.
+    let r = rpc(&s, &produce(&out, false));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let done = json(&r);
+    assert_eq!(done["verification"]["ok"], true, "{}", done["verification"]);
+    assert_eq!(done["documents"].as_u64(), Some(FILES as u64));
+    assert_eq!(done["production"], "SRV001", "a cancelled run does not use up a name");
+    assert!(!bundle.join("INCOMPLETE").exists());
+    let after = json(&rpc(&s, r#"{"method":"ingest_progress"}"#));
+    assert_eq!(after["running"], false, "{after}");
+    let list = json(&rpc(&s, r#"{"method":"productions"}"#));
+    assert_eq!(list["productions"][0]["status"], "complete", "{list}");
+    let body = serde_json::json!({"method": "verify_production", "params": {"dir": bundle}}).to_string();
+    let gate = json(&rpc(&s, &body));
+    assert_eq!(gate["ok"], true, "{gate}");
+}

@@ -9,6 +9,8 @@
 //! * `pick` shows a native file or folder dialog ([`paths`]) and returns the chosen paths.
 //! * `open_external` opens a reviewer-confirmed http/https/mailto link in the system browser
 //!   ([`links`]).
+//! * `open_production_folder` opens a production's folder in the file manager, named by the
+//!   production's id and looked up in the open matter (never a path the webview gives).
 //!
 //! Files dropped onto the window arrive as the `exhibit:drop` event ([`drop`]). Item bytes
 //! (PDF page images, originals) reach the webview only through the `exhibit:` protocol, by item
@@ -21,7 +23,7 @@ mod drop;
 mod links;
 mod paths;
 
-use exhibit::api::{ApiError, ErrorCode, Request, Router};
+use exhibit::api::{ApiError, ErrorCode, Request, Router, SessionMethods};
 use exhibit::view::{ProgressSlot, ViewerHandle};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
@@ -126,6 +128,38 @@ async fn open_external(url: String) -> Result<(), ErrorDto> {
         .map_err(|e| {
             ErrorDto::new(ErrorCode::OpenFailed, format!("the system could not open the link ({e}); copy it into a browser instead"))
         })
+}
+
+/// Opens a production's folder in the system's file manager. The window names the production by
+/// id and the folder comes from the open matter's record of it, so this opens only folders the
+/// matter wrote a production into, never a path the webview chose.
+#[tauri::command]
+async fn open_production_folder(shell: State<'_, Arc<Shell>>, production: i64) -> Result<(), ErrorDto> {
+    let shell = Arc::clone(&shell);
+    tauri::async_runtime::spawn_blocking(move || {
+        let dir = production_folder(&shell, production)?;
+        tauri_plugin_opener::open_path(&dir, None::<&str>).map_err(|e| {
+            ErrorDto::new(ErrorCode::OpenFailed, format!("the system could not open {} ({e}); open it from a file manager", dir.display()))
+        })
+    })
+    .await
+    .map_err(|_| failed())?
+}
+
+/// The folder of production `id` of the open matter, if it is still there. Waits for a long
+/// request in flight (it holds the router), as any other request does.
+fn production_folder(shell: &Shell, id: i64) -> Result<std::path::PathBuf, ErrorDto> {
+    let list = shell.router.lock().unwrap_or_else(|e| e.into_inner()).session().productions(())?;
+    let row = list
+        .productions
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| ErrorDto::new(ErrorCode::Invalid, format!("the open matter has no production {id}")))?;
+    let dir = std::path::PathBuf::from(row.out);
+    if !dir.is_dir() {
+        return Err(ErrorDto::new(ErrorCode::Invalid, format!("{} is no longer there: was the production moved?", dir.display())));
+    }
+    Ok(dir)
 }
 
 /// Passes the window's native drag-drop events to the main webview (see [`drop`]).
@@ -251,10 +285,11 @@ fn main() {
         // Registered for its Rust API only (`pick`); no capability grants the webview any of
         // its own commands. Its init script swaps window.alert/confirm for those commands, so
         // they do nothing here; the UI uses its own dialogs. The opener plugin is not
-        // registered at all: `open_external` calls its plain function.
+        // registered at all: `open_external` and `open_production_folder` call its plain
+        // functions.
         .plugin(tauri_plugin_dialog::init())
         .manage(shell)
-        .invoke_handler(tauri::generate_handler![rpc, pick, open_external])
+        .invoke_handler(tauri::generate_handler![rpc, pick, open_external, open_production_folder])
         .on_window_event(|window, event| on_window_event(window.app_handle(), event))
         .register_asynchronous_uri_scheme_protocol("exhibit", move |_ctx, request, responder| {
             let viewer = viewer.clone();

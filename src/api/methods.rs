@@ -8,7 +8,8 @@
 //! * `session`: by the [`super::Session`] (which holds the open matter), one request at a time;
 //! * `viewer`: by the read-only [`crate::view::Viewer`] of the open matter;
 //! * `beside`: beside the session, from the [`crate::view::ProgressSlot`], because they must
-//!   answer while a long request holds the session (`ingest_progress`, `cancel_ingest`).
+//!   answer while a long request holds the session (`ingest_progress`, `cancel_ingest`; their
+//!   names are older than productions, which they serve too).
 //!
 //! Everything else is derived from the list: the [`Method`] enum (names, flags, place), the
 //! [`Request`] enum and its one-pass decoding, one handler trait per place
@@ -23,6 +24,7 @@ use super::{ApiError, ErrorCode};
 use crate::index::facets::Facets;
 use crate::index::SearchResult;
 use crate::ingest::IngestSummary;
+use crate::produce::{GateReport, ProductionList, ProductionReport};
 use crate::redact::{PageBoxes, RegionAdded, RuleRun};
 use crate::review::terms_report::TermsReport;
 use crate::review::{Note, SavedSearch, TagChange};
@@ -278,15 +280,21 @@ methods! {
         audit: Audit(AuditParams) -> AuditLog [];
         /// The redaction reasons a reviewer can pick: the matter's built-in codes and those users added.
         reasons: Reasons(()) -> ReasonList [];
+        /// Builds a production (Bates-numbered images, text, load files, logs, manifest) and runs its verification gate; with `dry_run`, counts and lists what it would produce and writes nothing.
+        produce: Produce(ProduceParams) -> ProductionReport [Changes, Long];
+        /// The matter's productions, newest first, with their Bates ranges and status.
+        productions: Productions(()) -> ProductionList [];
+        /// Runs a production's verification gate again over its folder on disk, and records the result.
+        verify_production: VerifyProduction(VerifyProductionParams) -> GateReport [Changes];
     }
     viewer {
         /// The sanitized HTML body (if any) and page count of an item.
         item_body: ItemBody(ItemBodyParams) -> ItemBody [];
     }
     beside {
-        /// What the long request in flight has done so far.
+        /// What the long request in flight (an ingest or a production) has done so far.
         ingest_progress: IngestProgress(()) -> ProgressState [];
-        /// Asks the running ingest to stop (it keeps what it committed).
+        /// Asks the running long request to stop: an ingest keeps what it committed, a production is left marked incomplete.
         cancel_ingest: CancelIngest(()) -> CancelAnswer [];
     }
 }

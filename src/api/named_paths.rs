@@ -14,6 +14,9 @@ pub enum PathUse {
     CreateMatter,
     /// Reads evidence or an input file (ingest, suspect outputs).
     Read,
+    /// Writes a production bundle there (it need not exist yet), or re-verifies one, which
+    /// rewrites its `verification.json` and `INCOMPLETE` marker.
+    Write,
 }
 
 /// The filesystem paths a method's params name, with what the method does with each.
@@ -81,6 +84,18 @@ impl NamesPaths for IngestParams {
 impl NamesPaths for LogsAnalyzeParams {
     fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
         self.suspect_outputs.iter_mut().map(|p| (PathUse::Read, p)).collect()
+    }
+}
+
+impl NamesPaths for ProduceParams {
+    fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
+        vec![(PathUse::Write, &mut self.out)]
+    }
+}
+
+impl NamesPaths for VerifyProductionParams {
+    fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
+        vec![(PathUse::Write, &mut self.dir)]
     }
 }
 

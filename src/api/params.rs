@@ -6,6 +6,7 @@
 //! leave out (serde fills in the default), so the UI's generated types do not demand them.
 
 use crate::index::Sort;
+use crate::produce::{ImageProfile, Natives, Privileged};
 use crate::redact::{RuleSpec, Treatment};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -262,4 +263,65 @@ impl Default for AuditParams {
 #[derive(Debug, Clone, Deserialize, Serialize, TS)]
 pub struct ItemBodyParams {
     pub id: String,
+}
+
+/// `produce`: which items to produce (families come with them), and how.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct ProduceParams {
+    pub set: ProduceSet,
+    /// Bates prefix, e.g. `ACME` (a `-` is added unless it ends in `-`, `_`, `.` or a space).
+    pub prefix: String,
+    /// The folder the production's own folder (e.g. `ACME001`) is created in.
+    pub out: PathBuf,
+    /// First Bates number; left out, one after the matter's last production with this prefix.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub start: Option<u64>,
+    #[serde(default = "default_digits")]
+    #[ts(as = "Option<_>", optional)]
+    pub digits: usize,
+    #[serde(default = "default_volume")]
+    #[ts(as = "Option<_>", optional)]
+    pub volume: String,
+    /// Stamped bottom left of every page, e.g. "CONFIDENTIAL – SUBJECT TO PROTECTIVE ORDER".
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub endorse: String,
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub images: ImageProfile,
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub natives: Natives,
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub privileged: Privileged,
+    /// Count and list what would be produced, write nothing.
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub dry_run: bool,
+}
+
+fn default_digits() -> usize {
+    7
+}
+
+fn default_volume() -> String {
+    "VOL001".into()
+}
+
+/// The set a production starts from: `{"query": "…"}`, `{"tag": "…"}` or `{"saved_search":
+/// "name"}` (resolved to its query when the production starts).
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ProduceSet {
+    Query(String),
+    Tag(String),
+    SavedSearch(String),
+}
+
+/// `verify_production`: the production's folder (the one holding `manifest.json`).
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct VerifyProductionParams {
+    pub dir: PathBuf,
 }

@@ -78,7 +78,9 @@ impl PathPolicy {
     pub fn check(&self, usage: PathUse, path: &Path) -> Result<PathBuf, PathRefused> {
         let resolved = resolve(path)?;
         let under_root = self.roots.iter().any(|r| resolved.starts_with(r));
-        let is_matter = usage != PathUse::Read && self.matter.as_deref() == Some(resolved.as_path());
+        // The started matter's own folder may be opened again (and created, for a server started
+        // on a folder to create), never read from as evidence nor written into as a bundle.
+        let is_matter = matches!(usage, PathUse::OpenMatter | PathUse::CreateMatter) && self.matter.as_deref() == Some(resolved.as_path());
         if under_root || is_matter {
             return Ok(resolved);
         }
@@ -86,6 +88,7 @@ impl PathPolicy {
             PathUse::OpenMatter => "open a matter",
             PathUse::CreateMatter => "create a matter",
             PathUse::Read => "read",
+            PathUse::Write => "write a production",
         };
         let shown = if resolved != path { format!(" (it resolves to {})", resolved.display()) } else { String::new() };
         let allowed = if self.roots.is_empty() {
@@ -219,6 +222,35 @@ mod tests {
         let msg = refused(&policy, ingest(&matter));
         assert!(msg.contains("started without --allow"), "{msg}");
         refused(&policy, Request::OpenMatter(OpenMatterParams { dir: t.path().to_path_buf() }));
+        // Nor is a production written into it, nor one re-verified there.
+        let produce = ProduceParams {
+            set: ProduceSet::Query("*".into()),
+            prefix: "P".into(),
+            out: matter.clone(),
+            start: None,
+            digits: 7,
+            volume: "VOL001".into(),
+            endorse: String::new(),
+            images: Default::default(),
+            natives: Default::default(),
+            privileged: Default::default(),
+            dry_run: false,
+        };
+        let msg = refused(&policy, Request::Produce(produce));
+        assert!(msg.contains("write a production"), "{msg}");
+        refused(&policy, Request::VerifyProduction(VerifyProductionParams { dir: matter.clone() }));
+    }
+
+    #[test]
+    fn a_production_is_written_only_under_the_roots() {
+        let t = tempfile::tempdir().unwrap();
+        let policy = PathPolicy::new(&[t.path().to_path_buf()], None).unwrap();
+        // The folder need not exist yet; it is resolved by name like a matter to be created.
+        let mut req = Request::VerifyProduction(VerifyProductionParams { dir: t.path().join("out/ACME001") });
+        policy.apply(&mut req).unwrap();
+        let Request::VerifyProduction(p) = &req else { unreachable!() };
+        assert_eq!(p.dir, std::fs::canonicalize(t.path()).unwrap().join("out/ACME001"));
+        refused(&policy, Request::VerifyProduction(VerifyProductionParams { dir: t.path().join("../elsewhere") }));
     }
 
     #[test]

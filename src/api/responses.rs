@@ -145,7 +145,7 @@ pub struct AuditLog {
     pub entries: Vec<Entry>,
 }
 
-/// `cancel_ingest`: whether there was an ingest to stop.
+/// `cancel_ingest`: whether there was a long request (an ingest or a production) to stop.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CancelAnswer {
     pub cancelling: bool,

@@ -62,8 +62,8 @@ impl Router {
         }
     }
 
-    /// [`Router::handle`], recording a `Long` method's progress in `slot` for pollers and
-    /// giving it the slot's stop flag for `cancel_ingest`.
+    /// [`Router::handle`], recording a `Long` method's progress (an ingest's or a production's)
+    /// in `slot` for pollers and giving it the slot's stop flag for `cancel_ingest`.
     pub fn handle_tracked(&mut self, req: Request, slot: &ProgressSlot) -> Result<Value, ApiError> {
         let method = req.method();
         if !method.is_long() {

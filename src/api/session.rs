@@ -11,11 +11,13 @@ use super::{ApiError, ErrorCode, Request};
 use crate::index::facets::Facets;
 use crate::index::SearchResult;
 use crate::ingest::{IngestOptions, IngestProgress, IngestSummary};
+use crate::produce::{GateReport, ProduceOptions, ProduceProgress, ProductionList, ProductionReport, Selection};
 use crate::redact::{PageBoxes, RegionAdded, RuleRun};
 use crate::review::terms_report::TermsReport;
 use crate::review::{Note, Propagate, SavedSearch, TagChange, Target};
 use crate::store::{Status, Summary};
 use crate::verify::VerifyReport;
+use crate::view::WorkProgress;
 use crate::Matter;
 use serde_json::Value;
 use std::path::Path;
@@ -28,12 +30,12 @@ use std::sync::Arc;
 /// ([`Session::set_work`]); a long request ends with what it committed when `cancel` is set,
 /// which a transport may do from another thread while the request holds the session.
 pub struct Work {
-    pub progress: Box<dyn FnMut(&IngestProgress) + Send>,
+    pub progress: Box<dyn FnMut(WorkProgress) + Send>,
     pub cancel: Arc<AtomicBool>,
 }
 
 impl Work {
-    pub fn new(progress: impl FnMut(&IngestProgress) + Send + 'static, cancel: Arc<AtomicBool>) -> Self {
+    pub fn new(progress: impl FnMut(WorkProgress) + Send + 'static, cancel: Arc<AtomicBool>) -> Self {
         Work { progress: Box::new(progress), cancel }
     }
 }
@@ -130,7 +132,7 @@ impl SessionMethods for Session {
         let Session { matter, work } = self;
         let m = matter.as_mut().ok_or_else(no_matter_open)?;
         let opts = IngestOptions { custodian: p.custodian, cancel: work.cancel.clone(), ..Default::default() };
-        let summary = m.ingest(&p.paths, &opts, &mut *work.progress);
+        let summary = m.ingest(&p.paths, &opts, &mut |p: &IngestProgress| (work.progress)(WorkProgress::Ingest(p.clone())));
         // Let go of the index writer (and its lock) once the merges finish, so a CLI ingest
         // into the same matter can run while this session stays open.
         let released = m.wait_for_index_merges();
@@ -251,6 +253,45 @@ impl SessionMethods for Session {
 
     fn reasons(&mut self, _: ()) -> Result<ReasonList, ApiError> {
         Ok(ReasonList { reasons: self.matter()?.redaction_reasons()? })
+    }
+
+    fn produce(&mut self, p: ProduceParams) -> Result<ProductionReport, ApiError> {
+        let Session { matter, work } = self;
+        let m = matter.as_mut().ok_or_else(no_matter_open)?;
+        let selection = match p.set {
+            ProduceSet::Query(q) => Selection::Query(q),
+            ProduceSet::Tag(t) => Selection::Tag(t),
+            // Resolved here, once: the production records the query it ran, so renaming or
+            // changing the saved search later does not change what the record says was produced.
+            ProduceSet::SavedSearch(name) => {
+                let saved = m.saved_searches()?;
+                let found = saved.into_iter().find(|s| s.name == name).ok_or_else(|| {
+                    ApiError::new(ErrorCode::Invalid, format!("there is no saved search named {name:?}: pick one from the saved searches"))
+                })?;
+                Selection::Query(found.query)
+            }
+        };
+        let mut opts = ProduceOptions::new(selection, &p.prefix, p.out);
+        opts.start = p.start;
+        opts.digits = p.digits;
+        opts.volume = p.volume;
+        opts.endorse = p.endorse;
+        opts.images = p.images;
+        opts.natives = p.natives;
+        opts.privileged = p.privileged;
+        opts.dry_run = p.dry_run;
+        // `produce` reports through a shared reference; the session's reporter needs `&mut`.
+        let report = std::cell::RefCell::new(&mut work.progress);
+        let progress = |pp: &ProduceProgress| (report.borrow_mut())(WorkProgress::Produce(pp.clone()));
+        Ok(m.produce(&opts, &progress, &work.cancel)?)
+    }
+
+    fn productions(&mut self, _: ()) -> Result<ProductionList, ApiError> {
+        Ok(ProductionList { productions: self.matter()?.productions()? })
+    }
+
+    fn verify_production(&mut self, p: VerifyProductionParams) -> Result<GateReport, ApiError> {
+        Ok(self.matter()?.verify_production(&p.dir)?)
     }
 }
 

@@ -8,6 +8,9 @@ use ts_rs::TS;
 /// How one document is produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
+// Named apart in TypeScript from the redaction `Treatment` (what replaces a span), which the UI
+// already imports under that name.
+#[ts(rename = "ProductionTreatment")]
 pub enum Treatment {
     /// Pages and text as they are.
     Produced,

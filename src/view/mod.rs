@@ -13,7 +13,7 @@ pub mod render;
 pub mod sanitize;
 pub mod viewer;
 
-pub use progress::{ProgressSlot, ProgressState};
+pub use progress::{ProgressSlot, ProgressState, WorkProgress};
 pub use render::render_pdf_page;
 pub use sanitize::{sanitize_html, SafeHtml};
 pub use viewer::{ItemBody, Viewer, ViewerHandle};

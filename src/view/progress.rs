@@ -1,25 +1,38 @@
-//! What a long request (an ingest) has done so far, and its stop flag, shared between the
-//! transport thread that runs it and the requests that poll or cancel it beside the session.
+//! What a long request (an ingest or a production) has done so far, and its stop flag, shared
+//! between the transport thread that runs it and the requests that poll or cancel it beside the
+//! session.
 
 use crate::ingest::IngestProgress;
+use crate::produce::ProduceProgress;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use ts_rs::TS;
 
-/// What a long request (an ingest) has done so far, for a progress panel that polls.
+/// What a long request (an ingest or a production) has done so far, for a progress panel that
+/// polls.
 #[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct ProgressState {
     /// Whether a long request is running now.
     pub running: bool,
     pub method: Option<String>,
-    pub progress: Option<IngestProgress>,
+    pub progress: Option<WorkProgress>,
+}
+
+/// The progress one long request reports, by what it is. Tagged by `kind` with the fields
+/// beside it, so an ingest's progress reads as it did before productions had one
+/// (`progress.files_done`), and a panel tells the two apart by `kind`, never by guessing.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WorkProgress {
+    Ingest(IngestProgress),
+    Produce(ProduceProgress),
 }
 
 /// A shared progress slot: the transport's request thread writes it, a poll reads it.
 ///
 /// It also holds the stop flag of the long request in flight, so that a `cancel_ingest`
-/// request can reach a running ingest without the session lock that the ingest holds. Every
+/// request can reach a running ingest or production without the session lock it holds. Every
 /// long request gets a fresh flag, so a cancel that arrives late never stops the next one.
 #[derive(Debug, Clone, Default)]
 pub struct ProgressSlot(Arc<Mutex<Slot>>);
@@ -40,8 +53,8 @@ impl ProgressSlot {
     }
 
     /// Records the progress the long request in flight reported.
-    pub fn report(&self, progress: &IngestProgress) {
-        self.lock().state.progress = Some(progress.clone());
+    pub fn report(&self, progress: WorkProgress) {
+        self.lock().state.progress = Some(progress);
     }
 
     /// Marks a long request as started and hands out its stop flag.

@@ -55,6 +55,8 @@ const SAME_LAYER: &[(&str, &str)] = &[
     ("api", "view"),
     // the API serves productions.
     ("api", "produce"),
+    // a production's progress is one kind of a long request's progress (`view::WorkProgress`).
+    ("view", "produce"),
 ];
 
 /// Known breaks owned by another change in flight, each with the file it is allowed in and why.

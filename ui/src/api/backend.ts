@@ -75,6 +75,12 @@ export interface Backend {
   onDrop(handler: (e: DropEvent) => void): Promise<() => void>;
   /** Opens an http(s)/mailto link outside the app. Call only after the user confirmed it. */
   openExternal(url: string): Promise<void>;
+  /**
+   * Opens a production's folder in the system's file manager (the desktop shell only, by the
+   * production's id: the shell looks its folder up in the open matter, so the window never
+   * names a path to open). Rejects with `not_in_browser` in a browser, which shows the path.
+   */
+  openProductionFolder(production: number): Promise<void>;
 }
 
 type Open = (url: string, target: string, features: string) => unknown;
@@ -183,6 +189,10 @@ export class HttpBackend implements Backend {
     return () => {};
   }
 
+  async openProductionFolder(): Promise<void> {
+    throw new ApiError('not_in_browser', 'A browser cannot open folders on this machine: the production is in the folder shown.');
+  }
+
   /** A new tab with no opener and no referrer, so the page cannot reach back into the app. */
   async openExternal(url: string): Promise<void> {
     const c = checkLink(url);
@@ -201,7 +211,7 @@ export const DROP_EVENT = 'exhibit:drop';
 export const PROGRESS_EVENT = 'exhibit:progress';
 
 /**
- * The desktop shell: the `rpc` command, the `pick` and `open_external` commands, the
+ * The desktop shell: the `rpc` command, the `pick`, `open_external` and `open_production_folder` commands, the
  * `exhibit:drop` event, and the `exhibit:` protocol for item bytes.
  */
 export class TauriBackend implements Backend {
@@ -232,6 +242,10 @@ export class TauriBackend implements Backend {
 
   openExternal(url: string): Promise<void> {
     return this.command<void>('open_external', { url });
+  }
+
+  openProductionFolder(production: number): Promise<void> {
+    return this.command<void>('open_production_folder', { production });
   }
 
   async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {

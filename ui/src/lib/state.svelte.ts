@@ -1,7 +1,7 @@
 // App-wide state shared by the screens (Svelte 5 runes).
 import type { Status, Summary } from '../api/types';
 
-export type Screen = 'matters' | 'ingest' | 'review' | 'audit' | 'modellogs';
+export type Screen = 'matters' | 'ingest' | 'review' | 'production' | 'audit' | 'modellogs';
 
 export const app = $state({
   screen: 'matters' as Screen,

@@ -7,14 +7,17 @@ import type { Hit, ItemAnswer } from '../api/types';
  * The desktop-only parts of a Backend, as the browser has them (no native paths); tests
  * spread this into their fakes and override what they exercise.
  */
-export function shellParts(over: Partial<Pick<Backend, 'nativePaths' | 'pickPaths' | 'onDrop' | 'openExternal'>> = {}) {
+export function shellParts(over: Partial<Pick<Backend, 'nativePaths' | 'pickPaths' | 'onDrop' | 'openExternal' | 'openProductionFolder'>> = {}) {
   return {
     nativePaths: false,
     pickPaths: async () => ({ paths: [], rejected: [] }),
     onDrop: async () => () => {},
     openExternal: async () => {},
+    openProductionFolder: async () => {
+      throw new ApiError('not_in_browser', 'A browser cannot open folders on this machine');
+    },
     ...over,
-  } as Pick<Backend, 'nativePaths' | 'pickPaths' | 'onDrop' | 'openExternal'>;
+  } as Pick<Backend, 'nativePaths' | 'pickPaths' | 'onDrop' | 'openExternal' | 'openProductionFolder'>;
 }
 
 export function fakeBackend(total = 100_000) {

@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import Ingest from '../screens/Ingest.svelte';
 import Audit from '../screens/Audit.svelte';
 import Matters from '../screens/Matters.svelte';
+import Production from '../screens/Production.svelte';
 import { Api } from '../api/client';
 import type { Backend } from '../api/backend';
 import { ApiError } from '../api/backend';
@@ -32,7 +33,7 @@ function backend(
 describe('Ingest screen', () => {
   it('polls progress while the ingest runs, then shows the summary and its errors', async () => {
     let finish!: (v: unknown) => void;
-    const p = { files_total: 10, files_done: 4, bytes_total: 1000, bytes_done: 400, items_added: 5, duplicates: 1, errors: 1, elapsed_ms: 2000 };
+    const p = { kind: 'ingest', files_total: 10, files_done: 4, bytes_total: 1000, bytes_done: 400, items_added: 5, duplicates: 1, errors: 1, elapsed_ms: 2000 };
     const progress = vi.fn(() => ({ running: true, method: 'ingest', progress: p }));
     const b = backend(
       {
@@ -51,6 +52,66 @@ describe('Ingest screen', () => {
     await waitFor(() => expect(screen.getByTestId('ingest-summary').textContent).toContain('9'));
     await waitFor(() => expect(screen.getByTestId('ingest-errors').textContent).toContain('the PDF is encrypted'));
     expect(app.status?.name).toBe('Acme');
+  });
+});
+
+describe('Production screen', () => {
+  const gate = {
+    ok: false,
+    seconds: 0.4,
+    problems: [],
+    checks: [
+      { name: 'redacted_text', ok: true, detail: '3 files read', failures: [] },
+      { name: 'burned_boxes', ok: false, detail: '1 box', failures: [{ file: 'VOL001/IMAGES/0001/ACME-0000002.pdf', bates: 'ACME-0000002', what: 'a pixel is not black' }] },
+    ],
+  };
+  const row = (id: number, status: string) => ({
+    id, name: `ACME00${id}`, prefix: 'ACME-', out: `/out/ACME00${id}`, created: '2026-03-02T10:00:00Z', finished: null, status,
+    first_bates: 'ACME-0000001', last_bates: 'ACME-0000004', documents: 2, pages: 4, settings: {},
+  });
+  const report = (dry: boolean) => ({
+    production: 'ACME002', out: '/out/ACME002', documents: 2, pages: 4, first_bates: 'ACME-0000005', last_bates: 'ACME-0000008',
+    produced: 1, redacted: 1, withheld: 0, selected: 1, added_for_families: 1, dry_run: dry, seconds: 1, gate_seconds: 0.4, notes: [],
+    preview: dry ? [{ control: 'EXH-0000001', treatment: 'produced', pages: 1 }, { control: 'EXH-0000002', treatment: 'redacted', pages: 3 }] : [],
+    ...(dry ? {} : { verification: gate }),
+  });
+
+  it('sends the set and settings, shows a dry run, live progress, the gate check by check, and past productions', async () => {
+    const sent: Record<string, unknown>[] = [];
+    let finish!: (v: unknown) => void;
+    const b = backend(
+      {
+        saved_searches: () => ({ saved_searches: [{ name: 'Hot docs', query: 'tag:Hot', actor: 'a', created: 't' }] }),
+        tags: () => ({ tags: [{ name: 'Responsive', count: 2, builtin: true }] }),
+        productions: () => ({ productions: [row(1, 'incomplete')] }),
+        produce: (p) => {
+          sent.push(p);
+          return p.dry_run ? report(true) : new Promise((r) => (finish = r));
+        },
+      },
+      () => ({ running: true, method: 'produce', progress: { kind: 'produce', stage: 'building', documents_done: 1, documents: 2, pages_done: 2, pages_estimated: 4, pages_per_second: 12.5, eta_seconds: 0.2 } }),
+    );
+    render(Production, { props: { api: new Api(b) } });
+    // The last production's folder and prefix are offered again; INCOMPLETE is shown as such.
+    await waitFor(() => expect(screen.getByTestId('past-status').textContent).toBe('INCOMPLETE'));
+    expect((screen.getByTestId('prod-out') as HTMLInputElement).value).toBe('/out');
+    expect((screen.getByTestId('prod-prefix') as HTMLInputElement).value).toBe('ACME');
+    await fireEvent.click(screen.getByTestId('set-saved'));
+    await fireEvent.click(screen.getByTestId('prod-dry-run'));
+    await waitFor(() => expect(screen.getByTestId('dry-range').textContent).toBe('ACME-0000005 – ACME-0000008'));
+    expect(sent[0]).toMatchObject({ set: { saved_search: 'Hot docs' }, prefix: 'ACME', out: '/out', start: null, images: 'pdf', dry_run: true });
+    expect(screen.getByTestId('dry-preview').textContent).toContain('redacted');
+    await fireEvent.input(screen.getByTestId('prod-start'), { target: { value: '100' } });
+    await fireEvent.click(screen.getByTestId('prod-produce'));
+    await waitFor(() => expect(screen.getByTestId('prod-progress').textContent).toMatch(/12\.5\s*pages\/s/), { timeout: 2000 });
+    expect(sent[1]).toMatchObject({ start: 100, dry_run: false });
+    finish(report(false));
+    await waitFor(() => expect(screen.getByTestId('prod-gate-verdict').textContent).toContain('FAILED'));
+    const checks = screen.getAllByTestId('gate-check').map((r) => r.textContent);
+    expect(checks[0]).toContain('passed');
+    expect(checks[1]).toContain('ACME-0000002');
+    // Browser mode shows the path; there is no "Open folder".
+    expect(screen.queryByTestId('past-open')).toBeNull();
   });
 });
 

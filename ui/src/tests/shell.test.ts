@@ -30,7 +30,7 @@ function backend(handlers: Record<string, (p: Record<string, unknown>) => unknow
       if (!h) throw new ApiError('unknown_method', method);
       return (await h(params)) as T;
     },
-    progress: async () => ({ running: true, method: 'ingest', progress: { files_total: 6000, files_done: 1200, bytes_total: 10, bytes_done: 2, items_added: 1200, duplicates: 0, errors: 0, elapsed_ms: 900 } }),
+    progress: async () => ({ running: true, method: 'ingest', progress: { kind: 'ingest', files_total: 6000, files_done: 1200, bytes_total: 10, bytes_done: 2, items_added: 1200, duplicates: 0, errors: 0, elapsed_ms: 900 } }),
     itemUrls: async () => ({ page: () => '', original: '', expires: Infinity }),
   };
   return { b, calls };
@@ -185,6 +185,7 @@ describe('Backends', () => {
     await expect(b.openExternal('javascript:alert(1)')).rejects.toMatchObject({ code: 'link_refused' });
     expect(open).toHaveBeenCalledTimes(1);
     await expect(b.pickPaths()).rejects.toMatchObject({ code: 'not_in_browser' });
+    await expect(b.openProductionFolder()).rejects.toMatchObject({ code: 'not_in_browser' });
     expect(b.nativePaths).toBe(false);
   });
 
@@ -197,6 +198,9 @@ describe('Backends', () => {
     expect(invoke).toHaveBeenCalledWith('pick', { kind: 'files' });
     await b.openExternal('https://example.com/');
     expect(invoke).toHaveBeenCalledWith('open_external', { url: 'https://example.com/' });
+    // A production's folder is named by the production's id, never by a path.
+    await b.openProductionFolder(3);
+    expect(invoke).toHaveBeenCalledWith('open_production_folder', { production: 3 });
     const got: DropEvent[] = [];
     await b.onDrop((e) => got.push(e));
     expect(listen.mock.calls[0][0]).toBe('exhibit:drop');

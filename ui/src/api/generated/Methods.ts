@@ -8,6 +8,7 @@ import type { DeleteSavedSearchParams } from "./DeleteSavedSearchParams";
 import type { ErrorList } from "./ErrorList";
 import type { Facets } from "./Facets";
 import type { FacetsParams } from "./FacetsParams";
+import type { GateReport } from "./GateReport";
 import type { GroupCalls } from "./GroupCalls";
 import type { IngestParams } from "./IngestParams";
 import type { IngestSummary } from "./IngestSummary";
@@ -28,6 +29,9 @@ import type { OpenMatterParams } from "./OpenMatterParams";
 import type { PageBoxes } from "./PageBoxes";
 import type { PageBoxesParams } from "./PageBoxesParams";
 import type { Ping } from "./Ping";
+import type { ProduceParams } from "./ProduceParams";
+import type { ProductionList } from "./ProductionList";
+import type { ProductionReport } from "./ProductionReport";
 import type { ProgressState } from "./ProgressState";
 import type { ReasonList } from "./ReasonList";
 import type { RedactAddParams } from "./RedactAddParams";
@@ -56,6 +60,7 @@ import type { TagChange } from "./TagChange";
 import type { TagList } from "./TagList";
 import type { TermsReport } from "./TermsReport";
 import type { TermsReportParams } from "./TermsReportParams";
+import type { VerifyProductionParams } from "./VerifyProductionParams";
 import type { VerifyReport } from "./VerifyReport";
 
 /**
@@ -196,14 +201,26 @@ audit: Signature<AuditParams, AuditLog>,
  */
 reasons: Signature<null, ReasonList>, 
 /**
+ * Builds a production (Bates-numbered images, text, load files, logs, manifest) and runs its verification gate; with `dry_run`, counts and lists what it would produce and writes nothing.
+ */
+produce: Signature<ProduceParams, ProductionReport>, 
+/**
+ * The matter's productions, newest first, with their Bates ranges and status.
+ */
+productions: Signature<null, ProductionList>, 
+/**
+ * Runs a production's verification gate again over its folder on disk, and records the result.
+ */
+verify_production: Signature<VerifyProductionParams, GateReport>, 
+/**
  * The sanitized HTML body (if any) and page count of an item.
  */
 item_body: Signature<ItemBodyParams, ItemBody>, 
 /**
- * What the long request in flight has done so far.
+ * What the long request in flight (an ingest or a production) has done so far.
  */
 ingest_progress: Signature<null, ProgressState>, 
 /**
- * Asks the running ingest to stop (it keeps what it committed).
+ * Asks the running long request to stop: an ingest keeps what it committed, a production is left marked incomplete.
  */
 cancel_ingest: Signature<null, CancelAnswer>, };

@@ -2,4 +2,4 @@
 import type { Methods } from './Methods';
 
 /** The methods that run long (they report progress and can be cancelled). */
-export const LONG_METHODS: ReadonlySet<keyof Methods> = new Set(['ingest']);
+export const LONG_METHODS: ReadonlySet<keyof Methods> = new Set(['ingest', 'produce']);
