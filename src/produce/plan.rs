@@ -44,6 +44,8 @@ pub struct Plan {
 /// Characters of extracted text per rendered page, for estimates: a letter page of 10-point
 /// text holds about 3,000.
 const CHARS_PER_PAGE: u64 = 3000;
+/// Lines per rendered page (short lines fill pages long before their characters do).
+const LINES_PER_PAGE: u64 = 50;
 
 impl Matter {
     /// Builds the plan: the selection, completed to whole families, ordered, each member's
@@ -89,7 +91,8 @@ impl Matter {
         // (family date, family root control, member control) orders the production.
         let mut rows: Vec<(Option<String>, String, String, PlannedDoc)> = Vec::new();
         let mut stmt = self.store.db.prepare_cached(
-            "SELECT i.id, i.control, i.kind, i.mime, i.page_count, COALESCE(length(t.text), 0),
+            "SELECT i.id, i.control, i.kind, i.mime, i.page_count,
+                    COALESCE(length(t.text), 0), COALESCE(length(t.text) - length(replace(t.text, char(10), '')), 0),
                     r.id, r.control, COALESCE(r.date, r.modified)
              FROM item i JOIN item r ON r.id = i.family_id LEFT JOIN item_text t ON t.item_id = i.id
              WHERE i.family_id = ?1",
@@ -104,12 +107,13 @@ impl Matter {
                     r.get::<_, Option<i64>>(4)?,
                     r.get::<_, i64>(5)?,
                     r.get::<_, i64>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, Option<String>>(9)?,
                 ))
             })?;
             for m in members {
-                let (id, control, kind, mime, page_count, text_len, root, root_control, date) = m?;
+                let (id, control, kind, mime, page_count, text_len, lines, root, root_control, date) = m?;
                 let privilege: Vec<String> = privileged.get(&id).cloned().unwrap_or_default();
                 let treatment = if !privilege.is_empty() && opts.privileged == Privileged::Withhold {
                     Treatment::Withheld
@@ -121,7 +125,7 @@ impl Matter {
                 let (pages_estimated, pages_known) = match (treatment, is_pdf, page_count) {
                     (Treatment::Withheld, ..) => (1, true),
                     (_, true, Some(n)) if n > 0 => (n as u64, true),
-                    _ => ((text_len as u64).div_ceil(CHARS_PER_PAGE).max(1), false),
+                    _ => ((text_len as u64).div_ceil(CHARS_PER_PAGE).max((lines as u64 + 1).div_ceil(LINES_PER_PAGE)).max(1), false),
                 };
                 let doc = PlannedDoc {
                     id,
