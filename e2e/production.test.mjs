@@ -100,10 +100,10 @@ describe('the Production screen', () => {
     await page.fill('[data-testid=prod-prefix]', 'ACME');
     await page.fill('[data-testid=prod-out]', out);
     await page.fill('[data-testid=prod-endorse]', 'CONFIDENTIAL');
-    // TIFF is offered, but disabled and said to be not built yet.
+    // Both image profiles are offered.
     const tiff = page.locator('[data-testid=prod-images] option[value=tiff]');
-    assert.equal(await tiff.isDisabled(), true);
-    assert.match(await tiff.textContent(), /not built yet/);
+    assert.equal(await tiff.isDisabled(), false);
+    assert.match(await tiff.textContent(), /TIFF/);
     await page.click('[data-testid=prod-dry-run]');
     await page.waitForSelector('[data-testid=prod-dry]');
     const items = (await rpc(server, 'status')).items;
@@ -113,6 +113,12 @@ describe('the Production screen', () => {
     const preview = await page.textContent('[data-testid=dry-preview]');
     assert.match(preview, /redacted/, 'the PDF with its span is listed as redacted');
     assert.ok(!fs.existsSync(out), 'a dry run writes nothing');
+    // The redacted document's first page as it will be produced: an image, with the stamp band.
+    await page.waitForSelector('[data-testid=dry-page]');
+    const src = await page.getAttribute('[data-testid=dry-page]', 'src');
+    assert.match(src, /^data:image\/png;base64,/);
+    assert.ok(src.length > 5000, 'a real page image');
+    assert.match(await page.textContent('[data-testid=prod-dry] h3'), /as it will be produced \(redacted/);
     await shot('dry-run-1440');
   });
 

@@ -24,7 +24,7 @@ use super::{ApiError, ErrorCode};
 use crate::index::facets::Facets;
 use crate::index::SearchResult;
 use crate::ingest::IngestSummary;
-use crate::produce::{GateReport, ProductionList, ProductionReport};
+use crate::produce::{GateReport, ProductionList, ProductionPreview, ProductionReport};
 use crate::redact::{PageBoxes, RegionAdded, RuleRun};
 use crate::review::terms_report::TermsReport;
 use crate::review::{Note, SavedSearch, TagChange};
@@ -286,6 +286,8 @@ methods! {
         productions: Productions(()) -> ProductionList [];
         /// Runs a production's verification gate again over its folder on disk, and records the result.
         verify_production: VerifyProduction(VerifyProductionParams) -> GateReport [Changes];
+        /// A document's first pages as a production would carry them (redactions burned in, the stamp band), for the dry run.
+        production_preview: ProductionPreviewPages(ProductionPreviewParams) -> ProductionPreview [];
     }
     viewer {
         /// The sanitized HTML body (if any) and page count of an item.

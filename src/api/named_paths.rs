@@ -61,6 +61,7 @@ no_paths!(
     RedactRuleParams,
     AuditParams,
     ItemBodyParams,
+    ProductionPreviewParams,
 );
 
 impl NamesPaths for CreateMatterParams {

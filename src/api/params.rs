@@ -320,6 +320,23 @@ pub enum ProduceSet {
     SavedSearch(String),
 }
 
+/// `production_preview`: an item, and how the production would treat it.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct ProductionPreviewParams {
+    pub item: String,
+    /// How privileged documents are handled (default: withheld).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub privileged: Option<crate::produce::Privileged>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub endorse: Option<String>,
+    /// Pages to return (default 2, at most 10).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub pages: Option<u32>,
+}
+
 /// `verify_production`: the production's folder (the one holding `manifest.json`).
 #[derive(Debug, Clone, Deserialize, Serialize, TS)]
 pub struct VerifyProductionParams {

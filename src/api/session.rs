@@ -11,7 +11,7 @@ use super::{ApiError, ErrorCode, Request};
 use crate::index::facets::Facets;
 use crate::index::SearchResult;
 use crate::ingest::{IngestOptions, IngestProgress, IngestSummary};
-use crate::produce::{GateReport, ProduceOptions, ProduceProgress, ProductionList, ProductionReport, Selection};
+use crate::produce::{GateReport, ProduceOptions, ProduceProgress, ProductionList, ProductionPreview, ProductionReport, Selection};
 use crate::redact::{PageBoxes, RegionAdded, RuleRun};
 use crate::review::terms_report::TermsReport;
 use crate::review::{Note, Propagate, SavedSearch, TagChange, Target};
@@ -292,6 +292,16 @@ impl SessionMethods for Session {
 
     fn verify_production(&mut self, p: VerifyProductionParams) -> Result<GateReport, ApiError> {
         Ok(self.matter()?.verify_production(&p.dir)?)
+    }
+
+    fn production_preview(&mut self, p: ProductionPreviewParams) -> Result<ProductionPreview, ApiError> {
+        let m = self.matter()?;
+        Ok(m.production_preview(
+            &p.item,
+            p.privileged.unwrap_or_default(),
+            p.endorse.as_deref().unwrap_or(""),
+            p.pages.unwrap_or(2) as usize,
+        )?)
     }
 }
 

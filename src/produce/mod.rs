@@ -21,6 +21,7 @@ pub mod gate;
 pub mod options;
 pub mod pdfout;
 pub mod plan;
+pub mod preview;
 pub mod raster;
 pub mod record;
 pub mod tiffout;
@@ -29,6 +30,7 @@ pub mod typeset;
 pub use gate::{GateCheck, GateFailure, GateReport};
 pub use options::Treatment;
 pub use options::{ImageProfile, Natives, Privileged, ProduceOptions, ProductionReport, Sabotage, Selection};
+pub use preview::ProductionPreview;
 pub use record::{ProductionList, ProductionRow, ProductionStatus};
 
 use crate::error::{Error, Result};

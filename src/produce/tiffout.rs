@@ -35,12 +35,7 @@ pub fn canvas_of(image: &PageImage) -> Result<Canvas> {
 /// Stamps the page (Bates number right, endorsement left) in its footer band of `footer_px`
 /// rows, and encodes it.
 pub fn write_page(mut canvas: Canvas, footer_px: u32, left: &str, right: &str, fonts: &Fonts) -> Result<PageFile> {
-    let inset = ((DPI / 2.0) as u32).min(canvas.width / 4);
-    let band = PxRect { x0: inset, y0: canvas.height.saturating_sub(footer_px), x1: canvas.width - inset, y1: canvas.height };
-    // The band is the page's own margin: clear it to white first, as the PDF profile's stamp
-    // image is.
-    canvas.fill(PxRect { x0: 0, y0: band.y0, x1: canvas.width, y1: canvas.height }, 255);
-    stamp_in(&mut canvas, band, DPI, left, right, fonts);
+    stamp_band(&mut canvas, footer_px, DPI, left, right, fonts);
     if canvas.channels == 3 {
         let mut out = Vec::new();
         let mut enc = jpeg_encoder::Encoder::new(&mut out, 85);
@@ -50,6 +45,16 @@ pub fn write_page(mut canvas: Canvas, footer_px: u32, left: &str, right: &str, f
         return Ok(PageFile { bytes: out, ext: "jpg" });
     }
     Ok(PageFile { bytes: group4_tiff(&canvas)?, ext: "tif" })
+}
+
+/// Stamps the footer band of `footer_px` rows at the bottom of a page image drawn at `dpi`:
+/// the band is the page's own margin, cleared to white first (as the PDF profile's stamp image
+/// is), then `left` and `right` drawn in it, half an inch from the edges.
+pub fn stamp_band(canvas: &mut Canvas, footer_px: u32, dpi: f32, left: &str, right: &str, fonts: &Fonts) {
+    let inset = ((dpi / 2.0) as u32).min(canvas.width / 4);
+    let band = PxRect { x0: inset, y0: canvas.height.saturating_sub(footer_px), x1: canvas.width - inset, y1: canvas.height };
+    canvas.fill(PxRect { x0: 0, y0: band.y0, x1: canvas.width, y1: canvas.height }, 255);
+    stamp_in(canvas, band, dpi, left, right, fonts);
 }
 
 /// A single-page, single-strip Group IV TIFF of a gray canvas, black below [`BLACK_BELOW`].

@@ -687,3 +687,29 @@ fn the_tiff_profile_writes_one_group4_page_per_file_and_passes_the_gate() {
     let bv = broken.verification.unwrap();
     assert!(bv.checks.iter().any(|c| c.name == "burned_boxes" && !c.ok && c.failures[0].file.ends_with(".tif")), "{:#?}", bv.problems);
 }
+
+/// The dry run's page preview: built by the production code itself, so the redacted email's
+/// page shows its box and the stamp band, and a withheld document previews as its slip sheet.
+#[test]
+fn a_preview_page_is_the_page_a_production_would_carry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = matter(tmp.path());
+    let ssn = m.search(&format!("\"{SSN}\""), 5, 0, Default::default()).unwrap().hits[0].id.to_string();
+    let p = m.production_preview(&ssn, exhibit::produce::Privileged::Withhold, "CONFIDENTIAL", 2).unwrap();
+    assert_eq!(p.treatment, exhibit::produce::Treatment::Redacted);
+    assert_eq!((p.page_count, p.pages.len()), (1, 1));
+    use base64::Engine;
+    let png_bytes = base64::engine::general_purpose::STANDARD.decode(p.pages[0].trim_start_matches("data:image/png;base64,")).unwrap();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes)).read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (1275, 1650), "a letter page at 150 dpi");
+    let black = buf[..info.buffer_size()].iter().filter(|&&v| v == 0).count();
+    assert!(black > 2000, "the redaction box is burned into the preview ({black} black pixels)");
+    let band_ink = buf[(1650 - 70) * 1275..1650 * 1275].iter().filter(|&&v| v < 128).count();
+    assert!(band_ink > 100, "the stamp band is drawn");
+    let privileged = m.search("Quokka", 5, 0, Default::default()).unwrap().hits[0].id.to_string();
+    let slip = m.production_preview(&privileged, exhibit::produce::Privileged::Withhold, "", 2).unwrap();
+    assert_eq!(slip.treatment, exhibit::produce::Treatment::Withheld);
+    assert_eq!(slip.pages.len(), 1);
+}

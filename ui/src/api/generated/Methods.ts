@@ -31,6 +31,8 @@ import type { PageBoxesParams } from "./PageBoxesParams";
 import type { Ping } from "./Ping";
 import type { ProduceParams } from "./ProduceParams";
 import type { ProductionList } from "./ProductionList";
+import type { ProductionPreview } from "./ProductionPreview";
+import type { ProductionPreviewParams } from "./ProductionPreviewParams";
 import type { ProductionReport } from "./ProductionReport";
 import type { ProgressState } from "./ProgressState";
 import type { ReasonList } from "./ReasonList";
@@ -212,6 +214,10 @@ productions: Signature<null, ProductionList>,
  * Runs a production's verification gate again over its folder on disk, and records the result.
  */
 verify_production: Signature<VerifyProductionParams, GateReport>, 
+/**
+ * A document's first pages as a production would carry them (redactions burned in, the stamp band), for the dry run.
+ */
+production_preview: Signature<ProductionPreviewParams, ProductionPreview>, 
 /**
  * The sanitized HTML body (if any) and page count of an item.
  */

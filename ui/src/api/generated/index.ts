@@ -73,6 +73,8 @@ export type * from './ProduceParams';
 export type * from './ProduceProgress';
 export type * from './ProduceSet';
 export type * from './ProductionList';
+export type * from './ProductionPreview';
+export type * from './ProductionPreviewParams';
 export type * from './ProductionReport';
 export type * from './ProductionRow';
 export type * from './ProductionStatus';
