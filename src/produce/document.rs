@@ -85,13 +85,15 @@ impl Matter {
             fields.insert("ALLCUSTODIANS", custodians.join("; "));
             fields.insert("REDACTED", "N".into());
             fields.insert("CONFIDENTIALITY", "WITHHELD – PRIVILEGED".into());
+            // What its view hides must not surface in its privilege-log row either.
+            let hidden = self.redacted_item_with(&doc.id.to_string(), rules, pkey)?.hidden.into_iter().collect();
             return Ok(DocInput {
                 plan: doc.clone(),
                 treatment: Treatment::Withheld,
                 body: Body::Slip(vec!["Document withheld – privileged".into(), "See the privilege log.".into()]),
                 text: "Document withheld – privileged. See the privilege log.\n".into(),
                 fields,
-                hidden: vec![],
+                hidden,
                 native: None,
                 reasons: vec![],
                 sabotage: None,

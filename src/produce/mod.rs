@@ -35,6 +35,7 @@ pub use record::{ProductionList, ProductionRow, ProductionStatus};
 
 use crate::error::{Error, Result};
 use crate::extract::loadfile::Bates;
+use crate::redact::view::StoredRule;
 use crate::Matter;
 use document::{build, BuiltDoc, DocInput};
 use gate::{GateDoc, GateInput};
@@ -375,7 +376,7 @@ impl Matter {
                 if input.treatment == Treatment::Withheld
                     || (!input.plan.privilege.is_empty() || privileged_redaction) && input.treatment == Treatment::Redacted
                 {
-                    let row = self.privilege_row(&input, &beg, &bates(last))?;
+                    let row = self.privilege_row(&input, &beg, &bates(last), &rules, &pkey)?;
                     privilege_rows.push(csv_row(&row.iter().map(String::as_str).collect::<Vec<_>>()));
                 }
                 let withheld_text =
@@ -496,10 +497,19 @@ impl Matter {
 
     /// A privilege-log row (FRCP 26(b)(5)): who, when, what kind, and the reviewer's description
     /// — never the privileged content.
-    fn privilege_row(&self, input: &DocInput, first: &str, last: &str) -> Result<Vec<String>> {
+    /// Author and recipients are taken from the document's redacted view, like everything else in
+    /// the bundle: a value a rule hides (an address, under a PII rule) is hidden here too, while
+    /// the names the log must give stay.
+    fn privilege_row(&self, input: &DocInput, first: &str, last: &str, rules: &[StoredRule], pkey: &str) -> Result<Vec<String>> {
         let item = self.item(&input.plan.id.to_string())?;
         let md = &item.metadata;
-        let recipients: Vec<String> = [("To", &md.to), ("Cc", &md.cc), ("Bcc", &md.bcc)]
+        let view = self.redacted_item_with(&input.plan.id.to_string(), rules, pkey)?;
+        let vmd = &view.answer["metadata"];
+        let list = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+        };
+        let (to, cc, bcc) = (list(&vmd["to"]), list(&vmd["cc"]), list(&vmd["bcc"]));
+        let recipients: Vec<String> = [("To", &to), ("Cc", &cc), ("Bcc", &bcc)]
             .iter()
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| format!("{k}: {}", v.join("; ")))
@@ -519,7 +529,7 @@ impl Matter {
             last.to_string(),
             md.date.clone().unwrap_or_default().chars().take(10).collect(),
             doc_type(&input.plan.kind, &md.name),
-            md.from.clone().unwrap_or_default(),
+            vmd["from"].as_str().unwrap_or_default().to_string(),
             recipients.join(" | "),
             description,
             basis,
@@ -557,8 +567,7 @@ impl Matter {
             let folder = format!("{:04}", i / PER_FOLDER + 1);
             let beg = Bates { prefix: row.prefix.clone(), number: d.first, digits }.to_string();
             let withheld = d.treatment == "withheld";
-            let hidden =
-                if withheld { vec![] } else { self.redacted_item_with(&d.item.to_string(), &rules, &pkey)?.hidden.into_iter().collect() };
+            let hidden = self.redacted_item_with(&d.item.to_string(), &rules, &pkey)?.hidden.into_iter().collect();
             let natives: Vec<PathBuf> = std::fs::read_dir(dir.join(&vol).join("NATIVES").join(&folder))
                 .map(|rd| {
                     rd.filter_map(|e| e.ok())

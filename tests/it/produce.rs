@@ -495,6 +495,48 @@ fn a_corpus_production_passes_its_gate_and_leaks_no_rule_match() {
     let last1: u64 = r1.last_bates.trim_start_matches("ACME-").parse().unwrap();
     assert_eq!(r2.first_bates, format!("ACME-{:07}", last1 + 1), "the second production continues the first");
 
+    // Document by document, independently of the gate: nothing the document's redacted view
+    // hides is in its text file, its page images (bytes, decompressed streams, pdftotext), its
+    // DAT record or its privilege-log row.
+    {
+        let root = PathBuf::from(&r1.out);
+        let dat = loadfile::parse_dat(&fs::read(root.join("DATA/ACME001.dat")).unwrap()).unwrap();
+        let opt = loadfile::parse_opt(&fs::read(root.join("DATA/ACME001.opt")).unwrap()).unwrap();
+        let privilege_log = fs::read_to_string(root.join("DATA/ACME001_privilege_log.csv")).unwrap().to_lowercase();
+        let col = |f: &str| dat.fields.iter().position(|x| x == f).unwrap();
+        let mut checked = 0;
+        for row in &dat.rows {
+            let beg = &row.values[col("BEGBATES")];
+            let hits = m.search(&format!("bates:{beg}"), 5, 0, Default::default()).unwrap();
+            assert_eq!(hits.total, 1, "{beg} is one document of the matter");
+            let hidden = m.redacted_item(&hits.hits[0].id.to_string()).unwrap().hidden;
+            let mut seen = row.values.join(" | ");
+            seen.push_str(&fs::read_to_string(root.join(row.values[col("TEXTPATH")].replace('\\', "/"))).unwrap());
+            for image in opt.iter().filter(|l| l.page_id == *beg).map(|l| root.join(l.image_path.replace('\\', "/"))) {
+                let bytes = fs::read(&image).unwrap();
+                seen.push_str(&String::from_utf8_lossy(&bytes));
+                let doc = Document::load_mem(&bytes).unwrap();
+                for obj in doc.objects.values() {
+                    if let Ok(s) = obj.as_stream() {
+                        if !s.dict.get(b"Subtype").and_then(|v| v.as_name()).is_ok_and(|n| n == b"Image") {
+                            seen.push_str(&String::from_utf8_lossy(&s.decompressed_content().unwrap_or_default()));
+                        }
+                    }
+                }
+                let o = std::process::Command::new("pdftotext").arg("-q").arg(&image).arg("-").output().unwrap();
+                seen.push_str(&String::from_utf8_lossy(&o.stdout));
+            }
+            let seen = seen.to_lowercase();
+            let log_rows: String = privilege_log.lines().filter(|l| l.contains(&beg.to_lowercase())).collect();
+            for v in hidden.iter().map(|v| v.trim().to_lowercase()).filter(|v| v.chars().count() >= 6) {
+                checked += 1;
+                assert!(!seen.contains(&v), "{beg}: a value its redacted view hides ({v:?}) is in its produced files");
+                assert!(!log_rows.contains(&v), "{beg}: a hidden value ({v:?}) is in its privilege-log row");
+            }
+        }
+        assert!(checked > 100, "{checked} hidden values checked");
+    }
+
     for r in [&r1, &r2] {
         let root = PathBuf::from(&r.out);
         let all = everything(&root);
