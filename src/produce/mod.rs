@@ -51,6 +51,9 @@ use typeset::{Fonts, PxRect};
 /// Documents read and built together: enough to keep both cores busy, few enough that memory
 /// stays bounded by a handful of documents' pages.
 const CHUNK: usize = 16;
+/// A dry run decides each document's treatment exactly (its redacted view) up to this many
+/// documents.
+const EXACT_DRY_RUN: usize = 5000;
 /// Files per numbered subfolder of IMAGES, TEXT and NATIVES.
 const PER_FOLDER: usize = 1000;
 
@@ -148,20 +151,23 @@ impl Matter {
         let pages_estimated: u64 = plan.docs.iter().map(|d| d.pages_estimated).sum();
 
         if opts.dry_run {
+            // Up to EXACT_DRY_RUN documents, each one's redacted view decides (spans copied from
+            // its family and identical copies, and stored rules, count); beyond, stored spans
+            // and regions only, and the note says so.
+            let exact = plan.docs.len() <= EXACT_DRY_RUN;
             let redacted_ids = self.redacted_items()?;
-            let preview: Vec<options::DryRunDoc> = plan
-                .docs
-                .iter()
-                .map(|d| options::DryRunDoc {
+            let (rules, pkey) = if exact { (self.stored_rules()?, self.pseudonym_key()?) } else { (Vec::new(), String::new()) };
+            let mut preview: Vec<options::DryRunDoc> = Vec::with_capacity(plan.docs.len());
+            for d in &plan.docs {
+                let redacted = d.treatment == Treatment::Produced
+                    && (redacted_ids.contains(d.id as u64)
+                        || (exact && !self.redacted_item_with(&d.id.to_string(), &rules, &pkey)?.hidden.is_empty()));
+                preview.push(options::DryRunDoc {
                     control: d.control.clone(),
-                    treatment: if d.treatment == Treatment::Produced && redacted_ids.contains(d.id as u64) {
-                        Treatment::Redacted
-                    } else {
-                        d.treatment
-                    },
+                    treatment: if redacted { Treatment::Redacted } else { d.treatment },
                     pages: d.pages_estimated,
-                })
-                .collect();
+                });
+            }
             let count = |t: Treatment| preview.iter().filter(|p| p.treatment == t).count() as u64;
             let known = plan.docs.iter().filter(|d| !d.pages_known).count();
             return Ok(ProductionReport {
@@ -181,7 +187,12 @@ impl Matter {
                 seconds: started.elapsed().as_secs_f64(),
                 gate_seconds: 0.0,
                 notes: vec![format!(
-                    "pages are counted for PDFs and estimated from text length for the other {known} documents; the last Bates number is an estimate; treatments count stored redactions only (rules are applied when the production is built)"
+                    "pages are counted for PDFs and estimated from text length for the other {known} documents; the last Bates number is an estimate; {}",
+                    if exact {
+                        "treatments are decided as the production will decide them"
+                    } else {
+                        "treatments count stored redactions only for a set this large (copies and rules are applied when the production is built)"
+                    }
                 )],
                 preview,
             });

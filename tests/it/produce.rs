@@ -246,6 +246,11 @@ fn a_production_passes_its_gate_and_an_independent_check_finds_nothing_redacted(
     assert_eq!(privilege.lines().count(), 2, "one withheld document logged: {privilege}");
     assert!(!privilege.to_lowercase().contains("quokka"), "the privilege log never quotes the privileged text");
 
+    // A dry run of the same set foresees the same treatments.
+    let mut dry = ProduceOptions::new(Selection::Query("*".into()), "ACME", &out);
+    dry.dry_run = true;
+    let d = m.produce(&dry, &|_| {}, &AtomicBool::new(false)).unwrap();
+    assert_eq!((d.produced, d.redacted, d.withheld), (r.produced, r.redacted, r.withheld), "the dry run's treatments are the production's");
     // A second production continues the numbers.
     let r2 = produce(&mut m, &out, None);
     assert!(r2.verification.as_ref().unwrap().ok);
