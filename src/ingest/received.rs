@@ -173,12 +173,22 @@ fn begin_of(dat: &Dat, row: &DatRow) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
-/// A field by our canonical name (header rows only).
+/// A field by our canonical name (header rows only): the column spelled that way, else the
+/// first other column that means it and is not empty (exports often carry both `Subject` and
+/// `Email Subject`, one of them blank).
 fn field<'r>(dat: &Dat, row: &'r DatRow, canonical: &str) -> Option<&'r str> {
     if !dat.has_header {
         return None;
     }
-    dat.get_canonical(row, canonical).map(str::trim).filter(|v| !v.is_empty())
+    let exact = dat.get_canonical(row, canonical).map(str::trim).filter(|v| !v.is_empty());
+    exact.or_else(|| {
+        dat.fields
+            .iter()
+            .zip(&row.values)
+            .filter(|(name, _)| loadfile::canonical_field(name) == Some(canonical))
+            .map(|(_, v)| v.trim())
+            .find(|v| !v.is_empty())
+    })
 }
 
 /// A path named by a load file, inside the production folder: `.\VOL01\TEXT\a.txt`,

@@ -662,6 +662,23 @@ fn a_production_loads_back_into_a_new_matter_with_its_bates_ranges_and_text() {
     let rel = ingest(&mut c, &prods.join("relativity-import-samples/SampleDataSources"), "Relativity sample");
     assert!(rel.items_added > 10, "the Relativity volume's rows load: {rel:?}");
     // Fields mapped: the subject and the sender of a sample email.
+    // Fields mapped from another tool's names: "Email Subject", "Email From", "Email To",
+    // "Date Sent", "Extracted Text", "FILE_PATH" (a pipe-delimited DAT with a header row).
+    let first = c.search("bates:Sample_0000001", 5, 0, Default::default()).unwrap();
+    let mapped = first
+        .hits
+        .iter()
+        .map(|h| c.item(&h.id.to_string()).unwrap())
+        .find(|i| i.metadata.extra.get("load_file").is_some_and(|f| f.as_str().is_some_and(|f| f.ends_with("load_file_01.dat"))))
+        .expect("row 1 of load_file_01.dat");
+    assert_eq!(mapped.title.as_deref(), Some("RE: Import samples"));
+    assert_eq!(mapped.metadata.from.as_deref(), Some("Demo  User <Demo.User@Sample.com>"));
+    assert_eq!(mapped.metadata.to, vec!["Sample User <User.Sample@sample.com>".to_string()]);
+    assert_eq!(mapped.metadata.date.as_deref(), Some("2001-05-21T15:48:00Z"));
+    let linked =
+        fs::read_to_string(prods.join("relativity-import-samples/SampleDataSources/VOL01/TEXT/TEXT00001/EDRM-Sample1.txt")).unwrap();
+    assert_eq!(mapped.text.trim(), linked.trim(), "the Extracted Text file is linked");
+    assert_eq!(mapped.metadata.mime, "application/pdf", "the FILE_PATH native is the original");
     let hit = c.search("bates:Sample_0000007", 5, 0, Default::default()).unwrap();
     assert!(hit.total >= 1, "control numbers of a DAT without a header are Bates numbers");
     let item = c.item(&hit.hits[0].id.to_string()).unwrap();
