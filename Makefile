@@ -73,11 +73,11 @@ ui-test: ui
 	cd ui && npx vitest run
 
 e2e-browser: build e2e-deps
-	cd e2e && node --test browser.test.mjs
-	cd e2e && node --test modellogs.test.mjs
-	cd e2e && node --test redaction.test.mjs
-	cd e2e && node --test production.test.mjs
-	cd e2e && node --test browser-key.test.mjs
+	cd e2e && node --test --test-timeout=600000 browser.test.mjs
+	cd e2e && node --test --test-timeout=600000 modellogs.test.mjs
+	cd e2e && node --test --test-timeout=600000 redaction.test.mjs
+	cd e2e && node --test --test-timeout=600000 production.test.mjs
+	cd e2e && node --test --test-timeout=600000 browser-key.test.mjs
 
 # The real desktop window under Xvfb. Skipped (and said so) only when the drivers cannot be had.
 e2e-desktop: build e2e-deps

@@ -167,13 +167,25 @@ export function pdfFile(objs, trailer = '') {
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** Debian's Chromium, headless, with everything that would reach out on its own switched off. */
-export function launchChromium() {
-  return chromium.launch({
+/** A wait the suites leave without a timeout of their own ends after this, failing the test
+ * that waited, instead of holding a CI run until its limit. */
+export const DEFAULT_WAIT_MS = 60_000;
+
+/** Debian's Chromium, headless, with everything that would reach out on its own switched off.
+ * Its contexts wait at most `DEFAULT_WAIT_MS` unless a call says otherwise. */
+export async function launchChromium() {
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.setDefaultTimeout(DEFAULT_WAIT_MS);
+    return context;
+  };
+  return browser;
 }
 
 /** The path of a command on PATH, or ''. */
