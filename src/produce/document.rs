@@ -41,6 +41,8 @@ pub struct DocInput {
     pub fields: BTreeMap<&'static str, String>,
     /// Every value the redacted view hides in it.
     pub hidden: Vec<String>,
+    /// Its redacted view's metadata (author, recipients): what a privilege-log row may show.
+    pub view_metadata: Value,
     /// The original to copy as a native: (SHA-256, extension).
     pub native: Option<(String, String)>,
     /// The reason codes of its redactions, for the redaction log.
@@ -86,7 +88,9 @@ impl Matter {
             fields.insert("REDACTED", "N".into());
             fields.insert("CONFIDENTIALITY", "WITHHELD – PRIVILEGED".into());
             // What its view hides must not surface in its privilege-log row either.
-            let hidden = self.redacted_item_with(&doc.id.to_string(), rules, pkey)?.hidden.into_iter().collect();
+            let view = self.redacted_item_with(&doc.id.to_string(), rules, pkey)?;
+            let view_metadata = view.answer["metadata"].clone();
+            let hidden = view.hidden.into_iter().collect();
             return Ok(DocInput {
                 plan: doc.clone(),
                 treatment: Treatment::Withheld,
@@ -94,6 +98,7 @@ impl Matter {
                 text: "Document withheld – privileged. See the privilege log.\n".into(),
                 fields,
                 hidden,
+                view_metadata,
                 native: None,
                 reasons: vec![],
                 sabotage: None,
@@ -190,6 +195,7 @@ impl Matter {
             body,
             text: view.text.clone(),
             fields,
+            view_metadata: view.answer["metadata"].clone(),
             hidden: view.hidden.into_iter().collect(),
             native,
             reasons,

@@ -35,7 +35,6 @@ pub use record::{ProductionList, ProductionRow, ProductionStatus};
 
 use crate::error::{Error, Result};
 use crate::extract::loadfile::Bates;
-use crate::redact::view::StoredRule;
 use crate::Matter;
 use document::{build, BuiltDoc, DocInput};
 use gate::{GateDoc, GateInput};
@@ -221,7 +220,7 @@ impl Matter {
         });
         let id = self.production_begin(&name, &prefix, &root.display().to_string(), &settings)?;
 
-        let fonts = Fonts::load().map_err(|e| Error::Missing(e.to_string()))?;
+        let fonts = load_fonts()?;
         let rules = self.stored_rules()?;
         let pkey = self.pseudonym_key()?;
         let vol = opts.volume.as_str();
@@ -387,7 +386,7 @@ impl Matter {
                 if input.treatment == Treatment::Withheld
                     || (!input.plan.privilege.is_empty() || privileged_redaction) && input.treatment == Treatment::Redacted
                 {
-                    let row = self.privilege_row(&input, &beg, &bates(last), &rules, &pkey)?;
+                    let row = self.privilege_row(&input, &beg, &bates(last))?;
                     privilege_rows.push(csv_row(&row.iter().map(String::as_str).collect::<Vec<_>>()));
                 }
                 let withheld_text =
@@ -464,19 +463,7 @@ impl Matter {
                 0.0,
             )
         } else {
-            let blobs = &self.store.blobs;
-            let db = &self.store.db;
-            gate::run(&GateInput {
-                root: &root,
-                name: &name,
-                prefix: &prefix,
-                digits: opts.digits,
-                docs: &gate_docs,
-                boxes: &boxes,
-                fonts: &fonts,
-                original_ok: &|sha: &str| blobs.contains(sha).then(|| blobs.check(sha).unwrap_or(false)),
-                original_text: &|id| crate::store::texts::text(db, id).ok().flatten(),
-            })
+            self.run_gate(&root, &name, &prefix, opts.digits, &gate_docs, &boxes, &fonts)
         };
         report.seconds = gate_started.elapsed().as_secs_f64();
         let gate_seconds = report.seconds;
@@ -511,11 +498,10 @@ impl Matter {
     /// Author and recipients are taken from the document's redacted view, like everything else in
     /// the bundle: a value a rule hides (an address, under a PII rule) is hidden here too, while
     /// the names the log must give stay.
-    fn privilege_row(&self, input: &DocInput, first: &str, last: &str, rules: &[StoredRule], pkey: &str) -> Result<Vec<String>> {
+    fn privilege_row(&self, input: &DocInput, first: &str, last: &str) -> Result<Vec<String>> {
         let item = self.item(&input.plan.id.to_string())?;
         let md = &item.metadata;
-        let view = self.redacted_item_with(&input.plan.id.to_string(), rules, pkey)?;
-        let vmd = &view.answer["metadata"];
+        let vmd = &input.view_metadata;
         let list = |v: &serde_json::Value| -> Vec<String> {
             v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
         };
@@ -548,6 +534,32 @@ impl Matter {
         ])
     }
 
+    /// The gate over the bundle at `root`, with this matter's originals and texts to check against.
+    #[allow(clippy::too_many_arguments)]
+    fn run_gate(
+        &self,
+        root: &Path,
+        name: &str,
+        prefix: &str,
+        digits: usize,
+        docs: &[GateDoc],
+        boxes: &gate::BurnedBoxes,
+        fonts: &Fonts,
+    ) -> GateReport {
+        let (blobs, db) = (&self.store.blobs, &self.store.db);
+        gate::run(&GateInput {
+            root,
+            name,
+            prefix,
+            digits,
+            docs,
+            boxes,
+            fonts,
+            original_ok: &|sha: &str| blobs.contains(sha).then(|| blobs.check(sha).unwrap_or(false)),
+            original_text: &|id| crate::store::texts::text(db, id).ok().flatten(),
+        })
+    }
+
     /// Re-runs the gate over a bundle on disk (`exhibit verify --production DIR`), and records
     /// the result on the production.
     pub fn verify_production(&mut self, dir: &Path) -> Result<GateReport> {
@@ -563,7 +575,7 @@ impl Matter {
         let row = self.production_row(id)?;
         let (docs, boxes) = self.production_contents(id)?;
         let digits = row.first_bates.as_deref().and_then(Bates::parse).map(|b| b.digits).unwrap_or(7);
-        let fonts = Fonts::load().map_err(|e| Error::Missing(e.to_string()))?;
+        let fonts = load_fonts()?;
         let rules = self.stored_rules()?;
         let pkey = self.pseudonym_key()?;
         let settings = &row.settings;
@@ -611,19 +623,7 @@ impl Matter {
                 sha256: self.store.db.query_row("SELECT sha256 FROM item WHERE id = ?1", [d.item], |r| r.get(0))?,
             });
         }
-        let blobs = &self.store.blobs;
-        let db = &self.store.db;
-        let report = gate::run(&GateInput {
-            root: dir,
-            name: &row.name,
-            prefix: &row.prefix,
-            digits,
-            docs: &gate_docs,
-            boxes: &boxes,
-            fonts: &fonts,
-            original_ok: &|sha: &str| blobs.contains(sha).then(|| blobs.check(sha).unwrap_or(false)),
-            original_text: &|id| crate::store::texts::text(db, id).ok().flatten(),
-        });
+        let report = self.run_gate(dir, &row.name, &row.prefix, digits, &gate_docs, &boxes, &fonts);
         let marker = dir.join("INCOMPLETE");
         if report.ok {
             if marker.exists() {
@@ -636,6 +636,11 @@ impl Matter {
         self.production_set_status(id, report.ok)?;
         Ok(report)
     }
+}
+
+/// The fonts pages are typeset and stamped in; missing fonts are a missing install step, said so.
+pub(crate) fn load_fonts() -> Result<Fonts> {
+    Fonts::load().map_err(|e| Error::Missing(e.to_string()))
 }
 
 /// The kind of document a privilege log names.

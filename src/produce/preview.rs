@@ -6,7 +6,6 @@ use super::document::{build, FOOTER_PT};
 use super::options::{Natives, Privileged, Treatment};
 use super::plan::PlannedDoc;
 use super::tiffout::{canvas_of, stamp_band};
-use super::typeset::Fonts;
 use crate::error::{Error, Result};
 use crate::store::items;
 use crate::Matter;
@@ -56,7 +55,7 @@ impl Matter {
         let rules = self.stored_rules()?;
         let pkey = self.pseudonym_key()?;
         let input = self.production_input(&doc, &rules, &pkey, Natives::None, None)?;
-        let fonts = Fonts::load().map_err(|e| Error::Missing(e.to_string()))?;
+        let fonts = super::load_fonts()?;
         let dpi = super::document::DPI;
         let built = build(&input, &fonts, dpi)?;
         let page_count = built.pages.len() as u32;
