@@ -67,6 +67,11 @@ pub struct BuiltDoc {
     pub missing_glyphs: usize,
 }
 
+/// The fonts pages are typeset and stamped in; missing fonts are a missing install step, said so.
+pub(crate) fn load_fonts() -> Result<Fonts> {
+    Fonts::load().map_err(|e| crate::error::Error::Missing(e.to_string()))
+}
+
 /// The footer band reserved for stamps, in points.
 pub const FOOTER_PT: f32 = 36.0;
 

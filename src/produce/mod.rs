@@ -220,7 +220,7 @@ impl Matter {
         });
         let id = self.production_begin(&name, &prefix, &root.display().to_string(), &settings)?;
 
-        let fonts = load_fonts()?;
+        let fonts = document::load_fonts()?;
         let rules = self.stored_rules()?;
         let pkey = self.pseudonym_key()?;
         let vol = opts.volume.as_str();
@@ -575,7 +575,7 @@ impl Matter {
         let row = self.production_row(id)?;
         let (docs, boxes) = self.production_contents(id)?;
         let digits = row.first_bates.as_deref().and_then(Bates::parse).map(|b| b.digits).unwrap_or(7);
-        let fonts = load_fonts()?;
+        let fonts = document::load_fonts()?;
         let rules = self.stored_rules()?;
         let pkey = self.pseudonym_key()?;
         let settings = &row.settings;
@@ -636,11 +636,6 @@ impl Matter {
         self.production_set_status(id, report.ok)?;
         Ok(report)
     }
-}
-
-/// The fonts pages are typeset and stamped in; missing fonts are a missing install step, said so.
-pub(crate) fn load_fonts() -> Result<Fonts> {
-    Fonts::load().map_err(|e| Error::Missing(e.to_string()))
 }
 
 /// The kind of document a privilege log names.

@@ -2,7 +2,7 @@
 //! by the same code as a real production (the redacted view, the burned or typeset boxes, the
 //! stamp band), at the PDF profile's resolution, with "PREVIEW" where the Bates number will be.
 
-use super::document::{build, FOOTER_PT};
+use super::document::{build, load_fonts, FOOTER_PT};
 use super::options::{Natives, Privileged, Treatment};
 use super::plan::PlannedDoc;
 use super::tiffout::{canvas_of, stamp_band};
@@ -55,7 +55,7 @@ impl Matter {
         let rules = self.stored_rules()?;
         let pkey = self.pseudonym_key()?;
         let input = self.production_input(&doc, &rules, &pkey, Natives::None, None)?;
-        let fonts = super::load_fonts()?;
+        let fonts = load_fonts()?;
         let dpi = super::document::DPI;
         let built = build(&input, &fonts, dpi)?;
         let page_count = built.pages.len() as u32;
