@@ -17,6 +17,7 @@ pub mod modellogs;
 pub mod produce;
 pub mod recognizers;
 pub mod redact;
+pub mod report;
 pub mod review;
 pub mod store;
 pub mod verify;

@@ -21,6 +21,7 @@ use super::named_paths::{NamesPaths, PathUse};
 use super::params::*;
 use super::responses::*;
 use super::{ApiError, ErrorCode};
+use crate::assess::exposure::{ExposureInputs, ExposureReport};
 use crate::index::facets::Facets;
 use crate::index::SearchResult;
 use crate::ingest::IngestSummary;
@@ -274,6 +275,16 @@ methods! {
         page_boxes: PageBoxes(PageBoxesParams) -> PageBoxes [];
         /// Pattern redaction over a set of items (all by default), or a dry run of it.
         redact_rule: RedactRule(RedactRuleParams) -> RuleRun [Changes];
+        /// The exposure assessment: what the requests reach and cost, the sampling estimate and the evidence side.
+        exposure: Exposure(ExposureParams) -> ExposureReport [];
+        /// The exposure inputs kept in the matter (the defaults when none were saved).
+        exposure_inputs: ExposureInputsGet(()) -> ExposureInputs [];
+        /// Keeps exposure inputs in the matter (checked first: a bad query names its request).
+        save_exposure_inputs: SaveExposureInputs(SaveExposureInputsParams) -> ExposureInputs [Changes];
+        /// Draws a seeded random sample of the uncoded responsive items and tags it for review.
+        exposure_sample: ExposureSample(ExposureSampleParams) -> ExposureSampleDrawn [Changes];
+        /// Writes the exposure report (PDF, HTML, CSV or JSON by extension) and saves its figures' searches.
+        export_exposure: ExportExposure(ExportExposureParams) -> ExposureExported [Changes];
         /// Checks the matter's integrity: blobs, audit chain, index and call records.
         verify: Verify(()) -> VerifyReport [];
         /// The newest entries of the audit log.

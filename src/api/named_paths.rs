@@ -62,6 +62,9 @@ no_paths!(
     AuditParams,
     ItemBodyParams,
     ProductionPreviewParams,
+    ExposureParams,
+    SaveExposureInputsParams,
+    ExposureSampleParams,
 );
 
 impl NamesPaths for CreateMatterParams {
@@ -89,6 +92,12 @@ impl NamesPaths for LogsAnalyzeParams {
 }
 
 impl NamesPaths for ProduceParams {
+    fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
+        vec![(PathUse::Write, &mut self.out)]
+    }
+}
+
+impl NamesPaths for ExportExposureParams {
     fn paths_mut(&mut self) -> Vec<(PathUse, &mut PathBuf)> {
         vec![(PathUse::Write, &mut self.out)]
     }

@@ -342,3 +342,48 @@ pub struct ProductionPreviewParams {
 pub struct VerifyProductionParams {
     pub dir: PathBuf,
 }
+
+/// `exposure`: the assessment of `inputs` (the matter's saved inputs when left out).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+pub struct ExposureParams {
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub inputs: Option<crate::assess::exposure::ExposureInputs>,
+    /// The whole report (overview with languages, term hits, hot documents, model-log section);
+    /// without it, what a live what-if needs.
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub full: bool,
+    /// The sample tag to estimate from (default: the newest `Exposure sample …` tag).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub sample_tag: Option<String>,
+}
+
+/// `save_exposure_inputs`: keep these inputs in the matter.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct SaveExposureInputsParams {
+    pub inputs: crate::assess::exposure::ExposureInputs,
+}
+
+/// `exposure_sample`: draw `size` uncoded responsive items with `seed` and tag them.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct ExposureSampleParams {
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub inputs: Option<crate::assess::exposure::ExposureInputs>,
+    pub size: usize,
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub seed: u64,
+}
+
+/// `export_exposure`: write the full report to `out` (.pdf, .html, .csv or .json) and save the
+/// searches behind its figures.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct ExportExposureParams {
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub inputs: Option<crate::assess::exposure::ExposureInputs>,
+    pub out: PathBuf,
+}

@@ -156,3 +156,18 @@ pub struct CancelAnswer {
 pub struct ReasonList {
     pub reasons: Vec<crate::redact::Reason>,
 }
+
+/// `exposure_sample`: the tag holding the sample and how many items it drew.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExposureSampleDrawn {
+    pub tag: String,
+    pub items: u64,
+}
+
+/// `export_exposure`: where the report was written, in which format, and the searches saved.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExposureExported {
+    pub path: std::path::PathBuf,
+    pub format: crate::report::ReportFile,
+    pub saved_searches: u64,
+}

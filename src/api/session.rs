@@ -8,6 +8,7 @@ use super::methods::{answer_in_session, SessionMethods};
 use super::params::*;
 use super::responses::*;
 use super::{ApiError, ErrorCode, Request};
+use crate::assess::exposure::{AssessOptions, ExposureInputs, ExposureReport};
 use crate::index::facets::Facets;
 use crate::index::SearchResult;
 use crate::ingest::{IngestOptions, IngestProgress, IngestSummary};
@@ -241,6 +242,47 @@ impl SessionMethods for Session {
 
     fn redact_rule(&mut self, p: RedactRuleParams) -> Result<RuleRun, ApiError> {
         Ok(self.matter()?.redact_rule(p.spec, &p.reason, p.treatment, p.query.as_deref(), p.dry_run)?)
+    }
+
+    fn exposure(&mut self, p: ExposureParams) -> Result<ExposureReport, ApiError> {
+        let m = self.matter()?;
+        let inputs = match p.inputs {
+            Some(i) => i,
+            None => m.exposure_inputs()?,
+        };
+        Ok(m.assess_exposure(&inputs, &AssessOptions { full: p.full, save_searches: false, sample_tag: p.sample_tag })?)
+    }
+
+    fn exposure_inputs(&mut self, _: ()) -> Result<ExposureInputs, ApiError> {
+        Ok(self.matter()?.exposure_inputs()?)
+    }
+
+    fn save_exposure_inputs(&mut self, p: SaveExposureInputsParams) -> Result<ExposureInputs, ApiError> {
+        let m = self.matter()?;
+        m.save_exposure_inputs(&p.inputs)?;
+        Ok(m.exposure_inputs()?)
+    }
+
+    fn exposure_sample(&mut self, p: ExposureSampleParams) -> Result<ExposureSampleDrawn, ApiError> {
+        let m = self.matter()?;
+        let inputs = match p.inputs {
+            Some(i) => i,
+            None => m.exposure_inputs()?,
+        };
+        let (tag, items) = m.draw_exposure_sample(&inputs, p.size, p.seed)?;
+        Ok(ExposureSampleDrawn { tag, items })
+    }
+
+    fn export_exposure(&mut self, p: ExportExposureParams) -> Result<ExposureExported, ApiError> {
+        let m = self.matter()?;
+        let inputs = match p.inputs {
+            Some(i) => i,
+            None => m.exposure_inputs()?,
+        };
+        let format = crate::report::ReportFile::for_path(&p.out)?;
+        let report = m.assess_exposure(&inputs, &AssessOptions { full: true, save_searches: true, sample_tag: None })?;
+        crate::report::write(&report, &p.out)?;
+        Ok(ExposureExported { path: p.out, format, saved_searches: report.saved_search_count() })
     }
 
     fn verify(&mut self, _: ()) -> Result<VerifyReport, ApiError> {

@@ -1,10 +1,12 @@
 //! The exposure report (early case assessment): what a case would expose against what the
 //! evidence proves, assembled from sections that each carry their own assessment.
 //!
-//! Today it holds the report's building blocks ([`section`]) and the model-log evidence
-//! section ([`model_logs`]); the full report (requests against the matter, privilege and
-//! review cost) is assembled from sections like it.
+//! [`exposure`] computes the report's figures (requests against the matter, privilege, review
+//! cost, the sampling estimate, the evidence side); [`section`] holds the blocks a section is
+//! written in and [`model_logs`] the model-log evidence section. Rendering the report to PDF,
+//! HTML and CSV is above this layer (it shares the production's page renderer).
 
+pub mod exposure;
 pub mod model_logs;
 pub mod section;
 

@@ -41,7 +41,7 @@ pub enum Block {
 }
 
 /// A titled part of a report with its own assessment.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Section {
     /// Stable name (`model_logs`), for reports that assemble sections.
     pub id: String,

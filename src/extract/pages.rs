@@ -135,6 +135,18 @@ pub fn covered(word: Rect, region: Rect) -> f64 {
     }
 }
 
+/// Characters of extracted text per rendered page: a letter page of 10-point text holds about
+/// 3,000.
+const CHARS_PER_PAGE: u64 = 3000;
+/// Lines per rendered page (short lines fill pages long before their characters do).
+const LINES_PER_PAGE: u64 = 50;
+
+/// The pages a document without its own pages (an email, a text file) fills when rendered:
+/// the estimate a production's dry run and the exposure report both give (at least one).
+pub fn estimated_pages(chars: u64, lines: u64) -> u64 {
+    chars.div_ceil(CHARS_PER_PAGE).max((lines + 1).div_ceil(LINES_PER_PAGE)).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

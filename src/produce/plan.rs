@@ -41,12 +41,6 @@ pub struct Plan {
     pub added_for_families: u64,
 }
 
-/// Characters of extracted text per rendered page, for estimates: a letter page of 10-point
-/// text holds about 3,000.
-const CHARS_PER_PAGE: u64 = 3000;
-/// Lines per rendered page (short lines fill pages long before their characters do).
-const LINES_PER_PAGE: u64 = 50;
-
 impl Matter {
     /// Builds the plan: the selection, completed to whole families, ordered, each member's
     /// treatment decided.
@@ -125,7 +119,7 @@ impl Matter {
                 let (pages_estimated, pages_known) = match (treatment, is_pdf, page_count) {
                     (Treatment::Withheld, ..) => (1, true),
                     (_, true, Some(n)) if n > 0 => (n as u64, true),
-                    _ => ((text_len as u64).div_ceil(CHARS_PER_PAGE).max((lines as u64 + 1).div_ceil(LINES_PER_PAGE)).max(1), false),
+                    _ => (crate::extract::pages::estimated_pages(text_len as u64, lines as u64), false),
                 };
                 let doc = PlannedDoc {
                     id,

@@ -43,6 +43,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("view", 8),
     ("api", 8),
     ("produce", 8),
+    ("report", 8),
 ];
 
 /// Same-layer imports that are allowed, one direction only (`from` may import `to`).
@@ -51,12 +52,18 @@ const SAME_LAYER: &[(&str, &str)] = &[
     ("calls", "ingest"),
     // redaction reads review state (tags, id lists); review knows nothing of redaction.
     ("redact", "review"),
+    // the exposure report draws its review sample as a tag and saves its figures' searches.
+    ("assess", "review"),
     // the API serves the viewer's pages.
     ("api", "view"),
     // the API serves productions.
     ("api", "produce"),
     // a production's progress is one kind of a long request's progress (`view::WorkProgress`).
     ("view", "produce"),
+    // the exposure report's PDF is laid out by the production's page renderer.
+    ("report", "produce"),
+    // the API writes exposure reports.
+    ("api", "report"),
 ];
 
 /// Known breaks owned by another change in flight, each with the file it is allowed in and why.

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod assess;
 mod logs;
 mod matter;
 mod produce;
@@ -13,6 +14,7 @@ mod search;
 mod serve;
 mod show;
 
+pub use assess::AssessArgs;
 pub use logs::{GroupArg, LogsCommand};
 pub use matter::{AuditArgs, IngestArgs, InitArgs, VerifyArgs};
 pub use produce::{ImagesArg, NativesArg, PrivilegedArg, ProduceArgs};
@@ -85,6 +87,9 @@ pub enum Command {
     Produce(ProduceArgs),
     /// The matter's productions, newest first.
     Productions,
+    /// Exposure report: what the other side's requests would reach (privileged, confidential,
+    /// trade-secret, needing redaction), what review would cost, beside the evidence.
+    Assess(AssessArgs),
     /// Rebuild the search index from the database.
     Reindex,
     /// The audit log, newest first.

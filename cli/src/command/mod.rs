@@ -7,6 +7,7 @@ use crate::printer::Printer;
 use exhibit::Matter;
 use std::path::PathBuf;
 
+mod assess;
 mod audit;
 mod errors;
 mod facets;
@@ -69,6 +70,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Verify(a) => verify::run(&cx, a),
         Command::Produce(a) => produce::run(&cx, a),
         Command::Productions => produce::list(&cx),
+        Command::Assess(a) => assess::run(&cx, a),
         Command::Reindex => reindex::run(&cx),
         Command::Audit(a) => audit::run(&cx, a),
         Command::Worker(a) => worker::run(a),

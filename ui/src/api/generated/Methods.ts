@@ -6,6 +6,13 @@ import type { Coding } from "./Coding";
 import type { CreateMatterParams } from "./CreateMatterParams";
 import type { DeleteSavedSearchParams } from "./DeleteSavedSearchParams";
 import type { ErrorList } from "./ErrorList";
+import type { ExportExposureParams } from "./ExportExposureParams";
+import type { ExposureExported } from "./ExposureExported";
+import type { ExposureInputs } from "./ExposureInputs";
+import type { ExposureParams } from "./ExposureParams";
+import type { ExposureReport } from "./ExposureReport";
+import type { ExposureSampleDrawn } from "./ExposureSampleDrawn";
+import type { ExposureSampleParams } from "./ExposureSampleParams";
 import type { Facets } from "./Facets";
 import type { FacetsParams } from "./FacetsParams";
 import type { GateReport } from "./GateReport";
@@ -49,6 +56,7 @@ import type { RedactionsParams } from "./RedactionsParams";
 import type { RedactionsRemoved } from "./RedactionsRemoved";
 import type { RegionAdded } from "./RegionAdded";
 import type { RuleRun } from "./RuleRun";
+import type { SaveExposureInputsParams } from "./SaveExposureInputsParams";
 import type { SaveSearchParams } from "./SaveSearchParams";
 import type { SavedSearch } from "./SavedSearch";
 import type { SavedSearchList } from "./SavedSearchList";
@@ -190,6 +198,26 @@ page_boxes: Signature<PageBoxesParams, PageBoxes>,
  * Pattern redaction over a set of items (all by default), or a dry run of it.
  */
 redact_rule: Signature<RedactRuleParams, RuleRun>, 
+/**
+ * The exposure assessment: what the requests reach and cost, the sampling estimate and the evidence side.
+ */
+exposure: Signature<ExposureParams, ExposureReport>, 
+/**
+ * The exposure inputs kept in the matter (the defaults when none were saved).
+ */
+exposure_inputs: Signature<null, ExposureInputs>, 
+/**
+ * Keeps exposure inputs in the matter (checked first: a bad query names its request).
+ */
+save_exposure_inputs: Signature<SaveExposureInputsParams, ExposureInputs>, 
+/**
+ * Draws a seeded random sample of the uncoded responsive items and tags it for review.
+ */
+exposure_sample: Signature<ExposureSampleParams, ExposureSampleDrawn>, 
+/**
+ * Writes the exposure report (PDF, HTML, CSV or JSON by extension) and saves its figures' searches.
+ */
+export_exposure: Signature<ExportExposureParams, ExposureExported>, 
 /**
  * Checks the matter's integrity: blobs, audit chain, index and call records.
  */
