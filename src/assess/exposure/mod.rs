@@ -136,14 +136,16 @@ fn exposure(facts: &Facts, hits: &IdSet, families: &IdSet, screen: Option<&IdSet
     e.custodians = custodians.len() as u64;
     e.date_first = day_text(if first == u32::MAX { 0 } else { first });
     e.date_last = day_text(last);
-    e.first_pass_hours = round2(hours(e.families, rates.first_pass_docs_per_hour));
-    e.privilege_hours = round2(hours(e.privileged + e.potentially_privileged, rates.privilege_docs_per_hour));
-    e.review_hours = round2(plus(e.first_pass_hours, e.privilege_hours));
-    e.production_cost = round2(times(Range::exactly(e.pages as f64), rates.cost_per_page));
-    e.review_cost = round2(plus(
-        plus(times(e.first_pass_hours, rates.hourly_rate), times(e.privilege_hours, rates.privilege_hourly_rate)),
-        e.production_cost,
-    ));
+    // Rounded only as they are reported, so each figure follows from the rates by hand.
+    let first_pass = hours(e.families, rates.first_pass_docs_per_hour);
+    let privilege = hours(e.privileged + e.potentially_privileged, rates.privilege_docs_per_hour);
+    let production = times(Range::exactly(e.pages as f64), rates.cost_per_page);
+    let cost = plus(plus(times(first_pass, rates.hourly_rate), times(privilege, rates.privilege_hourly_rate)), production);
+    e.first_pass_hours = round2(first_pass);
+    e.privilege_hours = round2(privilege);
+    e.review_hours = round2(plus(first_pass, privilege));
+    e.production_cost = round2(production);
+    e.review_cost = round2(cost);
     e
 }
 
@@ -440,7 +442,7 @@ fn method(inputs: &ExposureInputs) -> Vec<String> {
             range(r.privilege_hourly_rate),
             range(r.cost_per_page)
         ),
-        "Sampling estimate: a seeded random sample of the responsive items no reviewer had coded; the rates reviewers find in it are projected onto the uncoded remainder with a 95% Wilson score interval.".into(),
+        "Sampling estimate: a seeded random sample of the responsive items no reviewer had coded; the rates reviewers find in it are projected onto the uncoded remainder with a 95% Wilson score interval taken at the effective size n·R/(n+R), which allows for the remainder's own sampling error.".into(),
         "Every figure names the saved search that reproduces it. The report quotes no privileged, confidential, trade-secret or redacted text, and withholds the titles of such items.".into(),
         "These are counts and estimates for counsel's judgement, not legal advice.".into(),
     ]

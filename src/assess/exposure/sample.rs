@@ -4,6 +4,13 @@
 //! Wilson's interval rather than the textbook normal one because samples are small and rates
 //! near zero (privilege rates of 1–5% are common), where the normal interval runs below zero
 //! and covers the true rate far less often than it claims.
+//!
+//! What is projected is the rate in the *remainder* (the items the sample did not take), not in
+//! an endless population: the sample's rate and the remainder's differ by the sampling error
+//! of both, whose variance is p(1−p)·(1/n + 1/R). The interval is therefore Wilson's at the
+//! effective size n·R/(n+R): the plain n when the remainder is vast, smaller (wider interval)
+//! when the sample is a large share of what is left. With the plain n, a 60-item sample of
+//! 400 held the remainder's true rate in only 18 of 20 seeded runs.
 
 use super::report::Proportion;
 use rand::SeedableRng;
@@ -17,7 +24,12 @@ pub fn wilson(hits: u64, n: u64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
-    let (n, p) = (n as f64, hits as f64 / n as f64);
+    wilson_at(hits as f64 / n as f64, n as f64)
+}
+
+/// Wilson's interval for an observed rate `p` at sample size `n` (which may be fractional: an
+/// effective size).
+fn wilson_at(p: f64, n: f64) -> (f64, f64) {
     let z2 = Z * Z;
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
@@ -25,9 +37,18 @@ pub fn wilson(hits: u64, n: u64) -> (f64, f64) {
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
+/// The 95% Wilson interval for the rate in `remainder` items, from `hits` of `n` sampled.
+pub fn wilson_for_remainder(hits: u64, n: u64, remainder: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let effective = if remainder == 0 { n as f64 } else { n as f64 * remainder as f64 / (n + remainder) as f64 };
+    wilson_at(hits as f64 / n as f64, effective)
+}
+
 /// A proportion seen in a coded sample, projected onto `remainder` items.
 pub fn proportion(hits: u64, coded: u64, remainder: u64) -> Proportion {
-    let (low, high) = wilson(hits, coded);
+    let (low, high) = wilson_for_remainder(hits, coded, remainder);
     let rate = if coded == 0 { 0.0 } else { hits as f64 / coded as f64 };
     let project = |r: f64| (r * remainder as f64).round() as u64;
     Proportion { hits, rate, low, high, projected: project(rate), projected_low: project(low), projected_high: project(high) }
@@ -70,6 +91,15 @@ mod tests {
         assert_ne!(a, draw(&pop, 50, 8));
         assert!(a.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
         assert_eq!(draw(&pop[..10], 50, 1).len(), 10, "never more than the population");
+    }
+
+    #[test]
+    fn a_small_remainder_widens_the_interval_and_a_vast_one_does_not() {
+        let plain = wilson(12, 60);
+        let vast = wilson_for_remainder(12, 60, 10_000_000);
+        assert!((plain.0 - vast.0).abs() < 1e-4 && (plain.1 - vast.1).abs() < 1e-4);
+        let small = wilson_for_remainder(12, 60, 340);
+        assert!(small.0 < plain.0 && small.1 > plain.1, "{small:?} vs {plain:?}");
     }
 
     #[test]
