@@ -1,0 +1,131 @@
+//! Exposure-assessment benchmark: prints figures, never passes or fails on time.
+//!
+//! `cargo bench -p exhibit-cli --bench assess` builds (once, cached under target/) a matter of
+//! `EXHIBIT_BENCH_ITEMS` generated items (default 100,000, from `exhibit-gen`), codes part of it
+//! by query (privileged, confidential, trade secret, hot, a redaction rule's worth of items), and
+//! measures: the live what-if (three requests, `full: false`, as the app's Exposure screen asks
+//! while a request is edited), the same after narrowing one request, and the full report (overview
+//! with languages, term hits, hot documents).
+
+use exhibit::assess::exposure::{AssessOptions, ExposureInputs};
+use exhibit::review::{Propagate, Target};
+use exhibit::Matter;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const INPUTS: &str = r#"
+[review]
+first_pass_docs_per_hour = [45, 60]
+privilege_docs_per_hour = 20
+hourly_rate = [65, 95]
+privilege_hourly_rate = 350
+cost_per_page = 0.12
+
+[[request]]
+name = "RFP 1: trading"
+query = "trading OR trader OR trade~"
+
+[[request]]
+name = "RFP 2: pricing"
+query = "price OR prices OR pricing OR curve"
+
+[[request]]
+name = "RFP 3: contracts in 2001"
+query = "contract AND date:[2001-01-01 TO 2001-12-31]"
+
+[[evidence]]
+name = "pipeline"
+query = "pipeline"
+
+[privilege]
+terms = ["privileged", "legal"]
+"#;
+
+fn build_matter(items: usize) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-assess-{items}"));
+    let matter = root.join("matter");
+    if matter.join("exhibit.db").exists() {
+        println!("reusing {}", matter.display());
+        return matter;
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    let src = root.join("src");
+    let t = Instant::now();
+    let st =
+        Command::new(env!("CARGO_BIN_EXE_exhibit-gen")).arg(&src).args(["--items", &items.to_string(), "--seed", "7"]).status().unwrap();
+    assert!(st.success());
+    println!("generated {items} items in {:.1} s", t.elapsed().as_secs_f64());
+    let exe = env!("CARGO_BIN_EXE_exhibit");
+    assert!(Command::new(exe).args(["init", matter.to_str().unwrap()]).status().unwrap().success());
+    let t = Instant::now();
+    let out = Command::new(exe)
+        .args(["--matter", matter.to_str().unwrap(), "ingest", src.to_str().unwrap(), "--custodian", "Bench", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    println!("ingested in {:.1} s", t.elapsed().as_secs_f64());
+    let _ = std::fs::remove_dir_all(&src);
+    let mut m = Matter::open(&matter).unwrap();
+    for (tag, q) in [
+        ("Privileged – attorney-client", "legal AND (advice OR counsel)"),
+        ("Confidential", "confidential"),
+        ("Trade secret", "proprietary OR model"),
+        ("Hot", "\"price cap\" OR settlement"),
+    ] {
+        let r = m.tag_add(tag, &Target::Query(q.into()), Propagate::default()).unwrap();
+        println!("tagged {} items {tag}", r.changed);
+    }
+    matter
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let items: usize = std::env::var("EXHIBIT_BENCH_ITEMS").ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(100_000);
+    let dir = build_matter(items);
+    let mut m = Matter::open(&dir).unwrap();
+    let total = m.status().unwrap().items;
+    let inputs = ExposureInputs::from_toml(INPUTS, "bench").unwrap();
+    let live = AssessOptions::default();
+    let time = |m: &mut Matter, inputs: &ExposureInputs, opts: &AssessOptions, runs: usize| {
+        let mut times = Vec::new();
+        let mut report = None;
+        for _ in 0..runs {
+            let t = Instant::now();
+            report = Some(m.assess_exposure(inputs, opts).unwrap());
+            times.push(t.elapsed());
+        }
+        (median(times), report.unwrap())
+    };
+    let (what_if, report) = time(&mut m, &inputs, &live, 7);
+    let narrowed_inputs = inputs.clone().with_query("RFP 1: trading", "(trading OR trader) AND date:[2001-01-01 TO 2001-06-30]").unwrap();
+    let (narrowed, narrowed_report) = time(&mut m, &narrowed_inputs, &live, 7);
+    let (full, _) = time(&mut m, &inputs, &AssessOptions { full: true, ..Default::default() }, 3);
+    println!("\n## Exposure assessment — {total} items, 3 requests, 1 evidence query, release build\n");
+    println!("| run | median |");
+    println!("|---|---|");
+    println!("| what-if (live figures, `full: false`) | {:.0} ms |", what_if.as_secs_f64() * 1e3);
+    println!("| what-if after narrowing RFP 1 | {:.0} ms |", narrowed.as_secs_f64() * 1e3);
+    println!("| full report data (overview with languages, term hits, hot documents) | {:.0} ms |", full.as_secs_f64() * 1e3);
+    println!();
+    for r in &report.requests {
+        println!(
+            "{}: {} documents, {} families, {} privileged, {} potentially privileged",
+            r.name, r.exposure.documents, r.exposure.families, r.exposure.privileged, r.exposure.potentially_privileged
+        );
+    }
+    println!(
+        "overall: {} documents, {} families; narrowed RFP 1: {} → {} documents",
+        report.overall.documents,
+        report.overall.families,
+        report.requests[0].exposure.documents,
+        narrowed_report.requests[0].exposure.documents
+    );
+}
