@@ -147,7 +147,12 @@ pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
             if !table_exists(db, "redaction")? {
                 return Ok(IdSet::default());
             }
-            "SELECT DISTINCT item_id FROM redaction".into()
+            // A drawn box over an image redacts no text, but the item has a redaction all the same.
+            if table_exists(db, "redaction_region")? {
+                "SELECT item_id FROM redaction UNION SELECT item_id FROM redaction_region".into()
+            } else {
+                "SELECT DISTINCT item_id FROM redaction".into()
+            }
         }
         ("has", "notes") | ("has", "note") => {
             if !table_exists(db, "note")? {
