@@ -78,6 +78,8 @@ describe('screens at laptop widths', () => {
     exhibit('init', matter, '--name', 'Demo matter');
     exhibit('--matter', matter, 'ingest', path.join(ROOT, 'assets', 'demo'), '--custodian', 'Okafor, Sam');
     exhibit('--matter', matter, 'ingest', extra, ...(haveCorpus ? [ENCRYPTED, SCANNED] : []), '--custodian', 'Okafor, Sam');
+    // One produced document, so the "go to" box has a Bates number to find.
+    exhibit('--matter', matter, 'produce', '--query', 'kind:email AND subject:"storage capacity figures"', '--prefix', 'ACME', '--out', path.join(work, 'prod'));
     server = await serve(matter);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -131,12 +133,14 @@ describe('screens at laptop widths', () => {
     assert.deepEqual(controls, [...controls].sort(), 'ascending control numbers');
   });
 
-  it('goes to a control number', async () => {
+  it('goes to a control number or a Bates number', async () => {
     const pdf = await control('kind:pdf AND filename:supply*');
     assert.ok(pdf, 'the demo PDF');
     await goTo(pdf);
     const email = await control('kind:email AND subject:"storage capacity figures"');
     await goTo(email.toLowerCase(), email);
+    await goTo('EXH-0000001');
+    await goTo('ACME-0000001', email);
     const missing = 'EXH-0999999';
     await page.fill('[data-testid=goto-input]', missing);
     await page.click('[data-testid=goto] button[type=submit]');
