@@ -83,7 +83,7 @@ pub enum Error {
 }
 
 /// Where and why a search query could not be read (made by `index::query::parse`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error, TS)]
 #[error("at character {position}: {message}")]
 pub struct SyntaxError {
     /// 1-based character position in the query.

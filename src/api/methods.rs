@@ -303,6 +303,8 @@ methods! {
     viewer {
         /// The sanitized HTML body (if any) and page count of an item.
         item_body: ItemBody(ItemBodyParams) -> ItemBody [];
+        /// Reads a query without running it: where the parser stopped and what it expected, if it could not read it.
+        check_query: CheckQuery(CheckQueryParams) -> QueryCheck [];
     }
     beside {
         /// What the long request in flight (an ingest or a production) has done so far.

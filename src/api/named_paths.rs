@@ -61,6 +61,7 @@ no_paths!(
     RedactRuleParams,
     AuditParams,
     ItemBodyParams,
+    CheckQueryParams,
     ProductionPreviewParams,
     ExposureParams,
     SaveExposureInputsParams,

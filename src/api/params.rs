@@ -259,6 +259,12 @@ impl Default for AuditParams {
     }
 }
 
+/// `check_query`: a query as typed, to be read without being run.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct CheckQueryParams {
+    pub query: String,
+}
+
 /// `item_body`: one item, named `id` (an id or a control number).
 #[derive(Debug, Clone, Deserialize, Serialize, TS)]
 pub struct ItemBodyParams {

@@ -171,3 +171,21 @@ pub struct ExposureExported {
     pub format: crate::report::ReportFile,
     pub saved_searches: u64,
 }
+
+/// `check_query`: whether the query can be read, and if not, where the parser stopped (a
+/// 1-based character position) and what it expected there. Reading is all it does: filters
+/// that name review state (`tag:`, `has:`) are checked when the query runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct QueryCheck {
+    /// The parser's objection; absent when the query reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub error: Option<crate::error::SyntaxError>,
+}
+
+impl QueryCheck {
+    /// Reads `query` with the search parser (`index::query::parse`), runs nothing.
+    pub fn of(query: &str) -> QueryCheck {
+        QueryCheck { error: crate::index::query::parse(query).err() }
+    }
+}

@@ -9,8 +9,8 @@
 //!    method's progress in the slot and hands it the slot's stop flag.
 
 use super::methods::{answer_beside, answer_in_session, answer_in_viewer, BesideMethods, Method, Place, ViewerMethods};
-use super::params::ItemBodyParams;
-use super::responses::CancelAnswer;
+use super::params::{CheckQueryParams, ItemBodyParams};
+use super::responses::{CancelAnswer, QueryCheck};
 use super::session::{no_matter_open, Session, Work};
 use super::{ApiError, ErrorCode, Request};
 use crate::view::{ItemBody, ProgressSlot, ProgressState, Viewer, ViewerHandle};
@@ -98,6 +98,10 @@ impl ViewerMethods for Viewer {
     fn item_body(&self, p: ItemBodyParams) -> Result<ItemBody, ApiError> {
         Ok(self.body(&p.id)?)
     }
+
+    fn check_query(&self, p: CheckQueryParams) -> Result<QueryCheck, ApiError> {
+        Ok(QueryCheck::of(&p.query))
+    }
 }
 
 impl BesideMethods for ProgressSlot {
@@ -171,5 +175,11 @@ mod tests {
         assert_eq!(v["name"], "M");
         let e = call(&r, &slot, json!({"method": "item_body", "params": {"id": "1"}})).unwrap_err();
         assert_eq!(e.code, ErrorCode::NoItem, "{e}");
+        // A query is read, not run: the parser's position and expectation, or nothing.
+        let check = |q: &str| call(&r, &slot, json!({"method": "check_query", "params": {"query": q}})).unwrap();
+        let bad = check("gas OR AND oil");
+        assert_eq!(bad["error"]["position"], 8, "{bad}");
+        assert!(bad["error"]["message"].as_str().is_some_and(|m| m.contains("after 'OR'")), "{bad}");
+        assert_eq!(check("(gas OR price) AND cap w/5 floor from:kaminski"), json!({}));
     }
 }

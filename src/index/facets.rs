@@ -21,6 +21,9 @@ pub struct Facets {
     pub month: Vec<(String, u64)>,
     pub ext: Vec<(String, u64)>,
     pub sender_domain: Vec<(String, u64)>,
+    /// Whether the text was had: `ok`, `no_text` (nothing to extract: scans, images, empty
+    /// files), `error` (encrypted, damaged, stopped); `is:notext` and `is:error` find them.
+    pub status: Vec<(String, u64)>,
 }
 
 const STR_FIELDS: [&str; 4] = ["kind", "custodian_raw", "ext", "sender_domain"];
@@ -143,8 +146,12 @@ impl SearchIndex {
             self.compile_on(db, query, &searcher)?.query
         };
         let tagged: i64 = db.query_row("SELECT COUNT(*) FROM item_tag", [], |r| r.get(0))?;
+        let not_ok = not_ok_items(db)?;
         let whole_matter = query.trim().is_empty() || query.trim() == "*";
-        let (mut maps, months, total, ids) = searcher.search(&*q, &FacetCollector { ids: tagged > 0 && !whole_matter })?;
+        let wants_ids = (tagged > 0 || !not_ok.is_empty()) && !whole_matter;
+        let (mut maps, months, total, ids) = searcher.search(&*q, &FacetCollector { ids: wants_ids })?;
+        let ids: IdSet = ids.into_iter().collect();
+        let status = status_counts(&not_ok, (!whole_matter).then_some(&ids), total);
         let sender = ranked(maps.pop().unwrap_or_default());
         let ext = ranked(maps.pop().unwrap_or_default());
         let custodian = ranked(maps.pop().unwrap_or_default());
@@ -165,7 +172,6 @@ impl SearchIndex {
                 tags.insert(name, n);
             }
         } else if tagged > 0 {
-            let ids: IdSet = ids.into_iter().collect();
             let mut stmt = db.prepare_cached("SELECT it.item_id, t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id")?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
             for row in rows {
@@ -175,6 +181,30 @@ impl SearchIndex {
                 }
             }
         }
-        Ok(Facets { total, kind, custodian, tag: ranked(tags), month, ext, sender_domain: sender })
+        Ok(Facets { total, kind, custodian, tag: ranked(tags), month, ext, sender_domain: sender, status })
     }
+}
+
+/// Every item whose text was not had whole, with its status (few: the partial index
+/// `item_not_ok` answers this without reading the other items).
+fn not_ok_items(db: &Connection) -> Result<Vec<(u64, String)>> {
+    let mut stmt = db.prepare_cached("SELECT id, status FROM item WHERE status <> 'ok'")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The status facet: the not-ok items among the matches (`matches`; `None` for the whole
+/// matter) by status, and the rest of the `total` matches as `ok`.
+fn status_counts(not_ok: &[(u64, String)], matches: Option<&IdSet>, total: u64) -> Vec<(String, u64)> {
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for (id, status) in not_ok {
+        if matches.is_none_or(|m| m.contains(*id)) {
+            *counts.entry(status.clone()).or_default() += 1;
+        }
+    }
+    let others: u64 = counts.values().sum();
+    if total > others {
+        counts.insert("ok".into(), total - others);
+    }
+    ranked(counts)
 }

@@ -176,15 +176,10 @@ impl Segment {
     }
 }
 
-/// A passage of about `width` characters around the first hit, as segments with every hit in
-/// it marked; line breaks and tabs become spaces. Without hits, the start of the text.
+/// A passage of about `width` characters centred on the first hit (up to half of it before the
+/// hit, from a word boundary; the rest after), as segments with every hit in it marked; line
+/// breaks and tabs become spaces. Without hits, the start of the text.
 pub fn snippet(text: &str, spans: &[(usize, usize)], width: usize) -> Vec<Segment> {
-    let floor = |mut i: usize| {
-        while i > 0 && !text.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    };
     let ceil = |mut i: usize| {
         while i < text.len() && !text.is_char_boundary(i) {
             i += 1;
@@ -193,14 +188,18 @@ pub fn snippet(text: &str, spans: &[(usize, usize)], width: usize) -> Vec<Segmen
     };
     let (start, end) = match spans.first() {
         Some(&(s, _)) => {
-            let start = floor(s.saturating_sub(width / 3));
+            // Half the width before the hit, counted in characters (not bytes, which would give
+            // accented or CJK text less context before its hit than after).
+            let start = text[..s].char_indices().rev().nth(width / 2).map_or(0, |(i, _)| i);
             // Begin at a word boundary unless the passage starts the text.
             let start = if start == 0 {
                 0
             } else {
                 text[start..s].find(char::is_whitespace).map(|i| start + i + 1).filter(|&i| i <= s).unwrap_or(start)
             };
-            (start, ceil(start + width * 2))
+            // Enough bytes after the hit for the rest of the width in any script (the budget,
+            // in characters, cuts it).
+            (start, ceil(s + width * 4))
         }
         None => (0, ceil(width * 2)),
     };
@@ -256,6 +255,25 @@ mod tests {
         let text = "\n a <b> & b\tgas\n";
         let snip = snippet(text, &[(12, 15)], 240);
         assert_eq!(snip, [seg("a <b> & b ", false), seg("gas", true)]);
+    }
+
+    #[test]
+    fn snippets_are_centred_on_the_first_hit() {
+        let before: String = (0..60).map(|i| format!("w{i:02} ")).collect();
+        let after: String = (0..60).map(|i| format!("z{i:02} ")).collect();
+        let text = format!("{before}célèbre fraud {after}");
+        let s = text.find("fraud").unwrap();
+        let snip = snippet(&text, &[(s, s + 5)], 120);
+        let plain = Segment::plain(&snip);
+        let (lead, tail) = plain.split_once("fraud").expect("the hit is in the snippet");
+        let (lead, tail) = (lead.chars().count(), tail.chars().count());
+        assert!((50..=60).contains(&lead), "about half the width before the hit, from a word boundary: {lead} in {plain:?}");
+        assert!((50..=65).contains(&tail), "the rest after it: {tail} in {plain:?}");
+        assert!(plain.starts_with('w'), "starts at a word: {plain:?}");
+        // A hit near the start: the passage starts the text, and the width goes after it.
+        let snip = snippet(&text, &[(0, 3)], 120);
+        assert_eq!(snip[0], Segment { text: "w00".into(), hit: true });
+        assert!(Segment::plain(&snip).chars().count() >= 118);
     }
 
     #[test]

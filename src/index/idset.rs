@@ -162,7 +162,11 @@ pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
         }
         ("has", "attachments") | ("has", "attachment") => "SELECT DISTINCT parent_id FROM item WHERE parent_id IS NOT NULL".into(),
         ("has", "tags") => "SELECT DISTINCT item_id FROM item_tag".into(),
-        ("is", "duplicate") => "SELECT item_id FROM item_location GROUP BY item_id HAVING COUNT(*) > 1".into(),
+        // Found more than once (a family root with several locations), or the same content as
+        // another item kept in its own family (the same PDF loose and attached to an email).
+        ("is", "duplicate") => "SELECT item_id FROM item_location GROUP BY item_id HAVING COUNT(*) > 1
+                UNION SELECT id FROM item WHERE sha256 IN (SELECT sha256 FROM item GROUP BY sha256 HAVING COUNT(*) > 1)"
+            .into(),
         // Emails with another copy that differs in recipients or attachments (ingest::email_key).
         ("is", "neardup") => "SELECT id FROM item WHERE near_dup IN
                 (SELECT near_dup FROM item WHERE near_dup IS NOT NULL GROUP BY near_dup HAVING COUNT(*) > 1)"

@@ -33,6 +33,9 @@ pub enum Sort {
     Relevance,
     /// Newest first.
     Date,
+    /// By control number, lowest first: the order items were taken in, which every reviewer
+    /// of a matter sees the same way (control numbers follow item ids).
+    Control,
 }
 
 /// One search hit, as `exhibit search` prints it.
@@ -464,6 +467,11 @@ impl SearchIndex {
                     q,
                     &(Count, TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<tantivy::DateTime>("date", Order::Desc)),
                 )?;
+                (n, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
+            }
+            Sort::Control => {
+                let (n, docs) = searcher
+                    .search(q, &(Count, TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<u64>("id", Order::Asc)))?;
                 (n, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
             }
         };

@@ -171,8 +171,13 @@ fn hits_are_highlighted_with_character_offsets() {
     assert_eq!(names[&hit.id], "a");
     let marked: Vec<&str> = hit.segments.iter().filter(|s| s.hit).map(|s| s.text.as_str()).collect();
     assert_eq!(marked, ["gas trading desk", "Fraud"], "{:?}", hit.segments);
-    assert!(hit.snippet.contains("gas trading desk") && !hit.snippet.contains('<'), "{}", hit.snippet);
-    let text: Vec<char> = m.item(&hit.control).unwrap().text.chars().collect();
+    assert!(hit.snippet.contains("gas trading desk"), "{}", hit.snippet);
+    // No markup added: the snippet is a passage of the item's text as it is (line breaks as
+    // spaces), `<` of an address included.
+    let stored = m.item(&hit.control).unwrap().text;
+    let flat: String = stored.chars().map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }).collect();
+    assert!(flat.contains(&hit.snippet), "{} not in {flat}", hit.snippet);
+    let text: Vec<char> = stored.chars().collect();
     let words: Vec<String> = hit.offsets.iter().map(|[s, e]| text[*s..*e].iter().collect()).collect();
     assert_eq!(words, ["gas trading desk", "Fraud"]);
     assert_eq!(m.hit_offsets(&hit.control, "fraud").unwrap().len(), 1);
@@ -208,6 +213,15 @@ fn paging_is_stable_and_date_order_is_newest_first() {
     let by_date = m.search("kind:email", 10, 0, exhibit::index::Sort::Date).unwrap();
     let order: Vec<&str> = by_date.hits.iter().map(|h| names[&h.id]).collect();
     assert_eq!(order, ["a", "b"]);
+    // Control-number order: every match, lowest control number first, and stable across pages.
+    let q = "trading OR pipeline OR fraud OR test";
+    let by_control: Vec<String> = m.search(q, 100, 0, exhibit::index::Sort::Control).unwrap().hits.into_iter().map(|h| h.control).collect();
+    let mut expected: Vec<String> = all.hits.iter().map(|h| h.control.clone()).collect();
+    expected.sort();
+    assert_eq!(by_control, expected);
+    assert!(by_control.len() > 2, "the fixture has several matches: {by_control:?}");
+    let second_page: Vec<String> = m.search(q, 2, 2, exhibit::index::Sort::Control).unwrap().hits.into_iter().map(|h| h.control).collect();
+    assert_eq!(second_page, by_control[2..4.min(by_control.len())]);
 }
 
 /// A tiny deterministic generator (no external randomness in tests).
@@ -409,4 +423,56 @@ fn facets_count_the_result_set() {
     assert_eq!(get(&some.ext, "md"), 1);
     let none = m.facets("pipeline -trading").unwrap();
     assert_eq!(get(&none.tag, "Hot"), 0);
+}
+
+/// The same file loose and attached to an email is two items in two families, each flagged as
+/// the other's duplicate (`duplicates`, `is:duplicate`); items whose text could not be had say
+/// why (`problem`) and are counted by the status facet.
+#[test]
+fn duplicates_across_families_and_text_problems_are_visible() {
+    use exhibit::store::items::ProblemKind;
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    let same = b"Quarterly storage figures, the same file twice.\n";
+    fs::write(src.join("storage.txt"), same).unwrap();
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, same);
+    let mail = format!(
+        "From: a@example.com\r\nTo: b@example.com\r\nBcc: hidden@example.com\r\nSubject: figures\r\nMessage-ID: <dup-1@example.com>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n\
+         --XX\r\nContent-Type: text/plain; name=\"storage.txt\"\r\nContent-Disposition: attachment; filename=\"storage.txt\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--XX--\r\n"
+    );
+    fs::write(src.join("figures.eml"), mail).unwrap();
+    fs::write(src.join("empty.txt"), b"").unwrap();
+    fs::write(src.join("broken.pdf"), b"%PDF-1.4\n1 0 obj << /Type /Catalog >> nonsense, no xref, no trailer\n").unwrap();
+    let mut m = Matter::create(tmp.path().join("m"), "dups").unwrap();
+    ingest(&mut m, &src, "Okafor, Sam");
+    let db = rusqlite::Connection::open(tmp.path().join("m/exhibit.db")).unwrap();
+    let id_of = |sql: &str| -> String { db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap().to_string() };
+    let loose = m.item(&id_of("SELECT id FROM item WHERE name = 'storage.txt' AND parent_id IS NULL")).unwrap();
+    let attached = m.item(&id_of("SELECT id FROM item WHERE name = 'storage.txt' AND parent_id IS NOT NULL")).unwrap();
+    assert_eq!(loose.sha256, attached.sha256);
+    assert_eq!(loose.duplicates.iter().map(|r| r.control.as_str()).collect::<Vec<_>>(), [attached.control.as_str()]);
+    assert_eq!(attached.duplicates.iter().map(|r| r.control.as_str()).collect::<Vec<_>>(), [loose.control.as_str()]);
+    assert_eq!(attached.family.root.kind, "email", "the attachment stays in its email's family");
+    let email = m.item(&attached.family.root.id.to_string()).unwrap();
+    assert_eq!(email.metadata.bcc, ["hidden@example.com"]);
+    assert!(email.duplicates.is_empty() && loose.problem.is_none());
+    let dup_ids: BTreeSet<i64> = m.search("is:duplicate", 50, 0, Default::default()).unwrap().hits.iter().map(|h| h.id).collect();
+    assert_eq!(dup_ids, BTreeSet::from([loose.id, attached.id]));
+
+    let empty = m.item(&id_of("SELECT id FROM item WHERE name = 'empty.txt'")).unwrap();
+    assert_eq!(empty.problem.as_ref().map(|p| p.kind), Some(ProblemKind::NoText), "{:?}", empty.problem);
+    let broken = m.item(&id_of("SELECT id FROM item WHERE name = 'broken.pdf'")).unwrap();
+    let p = broken.problem.as_ref().expect("a damaged PDF says why it has no text");
+    assert_eq!((p.kind, broken.metadata.status.as_str()), (ProblemKind::Damaged, "error"), "{p:?}");
+    assert!(!p.reason.is_empty() && p.code.is_some(), "{p:?}");
+
+    let get = |v: &[(String, u64)], k: &str| v.iter().find(|(x, _)| x == k).map(|(_, n)| *n).unwrap_or(0);
+    let all = m.facets("*").unwrap();
+    assert_eq!((get(&all.status, "error"), get(&all.status, "no_text")), (1, 1), "{:?}", all.status);
+    assert_eq!(get(&all.status, "ok"), all.total - 2, "{:?}", all.status);
+    let some = m.facets("is:error OR storage").unwrap();
+    assert_eq!(some.status, [("ok".to_string(), 2), ("error".to_string(), 1)], "the loose file, the attachment and the PDF");
 }

@@ -27,6 +27,11 @@ export class Api {
   pageBoxes(item: number | string, hits?: string) {
     return this.call('page_boxes', hits && hits.trim() ? { item: String(item), hits } : { item: String(item) });
   }
+  /** Reads a query without running it (`check_query`): where the parser stopped and what it expected, or null. */
+  async checkQuery(query: string): Promise<{ message: string; position: number | null } | null> {
+    const r = await this.call('check_query', { query });
+    return r.error ? { message: r.error.message, position: r.error.position } : null;
+  }
   tagAdd(c: Coding) { return this.call('tag_add', codingParams(c)); }
   tagRemove(c: Coding) { return this.call('tag_remove', codingParams(c)); }
 }

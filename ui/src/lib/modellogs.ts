@@ -3,7 +3,7 @@
 // functions (tested in tests/modellogs.test.ts); the screen only renders what they return.
 import type { Api } from '../api/client';
 import type {
-  AccountReport, GroupBy, GroupCall, LogPatternKind, LogSignal, LogSignalName, LogsReport, LogTemplate, ModelCall, TagChange,
+  AccountReport, GroupBy, GroupCall, LogPatternKind, LogSignal, LogSignalName, LogsReport, LogsSection, LogTemplate, ModelCall, TagChange,
 } from '../api/types';
 
 // ---- API calls (the screen's only requests) ----
@@ -12,9 +12,9 @@ export function analyze(api: Api, group_by: GroupBy, tag: string | null = null) 
   return api.call('logs_analyze', { group_by, suspect_outputs: null, tag });
 }
 
-/** The exposure report's model-log section, as Markdown. */
-export async function reportSection(api: Api, group_by: GroupBy): Promise<string> {
-  return (await api.call('logs_section', { group_by, suspect_outputs: null, format: 'markdown' })).text;
+/** The exposure report's model-log section: its structure (drawn as text by ReportSection) and its Markdown (copied). */
+export async function reportSection(api: Api, group_by: GroupBy): Promise<LogsSection> {
+  return api.call('logs_section', { group_by, suspect_outputs: null, format: 'markdown' });
 }
 
 /** Every call of one group, oldest first (`logs_calls`, a direct lookup in the call table). */

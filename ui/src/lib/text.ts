@@ -1,3 +1,5 @@
+import type { TextProblem } from '../api/types';
+
 // Pure helpers for showing search results and item text safely (no {@html} anywhere).
 
 /** Where a `bad_query` message puts the error: 1-based character position, if it says. */
@@ -93,4 +95,30 @@ export function formatBytes(n: number): string {
 export function etaSeconds(done: number, total: number, elapsedMs: number): number | null {
   if (done <= 0 || total <= 0 || elapsedMs <= 0 || done >= total) return null;
   return Math.round(((total - done) / done) * (elapsedMs / 1000));
+}
+
+/** What the viewer's notice says about an item whose text could not be had: a headline naming
+ *  what would get the text, and the reason ingest recorded. */
+export function problemNotice(problem: TextProblem, mime: string): { headline: string; detail: string } {
+  const scanned = mime === 'application/pdf' || mime.startsWith('image/');
+  const headline = {
+    encrypted: 'Encrypted — a password is needed to read its text.',
+    no_text: scanned ? 'No text layer — this needs OCR before its words can be searched.' : 'No text — the file holds no words to extract.',
+    partial: 'Text incomplete — some of it could not be read.',
+    damaged: 'Damaged — its text could not be read.',
+    failed: 'Not read — extraction was stopped.',
+  }[problem.kind];
+  return { headline, detail: problem.reason };
+}
+
+/** A snippet for a one-line result row: the text before the first hit shortened to its last
+ *  `max` characters (from a word, with "…"), so the hit shows in a narrow list, not past its end. */
+export function leadIn<S extends { text: string; hit: boolean }>(segments: S[], max = 36): S[] {
+  if (!segments.length || segments[0].hit || !segments.some((s) => s.hit)) return segments;
+  const chars = Array.from(segments[0].text);
+  if (chars.length <= max) return segments;
+  const tail = chars.slice(chars.length - max).join('');
+  const space = tail.search(/\s/);
+  const cut = space >= 0 && space < tail.length - 1 ? tail.slice(space + 1) : tail;
+  return [{ ...segments[0], text: `…${cut}` }, ...segments.slice(1)];
 }

@@ -89,12 +89,22 @@ describe('Review workspace', () => {
     await waitFor(() => expect(f.calls.some((c) => c.method === 'tag_add' && typeof c.params.query === 'string')).toBe(true));
   });
 
-  it('reports the position of a query error', async () => {
-    await setup();
+  it('reports the position of a query error as it is typed, and never runs it', async () => {
+    const f = await setup();
+    const searches = () => f.calls.filter((c) => c.method === 'search').length;
+    const before = searches();
     const input = screen.getByTestId('query') as HTMLInputElement;
-    await fireEvent.input(input, { target: { value: 'gas (' } });
+    await fireEvent.input(input, { target: { value: 'gas (oil' } });
+    await waitFor(() => expect(screen.getByTestId('query-error').textContent).toContain("At character 5: this '(' is never closed: add a ')'"));
+    expect(document.querySelector('.q-at')?.textContent).toBe('(');
     await fireEvent.click(screen.getByTestId('search'));
-    await waitFor(() => expect(screen.getByTestId('query-error').textContent).toContain('expected'));
+    await tick();
+    expect(searches()).toBe(before);
+    // Corrected, the error goes and the query runs.
+    await fireEvent.input(input, { target: { value: 'gas (oil)' } });
+    await waitFor(() => expect(screen.queryByTestId('query-error')).toBeNull());
+    await fireEvent.click(screen.getByTestId('search'));
+    await waitFor(() => expect(searches()).toBe(before + 1));
   });
 
   it('the redacted view shows only the server\'s redacted item, everywhere in the viewer', async () => {

@@ -31,7 +31,7 @@ export function fakeBackend(total = 100_000) {
     id, control: `EXH-${String(id).padStart(7, '0')}`, kind: 'email', sha256: 'ab'.repeat(32), title: `Document ${id}`,
     text: `Subject: gas\n\nWe talked about gas prices and gas storage.`, pages: [0],
     family: { root: { id, control: 'x', kind: 'email', name: 'x', title: null }, parent: null, children: [], members: [], container: null },
-    custodians: ['Farmer, Daren'], locations: [], near_dups: [], tags: [...(tags.get(id) ?? [])], redactions: [],
+    custodians: ['Farmer, Daren'], locations: [], near_dups: [], duplicates: [], problem: null, tags: [...(tags.get(id) ?? [])], redactions: [],
     metadata: { name: 'msg.eml', mime: 'message/rfc822', size: 1234, from: 'a@enron.com', to: ['b@enron.com'], cc: [], bcc: [], date: '2001-05-01', modified: null, message_id: null, in_reply_to: null, references: [], page_count: null, extractor: 'email', status: 'ok', status_reason: null, extra: {} },
     hits: [[9, 12], [29, 32], [47, 50]],
   });
@@ -62,7 +62,7 @@ export function fakeBackend(total = 100_000) {
         case 'item_body':
           return r({ id: Number(params.id), kind: 'email', mime: 'message/rfc822', html: null, page_count: 0 });
         case 'facets':
-          return r({ total, kind: [['email', total / 2], ['pdf', total / 2]], custodian: [['Farmer, Daren', total]], tag: [], month: [['2001-05', total]], ext: [], sender_domain: [] });
+          return r({ total, kind: [['email', total / 2], ['pdf', total / 2]], custodian: [['Farmer, Daren', total]], tag: [], month: [['2001-05', total]], ext: [], sender_domain: [], status: [['ok', total - 3], ['error', 3]] });
         case 'tags':
           return r({ tags: ['Responsive', 'Not responsive', 'Hot'].map((name) => ({ name, count: 0, builtin: true })) });
         case 'tag_add':
@@ -82,6 +82,12 @@ export function fakeBackend(total = 100_000) {
           return r({ reasons: [{ code: 'AC', label: 'Privileged – attorney-client', builtin: true }, { code: 'PII', label: 'Personal data', builtin: true }] });
         case 'saved_searches':
           return r({ saved_searches: [] });
+        case 'check_query': {
+          // As the parser reads it: an unclosed '(' is the one mistake this fake knows.
+          const q = String(params.query);
+          const open = q.indexOf('(');
+          return r(open >= 0 && !q.includes(')') ? { error: { position: open + 1, message: "this '(' is never closed: add a ')'" } } : {});
+        }
         case 'summary':
           return r({ matter: '/m', name: 'M', items: total });
         case 'status':

@@ -148,7 +148,18 @@ describe('Model logs screen', () => {
         const r = (v: unknown) => v as T;
         switch (method) {
           case 'logs_analyze': return r(report);
-          case 'logs_section': return r({ text: '## Model-log evidence: distillation analysis\n\n**Assessment: Strong.** 1 of 2 accounts', section: {} });
+          case 'logs_section':
+            return r({
+              text: '## Model-log evidence: distillation analysis\n\n**Assessment: Strong.** 1 of 2 accounts',
+              section: {
+                id: 'model_logs', title: 'Model-log evidence: distillation analysis', rating: 'strong', summary: '1 of 2 accounts <b>flagged</b>',
+                blocks: [
+                  { type: 'heading', text: 'Flagged groups' },
+                  { type: 'list', items: ['org-hot: **12** calls'] },
+                  { type: 'table', columns: ['Account', 'Calls'], rows: [['org-hot', '12']] },
+                ],
+              },
+            });
           case 'logs_calls': return r({ calls: [{ id: 11, ts: '2025-03-01T00:00:00Z' }, { id: 12, ts: '2025-03-01T05:00:00Z' }, { id: 13, ts: '2025-03-03T00:00:00Z' }] });
           case 'item': {
             const id = Number(params.id);
@@ -196,7 +207,15 @@ describe('Model logs screen', () => {
     render(ModelLogs, { props: { api: new Api(b) } });
     await waitFor(() => expect(screen.getAllByTestId('account-row')).toHaveLength(2));
     await fireEvent.click(screen.getByTestId('report-section'));
-    expect((await screen.findByTestId('section-text')).textContent).toContain('**Assessment: Strong.**');
+    const shown = await screen.findByTestId('section-rendered');
+    // Drawn from the structure: headings, lists and tables as elements, no Markdown marks, and
+    // markup in a string stays text.
+    expect(screen.getByTestId('section-assessment').textContent).toBe('Assessment: Strong. 1 of 2 accounts <b>flagged</b>');
+    expect(shown.querySelector('h3')!.textContent).toBe('Flagged groups');
+    expect(shown.querySelector('li')!.textContent).toBe('org-hot: **12** calls');
+    expect(shown.querySelector('td')!.textContent).toBe('org-hot');
+    expect(shown.querySelector('b')).toBeNull();
+    expect(shown.textContent).not.toContain('##');
     expect(calls.find((c) => c.method === 'logs_section')!.params).toEqual({ group_by: 'account', suspect_outputs: null, format: 'markdown' });
     await fireEvent.click(screen.getByTestId('section-close'));
     expect(screen.queryByTestId('section-view')).toBeNull();

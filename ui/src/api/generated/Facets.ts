@@ -3,4 +3,9 @@
 /**
  * Counts per value, most frequent first (months in calendar order).
  */
-export type Facets = { total: number, kind: Array<[string, number]>, custodian: Array<[string, number]>, tag: Array<[string, number]>, month: Array<[string, number]>, ext: Array<[string, number]>, sender_domain: Array<[string, number]>, };
+export type Facets = { total: number, kind: Array<[string, number]>, custodian: Array<[string, number]>, tag: Array<[string, number]>, month: Array<[string, number]>, ext: Array<[string, number]>, sender_domain: Array<[string, number]>, 
+/**
+ * Whether the text was had: `ok`, `no_text` (nothing to extract: scans, images, empty
+ * files), `error` (encrypted, damaged, stopped); `is:notext` and `is:error` find them.
+ */
+status: Array<[string, number]>, };

@@ -5,6 +5,7 @@ import type { Location } from "./Location";
 import type { Metadata } from "./Metadata";
 import type { ModelCall } from "./ModelCall";
 import type { RedactionSpan } from "./RedactionSpan";
+import type { TextProblem } from "./TextProblem";
 
 /**
  * `item`: the item, its model-call record when it is a model call, and where a query hits it.
@@ -27,4 +28,14 @@ pages: Array<number>, family: Family, custodians: Array<string>, locations: Arra
  * Other copies of the same email that differ in recipients or attachments (same
  * Message-ID and body): separate items, grouped for review (`is:neardup` finds them).
  */
-near_dups: Array<ItemRef>, tags: Array<string>, redactions: Array<RedactionSpan>, metadata: Metadata, };
+near_dups: Array<ItemRef>, 
+/**
+ * Other items with the same content (SHA-256) that ingest kept apart, because they belong
+ * to other families (the same PDF loose and attached to an email) or are attachments:
+ * each stays in its own family; this only says they are the same file.
+ */
+duplicates: Array<ItemRef>, 
+/**
+ * Why its text is missing or incomplete, when it is.
+ */
+problem: TextProblem | null, tags: Array<string>, redactions: Array<RedactionSpan>, metadata: Metadata, };

@@ -2,6 +2,7 @@
 import type { AuditLog } from "./AuditLog";
 import type { AuditParams } from "./AuditParams";
 import type { CancelAnswer } from "./CancelAnswer";
+import type { CheckQueryParams } from "./CheckQueryParams";
 import type { Coding } from "./Coding";
 import type { CreateMatterParams } from "./CreateMatterParams";
 import type { DeleteSavedSearchParams } from "./DeleteSavedSearchParams";
@@ -42,6 +43,7 @@ import type { ProductionPreview } from "./ProductionPreview";
 import type { ProductionPreviewParams } from "./ProductionPreviewParams";
 import type { ProductionReport } from "./ProductionReport";
 import type { ProgressState } from "./ProgressState";
+import type { QueryCheck } from "./QueryCheck";
 import type { ReasonList } from "./ReasonList";
 import type { RedactAddParams } from "./RedactAddParams";
 import type { RedactBoxParams } from "./RedactBoxParams";
@@ -250,6 +252,10 @@ production_preview: Signature<ProductionPreviewParams, ProductionPreview>,
  * The sanitized HTML body (if any) and page count of an item.
  */
 item_body: Signature<ItemBodyParams, ItemBody>, 
+/**
+ * Reads a query without running it: where the parser stopped and what it expected, if it could not read it.
+ */
+check_query: Signature<CheckQueryParams, QueryCheck>, 
 /**
  * What the long request in flight (an ingest or a production) has done so far.
  */

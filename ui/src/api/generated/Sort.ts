@@ -3,4 +3,4 @@
 /**
  * Result order.
  */
-export type Sort = "relevance" | "date";
+export type Sort = "relevance" | "date" | "control";
