@@ -139,6 +139,11 @@ export function niceMax(max: number): number {
   return 10 * p;
 }
 
+/** Axis ticks as fractions of `max`: the middle one only when it falls on a whole number. */
+export function ticks(max: number): number[] {
+  return Number.isInteger(max / 2) ? [0, 0.5, 1] : [0, 1];
+}
+
 export interface Bar {
   label: string;
   value: number;
