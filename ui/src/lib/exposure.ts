@@ -16,6 +16,11 @@ export function range(r: Range, digits = 0): string {
   return r.low === r.high ? f(r.low) : `${f(r.low)}–${f(r.high)}`;
 }
 
+/** Review hours: tenths below ten hours (a small set must not read as no work at all). */
+export function hours(r: Range): string {
+  return range(r, r.high < 10 ? 1 : 0);
+}
+
 /** Money in the inputs' currency (whole units; cents only below 100). */
 export function money(r: Range, currency: string): string {
   const digits = r.high < 100 ? 2 : 0;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   fillMonths,
+  hours,
   hbars,
   histogram,
   money,
@@ -24,6 +25,8 @@ describe('exposure figures', () => {
     expect(range({ low: 1.25, high: 3.5 }, 1)).toBe('1.3–3.5');
     expect(money({ low: 1200, high: 4800.4 }, 'USD')).toBe('USD 1,200–4,800');
     expect(money({ low: 0.5, high: 0.5 }, 'EUR')).toBe('EUR 0.50');
+    expect(hours({ low: 0.36, high: 0.54 })).toBe('0.4–0.5');
+    expect(hours({ low: 12.4, high: 18.6 })).toBe('12–19');
   });
 
   it('reads rates as typed, and refuses what is not a rate', () => {
