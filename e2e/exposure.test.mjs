@@ -6,7 +6,8 @@
 // is added and its figures appear; the request is narrowed to a date range and the table's
 // numbers and the volume chart's bar change to exactly what the API gives for the narrowed
 // query; the narrowed inputs are saved in the matter, a sample is drawn and opened in Review, a
-// figure opens its documents in Review, and the report is exported (JSON). Screenshots at 1440,
+// figure opens its documents in Review, a privilege-screen term flags potentially privileged
+// items, and the report is exported (JSON). Screenshots at 1440,
 // 1280 and 1024 px go to e2e/screenshots/exposure-*.png; none of them scrolls sideways.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -207,6 +208,20 @@ describe('the Exposure screen', () => {
     assert.equal(await page.inputValue('[data-testid=query]'), r.requests[1].searches.hot.query);
     await page.click('[data-testid=nav-exposure]');
     await page.waitForSelector('[data-testid=fig-documents-0]');
+  });
+
+  it('the privilege screen counts what involves counsel and is not tagged privileged', async () => {
+    await page.click('details:has([data-testid=screen-terms]) > summary');
+    await page.fill('[data-testid=screen-terms]', 'Cedar Creek');
+    const kept = await rpc(server, 'exposure_inputs');
+    const r = await api({ ...kept, privilege: { ...kept.privilege, terms: ['Cedar Creek'] } });
+    // The storage mails say "Cedar Creek"; desk note 1 among them is tagged privileged already.
+    assert.ok(r.requests[1].potentially_privileged > 0, 'the screen flags storage items');
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="fig-potentially_privileged-1"]')?.textContent?.trim() === String(n),
+      r.requests[1].potentially_privileged,
+    );
+    assert.equal(await page.getAttribute('[data-testid=privilege-screen-link]', 'title'), `Open in Review — ${r.privilege_screen.search}: ${r.privilege_screen.query}`);
   });
 
   it('the report is exported where asked', async () => {
