@@ -77,6 +77,7 @@ e2e-browser: build e2e-deps
 	cd e2e && node --test --test-timeout=600000 modellogs.test.mjs
 	cd e2e && node --test --test-timeout=600000 redaction.test.mjs
 	cd e2e && node --test --test-timeout=600000 production.test.mjs
+	cd e2e && node --test --test-timeout=600000 exposure.test.mjs
 	cd e2e && node --test --test-timeout=600000 browser-key.test.mjs
 	cd e2e && node --test --test-timeout=600000 layout.test.mjs
 

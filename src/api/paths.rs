@@ -88,7 +88,7 @@ impl PathPolicy {
             PathUse::OpenMatter => "open a matter",
             PathUse::CreateMatter => "create a matter",
             PathUse::Read => "read",
-            PathUse::Write => "write a production",
+            PathUse::Write => "write a production or a report",
         };
         let shown = if resolved != path { format!(" (it resolves to {})", resolved.display()) } else { String::new() };
         let allowed = if self.roots.is_empty() {

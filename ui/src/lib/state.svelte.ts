@@ -1,7 +1,7 @@
 // App-wide state shared by the screens (Svelte 5 runes).
 import type { Status, Summary } from '../api/types';
 
-export type Screen = 'matters' | 'ingest' | 'review' | 'production' | 'audit' | 'modellogs';
+export type Screen = 'matters' | 'ingest' | 'review' | 'production' | 'exposure' | 'audit' | 'modellogs';
 
 export const app = $state({
   screen: 'matters' as Screen,
@@ -12,7 +12,15 @@ export const app = $state({
   /** A one-line message shown in the status bar. */
   notice: '',
   noticeKind: 'info' as 'info' | 'error',
+  /** A query another screen hands to Review (run once when Review opens, then cleared). */
+  reviewQuery: '',
 });
+
+/** Opens Review running `query` (the Exposure screen's figures open the documents behind them). */
+export function openInReview(query: string) {
+  app.reviewQuery = query;
+  app.screen = 'review';
+}
 
 /** Records a freshly computed full status (after opening, creating or ingesting). */
 export function setStatus(s: Status) {
