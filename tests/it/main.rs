@@ -8,6 +8,7 @@ mod corpus_ingest;
 mod email_corpus;
 mod email_dedupe;
 mod email_python;
+mod exposure_report;
 mod freshness;
 mod ingest;
 mod ingest_fidelity;
