@@ -127,31 +127,30 @@ fn cover(r: &ExposureReport, cur: &str, out: &mut Vec<Block>) {
     out.push(Block::Title { text: "Exposure assessment".into(), subtitle: format!("Matter: {} · generated {}", r.matter, r.generated) });
     let hot_total: u64 = r.hot_timeline.iter().map(|c| c.count).sum();
     out.push(Block::Heading { text: "Summary".into(), level: 2 });
+    let n = |v: u64, one: &str, many: &str| format!("{} {}", int(v), if v == 1 { one } else { many });
     out.push(Block::Paragraph(format!(
-        "The {} anticipated request{} for production would reach {} documents, {} with their families ({} pages, {} custodians, {}). \
-         Among those family items, {} are tagged privileged, {} more are flagged as potentially privileged, {} are confidential, \
-         {} are trade secrets and {} need redaction. Reviewing and producing them is estimated at {} hours and {}.",
-        r.requests.len(),
-        if r.requests.len() == 1 { "" } else { "s" },
-        int(o.documents),
+        "The {} for production would reach {}, {} with their families ({}, {}, {}). \
+         Among those family items, {} tagged privileged, {} flagged as potentially privileged, {} confidential, \
+         {} and {} redaction. Reviewing and producing them is estimated at {} hours and {}.",
+        n(r.requests.len() as u64, "anticipated request", "anticipated requests"),
+        n(o.documents, "document", "documents"),
         int(o.families),
-        int(o.pages),
-        int(o.custodians),
+        n(o.pages, "page", "pages"),
+        n(o.custodians, "custodian", "custodians"),
         dates(&o.date_first, &o.date_last),
-        int(o.privileged),
-        int(o.potentially_privileged),
-        int(o.confidential),
-        int(o.trade_secret),
-        int(o.needs_redaction),
+        n(o.privileged, "is", "are"),
+        n(o.potentially_privileged, "more is", "more are"),
+        n(o.confidential, "is", "are"),
+        n(o.trade_secret, "is a trade secret", "are trade secrets"),
+        n(o.needs_redaction, "needs", "need"),
         range(o.review_hours),
         money(o.review_cost, cur),
     )));
     let mut evidence_par = format!(
-        "On the other side of the decision, the matter holds {} hot documents; the {} evidence quer{} find {} documents.",
-        int(hot_total),
-        r.evidence.len(),
-        if r.evidence.len() == 1 { "y" } else { "ies" },
-        int(r.evidence.iter().map(|e| e.documents).sum()),
+        "On the other side of the decision, the matter holds {}; {} find {}.",
+        n(hot_total, "hot document", "hot documents"),
+        if r.evidence.len() == 1 { "the evidence query".to_string() } else { format!("the {} evidence queries", r.evidence.len()) },
+        n(r.evidence.iter().map(|e| e.documents).sum(), "document", "documents"),
     );
     if let Some(s) = &r.model_logs {
         evidence_par.push_str(&format!(" The model-log analysis rates its evidence {}: {}", s.rating.label().to_lowercase(), s.summary));

@@ -263,7 +263,8 @@ impl<'f> Writer<'f> {
             .iter()
             .enumerate()
             .map(|(i, column)| {
-                let cells = rows.iter().filter_map(|r| r.get(i)).map(|c| one(c, TextWeight::Regular)).fold(0.0, f32::max);
+                // Measured bold: a total row is set bold.
+                let cells = rows.iter().filter_map(|r| r.get(i)).map(|c| one(c, TextWeight::Bold)).fold(0.0, f32::max);
                 let head =
                     if numeric[i] { words(column).max(one(column, TextWeight::Bold).min(70.0)) } else { one(column, TextWeight::Bold) };
                 cells.max(head) + 2.0 * CELL_PAD + 1.0
@@ -325,7 +326,9 @@ impl<'f> Writer<'f> {
         self.need(head_h + lh + 2.0 * CELL_PAD);
         draw_head(self);
         for (k, row) in rows.iter().enumerate() {
-            let cells = set(self, row, TextWeight::Regular);
+            let total = row.first().is_some_and(|c| c == "Overall");
+            let weight = if total { TextWeight::Bold } else { TextWeight::Regular };
+            let cells = set(self, row, weight);
             let h = cells.iter().map(|l| l.len()).max().unwrap_or(1) as f32 * lh + 2.0 * CELL_PAD;
             if self.y + h > BODY_BOTTOM {
                 self.new_page();
@@ -333,9 +336,6 @@ impl<'f> Writer<'f> {
             }
             let y = self.y;
             let last = k + 1 == rows.len();
-            let total = row.first().is_some_and(|c| c == "Overall");
-            let weight = if total { TextWeight::Bold } else { TextWeight::Regular };
-            let cells = if total { set(self, row, weight) } else { cells };
             self.cells(&cells, &widths, numeric, y, lh);
             self.hline(
                 MARGIN,
