@@ -143,8 +143,11 @@ impl Chart {
         self.shapes.push(Shape::Text { x, y, size, anchor, bold: false, fill, text });
     }
 
+    /// A row of swatches and names, starting at the plot's left edge, or further left when
+    /// that would run past the chart's right edge.
     fn legend(&mut self, y: f32, items: &[(String, Color)]) {
-        let mut x = LABEL_COL;
+        let total: f32 = items.iter().map(|(name, _)| 11.0 + text_width(name, LABEL_PT) + 14.0).sum::<f32>() - 14.0;
+        let mut x = if LABEL_COL + total <= self.width { LABEL_COL } else { (self.width - total).max(0.0) };
         for (name, color) in items {
             self.shapes.push(Shape::Rect { x, y: y - 7.0, w: 8.0, h: 8.0, fill: *color });
             self.text(x + 11.0, y, LABEL_PT, Anchor::Start, Color::INK, name.clone());
@@ -267,7 +270,9 @@ impl Chart {
             let h = (*count as f64 / max) as f32 * plot_h;
             let x = left + i as f32 * slot;
             if h > 0.0 {
-                c.shapes.push(Shape::Rect { x: x + slot * 0.1, y: top + plot_h - h, w: (slot * 0.8).max(0.5), h, fill: color });
+                // At most 36 pt wide, so a few months do not make slabs.
+                let w = (slot * 0.8).clamp(0.5, 36.0);
+                c.shapes.push(Shape::Rect { x: x + (slot - w) / 2.0, y: top + plot_h - h, w, h, fill: color });
             }
             if i % every == 0 {
                 c.text(x + slot / 2.0, top + plot_h + 11.0, TICK_PT, Anchor::Middle, Color::MUTED, label.clone());
