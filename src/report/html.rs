@@ -17,7 +17,7 @@ th{background:#eef2f7;border-bottom:1px solid #9aa6b5;font-weight:600}td.n,th.n{
 tr:last-child td{border-bottom:1px solid #9aa6b5}.note{font-size:12px;color:#5b6778;margin:.2em 0 1em}\
 .sides{display:flex;gap:1.5em;margin:1em 0}.side{flex:1;border:1px solid #d5dbe3;border-top:4px solid #2f5d8c;padding:.6em 1em}\
 .side.evidence{border-top-color:#b3261e}.side h3{margin:.2em 0 .6em}.side table{font-size:13px}\
-figure{margin:1em 0}figure figcaption{font-weight:600;margin-bottom:.4em}svg{max-width:100%;height:auto}\
+figure{margin:1em 0}figure figcaption{font-weight:600;margin-bottom:.4em}figure svg{width:100%;max-width:780px;height:auto}\
 section .assessment{padding:8px 12px;background:#f5f7fa;border-left:4px solid #6b7c93}\
 footer{margin-top:3em;border-top:1px solid #d5dbe3;padding-top:.6em;font-size:12px;color:#5b6778}";
 

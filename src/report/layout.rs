@@ -147,9 +147,13 @@ fn cover(r: &ExposureReport, cur: &str, out: &mut Vec<Block>) {
         money(o.review_cost, cur),
     )));
     let mut evidence_par = format!(
-        "On the other side of the decision, the matter holds {}; {} find {}.",
+        "On the other side of the decision, the matter holds {}; {} {}.",
         n(hot_total, "hot document", "hot documents"),
-        if r.evidence.len() == 1 { "the evidence query".to_string() } else { format!("the {} evidence queries", r.evidence.len()) },
+        if r.evidence.len() == 1 {
+            "the evidence query finds".to_string()
+        } else {
+            format!("the {} evidence queries find", r.evidence.len())
+        },
         n(r.evidence.iter().map(|e| e.documents).sum(), "document", "documents"),
     );
     if let Some(s) = &r.model_logs {
