@@ -446,8 +446,8 @@ fn overview(r: &ExposureReport, out: &mut Vec<Block>) {
         ],
     ));
     out.push(Block::Paragraph(format!(
-        "{} families; {} undated items; {} items could not be read (errors) and {} need OCR.",
-        int(o.families),
+        "{}; undated: {}; could not be read (errors): {}; need OCR: {}.",
+        if o.families == 1 { "1 family".to_string() } else { format!("{} families", int(o.families)) },
         int(o.undated),
         int(o.errors),
         int(o.needs_ocr)
