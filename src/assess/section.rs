@@ -110,6 +110,18 @@ impl Section {
 
     /// A standalone HTML document holding this section.
     pub fn to_html(&self) -> String {
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+             <title>{}</title>\n<style>{}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
+            esc(&self.title),
+            STYLE,
+            self.html_body()
+        )
+    }
+
+    /// The section as an HTML `<section>` element, for a report that holds several.
+    pub fn html_body(&self) -> String {
         let mut body = format!(
             "<section id=\"{}\">\n<h2>{}</h2>\n<p class=\"assessment rating-{}\"><strong>Assessment: {}.</strong> {}</p>\n",
             esc(&self.id),
@@ -147,14 +159,7 @@ impl Section {
             }
         }
         body.push_str("</section>\n");
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-             <title>{}</title>\n<style>{}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
-            esc(&self.title),
-            STYLE,
-            body
-        )
+        body
     }
 }
 

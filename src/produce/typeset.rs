@@ -1053,6 +1053,8 @@ struct Placed {
     /// The mirrored glyph ("(" for ")") drawn when the glyph ends up in a right-to-left run;
     /// .notdef (0) when there is none.
     mirrored: GlyphId,
+    /// The character shown (for writers that keep text as text, see [`Fonts::set_lines`]).
+    ch: char,
 }
 
 /// A placed piece of a line.
@@ -1349,6 +1351,7 @@ fn mirror(line: &mut [Item], cl: &mut [Cluster], brackets: bool) {
                     p.x += delta;
                     if brackets && p.mirrored.0 != 0 {
                         p.id = p.mirrored;
+                        p.ch = mirror_of(p.ch).unwrap_or(p.ch);
                     }
                 }
                 Item::Box { x, .. } => *x += delta,
@@ -1447,7 +1450,7 @@ impl Breaker {
             _ => GlyphId(0),
         };
         let adv = r.adv * self.em;
-        self.word.push(Placed { face: r.face, id: r.id, x, adv, dir: dir_of(c), mirrored });
+        self.word.push(Placed { face: r.face, id: r.id, x, adv, dir: dir_of(c), mirrored, ch: c });
         self.word_w = x + adv;
         self.prev = Some((r.face, r.id));
         self.fit();
@@ -1740,6 +1743,91 @@ pub fn typeset_each(flow: &Flow, geom: &PageGeometry, fonts: &Fonts, sink: &mut 
     }
     pager.flush();
     ctx.missing
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text set as text: for writers that draw glyphs themselves
+// ---------------------------------------------------------------------------------------------
+
+/// Which face a piece of text set by [`Fonts::set_lines`] asks for first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextWeight {
+    Regular,
+    Bold,
+    Mono,
+}
+
+/// A glyph placed on a line by [`Fonts::set_lines`]: the face that draws it (an index for
+/// [`Fonts::face_data`]), its glyph id in that face, the x of its origin from the line's start in
+/// points, and the character it shows (so a PDF can map the glyph back to text).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SetGlyph {
+    pub face: u16,
+    pub glyph: u16,
+    pub x: f32,
+    pub ch: char,
+}
+
+/// One line of set text; `width` in points.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetLine {
+    pub glyphs: Vec<SetGlyph>,
+    pub width: f32,
+}
+
+/// A face's vertical metrics and size, in em, as a PDF font descriptor needs them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaceMetrics {
+    pub units_per_em: f32,
+    pub ascent: f32,
+    /// Positive, below the baseline.
+    pub descent: f32,
+}
+
+impl Fonts {
+    /// `text` at `size_pt`, broken into lines at most `width_pt` wide by the same line breaker,
+    /// right-to-left ordering, Arabic joining, kerning and font fallback that draw page images, so
+    /// a writer that keeps text as text (the exposure report's PDF) lays out exactly as production
+    /// pages do. Positions are in points. Line breaks in `text` start new lines; an empty text is
+    /// one empty line. Also returns how many characters no font has (set as .notdef).
+    pub fn set_lines(&self, text: &str, weight: TextWeight, size_pt: f32, width_pt: f32) -> (Vec<SetLine>, usize) {
+        let weight = match weight {
+            TextWeight::Regular => Weight::Regular,
+            TextWeight::Bold => Weight::Bold,
+            TextWeight::Mono => Weight::Mono,
+        };
+        let size = if size_pt.is_finite() { size_pt.clamp(1.0, 1000.0) } else { 10.0 };
+        let mut ctx = Ctx::new(self);
+        let mut br = Breaker::new(width_pt, size, weight);
+        let mut lines = Vec::new();
+        let mut no_box = |_: &mut Ctx, _: &str| 0.0f32;
+        feed(&mut ctx, &mut br, &[Run::Text(text.to_string())], &mut no_box, &mut |_, items| {
+            let mut line = SetLine::default();
+            for item in items {
+                if let Item::Glyph(p) = item {
+                    line.width = line.width.max(p.x + p.adv);
+                    line.glyphs.push(SetGlyph { face: p.face, glyph: p.id.0, x: p.x, ch: p.ch });
+                }
+            }
+            lines.push(line);
+        });
+        (lines, ctx.missing)
+    }
+
+    /// The bytes of face `face` (a TrueType or OpenType file, or a collection), for embedding.
+    pub fn face_data(&self, face: u16) -> Option<&[u8]> {
+        self.faces.get(face as usize).map(|f| f.font.as_slice())
+    }
+
+    /// The metrics of face `face`.
+    pub fn face_metrics(&self, face: u16) -> Option<FaceMetrics> {
+        self.faces.get(face as usize).map(|f| FaceMetrics { units_per_em: f.units_per_em, ascent: f.ascent, descent: f.descent })
+    }
+
+    /// The advance of `glyph` in face `face`, in em.
+    pub fn advance(&self, face: u16, glyph: u16) -> f32 {
+        self.faces.get(face as usize).map_or(0.0, |f| f.font.h_advance_unscaled(GlyphId(glyph)) / f.units_per_em)
+    }
 }
 
 /// The label column of the block of header fields starting `paras`: 70 pt, or wider to fit the
@@ -2392,5 +2480,37 @@ mod tests {
         }
         println!("stamp + burn_box: {:.1} µs per page", t0.elapsed().as_secs_f64() * 1e6 / 1000.0);
         println!("dense page ({words} words, {glyphs} chars): {:.0} pages/s, {:.2} ms/page", n as f64 / secs, secs * 1000.0 / n as f64);
+    }
+
+    #[test]
+    fn set_lines_break_like_pages_and_keep_the_characters() {
+        let f = fonts();
+        let text = "Privileged and confidential figures, שלום עולם, counted once";
+        let (lines, missing) = f.set_lines(text, TextWeight::Regular, 10.0, 120.0);
+        assert_eq!(missing, 0);
+        assert!(lines.len() >= 3, "{} lines", lines.len());
+        for l in &lines {
+            assert!(l.width <= 120.0 + EPS && l.width > 0.0, "{}", l.width);
+        }
+        // Every non-space character is there once, each glyph the face's glyph for it (Hebrew in
+        // reading order: drawn right to left, so its characters come reversed).
+        let chars: String = lines.iter().flat_map(|l| l.glyphs.iter().map(|g| g.ch)).collect();
+        let expected: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut a: Vec<char> = chars.chars().collect();
+        let mut b: Vec<char> = expected.chars().collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
+        let first = &lines[0].glyphs[0];
+        assert_eq!((first.ch, first.x), ('P', 0.0));
+        assert!(
+            (f.advance(first.face, first.glyph) - lines[0].glyphs[1].x / 10.0).abs() < 0.08,
+            "advances in em, positions in points (kerning aside)"
+        );
+        // A wide line does not wrap, and its width is what a page image would take at 72 dpi.
+        let (one, _) = f.set_lines("Exposure assessment", TextWeight::Bold, 12.0, 1000.0);
+        assert_eq!(one.len(), 1);
+        assert!(f.face_data(one[0].glyphs[0].face).is_some_and(|d| d.len() > 100_000));
+        assert!(f.face_metrics(0).is_some_and(|m| m.ascent > 0.5 && m.descent > 0.1));
     }
 }

@@ -2,6 +2,12 @@
 //! house has one), self-contained HTML (no script, no remote resource), CSV and JSON of every
 //! figure. The figures come computed ([`ExposureReport`]); this layer only lays them out.
 
+pub mod chart;
+mod csv;
+mod html;
+pub mod layout;
+mod pdf;
+
 use crate::assess::exposure::ExposureReport;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -38,7 +44,9 @@ impl ReportFile {
 pub fn render(report: &ExposureReport, format: ReportFile) -> Result<Vec<u8>> {
     match format {
         ReportFile::Json => Ok(serde_json::to_vec_pretty(report)?),
-        other => Err(Error::BadInput(format!("writing the exposure report as {other:?} is not built yet: write .json"))),
+        ReportFile::Html => Ok(html::render(report).into_bytes()),
+        ReportFile::Csv => csv::render(report),
+        ReportFile::Pdf => pdf::render(report),
     }
 }
 

@@ -9,6 +9,7 @@ mod email_corpus;
 mod email_dedupe;
 mod email_python;
 mod exposure;
+mod exposure_report;
 mod freshness;
 mod ingest;
 mod ingest_fidelity;
