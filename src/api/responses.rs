@@ -156,3 +156,9 @@ pub struct CancelAnswer {
 pub struct ReasonList {
     pub reasons: Vec<crate::redact::Reason>,
 }
+
+/// `redaction_rules`: the stored pattern rules, oldest first.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RuleList {
+    pub rules: Vec<crate::redact::RuleInfo>,
+}
