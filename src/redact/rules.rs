@@ -115,7 +115,11 @@ pub(crate) fn item_strings(db: &Connection, id: i64, kind: &str, text_has_header
         list(Field::Headers, refs, &mut out);
         list(Field::Headers, extra, &mut out);
     } else {
-        out.extend([title, author].into_iter().flatten().map(|s| (Field::Metadata, s)));
+        // A model call's title is its first prompt, counted in its text.
+        if kind != "model_call" {
+            out.extend(title.into_iter().map(|s| (Field::Metadata, s)));
+        }
+        out.extend(author.into_iter().map(|s| (Field::Metadata, s)));
         list(Field::Metadata, extra, &mut out);
     }
     Ok(out)

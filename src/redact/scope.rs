@@ -145,13 +145,17 @@ impl RuleScope {
         RuleScope { fields: Field::ALL.to_vec(), allow: AllowList::default() }
     }
 
-    /// The default for a new rule: a built-in recognizer (addresses, phone numbers, keys…)
-    /// hides values in bodies and attachment names, not in the headers a reviewer reads a
-    /// message by, nor in document properties; a pattern or term list the user wrote hides
-    /// them everywhere.
+    /// The default for a new rule: built-in PII recognizers (addresses, phone numbers…) hide
+    /// values in bodies and attachment names, not in the headers a reviewer reads a message
+    /// by, nor in document properties; built-in secret recognizers (keys, tokens — never how
+    /// anyone reads a message) and a pattern or term list the user wrote hide them everywhere.
     pub fn default_for(spec: &super::RuleSpec) -> RuleScope {
+        let pii =
+            |name: &String| crate::recognizers::builtin(name).is_none_or(|rs| rs.iter().any(|r| r.group == crate::recognizers::Group::Pii));
         match spec {
-            super::RuleSpec::Builtin { .. } => RuleScope { fields: vec![Field::Body, Field::Attachments], allow: AllowList::default() },
+            super::RuleSpec::Builtin { names } if names.iter().any(pii) => {
+                RuleScope { fields: vec![Field::Body, Field::Attachments], allow: AllowList::default() }
+            }
             _ => RuleScope::everywhere(),
         }
     }
@@ -247,6 +251,8 @@ mod tests {
         let s = RuleScope::default_for(&crate::redact::RuleSpec::Builtin { names: vec!["pii".into()] });
         assert!(s.covers(Field::Body) && !s.covers(Field::Headers));
         assert!(!s.hides(Field::Headers, &m("a@b.com")) && s.hides(Field::Body, &m("a@b.com")));
+        let secrets = RuleScope::default_for(&crate::redact::RuleSpec::Builtin { names: vec!["secrets".into()] });
+        assert_eq!(secrets, RuleScope::everywhere());
         let (f, a) = s.to_columns().unwrap();
         assert_eq!(RuleScope::from_columns(Some(&f), a.as_deref()).unwrap(), s);
         assert_eq!(RuleScope::from_columns(None, None).unwrap(), RuleScope::everywhere());

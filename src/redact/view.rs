@@ -179,6 +179,16 @@ fn render(text: &str, hides: &mut [Hide], key: &str) -> (String, Vec<(usize, usi
     (out, map)
 }
 
+/// The field of an item's title: an e-mail's subject is a header, a model call's title is its
+/// first prompt (body), a document's title is a property (metadata).
+fn title_field(kind: &str) -> Field {
+    match kind {
+        "email" => Field::Headers,
+        "model_call" => Field::Body,
+        _ => Field::Metadata,
+    }
+}
+
 /// Every string of a JSON value, object keys included.
 fn visit_strings(v: &Value, f: &mut dyn FnMut(&str)) {
     match v {
@@ -368,11 +378,11 @@ impl<'r> ItemRedactor<'r> {
     /// name, its title an e-mail's subject (a header) or a document's title.
     fn item_ref(&mut self, v: &Value) -> Value {
         let Value::Object(o) = v else { return self.json(v, Field::Metadata) };
-        let email = o.get("kind").and_then(Value::as_str) == Some("email");
+        let kind = o.get("kind").and_then(Value::as_str);
         let out = o.iter().map(|(k, x)| {
             let field = match k.as_str() {
                 "name" => Field::Attachments,
-                "title" if email => Field::Headers,
+                "title" => title_field(kind.unwrap_or_default()),
                 _ => Field::Metadata,
             };
             (k.clone(), self.json(x, field))
@@ -382,13 +392,14 @@ impl<'r> ItemRedactor<'r> {
 
     /// The item answer (`ItemView` as JSON; `skip` keys copied as they are), each string
     /// redacted as the field it belongs to (see [`super::scope`]).
-    fn item_json(&mut self, v: &Value, email: bool, skip: &[&str]) -> Value {
+    fn item_json(&mut self, v: &Value, kind: &str, skip: &[&str]) -> Value {
+        let email = kind == "email";
         let Value::Object(o) = v else { return self.json(v, Field::Metadata) };
         let mut out = serde_json::Map::new();
         for (k, x) in o {
             let value = match k.as_str() {
                 k if skip.contains(&k) => x.clone(),
-                "title" => self.json(x, if email { Field::Headers } else { Field::Metadata }),
+                "title" => self.json(x, title_field(kind)),
                 "family" => match x {
                     Value::Object(f) => Value::Object(
                         f.iter()
@@ -432,7 +443,7 @@ impl<'r> ItemRedactor<'r> {
                             .map(|(mk, mx)| {
                                 let f = match mk.as_str() {
                                     "name" => Field::Attachments,
-                                    "from" | "to" | "cc" | "bcc" | "message_id" | "in_reply_to" | "references" => Field::Headers,
+                                    "from" | "to" | "cc" | "bcc" | "message_id" | "in_reply_to" | "references" if email => Field::Headers,
                                     "extra" if email => Field::Headers,
                                     _ => Field::Metadata,
                                 };
@@ -595,14 +606,14 @@ impl Matter {
         item.redactions.clear();
         let call = self.call_record(id)?;
         const SKIP: &[&str] = &["text", "sha256", "redactions", "pages", "id", "control", "kind"];
-        let email = item.kind == "email";
+        let kind = item.kind.clone();
         let base = serde_json::to_value(&item)?;
         // A model call's record is its content: body.
         let call = call.map(|c| serde_json::to_value(&c)).transpose()?;
         // First pass: what the rules match in metadata becomes a secret of the whole view (the
         // text, and other fields where the rule would not match it as written), in the rule's
         // fields.
-        red.item_json(&base, email, SKIP);
+        red.item_json(&base, &kind, SKIP);
         if let Some(c) = &call {
             red.json(c, Field::Body);
         }
@@ -612,7 +623,7 @@ impl Matter {
             }
             red.seal();
         }
-        let mut answer = red.item_json(&base, email, SKIP);
+        let mut answer = red.item_json(&base, &kind, SKIP);
         if let Some(c) = &call {
             answer["model_call"] = red.json(c, Field::Body);
         }

@@ -41,6 +41,7 @@ import type { RedactBoxParams } from "./RedactBoxParams";
 import type { RedactBoxRemoveParams } from "./RedactBoxRemoveParams";
 import type { RedactRemoveParams } from "./RedactRemoveParams";
 import type { RedactRuleParams } from "./RedactRuleParams";
+import type { RedactRuleRemoveParams } from "./RedactRuleRemoveParams";
 import type { RedactedText } from "./RedactedText";
 import type { RedactedTextParams } from "./RedactedTextParams";
 import type { RedactionAdded } from "./RedactionAdded";
@@ -48,6 +49,8 @@ import type { RedactionList } from "./RedactionList";
 import type { RedactionsParams } from "./RedactionsParams";
 import type { RedactionsRemoved } from "./RedactionsRemoved";
 import type { RegionAdded } from "./RegionAdded";
+import type { RuleList } from "./RuleList";
+import type { RuleRemoved } from "./RuleRemoved";
 import type { RuleRun } from "./RuleRun";
 import type { SaveSearchParams } from "./SaveSearchParams";
 import type { SavedSearch } from "./SavedSearch";
@@ -190,6 +193,14 @@ page_boxes: Signature<PageBoxesParams, PageBoxes>,
  * Pattern redaction over a set of items (all by default), or a dry run of it.
  */
 redact_rule: Signature<RedactRuleParams, RuleRun>, 
+/**
+ * The stored pattern rules, with their fields and allow-lists.
+ */
+redaction_rules: Signature<null, RuleList>, 
+/**
+ * Withdraws a pattern rule and every redaction it made, in one audited change.
+ */
+redact_rule_remove: Signature<RedactRuleRemoveParams, RuleRemoved>, 
 /**
  * Checks the matter's integrity: blobs, audit chain, index and call records.
  */
