@@ -84,8 +84,8 @@ pub enum RuleCommand {
         pseudonymize: bool,
         /// The fields the rule covers, comma-separated: body, headers (From/To/Cc/Bcc/Subject
         /// and other header values), attachments (attachment and file names), metadata
-        /// (document properties and the rest), or all. Default for --builtin: body,attachments;
-        /// for --regex and --terms: all.
+        /// (document properties and the rest), or all. Default for a built-in PII recognizer:
+        /// body,attachments; for built-in secrets alone, --regex and --terms: all.
         #[arg(long, value_name = "FIELDS")]
         scope: Option<String>,
         /// Never redact addresses or links at this domain or its subdomains (repeatable).
