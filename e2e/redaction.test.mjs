@@ -258,3 +258,76 @@ describe('the redacted view in the browser', () => {
     assert.deepEqual(offBox, [], 'nothing left 127.0.0.1');
   });
 });
+
+// Issue 17, item 3: the reviewer's redaction list shows what each redaction hides, and one
+// redaction can be removed from it; the text then shows again, in the text tab and in the
+// redacted view. Screenshots: e2e/screenshots/redaction-list-*.png.
+describe('removing one redaction from the viewer', () => {
+  const SECRET = 'Project Wren';
+  const KEPT = '555-0142';
+  let server, browser, page, matter;
+
+  before(async () => {
+    assert.ok(fs.existsSync(EXHIBIT), `build exhibit first (${EXHIBIT})`);
+    const work = workDir('redaction-remove');
+    const src = path.join(work, 'src');
+    fs.mkdirSync(src, { recursive: true });
+    fs.writeFileSync(path.join(src, 'memo.txt'), `Memo to Dana: the budget for ${SECRET} is final. Call ${KEPT} with questions.\n`);
+    matter = path.join(work, 'matter');
+    exhibit('init', matter, '--name', 'Redaction remove e2e');
+    exhibit('--matter', matter, 'ingest', src, '--custodian', 'Dana');
+    const id = String(json('--matter', matter, 'search', 'memo').hits[0].id);
+    const text = json('--matter', matter, 'show', id).text;
+    for (const [value, reason] of [[SECRET, 'TS'], [KEPT, 'PII']]) {
+      const at = Array.from(text.slice(0, text.indexOf(value))).length;
+      exhibit('--matter', matter, 'redact', 'add', id, '--span', `${at}:${at + Array.from(value).length}`, '--reason', reason);
+    }
+    server = await serve(matter);
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await page.goto(server.url);
+    await page.waitForSelector('[data-testid=nav-review]:not([disabled])');
+    await page.click('[data-testid=nav-review]');
+    await page.fill('[data-testid=query]', 'memo');
+    await page.click('[data-testid=search]');
+    await page.waitForSelector('.vrow');
+    await page.click('.vrow');
+    await page.waitForSelector('[data-testid=viewer-control]');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('lists each redacted text, removes one, and the text comes back', async () => {
+    await page.click('[data-testid=tab-redactions]');
+    await page.waitForSelector('[data-testid=redaction-list]');
+    const texts = await page.$$eval('[data-testid=redaction-text]', (ts) => ts.map((t) => t.textContent));
+    assert.deepEqual(texts.sort(), [KEPT, SECRET].sort(), 'the list shows what each redaction hides');
+    // Readable: not the black bar it used to be.
+    const colors = await page.$eval('[data-testid=redaction-text]', (t) => [getComputedStyle(t).color, getComputedStyle(t).backgroundColor]);
+    assert.notEqual(colors[0], colors[1], `text and background differ: ${colors}`);
+    await page.screenshot({ path: path.join(SHOTS, 'redaction-list-before.png') });
+    const row = page.locator('[data-testid=redaction-row]', { hasText: SECRET });
+    await row.locator('[data-testid=redaction-remove]').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=redaction-row]').length === 1);
+    assert.match(await page.textContent('[data-testid=redact-message]'), /Removed redaction/);
+    assert.deepEqual(await page.$$eval('[data-testid=redaction-text]', (ts) => ts.map((t) => t.textContent)), [KEPT]);
+    await page.screenshot({ path: path.join(SHOTS, 'redaction-list-after.png') });
+    // The text tab no longer marks it; the redacted view shows it and still hides the other.
+    await page.click('[data-testid=tab-text]');
+    const marked = await page.$$eval('[data-testid=text-view] .redacted', (ms) => ms.map((m) => m.textContent));
+    assert.deepEqual(marked, [KEPT]);
+    await page.click('[data-testid=redacted-toggle]');
+    await page.waitForSelector('[data-testid=redacted-view]');
+    const shown = await page.textContent('[data-testid=redacted-view]');
+    assert.ok(shown.includes(SECRET), `the redacted view shows ${SECRET} again: ${shown}`);
+    assert.ok(!shown.includes(KEPT) && shown.includes('[REDACTED – PII]'), shown);
+    // And the server agrees: one redaction left, audited.
+    const left = await rpc(server, 'redactions', {});
+    assert.equal(left.redactions.length, 1);
+    const log = await rpc(server, 'audit', { limit: 5 });
+    assert.ok(JSON.stringify(log).includes('redaction.remove'), 'the removal is in the audit log');
+  });
+});

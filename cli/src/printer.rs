@@ -9,7 +9,7 @@ use exhibit::api::responses::{
 };
 use exhibit::index::facets::Facets;
 use exhibit::ingest::IngestSummary;
-use exhibit::redact::{RegionAdded, RuleRun};
+use exhibit::redact::{RegionAdded, RuleRemoved, RuleRun};
 use exhibit::review::terms_report::TermsReport;
 use exhibit::review::{Note, SavedSearch, TagChange};
 use exhibit::store::{Status, Summary};
@@ -337,12 +337,71 @@ impl Human for RegionRemoved<'_> {
 impl Human for RuleRun {
     fn human(&self, o: &mut dyn Write) -> io::Result<()> {
         let verb = if self.dry_run { "would redact" } else { "redacted" };
-        writeln!(o, "{verb} {} matches in {} items", self.matches, self.items)?;
+        let rule = self.rule.map(|r| format!("rule {r}: ")).unwrap_or_default();
+        writeln!(o, "{rule}{verb} {} matches in {} items (fields: {})", self.matches, self.items, self.scope.fields_label())?;
+        let per = |m: &std::collections::BTreeMap<exhibit::redact::Field, u64>| {
+            m.iter().map(|(f, n)| format!("{} {n}", f.as_str())).collect::<Vec<_>>().join(", ")
+        };
+        if !self.by_field.is_empty() {
+            writeln!(o, "  by field: {}", per(&self.by_field))?;
+        }
+        if !self.out_of_scope.is_empty() {
+            writeln!(o, "  left visible, outside the rule's fields: {} (widen with --scope)", per(&self.out_of_scope))?;
+        }
+        if self.allowed > 0 {
+            writeln!(o, "  left visible by the allow-list: {}", self.allowed)?;
+        }
         for (k, n) in &self.by_recognizer {
             writeln!(o, "  {k}: {n}")?;
         }
-        for (c, k, t) in &self.examples {
-            writeln!(o, "  e.g. {c} [{k}] {t}")?;
+        for e in &self.examples {
+            writeln!(o, "  e.g. {} {} [{}] {}", e.control, e.field.as_str(), e.recognizer, e.text)?;
+        }
+        Ok(())
+    }
+}
+
+impl Human for exhibit::api::responses::RuleList {
+    fn human(&self, o: &mut dyn Write) -> io::Result<()> {
+        if self.rules.is_empty() {
+            return writeln!(o, "no redaction rules (add one with `exhibit redact rule add`)");
+        }
+        for r in &self.rules {
+            let pattern = match &r.spec {
+                exhibit::redact::RuleSpec::Builtin { names } => format!("builtin {}", names.join(",")),
+                exhibit::redact::RuleSpec::Regex { pattern } => format!("regex {pattern}"),
+                exhibit::redact::RuleSpec::Terms { terms, .. } => format!("terms ({})", terms.len()),
+            };
+            writeln!(o, "rule {:>4}  {pattern}  reason {}  fields {}  {} span(s)", r.id, r.reason, r.scope.fields_label(), r.spans)?;
+            if let Some(q) = &r.query {
+                writeln!(o, "           items: {q}")?;
+            }
+            let allow: Vec<String> = r
+                .scope
+                .allow
+                .domains
+                .iter()
+                .map(|d| format!("domain {d}"))
+                .chain(r.scope.allow.values.iter().map(|v| format!("\"{v}\"")))
+                .collect();
+            if !allow.is_empty() {
+                writeln!(o, "           allowed: {}", allow.join(", "))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Human for RuleRemoved {
+    fn human(&self, o: &mut dyn Write) -> io::Result<()> {
+        writeln!(o, "removed rule {} and its {} redaction(s)", self.rule, self.removed)
+    }
+}
+
+impl Human for exhibit::api::responses::ReasonList {
+    fn human(&self, o: &mut dyn Write) -> io::Result<()> {
+        for r in &self.reasons {
+            writeln!(o, "{:<12} {}{}", r.code, r.label, if r.builtin { "" } else { "  (added)" })?;
         }
         Ok(())
     }

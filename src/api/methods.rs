@@ -26,7 +26,7 @@ use crate::index::facets::Facets;
 use crate::index::SearchResult;
 use crate::ingest::IngestSummary;
 use crate::produce::{GateReport, ProductionList, ProductionPreview, ProductionReport};
-use crate::redact::{PageBoxes, RegionAdded, RuleRun};
+use crate::redact::{PageBoxes, RegionAdded, RuleRemoved, RuleRun};
 use crate::review::terms_report::TermsReport;
 use crate::review::{Note, SavedSearch, TagChange};
 use crate::store::{Status, Summary};
@@ -285,6 +285,10 @@ methods! {
         exposure_sample: ExposureSample(ExposureSampleParams) -> ExposureSampleDrawn [Changes];
         /// Writes the exposure report (PDF, HTML, CSV or JSON by extension) and saves its figures' searches.
         export_exposure: ExportExposure(ExportExposureParams) -> ExposureExported [Changes];
+        /// The stored pattern rules, with their fields and allow-lists.
+        redaction_rules: RedactionRules(()) -> RuleList [];
+        /// Withdraws a pattern rule and every redaction it made, in one audited change.
+        redact_rule_remove: RedactRuleRemove(RedactRuleRemoveParams) -> RuleRemoved [Changes];
         /// Checks the matter's integrity: blobs, audit chain, index and call records.
         verify: Verify(()) -> VerifyReport [];
         /// The newest entries of the audit log.

@@ -59,6 +59,7 @@ no_paths!(
     RedactionsParams,
     RedactedTextParams,
     RedactRuleParams,
+    RedactRuleRemoveParams,
     AuditParams,
     ItemBodyParams,
     CheckQueryParams,

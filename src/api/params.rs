@@ -243,6 +243,21 @@ pub struct RedactRuleParams {
     #[serde(default)]
     #[ts(as = "Option<_>", optional)]
     pub dry_run: bool,
+    /// The fields the rule covers; absent: the default for its kind (a built-in recognizer:
+    /// body and attachments; a pattern or terms: every field).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub fields: Option<Vec<crate::redact::Field>>,
+    /// Values the rule never hides.
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub allow: crate::redact::AllowList,
+}
+
+/// `redact_rule_remove`: a stored rule by id.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct RedactRuleRemoveParams {
+    pub rule: i64,
 }
 
 /// `audit`: how many of the newest entries.

@@ -189,3 +189,9 @@ impl QueryCheck {
         QueryCheck { error: crate::index::query::parse(query).err() }
     }
 }
+
+/// `redaction_rules`: the stored pattern rules, oldest first.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RuleList {
+    pub rules: Vec<crate::redact::RuleInfo>,
+}

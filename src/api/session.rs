@@ -13,7 +13,7 @@ use crate::index::facets::Facets;
 use crate::index::SearchResult;
 use crate::ingest::{IngestOptions, IngestProgress, IngestSummary};
 use crate::produce::{GateReport, ProduceOptions, ProduceProgress, ProductionList, ProductionPreview, ProductionReport, Selection};
-use crate::redact::{PageBoxes, RegionAdded, RuleRun};
+use crate::redact::{PageBoxes, RegionAdded, RuleRemoved, RuleRun};
 use crate::review::terms_report::TermsReport;
 use crate::review::{Note, Propagate, SavedSearch, TagChange, Target};
 use crate::store::{Status, Summary};
@@ -241,7 +241,22 @@ impl SessionMethods for Session {
     }
 
     fn redact_rule(&mut self, p: RedactRuleParams) -> Result<RuleRun, ApiError> {
-        Ok(self.matter()?.redact_rule(p.spec, &p.reason, p.treatment, p.query.as_deref(), p.dry_run)?)
+        let mut scope = crate::redact::RuleScope::default_for(&p.spec);
+        if let Some(fields) = p.fields {
+            scope.fields = fields;
+            scope.fields.sort();
+            scope.fields.dedup();
+        }
+        scope.allow = crate::redact::AllowList::new(p.allow.domains, p.allow.values)?;
+        Ok(self.matter()?.redact_rule_scoped(p.spec, &p.reason, p.treatment, p.query.as_deref(), scope, p.dry_run)?)
+    }
+
+    fn redaction_rules(&mut self, _: ()) -> Result<RuleList, ApiError> {
+        Ok(RuleList { rules: self.matter()?.redaction_rules()? })
+    }
+
+    fn redact_rule_remove(&mut self, p: RedactRuleRemoveParams) -> Result<RuleRemoved, ApiError> {
+        Ok(self.matter()?.redact_rule_remove(p.rule)?)
     }
 
     fn exposure(&mut self, p: ExposureParams) -> Result<ExposureReport, ApiError> {

@@ -112,7 +112,7 @@ impl Matter {
         let view = self.redacted_item_with(&doc.id.to_string(), rules, pkey)?;
         let plain = self.item(&doc.id.to_string())?;
         let regions = self.redaction_regions(doc.id)?;
-        let redacted = !view.hidden.is_empty() || !regions.is_empty();
+        let redacted = view.redacted || !regions.is_empty();
         let treatment = if redacted { Treatment::Redacted } else { Treatment::Produced };
         let a = &view.answer;
         let md = &a["metadata"];

@@ -160,7 +160,7 @@ impl Matter {
             for d in &plan.docs {
                 let redacted = d.treatment == Treatment::Produced
                     && (redacted_ids.contains(d.id as u64)
-                        || (exact && !self.redacted_item_with(&d.id.to_string(), &rules, &pkey)?.hidden.is_empty()));
+                        || (exact && self.redacted_item_with(&d.id.to_string(), &rules, &pkey)?.redacted));
                 preview.push(options::DryRunDoc {
                     control: d.control.clone(),
                     treatment: if redacted { Treatment::Redacted } else { d.treatment },

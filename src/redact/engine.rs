@@ -5,8 +5,7 @@
 use crate::error::{Error, Result};
 use crate::extract::pdf::Layout;
 use crate::index::search::IdSet;
-use crate::recognizers::{Match, RuleSet};
-use crate::review::{id_ranges, Target};
+use crate::recognizers::RuleSet;
 use crate::store::{audit, items, now};
 use crate::Matter;
 use rusqlite::{params, OptionalExtension};
@@ -79,20 +78,6 @@ pub(crate) fn span_boxes(words: &[LayoutWord], spans: &[(usize, usize)]) -> Vec<
     out
 }
 
-/// What a rule run did (or, with `dry_run`, would do).
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct RuleRun {
-    /// The stored rule's id; `None` on a dry run.
-    pub rule: Option<i64>,
-    pub dry_run: bool,
-    pub matches: u64,
-    pub items: u64,
-    /// Matches per recognizer.
-    pub by_recognizer: std::collections::BTreeMap<String, u64>,
-    /// A few matches to judge the rule by: item control, recognizer, matched text.
-    pub examples: Vec<(String, String, String)>,
-}
-
 /// A rule's pattern.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -148,7 +133,7 @@ impl Matter {
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             return Err(Error::BadReason(format!(
-                "unknown redaction reason '{code}': use one of {} or add it with `exhibit redact reason add`",
+                "unknown redaction reason '{code}': use one of {} or add it with `exhibit redact reason add CODE LABEL`",
                 known.join(", ")
             )));
         }
@@ -255,76 +240,6 @@ impl Matter {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Runs a pattern rule over a set of items (all when `scope` is None).
-    pub fn redact_rule(
-        &mut self,
-        spec: RuleSpec,
-        reason: &str,
-        treatment: Treatment,
-        scope: Option<&str>,
-        dry_run: bool,
-    ) -> Result<RuleRun> {
-        let reason = self.check_reason(reason)?;
-        let rules = spec.compile()?;
-        let ids: Vec<i64> = match scope {
-            Some(q) => self.resolve_target(&Target::Query(q.to_string()), Default::default())?,
-            None => self.store.db.prepare(crate::store::texts::ITEMS_WITH_TEXT)?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?,
-        };
-        let mut found: Vec<(i64, Vec<Match>)> = Vec::new();
-        {
-            let mut texts = crate::store::texts::Texts::new(&self.store.db)?;
-            for &id in &ids {
-                let Some(text) = texts.get(id)? else { continue };
-                let m = rules.find(&text);
-                if !m.is_empty() {
-                    found.push((id, m));
-                }
-            }
-        }
-        let matches: u64 = found.iter().map(|(_, m)| m.len() as u64).sum();
-        let mut by_recognizer = std::collections::BTreeMap::new();
-        let mut examples = Vec::new();
-        for (id, ms) in &found {
-            for m in ms {
-                *by_recognizer.entry(m.recognizer.to_string()).or_insert(0u64) += 1;
-                if examples.len() < 10 {
-                    let control: String = self.store.db.query_row("SELECT control FROM item WHERE id = ?1", [id], |r| r.get(0))?;
-                    examples.push((control, m.recognizer.to_string(), m.text.clone()));
-                }
-            }
-        }
-        let mut run = RuleRun { rule: None, dry_run, matches, items: found.len() as u64, by_recognizer, examples };
-        if dry_run {
-            return Ok(run);
-        }
-        let tx = self.store.db.unchecked_transaction()?;
-        let spec_json = serde_json::to_string(&spec)?;
-        tx.execute(
-            "INSERT INTO redaction_rule (spec, reason, treatment, scope, actor, time, matches, items) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![spec_json, reason, treatment.as_str(), scope, audit::actor(), now(), matches as i64, found.len() as i64],
-        )?;
-        let rule_id = tx.last_insert_rowid();
-        let source = format!("rule:{rule_id}");
-        let mut touched = Vec::new();
-        for (id, ms) in &found {
-            for m in ms {
-                let rid = insert_redaction(&tx, *id, m.start, m.end, &reason, &source, treatment)?;
-                propagate(&tx, *id, rid, m.start, m.end, &reason, treatment)?;
-            }
-            touched.push(*id);
-        }
-        audit::append(
-            &tx,
-            "redaction.rule",
-            &serde_json::json!({ "rule": rule_id, "spec": spec, "reason": reason, "treatment": treatment.as_str(),
-                                 "scope": scope, "matches": matches, "items": id_ranges(&touched) }),
-        )?;
-        tx.commit()?;
-        audit::publish_head(&self.store.db);
-        run.rule = Some(rule_id);
-        Ok(run)
     }
 
     /// The item's text with every redaction applied; the original text of a span never

@@ -19,37 +19,55 @@
 
 use super::engine::{pseudonym, Treatment};
 use super::fold::{self, Finder};
+use super::scope::{body_start, text_field, Field, RuleScope};
 use crate::error::{Error, Result};
 use crate::index::search::{IdSet, SearchResult, Segment, Sort};
 use crate::recognizers::RuleSet;
 use crate::review::id_ranges;
 use crate::store::{audit, items};
 use crate::Matter;
+use rusqlite::OptionalExtension;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
-/// A stored rule, compiled, with the items it may touch.
+/// A stored rule, compiled, with the items it may touch and the fields it covers.
 pub(crate) struct StoredRule {
     pub id: i64,
     pub set: RuleSet,
     pub reason: String,
     pub treatment: Treatment,
     /// `None`: every item.
-    pub scope: Option<IdSet>,
+    pub items: Option<IdSet>,
+    /// The fields it hides values in and the values it leaves alone.
+    pub scope: RuleScope,
 }
 
 impl StoredRule {
     fn covers(&self, id: i64) -> bool {
-        self.scope.as_ref().is_none_or(|s| s.contains(id as u64))
+        self.items.as_ref().is_none_or(|s| s.contains(id as u64))
     }
 }
 
-/// One hidden value and how it is shown.
+/// A set of [`Field`]s as bits: where a hidden value is hidden.
+type FieldMask = u8;
+const EVERY_FIELD: FieldMask = 0b1111;
+
+fn bit(f: Field) -> FieldMask {
+    1 << (f as u8)
+}
+
+fn mask(fields: &[Field]) -> FieldMask {
+    fields.iter().fold(0, |m, &f| m | bit(f))
+}
+
+/// One hidden value, how it is shown, and the fields it is hidden in (every field for a value
+/// under a manual span; a rule's fields for a value a rule found).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Secret {
     value: String,
     reason: String,
     treatment: Treatment,
+    fields: FieldMask,
 }
 
 impl PartialOrd for Treatment {
@@ -70,8 +88,9 @@ struct Hide {
     end: usize,
     reason: String,
     treatment: Treatment,
-    /// Found by a rule (so the value becomes a secret of the whole view).
-    from_rule: bool,
+    /// Found by a rule (so the value becomes a secret of the whole view, in the rule's
+    /// fields).
+    from_rule: Option<FieldMask>,
 }
 
 /// Everything needed to redact the strings of one item's view.
@@ -84,6 +103,9 @@ pub(crate) struct ItemRedactor<'r> {
     hidden: BTreeSet<String>,
     /// Values rules matched in metadata strings, to hide in the text too.
     found: Vec<Secret>,
+    /// Hidden values that are hidden in some fields only: a production may show them where
+    /// their rule does not reach, so they are checked against the finished view.
+    scoped: BTreeSet<String>,
 }
 
 /// What [`Matter::redacted_item`] answers.
@@ -97,8 +119,12 @@ pub struct RedactedItem {
     pub text: String,
     /// Every hidden value, folded into words: what a redacted-mode query must not confirm.
     pub hidden_words: BTreeSet<String>,
-    /// Every hidden value as it was written: what a production must not contain anywhere.
+    /// Every hidden value as it was written that the view shows nowhere: what a production
+    /// must not contain anywhere. (A value a rule hides in some fields only, and that the view
+    /// shows in another, is left out.)
     pub hidden: BTreeSet<String>,
+    /// Whether the view hides anything at all.
+    pub redacted: bool,
 }
 
 fn render(text: &str, hides: &mut [Hide], key: &str) -> (String, Vec<(usize, usize)>) {
@@ -151,6 +177,29 @@ fn render(text: &str, hides: &mut [Hide], key: &str) -> (String, Vec<(usize, usi
         out.extend(&chars[pos..]);
     }
     (out, map)
+}
+
+/// The field of an item's title: an e-mail's subject is a header, a model call's title is its
+/// first prompt (body), a document's title is a property (metadata).
+fn title_field(kind: &str) -> Field {
+    match kind {
+        "email" => Field::Headers,
+        "model_call" => Field::Body,
+        _ => Field::Metadata,
+    }
+}
+
+/// Every string of a JSON value, object keys included.
+fn visit_strings(v: &Value, f: &mut dyn FnMut(&str)) {
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter().for_each(|x| visit_strings(x, f)),
+        Value::Object(o) => o.iter().for_each(|(k, x)| {
+            f(k);
+            visit_strings(x, f)
+        }),
+        _ => {}
+    }
 }
 
 /// Maps an original char offset to the redacted text (an offset inside a hidden range goes to
@@ -224,112 +273,215 @@ fn decodings(s: &str) -> Vec<String> {
 }
 
 impl<'r> ItemRedactor<'r> {
-    fn add_secret(&mut self, value: &str, reason: &str, treatment: Treatment) {
+    fn add_secret(&mut self, value: &str, reason: &str, treatment: Treatment, fields: FieldMask) {
         if value.trim().is_empty() {
             return;
         }
         self.hidden.insert(value.to_string());
-        self.secrets.push(Secret { value: value.to_string(), reason: reason.to_string(), treatment });
+        if fields != EVERY_FIELD {
+            self.scoped.insert(value.to_string());
+        }
+        self.secrets.push(Secret { value: value.to_string(), reason: reason.to_string(), treatment, fields });
     }
 
     fn seal(&mut self) {
         self.secrets.sort();
         self.secrets.dedup();
+        // One value, one set of fields: the union of every source's (the finder may report
+        // any one of the entries for a value).
+        let mut union: HashMap<&str, FieldMask> = HashMap::new();
+        for s in &self.secrets {
+            *union.entry(s.value.as_str()).or_default() |= s.fields;
+        }
+        let union: HashMap<String, FieldMask> = union.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        for s in &mut self.secrets {
+            s.fields = union[&s.value];
+        }
         self.finder = Finder::new(self.secrets.iter().map(|s| s.value.as_str()));
     }
 
-    /// Hidden ranges of `s`: secrets found folded (and, for those too short to fold-match,
-    /// exactly), and every rule match.
-    fn hides(&self, s: &str) -> Vec<Hide> {
+    /// Hidden ranges of `s`, whose char offsets fall in the fields `field_at` names: secrets
+    /// found folded (and, for those too short to fold-match, exactly) and the rules' matches,
+    /// each only where its fields reach.
+    fn hides(&self, s: &str, field_at: &dyn Fn(usize) -> Field) -> Vec<Hide> {
         let mut hides = Vec::new();
         for (i, start, end) in self.finder.find(s) {
             let sec = &self.secrets[i];
-            hides.push(Hide { start, end, reason: sec.reason.clone(), treatment: sec.treatment, from_rule: false });
+            if sec.fields & bit(field_at(start)) != 0 {
+                hides.push(Hide { start, end, reason: sec.reason.clone(), treatment: sec.treatment, from_rule: None });
+            }
         }
         for sec in &self.secrets {
             if fold::fold_str(&sec.value).chars().count() < fold::MIN_FOLDED {
                 for (b, m) in s.match_indices(sec.value.as_str()) {
                     let start = s[..b].chars().count();
+                    if sec.fields & bit(field_at(start)) == 0 {
+                        continue;
+                    }
                     hides.push(Hide {
                         start,
                         end: start + m.chars().count(),
                         reason: sec.reason.clone(),
                         treatment: sec.treatment,
-                        from_rule: false,
+                        from_rule: None,
                     });
                 }
             }
         }
         for r in &self.rules {
             for m in r.set.find(s) {
-                hides.push(Hide { start: m.start, end: m.end, reason: r.reason.clone(), treatment: r.treatment, from_rule: true });
+                if r.scope.hides(field_at(m.start), &m) {
+                    let from_rule = Some(mask(&r.scope.fields));
+                    hides.push(Hide { start: m.start, end: m.end, reason: r.reason.clone(), treatment: r.treatment, from_rule });
+                }
             }
         }
         hides
     }
 
-    /// One metadata string, redacted; withheld whole when an encoded form would reveal a
-    /// hidden value the plain form does not show.
-    fn string(&mut self, s: &str) -> String {
-        let mut hides = self.hides(s);
+    /// One metadata string of `field`, redacted; withheld whole when an encoded form would
+    /// reveal a hidden value the plain form does not show.
+    fn string(&mut self, s: &str, field: Field) -> String {
+        let at = |_: usize| field;
+        let mut hides = self.hides(s, &at);
         let chars: Vec<char> = s.chars().collect();
         for h in &hides {
             let v: String = chars[h.start.min(chars.len())..h.end.min(chars.len())].iter().collect();
             self.hidden.insert(v.clone());
-            if h.from_rule {
-                self.found.push(Secret { value: v, reason: h.reason.clone(), treatment: h.treatment });
+            if let Some(fields) = h.from_rule {
+                if fields != EVERY_FIELD {
+                    self.scoped.insert(v.clone());
+                }
+                self.found.push(Secret { value: v, reason: h.reason.clone(), treatment: h.treatment, fields });
             }
         }
         let out = if hides.is_empty() { s.to_string() } else { render(s, &mut hides, &self.key).0 };
         for d in decodings(&out) {
-            if let Some(h) = self.hides(&d).first() {
+            if let Some(h) = self.hides(&d, &at).first() {
                 return format!("[WITHHELD – {}]", h.reason);
             }
         }
         out
     }
 
-    fn json(&mut self, v: &Value, skip_keys: &[&str]) -> Value {
+    /// A JSON value whose strings are all of one field.
+    fn json(&mut self, v: &Value, field: Field) -> Value {
         match v {
-            Value::String(s) => Value::String(self.string(s)),
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.json(x, &[])).collect()),
-            Value::Object(o) => Value::Object(
-                o.iter()
-                    .map(
-                        |(k, x)| {
-                            if skip_keys.contains(&k.as_str()) {
-                                (k.clone(), x.clone())
-                            } else {
-                                (self.string(k), self.json(x, &[]))
-                            }
-                        },
-                    )
-                    .collect(),
-            ),
+            Value::String(s) => Value::String(self.string(s, field)),
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.json(x, field)).collect()),
+            Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (self.string(k, field), self.json(x, field))).collect()),
             other => other.clone(),
         }
+    }
+
+    /// An item reference (`ItemRef`: family members, near-duplicates): its name is a file
+    /// name, its title an e-mail's subject (a header) or a document's title.
+    fn item_ref(&mut self, v: &Value) -> Value {
+        let Value::Object(o) = v else { return self.json(v, Field::Metadata) };
+        let kind = o.get("kind").and_then(Value::as_str);
+        let out = o.iter().map(|(k, x)| {
+            let field = match k.as_str() {
+                "name" => Field::Attachments,
+                "title" => title_field(kind.unwrap_or_default()),
+                _ => Field::Metadata,
+            };
+            (k.clone(), self.json(x, field))
+        });
+        Value::Object(out.collect())
+    }
+
+    /// The item answer (`ItemView` as JSON; `skip` keys copied as they are), each string
+    /// redacted as the field it belongs to (see [`super::scope`]).
+    fn item_json(&mut self, v: &Value, kind: &str, skip: &[&str]) -> Value {
+        let email = kind == "email";
+        let Value::Object(o) = v else { return self.json(v, Field::Metadata) };
+        let mut out = serde_json::Map::new();
+        for (k, x) in o {
+            let value = match k.as_str() {
+                k if skip.contains(&k) => x.clone(),
+                "title" => self.json(x, title_field(kind)),
+                "family" => match x {
+                    Value::Object(f) => Value::Object(
+                        f.iter()
+                            .map(|(fk, fx)| {
+                                let v = match fx {
+                                    Value::Array(a) => Value::Array(a.iter().map(|r| self.item_ref(r)).collect()),
+                                    Value::Null => Value::Null,
+                                    r => self.item_ref(r),
+                                };
+                                (fk.clone(), v)
+                            })
+                            .collect(),
+                    ),
+                    other => self.json(other, Field::Metadata),
+                },
+                "near_dups" => match x {
+                    Value::Array(a) => Value::Array(a.iter().map(|r| self.item_ref(r)).collect()),
+                    other => self.json(other, Field::Metadata),
+                },
+                "locations" => match x {
+                    Value::Array(a) => Value::Array(
+                        a.iter()
+                            .map(|l| match l {
+                                Value::Object(lo) => Value::Object(
+                                    lo.iter()
+                                        .map(|(lk, lx)| {
+                                            let f = if lk == "path" || lk == "path_bytes" { Field::Attachments } else { Field::Metadata };
+                                            (lk.clone(), self.json(lx, f))
+                                        })
+                                        .collect(),
+                                ),
+                                other => self.json(other, Field::Metadata),
+                            })
+                            .collect(),
+                    ),
+                    other => self.json(other, Field::Metadata),
+                },
+                "metadata" => match x {
+                    Value::Object(mo) => Value::Object(
+                        mo.iter()
+                            .map(|(mk, mx)| {
+                                let f = match mk.as_str() {
+                                    "name" => Field::Attachments,
+                                    "from" | "to" | "cc" | "bcc" | "message_id" | "in_reply_to" | "references" if email => Field::Headers,
+                                    "extra" if email => Field::Headers,
+                                    _ => Field::Metadata,
+                                };
+                                (mk.clone(), self.json(mx, f))
+                            })
+                            .collect(),
+                    ),
+                    other => self.json(other, Field::Metadata),
+                },
+                _ => self.json(x, Field::Metadata),
+            };
+            out.insert(k.clone(), value);
+        }
+        Value::Object(out)
     }
 }
 
 impl Matter {
     /// The stored rules, compiled, with their scopes resolved.
     pub(crate) fn stored_rules(&self) -> Result<Vec<StoredRule>> {
-        let rows: Vec<(i64, String, String, String, Option<String>)> = self
+        type Row = (i64, String, String, String, Option<String>, Option<String>, Option<String>);
+        let rows: Vec<Row> = self
             .store
             .db
-            .prepare("SELECT id, spec, reason, treatment, scope FROM redaction_rule ORDER BY id")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .prepare("SELECT id, spec, reason, treatment, scope, fields, allow FROM redaction_rule ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
             .collect::<std::result::Result<_, _>>()?;
         let mut out = Vec::new();
-        for (id, spec, reason, treatment, scope) in rows {
+        for (id, spec, reason, treatment, scope, fields, allow) in rows {
             let spec: super::RuleSpec = serde_json::from_str(&spec)?;
             let set = spec.compile().map_err(|e| {
                 Error::BadRule(format!(
                     "stored redaction rule {id} no longer compiles ({e}); the redacted view cannot be built until it is removed or fixed"
                 ))
             })?;
-            let scope = scope.map(|q| self.index.matching_ids(&self.store.db, &q)).transpose()?;
-            out.push(StoredRule { id, set, reason, treatment: Treatment::parse(&treatment), scope });
+            let items = scope.map(|q| self.index.matching_ids(&self.store.db, &q)).transpose()?;
+            let scope = RuleScope::from_columns(fields.as_deref(), allow.as_deref())?;
+            out.push(StoredRule { id, set, reason, treatment: Treatment::parse(&treatment), items, scope });
         }
         Ok(out)
     }
@@ -344,6 +496,7 @@ impl Matter {
             finder: Finder::new(std::iter::empty::<&str>()),
             hidden: BTreeSet::new(),
             found: vec![],
+            scoped: BTreeSet::new(),
         };
         // The family (all of it when small; the item, its parent and its children in a
         // mailbox- or log-sized one), and the hashes of those members.
@@ -367,10 +520,22 @@ impl Matter {
         }
         let shas: std::collections::HashSet<&str> = members.iter().map(|m| m.1.as_str()).collect();
         // Spans anywhere in the family or on identical copies of its members.
-        let mut spans: HashMap<i64, Vec<(usize, usize, String, String)>> = HashMap::new();
+        // (start, end, reason, treatment, fields) of each span, by item.
+        type Spans = Vec<(usize, usize, String, String, FieldMask)>;
+        let mut spans: HashMap<i64, Spans> = HashMap::new();
         {
+            // A rule's span (and a copy of one) hides its value in the rule's fields only.
+            let rule_fields: HashMap<String, FieldMask> = rules.iter().map(|r| (format!("rule:{}", r.id), mask(&r.scope.fields))).collect();
+            let mut root_source = self.store.db.prepare_cached("SELECT source FROM redaction WHERE id = ?1")?;
+            let mut fields_of = |source: &str| -> Result<FieldMask> {
+                let root = match source.strip_prefix("copy:").and_then(|n| n.parse::<i64>().ok()) {
+                    Some(n) => root_source.query_row([n], |r| r.get::<_, String>(0)).optional()?.unwrap_or_default(),
+                    None => source.to_string(),
+                };
+                Ok(rule_fields.get(&root).copied().unwrap_or(EVERY_FIELD))
+            };
             let mut stmt = self.store.db.prepare_cached(
-                "SELECT r.item_id, r.start, r.end, r.reason, r.treatment, i.family_id, i.sha256 FROM redaction r JOIN item i ON i.id = r.item_id",
+                "SELECT r.item_id, r.start, r.end, r.reason, r.treatment, i.family_id, i.sha256, r.source FROM redaction r JOIN item i ON i.id = r.item_id",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
@@ -381,12 +546,14 @@ impl Matter {
                     r.get::<_, String>(4)?,
                     r.get::<_, i64>(5)?,
                     r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
                 ))
             })?;
             for row in rows {
-                let (item, s, e, reason, t, fam, sha) = row?;
+                let (item, s, e, reason, t, fam, sha, source) = row?;
                 if fam == family || shas.contains(sha.as_str()) {
-                    spans.entry(item).or_default().push((s as usize, e as usize, reason, t));
+                    let fields = if source == "manual" { EVERY_FIELD } else { fields_of(&source)? };
+                    spans.entry(item).or_default().push((s as usize, e as usize, reason, t, fields));
                 }
             }
         }
@@ -402,15 +569,18 @@ impl Matter {
             }
             let text = texts.get(src)?.unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
-            for (s, e, reason, t) in rows {
+            for (s, e, reason, t, fields) in rows {
                 if s < e && e <= chars.len() {
                     let v: String = chars[s..e].iter().collect();
-                    red.add_secret(&v, &reason, Treatment::parse(&t));
+                    red.add_secret(&v, &reason, Treatment::parse(&t), fields);
                 }
             }
-            for r in member_rules {
-                for m in r.set.find(&text) {
-                    red.add_secret(&m.text, &r.reason, r.treatment);
+            if !member_rules.is_empty() {
+                let kind: String = self.store.db.query_row("SELECT kind FROM item WHERE id = ?1", [src], |r| r.get(0))?;
+                for r in member_rules {
+                    for (_, m) in super::rules::text_matches(&r.set, &r.scope, &kind, &text) {
+                        red.add_secret(&m.text, &r.reason, r.treatment, mask(&r.scope.fields));
+                    }
                 }
             }
         }
@@ -436,49 +606,72 @@ impl Matter {
         item.redactions.clear();
         let call = self.call_record(id)?;
         const SKIP: &[&str] = &["text", "sha256", "redactions", "pages", "id", "control", "kind"];
+        let kind = item.kind.clone();
         let base = serde_json::to_value(&item)?;
+        // A model call's record is its content: body.
         let call = call.map(|c| serde_json::to_value(&c)).transpose()?;
         // First pass: what the rules match in metadata becomes a secret of the whole view (the
-        // text, and other fields where the rule would not match it as written).
-        red.json(&base, SKIP);
+        // text, and other fields where the rule would not match it as written), in the rule's
+        // fields.
+        red.item_json(&base, &kind, SKIP);
         if let Some(c) = &call {
-            red.json(c, &[]);
+            red.json(c, Field::Body);
         }
         if !red.found.is_empty() {
             for f in std::mem::take(&mut red.found) {
-                red.add_secret(&f.value, &f.reason, f.treatment);
+                red.add_secret(&f.value, &f.reason, f.treatment, f.fields);
             }
             red.seal();
         }
-        let mut answer = red.json(&base, SKIP);
+        let mut answer = red.item_json(&base, &kind, SKIP);
         if let Some(c) = &call {
-            answer["model_call"] = red.json(c, &[]);
+            answer["model_call"] = red.json(c, Field::Body);
         }
-        let mut hides = self.text_hides(id, &original, &red)?;
+        let mut hides = self.text_hides(id, &item.kind, &original, &red)?;
         let (text, map) = render(&original, &mut hides, pkey);
         for h in &hides {
             let v: String = original.chars().skip(h.start).take(h.end - h.start).collect();
+            if h.from_rule.is_some_and(|f| f != EVERY_FIELD) {
+                red.scoped.insert(v.clone());
+            }
             red.hidden.insert(v);
         }
         answer["text"] = Value::String(text.clone());
         answer["pages"] = serde_json::to_value(pages.iter().map(|&p| remap(&map, p)).collect::<Vec<_>>())?;
         answer["redactions"] = Value::Array(vec![]);
+        // A value a rule hides in some fields only and that the view still shows in another
+        // (an address in a body, shown in the From line a body-only rule leaves alone) is not
+        // one a production must not contain.
+        let redacted = !red.hidden.is_empty();
+        let mut hidden = red.hidden;
+        let scoped: Vec<&String> = red.scoped.iter().filter(|v| !v.trim().is_empty()).collect();
+        if !scoped.is_empty() {
+            let finder = Finder::new(scoped.iter().map(|v| v.as_str()));
+            let mut visible: BTreeSet<&str> = BTreeSet::new();
+            visit_strings(&answer, &mut |shown| {
+                visible.extend(finder.find(shown).into_iter().map(|(i, ..)| scoped[i].as_str()));
+                let short = |v: &&&String| fold::fold_str(v).chars().count() < fold::MIN_FOLDED && shown.contains(v.as_str());
+                visible.extend(scoped.iter().filter(short).map(|v| v.as_str()));
+            });
+            hidden.retain(|v| !visible.contains(v.as_str()));
+        }
         let mut hidden_words = BTreeSet::new();
-        for h in &red.hidden {
+        for h in &hidden {
             hidden_words.extend(fold::folded_words(h));
         }
-        Ok(RedactedItem { id, answer, text, hidden_words, hidden: red.hidden })
+        Ok(RedactedItem { id, answer, text, hidden_words, hidden, redacted })
     }
 
     /// Hidden ranges of an item's text: its stored spans, its family's secrets wherever they
     /// recur, and its rules' matches.
-    fn text_hides(&self, id: i64, text: &str, red: &ItemRedactor) -> Result<Vec<Hide>> {
+    fn text_hides(&self, id: i64, kind: &str, text: &str, red: &ItemRedactor) -> Result<Vec<Hide>> {
         let mut hides: Vec<Hide> = self
             .redactions(Some(&id.to_string()), None)?
             .into_iter()
-            .map(|r| Hide { start: r.start, end: r.end, reason: r.reason, treatment: r.treatment, from_rule: false })
+            .map(|r| Hide { start: r.start, end: r.end, reason: r.reason, treatment: r.treatment, from_rule: None })
             .collect();
-        hides.extend(red.hides(text));
+        let bs = body_start(kind, text);
+        hides.extend(red.hides(text, &|at| text_field(bs, at)));
         Ok(hides)
     }
 
@@ -489,7 +682,8 @@ impl Matter {
         let pkey = self.pseudonym_key()?;
         let red = self.item_redactor(id, &rules, &pkey)?;
         let text = crate::store::texts::text(&self.store.db, id)?.unwrap_or_default();
-        Ok(self.text_hides(id, &text, &red)?.into_iter().map(|h| (h.start, h.end, h.reason)).collect())
+        let kind: String = self.store.db.query_row("SELECT kind FROM item WHERE id = ?1", [id], |r| r.get(0))?;
+        Ok(self.text_hides(id, &kind, &text, &red)?.into_iter().map(|h| (h.start, h.end, h.reason)).collect())
     }
 
     /// Applies the matter's redactions to items that arrived in `batch`: copies of the spans
@@ -528,16 +722,16 @@ impl Matter {
                 by_sha.entry(sha).or_default().push((root, s, e, reason, t));
             }
         }
-        let arrivals: Vec<(i64, String)> = self
+        let arrivals: Vec<(i64, String, String)> = self
             .store
             .db
-            .prepare("SELECT id, sha256 FROM item WHERE batch_id = ?1 ORDER BY id")?
-            .query_map([batch], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare("SELECT id, sha256, kind FROM item WHERE batch_id = ?1 ORDER BY id")?
+            .query_map([batch], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<std::result::Result<_, _>>()?;
         let mut found: Vec<(i64, usize, usize, String, String, String)> = Vec::new();
         {
             let mut texts = crate::store::texts::Texts::new(&self.store.db)?;
-            for (id, sha) in &arrivals {
+            for (id, sha, kind) in &arrivals {
                 for (root, s, e, reason, t) in by_sha.get(sha).into_iter().flatten() {
                     found.push((*id, *s as usize, *e as usize, reason.clone(), format!("copy:{root}"), t.clone()));
                 }
@@ -547,7 +741,7 @@ impl Matter {
                 }
                 let Some(text) = texts.get(*id)? else { continue };
                 for r in applicable {
-                    for m in r.set.find(&text) {
+                    for (_, m) in super::rules::text_matches(&r.set, &r.scope, kind, &text) {
                         found.push((*id, m.start, m.end, r.reason.clone(), format!("rule:{}", r.id), r.treatment.as_str().to_string()));
                     }
                 }
@@ -708,8 +902,8 @@ mod tests {
     #[test]
     fn render_merges_and_remaps() {
         let mut h = vec![
-            Hide { start: 4, end: 7, reason: "PII".into(), treatment: Treatment::Redact, from_rule: false },
-            Hide { start: 6, end: 9, reason: "AC".into(), treatment: Treatment::Redact, from_rule: false },
+            Hide { start: 4, end: 7, reason: "PII".into(), treatment: Treatment::Redact, from_rule: None },
+            Hide { start: 6, end: 9, reason: "AC".into(), treatment: Treatment::Redact, from_rule: None },
         ];
         let (out, map) = render("abc 123456 xyz", &mut h, "k");
         assert_eq!(out, "abc [REDACTED – PII/AC]6 xyz");
@@ -728,13 +922,32 @@ mod tests {
             finder: Finder::new(std::iter::empty::<&str>()),
             hidden: BTreeSet::new(),
             found: vec![],
+            scoped: BTreeSet::new(),
         };
-        r.add_secret("078-05-1120", "PII", Treatment::Redact);
+        r.add_secret("078-05-1120", "PII", Treatment::Redact, EVERY_FIELD);
         r.seal();
-        assert_eq!(r.string("ssn 078-05-\n1120 ok"), "ssn [REDACTED – PII] ok");
-        assert_eq!(r.string("ssn%20078%2D05%2D1120"), "[WITHHELD – PII]");
-        assert_eq!(r.string("=?utf-8?B?MDc4LTA1LTExMjA=?="), "[WITHHELD – PII]");
-        assert_eq!(r.string("nothing here, 100% sure"), "nothing here, 100% sure");
+        let m = Field::Metadata;
+        assert_eq!(r.string("ssn 078-05-\n1120 ok", m), "ssn [REDACTED – PII] ok");
+        assert_eq!(r.string("ssn%20078%2D05%2D1120", m), "[WITHHELD – PII]");
+        assert_eq!(r.string("=?utf-8?B?MDc4LTA1LTExMjA=?=", m), "[WITHHELD – PII]");
+        assert_eq!(r.string("nothing here, 100% sure", m), "nothing here, 100% sure");
+    }
+
+    #[test]
+    fn a_value_hidden_in_some_fields_shows_in_the_others() {
+        let mut r = ItemRedactor {
+            key: "k".into(),
+            rules: vec![],
+            secrets: vec![],
+            finder: Finder::new(std::iter::empty::<&str>()),
+            hidden: BTreeSet::new(),
+            found: vec![],
+            scoped: BTreeSet::new(),
+        };
+        r.add_secret("sally.beck@enron.com", "PII", Treatment::Redact, mask(&[Field::Body, Field::Attachments]));
+        r.seal();
+        assert_eq!(r.string("From: sally.beck@enron.com", Field::Headers), "From: sally.beck@enron.com");
+        assert_eq!(r.string("mail sally.beck@enron.com", Field::Body), "mail [REDACTED – PII]");
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub struct Replayed {
 
 /// Actions that change redactions or regions: without `effects` they cannot be replayed.
 const REDACTION_ACTIONS: &[&str] =
-    &["redaction.add", "redaction.remove", "redaction.rule", "redaction.region.add", "redaction.region.remove"];
+    &["redaction.add", "redaction.remove", "redaction.rule", "redaction.rule.remove", "redaction.region.add", "redaction.region.remove"];
 /// Actions that add items: since version 2 they list their items' fingerprints.
 const INGEST_ACTIONS: &[&str] = &["ingest.add", "ingest.calls", "ingest.log"];
 
@@ -58,6 +58,9 @@ pub fn parse_ranges(s: &str) -> Vec<i64> {
     out
 }
 
+/// A rule as logged: (spec, reason, treatment, query, fields, allow).
+type LoggedRule = (Value, String, String, Option<String>, Value, Value);
+
 #[derive(Default)]
 struct State {
     tag_names: HashMap<String, String>,
@@ -65,7 +68,9 @@ struct State {
     notes: BTreeMap<i64, (i64, String)>,
     searches: BTreeMap<String, String>,
     reasons: BTreeMap<String, String>,
-    rules: BTreeMap<i64, (Value, String, String, Option<String>)>,
+    /// Rule id → (spec, reason, treatment, query, fields, allow); fields and allow are null
+    /// for rules logged before they existed (every field, nothing allowed).
+    rules: BTreeMap<i64, LoggedRule>,
     /// Redaction id → its row as last written (`None`: deleted).
     redactions: BTreeMap<i64, Option<Value>>,
     regions: BTreeMap<i64, Option<Value>>,
@@ -165,7 +170,14 @@ fn apply(st: &mut State, seq: i64, action: &str, p: &Value, detailed: bool) {
         "redaction.rule" => {
             if let Some(rule) = p["rule"].as_i64() {
                 let scope = p["scope"].as_str().map(str::to_string);
-                st.rules.insert(rule, (p["spec"].clone(), s(&p["reason"]), s(&p["treatment"]), scope));
+                let fields = p.get("fields").cloned().unwrap_or(Value::Null);
+                let allow = p.get("allow").cloned().unwrap_or(Value::Null);
+                st.rules.insert(rule, (p["spec"].clone(), s(&p["reason"]), s(&p["treatment"]), scope, fields, allow));
+            }
+        }
+        "redaction.rule.remove" => {
+            if let Some(rule) = p["rule"].as_i64() {
+                st.rules.remove(&rule);
             }
         }
         _ => {}
@@ -301,19 +313,33 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
 
     // Rules.
     {
-        let mut stmt = conn.prepare("SELECT id, spec, reason, treatment, scope FROM redaction_rule")?;
-        let rows: Vec<(i64, String, String, String, Option<String>)> =
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?.collect::<std::result::Result<_, _>>()?;
+        let mut stmt = conn.prepare("SELECT id, spec, reason, treatment, scope, fields, allow FROM redaction_rule")?;
+        type Row = (i64, String, String, String, Option<String>, Option<String>, Option<String>);
+        let rows: Vec<Row> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+            .collect::<std::result::Result<_, _>>()?;
         let mut seen = HashSet::new();
-        for (id, spec, reason, treatment, scope) in rows {
+        let json = |t: Option<String>| t.map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t))).unwrap_or(Value::Null);
+        // No fields (a rule from before migration 12, in the table or in the log) is every field.
+        let every = serde_json::json!(["body", "headers", "attachments", "metadata"]);
+        let fields_of = |v: &Value| if v.is_null() { every.clone() } else { v.clone() };
+        for (id, spec, reason, treatment, scope, fields, allow) in rows {
             seen.insert(id);
             let spec: Value = serde_json::from_str(&spec).unwrap_or(Value::String(spec));
+            let (fields, allow) = (json(fields), json(allow));
             match st.rules.get(&id) {
                 None => sink.push("rule_unlogged", format!("redaction rule {id} is in the table but not in the log")),
-                Some(l) if (&l.0, &l.1, &l.2, &l.3) != (&spec, &reason, &treatment, &scope) => sink.push(
-                    "rule_changed",
-                    format!("redaction rule {id} differs from the log (its pattern, reason, treatment or scope was changed)"),
-                ),
+                Some(l)
+                    if (&l.0, &l.1, &l.2, &l.3, fields_of(&l.4), &l.5)
+                        != (&spec, &reason, &treatment, &scope, fields_of(&fields), &allow) =>
+                {
+                    sink.push(
+                        "rule_changed",
+                        format!(
+                        "redaction rule {id} differs from the log (its pattern, reason, treatment, query, fields or allow-list was changed)"
+                    ),
+                    )
+                }
                 _ => {}
             }
         }

@@ -289,6 +289,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX production_box_page ON production_box(production_id, number);
     "#,
+    // 12: redaction rules scoped by field, with an allow-list (`redact::scope`): `fields` a
+    // JSON list (body, headers, attachments, metadata), `allow` JSON ({domains, values}).
+    // Rules stored before keep `fields` NULL, read as every field: they do what they did.
+    r#"
+    ALTER TABLE redaction_rule ADD COLUMN fields TEXT;
+    ALTER TABLE redaction_rule ADD COLUMN allow TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -23,6 +23,7 @@ mod page_boxes;
 mod pdf_corpus;
 mod produce;
 mod redact;
+mod redact_rules;
 mod redacted_view;
 mod resume;
 mod search;

@@ -18,7 +18,7 @@ pub use assess::AssessArgs;
 pub use logs::{GroupArg, LogsCommand};
 pub use matter::{AuditArgs, IngestArgs, InitArgs, VerifyArgs};
 pub use produce::{ImagesArg, NativesArg, PrivilegedArg, ProduceArgs};
-pub use redact::{RedactCommand, RuleCommand};
+pub use redact::{ReasonCommand, RedactCommand, RuleCommand};
 pub use review::{Coding, NoteCommand, TagCommand};
 pub use search::{FacetsArgs, SavedCommand, SearchArgs, SortArg, StrArgs};
 pub use serve::{ServeArgs, WorkerArgs};

@@ -48,8 +48,11 @@ pub enum RedactCommand {
     Remove { redaction: i64 },
     /// Items containing text redacted on ID where it is not redacted.
     Offers { id: String },
-    /// Add a reason code of your own.
-    Reason { code: String, label: Vec<String> },
+    /// Reason codes: add one of your own, or list them.
+    Reason {
+        #[command(subcommand)]
+        action: ReasonCommand,
+    },
     /// The built-in recognizers.
     Builtins,
 }
@@ -79,8 +82,41 @@ pub enum RuleCommand {
         query: Option<String>,
         #[arg(long)]
         pseudonymize: bool,
-        /// Count and show examples; write nothing.
+        /// The fields the rule covers, comma-separated: body, headers (From/To/Cc/Bcc/Subject
+        /// and other header values), attachments (attachment and file names), metadata
+        /// (document properties and the rest), or all. Default for a built-in PII recognizer:
+        /// body,attachments; for built-in secrets alone, --regex and --terms: all.
+        #[arg(long, value_name = "FIELDS")]
+        scope: Option<String>,
+        /// Never redact addresses or links at this domain or its subdomains (repeatable).
+        #[arg(long, value_name = "DOMAIN")]
+        allow_domain: Vec<String>,
+        /// Never redact a match containing this value, e.g. "@counsel.com" or "Jane Roe"
+        /// (repeatable; case-insensitive).
+        #[arg(long, value_name = "VALUE")]
+        allow: Vec<String>,
+        /// Count matches per field and show a few; write nothing.
         #[arg(long)]
         dry_run: bool,
     },
+    /// The stored rules, with their fields and allow-lists.
+    List,
+    /// Withdraw a rule and every redaction it made (one audited change).
+    Remove {
+        /// The rule's number (see `exhibit redact rule list`).
+        rule: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReasonCommand {
+    /// Add a reason code, e.g. `exhibit redact reason add EXPORT-CTRL Export controlled`.
+    Add {
+        /// Letters, digits, '-' or '_'; stored in upper case.
+        code: String,
+        /// What the code means, for people.
+        label: Vec<String>,
+    },
+    /// The reason codes, built in and added.
+    List,
 }

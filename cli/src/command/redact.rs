@@ -3,12 +3,12 @@
 //! API does not have yet (offers, reason codes, the built-in recognizers).
 
 use super::{Context, Outcome};
-use crate::args::{RedactCommand, RuleCommand};
+use crate::args::{ReasonCommand, RedactCommand, RuleCommand};
 use crate::failure::Failure;
 use crate::printer::RegionRemoved;
-use exhibit::api::responses::{RedactionAdded, RedactionsRemoved};
+use exhibit::api::responses::{ReasonList, RedactionAdded, RedactionsRemoved, RuleList};
 use exhibit::redact::recognizers::{self, Group};
-use exhibit::redact::{RuleSpec, Treatment};
+use exhibit::redact::{AllowList, Field, RuleScope, RuleSpec, Treatment};
 use exhibit::Error;
 use serde::Serialize;
 use std::path::Path;
@@ -68,7 +68,21 @@ pub fn run(cx: &Context, action: RedactCommand) -> Result<Outcome, Failure> {
             cx.out.either(&answer, &RegionRemoved { region, answer: &answer })?;
         }
         RedactCommand::Rule {
-            action: RuleCommand::Add { builtin, regex, terms, whole_word, case_sensitive, reason, query, pseudonymize, dry_run },
+            action:
+                RuleCommand::Add {
+                    builtin,
+                    regex,
+                    terms,
+                    whole_word,
+                    case_sensitive,
+                    reason,
+                    query,
+                    pseudonymize,
+                    scope,
+                    allow_domain,
+                    allow,
+                    dry_run,
+                },
         } => {
             let spec = match (regex, terms) {
                 (Some(pattern), _) => RuleSpec::Regex { pattern },
@@ -76,8 +90,15 @@ pub fn run(cx: &Context, action: RedactCommand) -> Result<Outcome, Failure> {
                 (None, None) if !builtin.is_empty() => RuleSpec::Builtin { names: builtin },
                 (None, None) => return Err(Failure::Missing("give --builtin NAME, --regex RE or --terms FILE")),
             };
-            cx.out.answer(&m.redact_rule(spec, &reason, treatment(pseudonymize), query.as_deref(), dry_run)?)?;
+            let mut fields = RuleScope::default_for(&spec);
+            if let Some(s) = &scope {
+                fields.fields = Field::parse_list(s)?;
+            }
+            fields.allow = AllowList::new(allow_domain, allow)?;
+            cx.out.answer(&m.redact_rule_scoped(spec, &reason, treatment(pseudonymize), query.as_deref(), fields, dry_run)?)?;
         }
+        RedactCommand::Rule { action: RuleCommand::List } => cx.out.answer(&RuleList { rules: m.redaction_rules()? })?,
+        RedactCommand::Rule { action: RuleCommand::Remove { rule } } => cx.out.answer(&m.redact_rule_remove(rule)?)?,
         RedactCommand::List { id, reason } => {
             cx.out.answer(&exhibit::api::answers::redactions(&m, id.as_deref(), reason.as_deref())?)?;
         }
@@ -86,10 +107,11 @@ pub fn run(cx: &Context, action: RedactCommand) -> Result<Outcome, Failure> {
             let offers = m.redaction_offers(&id)?.into_iter().map(|(item, text, from_redaction)| Offer { item, text, from_redaction });
             cx.out.answer(&Offers { offers: offers.collect() })?;
         }
-        RedactCommand::Reason { code, label } => {
+        RedactCommand::Reason { action: ReasonCommand::Add { code, label } } => {
             m.add_reason(&code, &label.join(" "))?;
-            cx.out.answer(&ReasonAdded { reason: code.to_uppercase() })?;
+            cx.out.answer(&ReasonAdded { reason: code.trim().to_uppercase() })?;
         }
+        RedactCommand::Reason { action: ReasonCommand::List } => cx.out.answer(&ReasonList { reasons: m.redaction_reasons()? })?,
         RedactCommand::Builtins => unreachable!("answered above, without a matter"),
     }
     Ok(Outcome::Done)

@@ -1,0 +1,363 @@
+//! Pattern rules: running one over the matter (or counting what it would do), listing the
+//! stored rules, and withdrawing one with every redaction it made.
+//!
+//! A rule hides matches only in the fields its [`RuleScope`] covers and never a value its
+//! allow-list keeps. The run stores a span for every match it hides in an item's text (the
+//! body, and an e-mail's header block when headers are covered); matches in the other fields
+//! (names, header values, properties) are hidden by the redacted view from the stored rule.
+//! The counts a run reports are per field and computed the same way for a dry run and a real
+//! one, so a dry run says what the real run will do.
+
+use super::engine::{insert_redaction, propagate, RuleSpec, Treatment};
+use super::scope::{body_start, text_field, Field, RuleScope};
+use crate::error::{Error, Result};
+use crate::recognizers::{Match, RuleSet};
+use crate::review::{id_ranges, Target};
+use crate::store::{audit, now};
+use crate::Matter;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// Examples a run shows per field.
+const EXAMPLES_PER_FIELD: usize = 3;
+
+/// What a rule run did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RuleRun {
+    /// The stored rule's id; `None` on a dry run.
+    pub rule: Option<i64>,
+    pub dry_run: bool,
+    /// Matches hidden (or, on a dry run, that would be), in every field.
+    pub matches: u64,
+    /// Items with at least one hidden match.
+    pub items: u64,
+    /// Hidden matches per recognizer.
+    pub by_recognizer: BTreeMap<String, u64>,
+    /// Hidden matches per field.
+    pub by_field: BTreeMap<Field, u64>,
+    /// Matches left visible because the rule does not cover their field, per field.
+    pub out_of_scope: BTreeMap<Field, u64>,
+    /// Matches left visible because the allow-list keeps them.
+    pub allowed: u64,
+    /// Spans stored in items' text (0 on a dry run): the body and header-block matches.
+    pub spans: u64,
+    /// The fields and allow-list the rule is (or would be) stored with.
+    pub scope: RuleScope,
+    /// A few hidden matches per field to judge the rule by.
+    pub examples: Vec<RuleExample>,
+}
+
+/// One match a rule hides.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RuleExample {
+    pub control: String,
+    pub field: Field,
+    pub recognizer: String,
+    pub text: String,
+}
+
+/// A stored rule, as `redact rule list` shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RuleInfo {
+    pub id: i64,
+    pub spec: RuleSpec,
+    pub reason: String,
+    pub treatment: Treatment,
+    /// The query limiting the items it covers; `None`: every item.
+    pub query: Option<String>,
+    pub scope: RuleScope,
+    pub actor: String,
+    pub time: String,
+    /// Matches and items when it was run.
+    pub matches: u64,
+    pub items: u64,
+    /// Spans it holds now in items' text (copies on identical content not counted).
+    pub spans: u64,
+}
+
+/// What withdrawing a rule removed.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RuleRemoved {
+    pub rule: i64,
+    /// Redactions removed: the rule's spans and their copies on identical content.
+    pub removed: u64,
+}
+
+/// The strings of one item outside its text, each with its field: what a rule may hide there.
+/// An e-mail's From, To, Cc and Subject are left out when its text carries them in its header
+/// block (counted there, once).
+pub(crate) fn item_strings(db: &Connection, id: i64, kind: &str, text_has_headers: bool) -> Result<Vec<(Field, String)>> {
+    type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+    let row: Option<(Row, Option<String>, Option<String>)> = db
+        .prepare_cached("SELECT name, title, author, to_json, cc_json, bcc_json, message_id, in_reply_to, refs_json, extra_json FROM item WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?), r.get(8)?, r.get(9)?))
+        })
+        .optional()?;
+    let Some(((name, title, author, to, cc, bcc, message_id, in_reply_to), refs, extra)) = row else { return Ok(vec![]) };
+    let email = kind == "email";
+    let mut out = vec![(Field::Attachments, name)];
+    let list = |field: Field, json: Option<String>, out: &mut Vec<(Field, String)>| {
+        if let Some(v) = json.and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok()) {
+            strings(&v, &mut |s| out.push((field, s.to_string())));
+        }
+    };
+    if email {
+        if !text_has_headers {
+            out.extend([title, author].into_iter().flatten().map(|s| (Field::Headers, s)));
+            list(Field::Headers, to, &mut out);
+            list(Field::Headers, cc, &mut out);
+        }
+        list(Field::Headers, bcc, &mut out);
+        out.extend([message_id, in_reply_to].into_iter().flatten().map(|s| (Field::Headers, s)));
+        list(Field::Headers, refs, &mut out);
+        list(Field::Headers, extra, &mut out);
+    } else {
+        // A model call's title is its first prompt, counted in its text.
+        if kind != "model_call" {
+            out.extend(title.into_iter().map(|s| (Field::Metadata, s)));
+        }
+        out.extend(author.into_iter().map(|s| (Field::Metadata, s)));
+        list(Field::Metadata, extra, &mut out);
+    }
+    Ok(out)
+}
+
+/// Every string value inside a JSON value.
+fn strings(v: &serde_json::Value, f: &mut impl FnMut(&str)) {
+    match v {
+        serde_json::Value::String(s) => f(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, f)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, f)),
+        _ => {}
+    }
+}
+
+/// A rule's matches in an item's text that it hides, each with its field.
+pub(crate) fn text_matches<'a>(set: &RuleSet, scope: &'a RuleScope, kind: &str, text: &str) -> impl Iterator<Item = (Field, Match)> + 'a {
+    let bs = body_start(kind, text);
+    set.find(text).into_iter().map(move |m| (text_field(bs, m.start), m)).filter(move |(f, m)| scope.hides(*f, m))
+}
+
+/// Tallies of a run.
+#[derive(Default)]
+struct Tally {
+    matches: u64,
+    by_recognizer: BTreeMap<String, u64>,
+    by_field: BTreeMap<Field, u64>,
+    out_of_scope: BTreeMap<Field, u64>,
+    allowed: u64,
+    examples: Vec<RuleExample>,
+}
+
+impl Tally {
+    /// Counts one match; true when the rule hides it.
+    fn count(&mut self, scope: &RuleScope, field: Field, m: &Match, control: &dyn Fn() -> Result<String>) -> Result<bool> {
+        if !scope.covers(field) {
+            *self.out_of_scope.entry(field).or_default() += 1;
+            return Ok(false);
+        }
+        if scope.allow.allows(&m.text) {
+            self.allowed += 1;
+            return Ok(false);
+        }
+        self.matches += 1;
+        *self.by_recognizer.entry(m.recognizer.to_string()).or_default() += 1;
+        let n = self.by_field.entry(field).or_default();
+        *n += 1;
+        if *n as usize <= EXAMPLES_PER_FIELD {
+            self.examples.push(RuleExample { control: control()?, field, recognizer: m.recognizer.to_string(), text: m.text.clone() });
+        }
+        Ok(true)
+    }
+}
+
+impl Matter {
+    /// Runs a pattern rule over a set of items (all when `query` is None) with the default
+    /// scope for its kind ([`RuleScope::default_for`]).
+    pub fn redact_rule(
+        &mut self,
+        spec: RuleSpec,
+        reason: &str,
+        treatment: Treatment,
+        query: Option<&str>,
+        dry_run: bool,
+    ) -> Result<RuleRun> {
+        let scope = RuleScope::default_for(&spec);
+        self.redact_rule_scoped(spec, reason, treatment, query, scope, dry_run)
+    }
+
+    /// Runs a pattern rule over a set of items (all when `query` is None), hiding matches only
+    /// in the fields `scope` covers and never a value its allow-list keeps; with `dry_run`,
+    /// counts per field and shows examples without writing anything.
+    pub fn redact_rule_scoped(
+        &mut self,
+        spec: RuleSpec,
+        reason: &str,
+        treatment: Treatment,
+        query: Option<&str>,
+        scope: RuleScope,
+        dry_run: bool,
+    ) -> Result<RuleRun> {
+        let reason = self.check_reason(reason)?;
+        if scope.fields.is_empty() {
+            return Err(Error::BadRule("a rule must cover at least one field: body, headers, attachments or metadata".into()));
+        }
+        let rules = spec.compile()?;
+        let ids: Vec<i64> = match query {
+            Some(q) => self.resolve_target(&Target::Query(q.to_string()), Default::default())?,
+            None => self.store.db.prepare("SELECT id FROM item ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?,
+        };
+        let mut tally = Tally::default();
+        // Text spans to store, by item.
+        let mut spans: Vec<(i64, Vec<Match>)> = Vec::new();
+        let mut touched: Vec<i64> = Vec::new();
+        {
+            let db = &self.store.db;
+            let mut texts = crate::store::texts::Texts::new(db)?;
+            let mut kind_of = db.prepare("SELECT kind, control FROM item WHERE id = ?1")?;
+            for &id in &ids {
+                let (kind, control): (String, String) = kind_of.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let control_fn = || -> Result<String> { Ok(control.clone()) };
+                let before = tally.matches;
+                let text = texts.get(id)?.unwrap_or_default();
+                let bs = body_start(&kind, &text);
+                let mut hidden = Vec::new();
+                for m in rules.find(&text) {
+                    if tally.count(&scope, text_field(bs, m.start), &m, &control_fn)? {
+                        hidden.push(m);
+                    }
+                }
+                for (field, s) in item_strings(db, id, &kind, bs > 0)? {
+                    for m in rules.find(&s) {
+                        tally.count(&scope, field, &m, &control_fn)?;
+                    }
+                }
+                if !hidden.is_empty() {
+                    spans.push((id, hidden));
+                }
+                if tally.matches > before {
+                    touched.push(id);
+                }
+            }
+        }
+        let mut run = RuleRun {
+            rule: None,
+            dry_run,
+            matches: tally.matches,
+            items: touched.len() as u64,
+            by_recognizer: tally.by_recognizer,
+            by_field: tally.by_field,
+            out_of_scope: tally.out_of_scope,
+            allowed: tally.allowed,
+            spans: 0,
+            scope: scope.clone(),
+            examples: tally.examples,
+        };
+        if dry_run {
+            return Ok(run);
+        }
+        let tx = self.store.db.unchecked_transaction()?;
+        let spec_json = serde_json::to_string(&spec)?;
+        let (fields, allow) = scope.to_columns()?;
+        tx.execute(
+            "INSERT INTO redaction_rule (spec, reason, treatment, scope, actor, time, matches, items, fields, allow)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                spec_json,
+                reason,
+                treatment.as_str(),
+                query,
+                audit::actor(),
+                now(),
+                run.matches as i64,
+                run.items as i64,
+                fields,
+                allow
+            ],
+        )?;
+        let rule_id = tx.last_insert_rowid();
+        let source = format!("rule:{rule_id}");
+        for (id, ms) in &spans {
+            for m in ms {
+                let rid = insert_redaction(&tx, *id, m.start, m.end, &reason, &source, treatment)?;
+                propagate(&tx, *id, rid, m.start, m.end, &reason, treatment)?;
+                run.spans += 1;
+            }
+        }
+        audit::append(
+            &tx,
+            "redaction.rule",
+            &serde_json::json!({ "rule": rule_id, "spec": spec, "reason": reason, "treatment": treatment.as_str(),
+                                 "scope": query, "fields": scope.fields, "allow": (!scope.allow.is_empty()).then_some(&scope.allow),
+                                 "matches": run.matches, "items": id_ranges(&touched) }),
+        )?;
+        tx.commit()?;
+        audit::publish_head(&self.store.db);
+        run.rule = Some(rule_id);
+        Ok(run)
+    }
+
+    /// The stored rules, oldest first.
+    pub fn redaction_rules(&self) -> Result<Vec<RuleInfo>> {
+        let mut stmt = self.store.db.prepare(
+            "SELECT id, spec, reason, treatment, scope, actor, time, matches, items, fields, allow,
+                    (SELECT COUNT(*) FROM redaction r WHERE r.source = 'rule:' || redaction_rule.id)
+             FROM redaction_rule ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                (r.get::<_, i64>(7)?, r.get::<_, i64>(8)?),
+                (r.get::<_, Option<String>>(9)?, r.get::<_, Option<String>>(10)?, r.get::<_, i64>(11)?),
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, spec, reason, treatment, query, actor, time, (matches, items), (fields, allow, spans)) = row?;
+            out.push(RuleInfo {
+                id,
+                spec: serde_json::from_str(&spec)?,
+                reason,
+                treatment: Treatment::parse(&treatment),
+                query,
+                scope: RuleScope::from_columns(fields.as_deref(), allow.as_deref())?,
+                actor,
+                time,
+                matches: matches as u64,
+                items: items as u64,
+                spans: spans as u64,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Withdraws a rule: deletes it and every redaction it made (its spans and their copies on
+    /// identical content), in one transaction and one audit entry. Manual redactions on the
+    /// same text stay.
+    pub fn redact_rule_remove(&mut self, rule: i64) -> Result<RuleRemoved> {
+        let tx = self.store.db.unchecked_transaction()?;
+        let exists: Option<i64> = tx.query_row("SELECT id FROM redaction_rule WHERE id = ?1", [rule], |r| r.get(0)).optional()?;
+        if exists.is_none() {
+            return Err(Error::NotFound(format!("there is no redaction rule {rule}: see `exhibit redact rule list`")));
+        }
+        let source = format!("rule:{rule}");
+        let copies =
+            tx.execute("DELETE FROM redaction WHERE source IN (SELECT 'copy:' || id FROM redaction WHERE source = ?1)", [&source])?;
+        let own = tx.execute("DELETE FROM redaction WHERE source = ?1", [&source])?;
+        tx.execute("DELETE FROM redaction_rule WHERE id = ?1", [rule])?;
+        let removed = (copies + own) as u64;
+        audit::append(&tx, "redaction.rule.remove", &serde_json::json!({ "rule": rule, "removed": removed }))?;
+        tx.commit()?;
+        audit::publish_head(&self.store.db);
+        Ok(RuleRemoved { rule, removed })
+    }
+}
