@@ -461,6 +461,14 @@ fn overview(r: &ExposureReport, out: &mut Vec<Block>) {
     counts("File types", "File type", &o.file_types, out);
     counts("Sender domains", "Domain", &o.sender_domains, out);
     counts("Languages", "Language", &o.languages, out);
+    if o.languages_sampled < o.languages_of {
+        out.push(Block::Note(format!(
+            "Languages detected on {} of the {} items with text (one in {} by id), from the first 2,000 characters of each.",
+            int(o.languages_sampled),
+            int(o.languages_of),
+            o.languages_of.div_ceil(o.languages_sampled.max(1))
+        )));
+    }
     if !r.terms.is_empty() {
         out.push(Block::Heading { text: "Search-term hits".into(), level: 2 });
         out.push(table(

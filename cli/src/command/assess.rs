@@ -70,7 +70,10 @@ pub fn run(cx: &Context, a: AssessArgs) -> Result<Outcome, Failure> {
         }
         None => None,
     };
-    let opts = AssessOptions { full: true, save_searches: a.out.is_some(), sample_tag: sample_drawn.as_ref().map(|s| s.tag.clone()) };
+    // A what-if answers with the live figures only (as the app's screen does while a request is
+    // edited): the overview's languages, term hits and the model-log section are for the report.
+    let full = a.out.is_some() || a.request.is_none();
+    let opts = AssessOptions { full, save_searches: a.out.is_some(), sample_tag: sample_drawn.as_ref().map(|s| s.tag.clone()) };
     let report = m.assess_exposure(&inputs, &opts)?;
     let written = match (&a.out, format) {
         (Some(path), Some(format)) => {

@@ -170,8 +170,11 @@ pub struct Overview {
     /// Items whose text could not be had: errors, and documents with no text layer (needs OCR).
     pub errors: u64,
     pub needs_ocr: u64,
-    /// Languages of the items' text, as detected from its opening.
+    /// Languages of the items' text, as detected from its opening, over `languages_sampled` of
+    /// the `languages_of` items with text (every k-th item when there are many).
     pub languages: Vec<Count>,
+    pub languages_sampled: u64,
+    pub languages_of: u64,
 }
 
 /// Search-term hits, as the search-term report counts them (unique: this term alone).
