@@ -23,6 +23,7 @@ mod produce;
 mod redact;
 mod redacted_view;
 mod resume;
+mod review_cli;
 mod search;
 mod search_enron;
 mod verify_tamper;
