@@ -19,7 +19,7 @@ DEMO_MATTER ?= $(TARGET_DIR)/demo-matter
 TAURI_DRIVER := $(or $(shell command -v tauri-driver 2>/dev/null),$(HOME)/.cargo/bin/tauri-driver)
 export CARGO_TARGET_DIR := $(TARGET_DIR)
 
-.PHONY: run test deps build bench bench-desktop bench-desktop-app demo contract clean-demo ui ui-test e2e-deps e2e-browser e2e-desktop tauri-driver \
+.PHONY: run install test deps build bench bench-desktop bench-desktop-app demo contract clean-demo ui ui-test e2e-deps e2e-browser e2e-desktop tauri-driver \
   bindings check-bindings
 
 deps:
@@ -72,22 +72,25 @@ ui-test: ui
 	cd ui && npx svelte-check --tsconfig ./tsconfig.json --output human
 	cd ui && npx vitest run
 
+# Each suite's output is also kept in $(TARGET_DIR)/e2e-SUITE.log for `make test`'s summary.
+E2E_BROWSER_SUITES := browser modellogs redaction production exposure browser-key layout
 e2e-browser: build e2e-deps
-	cd e2e && node --test --test-timeout=600000 browser.test.mjs
-	cd e2e && node --test --test-timeout=600000 modellogs.test.mjs
-	cd e2e && node --test --test-timeout=600000 redaction.test.mjs
-	cd e2e && node --test --test-timeout=600000 production.test.mjs
-	cd e2e && node --test --test-timeout=600000 exposure.test.mjs
-	cd e2e && node --test --test-timeout=600000 browser-key.test.mjs
-	cd e2e && node --test --test-timeout=600000 layout.test.mjs
+	@status=0; for s in $(E2E_BROWSER_SUITES); do \
+	  echo "cd e2e && node --test --test-timeout=600000 $$s.test.mjs"; \
+	  (cd e2e && node --test --test-timeout=600000 $$s.test.mjs) 2>&1 | tee $(TARGET_DIR)/e2e-$$s.log; \
+	  [ $${PIPESTATUS[0]} -eq 0 ] || status=1; \
+	done; exit $$status
 
 # The real desktop window under Xvfb. Skipped (and said so) only when the drivers cannot be had.
 e2e-desktop: build e2e-deps
 	@-$(MAKE) --no-print-directory tauri-driver
 	@if [ -x "$(TAURI_DRIVER)" ] && [ -x /usr/bin/WebKitWebDriver ]; then \
-	  cd e2e && TAURI_DRIVER="$(TAURI_DRIVER)" xvfb-run -a -s "-screen 0 1280x1024x24" node --test desktop-smoke.test.mjs; \
+	  cd e2e && TAURI_DRIVER="$(TAURI_DRIVER)" xvfb-run -a -s "-screen 0 1280x1024x24" node --test desktop-smoke.test.mjs 2>&1 \
+	    | tee $(TARGET_DIR)/e2e-desktop-smoke.log; exit $${PIPESTATUS[0]}; \
 	else \
-	  echo "desktop smoke SKIPPED: tauri-driver ($(TAURI_DRIVER)) or /usr/bin/WebKitWebDriver could not be installed"; \
+	  why="tauri-driver ($(TAURI_DRIVER)) or /usr/bin/WebKitWebDriver could not be installed"; \
+	  echo "desktop smoke SKIPPED: $$why"; \
+	  printf 'e2e desktop-smoke\t(whole suite)\t%s\n' "$$why" >> $${EXHIBIT_SKIP_LOG:-$(TARGET_DIR)/test-skips.log}; \
 	fi
 
 # Clippy is not a second compile: every workspace crate is built once, through clippy-driver (the
@@ -101,19 +104,25 @@ test: export CLIPPY_ARGS := -Dwarnings__CLIPPY_HACKERY__
 
 # Every suite runs even when an earlier one fails (so one red suite does not hide another);
 # the target fails if any did. Formatting (rustfmt.toml) is a suite like the others. Benchmarks
-# are built in the test profile (linted, not optimised) and not run.
+# are built in the test profile (linted, not optimised) and not run. It ends with a summary of
+# what ran and what skipped, suite by suite (tools/test-summary.py): tests that skip write their
+# reason to the skip log, since the Rust harness reports a skipped test as `ok`.
+test: export EXHIBIT_SKIP_LOG := $(TARGET_DIR)/test-skips.log
 test: deps ui e2e-deps
 	@[ -n "$(CLIPPY_DRIVER)" ] || { echo "clippy is missing: run \`rustup component add clippy\`, then re-run"; exit 1; }
 	$(CARGO) test --workspace --all-targets --no-run --quiet
-	@mkdir -p $(TARGET_DIR); status=0; \
+	@mkdir -p $(TARGET_DIR); rm -f $(EXHIBIT_SKIP_LOG) $(TARGET_DIR)/e2e-*.log $(TARGET_DIR)/ui-test.log $(TARGET_DIR)/contract.log; status=0; \
 	$(CARGO) fmt --all --check || { echo "formatting differs from rustfmt.toml: run \`cargo fmt --all\`"; status=1; }; \
 	EXHIBIT_KEY_DIR=$(TARGET_DIR)/test-audit-keys $(CARGO) test --workspace --no-fail-fast 2>&1 | tee $(TARGET_DIR)/test.log; [ $${PIPESTATUS[0]} -eq 0 ] || status=1; \
 	$(MAKE) --no-print-directory check-bindings || status=1; \
-	$(MAKE) --no-print-directory ui-test || status=1; \
+	$(MAKE) --no-print-directory ui-test 2>&1 | tee $(TARGET_DIR)/ui-test.log; [ $${PIPESTATUS[0]} -eq 0 ] || status=1; \
 	$(MAKE) --no-print-directory e2e-browser || status=1; \
 	$(MAKE) --no-print-directory e2e-desktop || status=1; \
-	if [ -x ../shared/tools/cli-contract-check ]; then ../shared/tools/cli-contract-check $(BIN)/exhibit || status=1; \
-	else echo "cli-contract-check: ../shared/tools absent, skipped"; fi; \
+	if [ -x ../shared/tools/cli-contract-check ]; then \
+	  ../shared/tools/cli-contract-check $(BIN)/exhibit 2>&1 | tee $(TARGET_DIR)/contract.log; [ $${PIPESTATUS[0]} -eq 0 ] || status=1; \
+	else echo "cli-contract-check: ../shared/tools absent, skipped"; \
+	  printf 'cli-contract-check\t(whole suite)\t../shared/tools is absent\n' >> $(EXHIBIT_SKIP_LOG); fi; \
+	python3 tools/test-summary.py $(TARGET_DIR) || true; \
 	exit $$status
 
 demo: build
@@ -123,6 +132,7 @@ demo: build
 	fi
 
 run: demo
+	@echo "The exhibit command is $(BIN)/exhibit (\`make install\` puts it on your PATH as ~/.local/bin/exhibit)."
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
 	  EXHIBIT_MATTER=$(DEMO_MATTER) $(BIN)/exhibit-desktop; \
 	else \
@@ -131,6 +141,17 @@ run: demo
 	  echo "  $(BIN)/exhibit --matter $(DEMO_MATTER) serve      (then open the URL it prints)"; \
 	  echo "or from the command line: $(BIN)/exhibit --matter $(DEMO_MATTER) search \"price cap\""; \
 	fi
+
+# The README's commands say `exhibit`: this puts the built program on PATH for the current user.
+INSTALL_DIR ?= $(HOME)/.local/bin
+install: build
+	@mkdir -p $(INSTALL_DIR)
+	install -m 0755 $(BIN)/exhibit $(INSTALL_DIR)/exhibit
+	@echo "installed $(INSTALL_DIR)/exhibit"
+	@case ":$$PATH:" in *":$(INSTALL_DIR):"*) ;; \
+	  *) echo "warning: $(INSTALL_DIR) is not on your PATH, so \`exhibit\` alone will not be found:"; \
+	     echo "  add  export PATH=\"$(INSTALL_DIR):\$$PATH\"  to ~/.profile (then open a new shell), or call $(INSTALL_DIR)/exhibit";; \
+	esac
 
 # Benchmarks print figures (BENCHMARKS.md); they never pass or fail on time. `bench` is the
 # ingest benchmark; the others: `cargo bench -p exhibit-cli --bench search|redact|modellogs` and

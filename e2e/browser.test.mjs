@@ -6,12 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CORPUS, EXHIBIT, SHOTS, rpc, serve, workDir, writeHostileFixtures, launchChromium } from './lib.mjs';
+import { CORPUS, EXHIBIT, SHOTS, rpc, serve, skipSuite, workDir, writeHostileFixtures, launchChromium } from './lib.mjs';
 
 const SLICE = ['email/enron/beck-s/europe', 'email/enron/beck-s/recruiting', 'pdf/py-pdf'].map((p) => path.join(CORPUS, p));
 const haveCorpus = SLICE.every((p) => fs.existsSync(p));
 
-describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found under ${CORPUS}` }, () => {
+describe('browser end-to-end', { skip: skipSuite('browser', !haveCorpus && `corpus slice not found under ${CORPUS}`) }, () => {
   let server, browser, context, page, work;
   const offBox = []; // every request that tried to leave 127.0.0.1
   const dialogs = [];
@@ -130,6 +130,27 @@ describe('browser end-to-end', { skip: !haveCorpus && `corpus slice not found un
     await page.waitForSelector('[data-testid=query-error]');
     assert.match(await page.textContent('[data-testid=query-error]'), /character/);
     await shot('query-error');
+  });
+
+  it('shows every month in the month facet, and finds items by control number', async () => {
+    // The API counts every month, exactly; the panel shows each of them (grouped by year when
+    // there are many), not the ten most frequent.
+    const facets = await rpc(server, 'facets', { query: 'kind:email' });
+    const months = facets.month.map(([m]) => m);
+    assert.ok(months.length > 10, `the slice spans ${months.length} months`);
+    await search('kind:email');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=facet-month] [data-month]').length === n, months.length);
+    const shown = await page.$$eval('[data-testid=facet-month] [data-month]', (els) => els.map((e) => e.dataset.month));
+    assert.deepEqual(shown, months);
+    await shot('facets');
+    // A control number as pasted, `control:` and a range find exactly their items.
+    const hits = (await rpc(server, 'search', { query: 'europe', limit: 3, sort: 'date' })).hits;
+    assert.equal(await search(hits[0].control), 1);
+    await page.waitForFunction((c) => document.querySelector('.vrow .control')?.textContent === c, hits[0].control);
+    assert.equal(await search(`control:${hits[1].control.toLowerCase()}`), 1);
+    const [lo, hi] = [hits[0].id, hits[1].id].sort((a, b) => a - b);
+    const range = `control:[EXH-${String(lo).padStart(7, '0')} TO EXH-${String(hi).padStart(7, '0')}]`;
+    assert.equal(await search(range), hi - lo + 1);
   });
 
   it('opens an email with headers and hits', async () => {

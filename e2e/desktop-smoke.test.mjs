@@ -8,12 +8,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { remote } from 'webdriverio';
-import { DESKTOP, EXHIBIT, NATIVE, ROOT, SHOTS, TAURI_DRIVER, exhibit, freePort, waitPort, workDir } from './lib.mjs';
+import { DESKTOP, EXHIBIT, NATIVE, ROOT, SHOTS, TAURI_DRIVER, exhibit, freePort, skipSuite, waitPort, workDir } from './lib.mjs';
 
 const missing = [TAURI_DRIVER, NATIVE, DESKTOP, EXHIBIT].filter((p) => !fs.existsSync(p));
 const noDisplay = !process.env.DISPLAY && 'no DISPLAY: run under xvfb-run';
 
-describe('desktop smoke', { timeout: 180_000, skip: (missing.length && `missing: ${missing.join(', ')}`) || noDisplay }, () => {
+describe('desktop smoke', { timeout: 180_000, skip: skipSuite('desktop-smoke', (missing.length && `missing: ${missing.join(', ')}`) || noDisplay) }, () => {
   let driver, browser, matter;
   const shot = async (name) => {
     await browser.pause(600); // let WebKit paint decoded images

@@ -18,6 +18,23 @@ const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
 export const EXHIBIT = process.env.EXHIBIT_BIN ?? path.join(TARGET, 'debug', 'exhibit');
 export const DESKTOP = process.env.EXHIBIT_DESKTOP_BIN ?? path.join(TARGET, 'debug', 'exhibit-desktop');
 
+/**
+ * A whole suite's reason to skip, for `describe(…, { skip })`: also written to the skip log that
+ * `make test` prints in its summary (node's own report says only "skipped 1", not why).
+ * Returns the reason, or false when there is none.
+ */
+export function skipSuite(suite, reason) {
+  if (!reason) return false;
+  const log = process.env.EXHIBIT_SKIP_LOG ?? path.join(TARGET, 'test-skips.log');
+  try {
+    fs.appendFileSync(log, `e2e ${suite}\t(whole suite)\t${String(reason).replace(/[\t\n]/g, ' ')}\n`);
+  } catch {
+    /* the log is a courtesy: the suite's own report still says it skipped */
+  }
+  console.log(`SKIPPED ${suite}: ${reason}`);
+  return reason;
+}
+
 export function workDir(name) {
   const base = WORK;
   // Earlier runs' folders for this suite go; each run starts from nothing.

@@ -100,6 +100,8 @@ describe('model logs end-to-end', () => {
   it("tags the account's calls as evidence; the tag count equals the account's calls", async () => {
     assert.equal(await page.inputValue('[data-testid=evidence-tag]'), TAG);
     await page.click('[data-testid=tag-calls]');
+    // The tag is new to the matter: the screen asks before creating it.
+    await page.click('[data-testid=create-tag-confirm]');
     await page.waitForSelector('[data-testid=tag-result]');
     assert.match(await page.textContent('[data-testid=tag-result]'), new RegExp(`^${flagged.calls.toLocaleString('en-US')} newly tagged`));
     const tags = await rpc(server, 'tags');

@@ -13,6 +13,12 @@ pub enum Error {
     NoMatter(PathBuf),
     #[error("{0} already holds a matter: open it with --matter {0}, or choose an empty folder")]
     MatterExists(PathBuf),
+    /// A matter is created only in a new or empty folder, so its files never mix with others.
+    #[error(
+        "{0} is not empty and holds no matter: a matter needs a folder of its own. Give a new folder (it is created) or an empty one, e.g. {example}",
+        example = .0.join("matter").display()
+    )]
+    FolderNotEmpty(PathBuf),
     #[error("this matter was written by a newer Exhibit (schema {found}, this build knows {known}): upgrade Exhibit")]
     SchemaTooNew { found: i64, known: i64 },
     #[error("no item {0}: give an item id (e.g. 12) or a control number (e.g. EXH-0000012)")]
@@ -97,6 +103,7 @@ impl Error {
         match self {
             Error::NoMatter(_) => ErrorCode::NoMatter,
             Error::MatterExists(_) => ErrorCode::MatterExists,
+            Error::FolderNotEmpty(_) => ErrorCode::Invalid,
             Error::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             Error::NoItem(_) => ErrorCode::NoItem,
             Error::Read { .. } => ErrorCode::ReadFailed,

@@ -96,8 +96,9 @@ impl Human for Status {
 
 impl Human for ErrorList {
     fn human(&self, o: &mut dyn Write) -> io::Result<()> {
+        // The control number first, as everywhere else: a file that never became an item has none.
         for e in &self.errors {
-            writeln!(o, "{}\t{}\t{}: {}", e.path, e.stage, e.code, e.reason)?;
+            writeln!(o, "{}\t{}\t{}\t{}: {}", e.control.as_deref().unwrap_or("(no item)"), e.path, e.stage, e.code, e.reason)?;
         }
         if self.errors.is_empty() {
             writeln!(o, "no ingest errors")?;
@@ -118,26 +119,51 @@ impl Human for crate::command::search::SearchAnswer {
                 h.date.as_deref().unwrap_or("          ").get(..10).unwrap_or(""),
                 h.title.as_deref().unwrap_or("(untitled)")
             )?;
-            let snippet: String = h.segments.iter().map(|s| if s.hit { format!("[{}]", s.text) } else { s.text.clone() }).collect();
+            let snippet: String =
+                h.segments.iter().map(|s| if s.hit { format!("[{}]", decoded(&s.text)) } else { decoded(&s.text).into_owned() }).collect();
             writeln!(o, "    {}", snippet.replace('\n', " "))?;
+        }
+        if let Some(f) = &self.facets {
+            writeln!(o)?;
+            f.human(o)?;
         }
         Ok(())
     }
 }
 
+/// Text as a reader sees it: HTML character references (`&amp;`, `&gt;`, `&#8217;`) that mail
+/// and web pages carry in their text turned into the characters they stand for.
+fn decoded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('&') {
+        html_escape::decode_html_entities(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Facet counts as tables, one per facet, every value (the API's answer holds them all, exact).
 impl Human for Facets {
     fn human(&self, o: &mut dyn Write) -> io::Result<()> {
         writeln!(o, "{} items", self.total)?;
         for (name, list) in [
-            ("kind", &self.kind),
-            ("custodian", &self.custodian),
-            ("tag", &self.tag),
-            ("month", &self.month),
-            ("ext", &self.ext),
-            ("sender domain", &self.sender_domain),
+            ("Kind", &self.kind),
+            ("Custodian", &self.custodian),
+            ("Tag", &self.tag),
+            ("Month", &self.month),
+            ("Extension", &self.ext),
+            ("Sender domain", &self.sender_domain),
         ] {
-            let top: Vec<String> = list.iter().take(12).map(|(k, n)| format!("{k} ({n})")).collect();
-            writeln!(o, "{name}: {}", top.join(", "))?;
+            writeln!(o)?;
+            if list.is_empty() {
+                writeln!(o, "{name}: none")?;
+                continue;
+            }
+            let width = list.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).max(name.len());
+            let digits = list.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1).max("items".len());
+            writeln!(o, "{name:<width$}  {:>digits$}", "items")?;
+            for (k, n) in list {
+                writeln!(o, "{k:<width$}  {n:>digits$}")?;
+            }
         }
         Ok(())
     }
@@ -190,7 +216,9 @@ impl Human for Item<'_> {
                 writeln!(o, "{label}: {v}")?;
             }
         }
-        writeln!(o, "custodians: {}", get(&["custodians"]).replace(", ", "; "))?;
+        // Custodians are "Last, First": joined with "; " so that each name stays whole.
+        let custodians: Vec<&str> = doc["custodians"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        writeln!(o, "custodians: {}", custodians.join("; "))?;
         writeln!(
             o,
             "family: {} ({} members)",
@@ -268,9 +296,15 @@ impl Human for Untagged<'_> {
     }
 }
 
-impl Human for Note {
+/// `note add`'s wording of a [`Note`]: the item named by its control number.
+pub struct NoteAdded<'a> {
+    pub note: &'a Note,
+    pub control: &'a str,
+}
+
+impl Human for NoteAdded<'_> {
     fn human(&self, o: &mut dyn Write) -> io::Result<()> {
-        writeln!(o, "note {} added to item {}", self.id, self.item)
+        writeln!(o, "note {} added to {}", self.note.id, self.control)
     }
 }
 

@@ -60,6 +60,8 @@ const BODY_LIMIT: usize = 16 << 20;
 pub struct Options {
     /// The matter to open at start (`--matter`); it may also be reopened from the UI.
     pub matter: Option<PathBuf>,
+    /// Who acts (`--actor`, `EXHIBIT_ACTOR`); `None`: the account running the server.
+    pub actor: Option<String>,
     pub port: u16,
     /// The built UI (`--ui`), else [`default_ui_dir`].
     pub ui_dir: Option<PathBuf>,
@@ -99,10 +101,12 @@ fn random_bytes() -> Result<[u8; 32], Error> {
 
 /// Runs the server until the process is stopped.
 pub fn run(opts: Options) -> Result<(), Error> {
-    let router = match &opts.matter {
+    let mut router = match &opts.matter {
         Some(dir) => Router::open(dir)?,
         None => Router::default(),
     };
+    // Whatever the browser does is recorded as done by the person who started the server.
+    router.session().set_actor(opts.actor.as_deref());
     let policy = PathPolicy::new(&opts.allow, opts.matter.as_deref()).map_err(|e| Error::BadInput(e.to_string()))?;
     let (port, header_timeout) = (opts.port, opts.header_timeout);
     let ui_dir = opts.ui_dir.unwrap_or_else(default_ui_dir);

@@ -49,10 +49,12 @@ fn show_prints_the_api_item_answer_plain_and_redacted() {
     assert_eq!(shown, api_item(&m, json!({"id": id, "redacted": true})).unwrap(), "redacted view");
     assert!(!shown["text"].as_str().unwrap().contains("dana.reyes@example.com"), "{shown:#}");
 
-    // The refusal of hit offsets in the redacted view: one message, and the CLI's exit 1.
+    // The refusal of hit offsets in the redacted view: one message, and the CLI's exit 1; with
+    // --json the API's error is the JSON document on stdout.
     let refused = api_item(&m, json!({"id": id, "redacted": true, "hits": "dana"})).unwrap_err();
     let (code, out, err) = exhibit(&["--matter", ms, "show", &id, "--redacted", "--hits", "dana", "--json"]);
-    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), json!({ "error": refused }), "{out}");
     assert_eq!(err.trim(), format!("exhibit: {}", refused.message));
 }
 
@@ -64,8 +66,9 @@ fn a_missing_matter_says_how_to_name_one_and_exits_1() {
         .output()
         .map(|o| (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned()))
         .unwrap();
-    assert_eq!((code, out.as_str()), (Some(1), ""));
-    assert!(err.contains("--matter DIR or set EXHIBIT_MATTER"), "{err}");
+    assert_eq!(code, Some(1));
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["error"]["code"], "no_matter", "{out}");
+    assert!(err.contains("give --matter with the matter's folder, or set EXHIBIT_MATTER"), "{err}");
 }
 
 #[test]
@@ -75,6 +78,7 @@ fn an_unreadable_query_is_bad_usage() {
     let ms = m.to_str().unwrap();
     json_of(&["init", ms]);
     let (code, out, err) = exhibit(&["--matter", ms, "search", "(unclosed", "--json"]);
-    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["error"]["code"], "bad_query", "{out}");
     assert!(err.starts_with("exhibit: "), "{err}");
 }

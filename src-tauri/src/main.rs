@@ -269,13 +269,16 @@ fn is_app_url(url: &Url) -> bool {
 }
 
 fn initial_router() -> Router {
-    match std::env::var_os("EXHIBIT_MATTER") {
+    let mut router = match std::env::var_os("EXHIBIT_MATTER") {
         Some(dir) => Router::open(&dir).unwrap_or_else(|e| {
             eprintln!("exhibit-desktop: could not open the matter in EXHIBIT_MATTER: {e}");
             Router::default()
         }),
         None => Router::default(),
-    }
+    };
+    // Who acts: EXHIBIT_ACTOR if set, else the account running the app.
+    router.session().set_actor(std::env::var("EXHIBIT_ACTOR").ok().as_deref());
+    router
 }
 
 fn main() {

@@ -132,6 +132,11 @@ pub struct Coding {
     #[serde(default)]
     #[ts(as = "Option<_>", optional)]
     pub duplicates: bool,
+    /// `tag_add` only: create the tag if the matter has none of that name. Without it an
+    /// unknown tag is refused (`not_found`), so a mistyped name never becomes a new tag.
+    #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
+    pub create: bool,
 }
 
 /// `note_add`: a note on an item.

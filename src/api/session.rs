@@ -65,6 +65,18 @@ impl Session {
         self.matter.as_ref().map(|m| m.dir())
     }
 
+    /// Names who acts in this session's process (a transport's `--actor` or `EXHIBIT_ACTOR`):
+    /// every audit entry, tag, note and redaction it writes records that name; `None` means
+    /// the operating-system account (`store::actor`).
+    pub fn set_actor(&mut self, name: Option<&str>) {
+        crate::store::actor::set_actor(name);
+    }
+
+    /// Who acts in this session: the name set, else the operating-system account.
+    pub fn actor(&self) -> String {
+        crate::store::actor::actor()
+    }
+
     /// Sets where the next long requests report progress and how they are stopped; returns the
     /// previous setting.
     pub fn set_work(&mut self, work: Work) -> Work {
@@ -179,7 +191,11 @@ impl SessionMethods for Session {
 
     fn tag_add(&mut self, c: Coding) -> Result<TagChange, ApiError> {
         let (target, prop) = c.target()?;
-        Ok(self.matter()?.tag_add(&c.tag, &target, prop)?)
+        let m = self.matter()?;
+        if !c.create {
+            m.require_tag(&c.tag)?;
+        }
+        Ok(m.tag_add(&c.tag, &target, prop)?)
     }
 
     fn tag_remove(&mut self, c: Coding) -> Result<TagChange, ApiError> {

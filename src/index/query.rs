@@ -73,6 +73,18 @@ pub enum Node {
         from: String,
         to: String,
     },
+    /// Items whose control number is `from..=to` (`control:EXH-0001990`, or
+    /// `control:[EXH-0000100 TO EXH-0000200]`), resolved exactly from the database, never
+    /// through the text index.
+    Control {
+        from: String,
+        to: String,
+    },
+    /// A bare, unquoted word shaped like a control or Bates number (letters, then at least four
+    /// digits: `EXH-0001990` pasted from a list): the item with that control number; else the
+    /// documents with that Bates number; else, when it names neither, the word itself. Quoting
+    /// it (`"EXH-0001990"`) searches for the word only.
+    Number(String),
 }
 
 /// Kept in the error module (the bottom layer) so `Error::Syntax` needs nothing above it.
@@ -397,7 +409,7 @@ impl Parser {
                     return Err(err(pos, format!("'{w}' joins words, phrases, wildcards or (a OR b) groups of them")));
                 }
             }
-            left = Node::Near { left: Box::new(left), right: Box::new(right), distance, ordered };
+            left = Node::Near { left: Box::new(as_word(left)), right: Box::new(as_word(right)), distance, ordered };
         }
         Ok(left)
     }
@@ -510,6 +522,9 @@ impl Parser {
             }
             return Ok(Node::Wildcard { field, pattern: w });
         }
+        if field.is_none() && looks_like_number(&w) {
+            return Ok(Node::Number(w));
+        }
         Ok(Node::Term { field, text: w })
     }
 
@@ -558,7 +573,10 @@ impl Parser {
                 }
             }
             "date" => return self.date_value(vpos),
-            "bates" => return self.bates_value(vpos),
+            "bates" => return self.numbered_value(Numbered::Bates, vpos),
+            "control" if !matches!(self.peek(), Some(Token { tok: Tok::Word(w), .. }) if w.contains(['*', '?'])) => {
+                return self.numbered_value(Numbered::Control, vpos)
+            }
             f if FIELDS.contains(&f) => {}
             _ => {
                 return Err(err(
@@ -584,41 +602,50 @@ impl Parser {
         }
     }
 
-    fn bates_value(&mut self, vpos: usize) -> Result<Node, SyntaxError> {
+    /// `bates:` or `control:` followed by one number or a `[FROM TO UNTIL]` range of them.
+    fn numbered_value(&mut self, kind: Numbered, vpos: usize) -> Result<Node, SyntaxError> {
+        let (what, field, eg, eg_range) = match kind {
+            Numbered::Bates => ("Bates number", "bates", "ACME-0000012", "bates:[ACME-0000010 TO ACME-0000020]"),
+            Numbered::Control => ("control number", "control", "EXH-0000012", "control:[EXH-0000100 TO EXH-0000200]"),
+        };
+        let node = |from: String, to: String| match kind {
+            Numbered::Bates => Node::Bates { from, to },
+            Numbered::Control => Node::Control { from, to },
+        };
         let number = |w: &str, p: usize| -> Result<String, SyntaxError> {
             match crate::extract::loadfile::Bates::parse(w) {
                 Some(b) if !b.prefix.is_empty() => Ok(w.to_string()),
-                _ => Err(err(p, format!("'{w}' is not a Bates number: a prefix and digits, e.g. ACME-0000012"))),
+                _ => Err(err(p, format!("'{w}' is not a {what}: a prefix and digits, e.g. {eg}"))),
             }
         };
         match self.next() {
             Some(Token { tok: Tok::Word(v), .. }) | Some(Token { tok: Tok::Quoted(v), .. }) => {
                 let v = number(&v, vpos)?;
-                Ok(Node::Bates { from: v.clone(), to: v })
+                Ok(node(v.clone(), v))
             }
             Some(Token { tok: Tok::LBracket, pos: open, .. }) => {
                 let word = |this: &mut Self| -> Result<String, SyntaxError> {
                     let p = this.pos();
                     match this.next() {
                         Some(Token { tok: Tok::Word(w), .. }) => number(&w, p),
-                        None => Err(err(open, "this Bates range is never closed: bates:[ACME-0000010 TO ACME-0000020]")),
-                        _ => Err(err(p, "expected a Bates number here")),
+                        None => Err(err(open, format!("this {what} range is never closed: {eg_range}"))),
+                        _ => Err(err(p, format!("expected a {what} here"))),
                     }
                 };
                 let from = word(self)?;
                 let p = self.pos();
                 match self.next() {
                     Some(Token { tok: Tok::Word(w), .. }) if w.eq_ignore_ascii_case("TO") => {}
-                    _ => return Err(err(p, "expected TO between the two Bates numbers (bates:[ACME-0000010 TO ACME-0000020])")),
+                    _ => return Err(err(p, format!("expected TO between the two {what}s ({eg_range})"))),
                 }
                 let to = word(self)?;
                 let p = self.pos();
                 match self.next() {
-                    Some(Token { tok: Tok::RBracket, .. }) => Ok(Node::Bates { from, to }),
-                    _ => Err(err(p, "expected ']' to close the Bates range")),
+                    Some(Token { tok: Tok::RBracket, .. }) => Ok(node(from, to)),
+                    _ => Err(err(p, format!("expected ']' to close the {what} range"))),
                 }
             }
-            _ => Err(err(vpos, "expected a Bates number after bates: (e.g. bates:ACME-0000012)")),
+            _ => Err(err(vpos, format!("expected a {what} after {field}: (e.g. {field}:{eg})"))),
         }
     }
 
@@ -675,16 +702,46 @@ impl Parser {
 
 fn proximity_operand(n: &Node) -> bool {
     match n {
-        Node::Term { .. } | Node::Stem { .. } | Node::Phrase { .. } | Node::Wildcard { .. } | Node::Fuzzy { .. } => true,
+        Node::Term { .. } | Node::Stem { .. } | Node::Phrase { .. } | Node::Wildcard { .. } | Node::Fuzzy { .. } | Node::Number(_) => true,
         Node::Or(parts) => parts.iter().all(proximity_operand),
         _ => false,
+    }
+}
+
+/// A proximity operand as words: a number-shaped word beside `w/5` is a word of the text.
+fn as_word(n: Node) -> Node {
+    match n {
+        Node::Number(text) => Node::Term { field: None, text },
+        Node::Or(parts) => Node::Or(parts.into_iter().map(as_word).collect()),
+        other => other,
+    }
+}
+
+/// The two numbering schemes a field can take a number or a range of: `bates:` and `control:`.
+#[derive(Clone, Copy)]
+enum Numbered {
+    Bates,
+    Control,
+}
+
+/// Whether a bare word looks like a pasted control or Bates number: a prefix that starts with a
+/// letter and holds only letters, digits and `-_.`, then at least four digits (`EXH-0001990`,
+/// `ACME000123`). Short tails (`gpt-4`, `covid19`) stay words.
+pub fn looks_like_number(w: &str) -> bool {
+    match crate::extract::loadfile::Bates::parse(w) {
+        Some(b) => {
+            b.digits >= 4
+                && b.prefix.starts_with(|c: char| c.is_ascii_alphabetic())
+                && b.prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        }
+        None => false,
     }
 }
 
 fn with_field(n: Node, f: &str) -> Node {
     let fld = Some(f.to_string());
     match n {
-        Node::Term { text, .. } => Node::Term { field: fld, text },
+        Node::Term { text, .. } | Node::Number(text) => Node::Term { field: fld, text },
         Node::Stem { text, .. } => Node::Stem { field: fld, text },
         Node::Phrase { words, slop, .. } => Node::Phrase { field: fld, words, slop },
         Node::Wildcard { pattern, .. } => Node::Wildcard { field: fld, pattern },
@@ -781,6 +838,33 @@ mod tests {
         assert_eq!(parse("-tag:Reviewed").unwrap(), Node::Not(Box::new(Node::Tag("Reviewed".into()))));
         assert_eq!(parse("has:redactions").unwrap(), Node::Has("redactions".into()));
         assert!(matches!(parse("family:(fraud AND tag:Hot)").unwrap(), Node::Family(_)));
+    }
+
+    #[test]
+    fn control_numbers_single_ranges_and_pasted() {
+        let c = |from: &str, to: &str| Node::Control { from: from.into(), to: to.into() };
+        assert_eq!(parse("control:EXH-0001990").unwrap(), c("EXH-0001990", "EXH-0001990"));
+        assert_eq!(parse("control:[EXH-0000100 TO EXH-0000200]").unwrap(), c("EXH-0000100", "EXH-0000200"));
+        assert_eq!(parse("CONTROL:\"exh-12\"").unwrap(), c("exh-12", "exh-12"));
+        // A wildcard keeps matching the stored control numbers as before.
+        assert_eq!(parse("control:EXH-00019*").unwrap(), Node::Wildcard { field: Some("control".into()), pattern: "EXH-00019*".into() });
+        let e = parse("control:[EXH-0000100 TO").unwrap_err();
+        assert!(e.message.contains("control number"), "{e:?}");
+        let e = parse("control:fraud").unwrap_err();
+        assert!(e.message.contains("is not a control number"), "{e:?}");
+        // Pasted bare: a number-shaped word; quoted, or too short, or a field's value, it is a word.
+        assert_eq!(parse("EXH-0001990").unwrap(), Node::Number("EXH-0001990".into()));
+        assert_eq!(parse("ACME000123 OR gas").unwrap(), Node::Or(vec![Node::Number("ACME000123".into()), t("gas")]));
+        assert_eq!(parse("\"EXH-0001990\"").unwrap(), t("EXH-0001990"));
+        for word in ["gpt-4", "covid19", "2001", "-0001990x", "EXH-00019*"] {
+            assert!(!matches!(parse(word).unwrap(), Node::Number(_)), "{word}");
+        }
+        assert_eq!(parse("subject:EXH-0001990").unwrap(), Node::Term { field: Some("subject".into()), text: "EXH-0001990".into() });
+        // Beside a proximity operator it is a word of the text.
+        assert_eq!(
+            parse("EXH-0001990 w/3 memo").unwrap(),
+            Node::Near { left: Box::new(t("EXH-0001990")), right: Box::new(t("memo")), distance: 3, ordered: false }
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::engine::{analyzer, Fields, SearchIndex, STEM, WORDS};
 pub use super::highlight::Segment;
 use super::highlight::{find_hits, levenshtein, snippet, to_char_offsets, Highlights};
 pub use super::idset::IdSet;
-use super::idset::{bates_set, collect_ids, family_members, id_predicate, id_predicate_not, review_set};
+use super::idset::{bates_set, collect_ids, control_set, family_members, id_predicate, id_predicate_not, review_set};
 use super::query::{self, Node};
 use crate::error::{Error, Result};
 use crate::store::items::custodians;
@@ -228,6 +228,7 @@ impl<'a> Compiler<'a> {
                     Node::Has(what) => review_set(self.db, "has", what)?,
                     Node::Is(what) => review_set(self.db, "is", what)?,
                     Node::Bates { from, to } => bates_set(self.db, from, to)?,
+                    Node::Control { from, to } => control_set(self.db, from, to)?,
                     other => {
                         let q = self.compile(other, !positive)?;
                         collect_ids(self.searcher, &*q)?
@@ -256,12 +257,28 @@ impl<'a> Compiler<'a> {
             Node::Has(what) => self.id_filter(review_set(self.db, "has", what)?),
             Node::Is(what) => self.id_filter(review_set(self.db, "is", what)?),
             Node::Bates { from, to } => self.id_filter(bates_set(self.db, from, to)?),
+            Node::Control { from, to } => self.id_filter(control_set(self.db, from, to)?),
+            Node::Number(w) => self.pasted_number(w, positive)?,
             Node::Family(inner) => {
                 let q = self.compile(inner, positive)?;
                 let hits = collect_ids(self.searcher, &*q)?;
                 self.id_filter(family_members(self.db, &hits)?)
             }
         })
+    }
+
+    /// A bare `EXH-0001990` or `ACME-0000012`: the item with that control number, else the
+    /// documents with that Bates number, else the word in the text (docs/query-language.md).
+    fn pasted_number(&mut self, w: &str, positive: bool) -> Result<Box<dyn Query>> {
+        let items = control_set(self.db, w, w)?;
+        if !items.is_empty() {
+            return Ok(self.id_filter(items));
+        }
+        let documents = bates_set(self.db, w, w)?;
+        if !documents.is_empty() {
+            return Ok(self.id_filter(documents));
+        }
+        self.leaf_words(None, w, None, positive)
     }
 
     fn leaf_words(&mut self, field: Option<&str>, text: &str, slop: Option<u32>, positive: bool) -> Result<Box<dyn Query>> {

@@ -95,6 +95,13 @@ impl Matter {
         self.store.status()
     }
 
+    /// The control number of an item named by id or control number (`12` → `EXH-0000012`),
+    /// for messages that name items as reviewers do.
+    pub fn control_number(&self, key: &str) -> Result<String> {
+        let id = crate::store::items::resolve(&self.store.db, key)?;
+        Ok(self.store.db.query_row("SELECT control FROM item WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
     /// Every ingest error, oldest first.
     pub fn errors(&self) -> Result<Vec<ErrorRecord>> {
         self.store.errors()

@@ -102,6 +102,23 @@ impl Matter {
         Ok(set.iter().map(|i| i as i64).collect())
     }
 
+    /// Refuses a tag the matter does not have, so a mistyped name is not made a new tag: a
+    /// transport calls this before [`Matter::tag_add`] unless the person asked for the tag to
+    /// be created (`exhibit tag add --create`, `create` in the API, the UI's "Create tag?").
+    pub fn require_tag(&self, tag: &str) -> Result<()> {
+        let tag = tag.trim();
+        let known: bool = self.store.db.query_row("SELECT COUNT(*) > 0 FROM tag WHERE name = ?1 COLLATE NOCASE", [tag], |r| r.get(0))?;
+        if known || tag.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = self.tags()?.into_iter().map(|t| t.name).collect();
+        Err(Error::NotFound(format!(
+            "there is no tag named '{tag}' (the matter's tags: {}): check the spelling, or ask for a new tag \
+             (`exhibit tag add --create`, or Create in the app)",
+            names.join(", ")
+        )))
+    }
+
     /// Applies a tag (creating it as a user tag if new), in one audited transaction.
     pub fn tag_add(&mut self, tag: &str, target: &Target, propagate: Propagate) -> Result<TagChange> {
         let tag = tag.trim();

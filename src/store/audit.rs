@@ -25,10 +25,7 @@ use ts_rs::TS;
 /// The hash that precedes the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Who is acting: `EXHIBIT_USER`, else the login name.
-pub fn actor() -> String {
-    std::env::var("EXHIBIT_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into())
-}
+pub use super::actor::{actor, set_actor};
 
 /// The detail version of entries written now (payload field `audit_v`): entries without it
 /// were written by an Exhibit that did not record enough to replay them.

@@ -9,6 +9,7 @@
 //!   index/          Tantivy index; rebuildable from exhibit.db at any time
 //! ```
 
+pub mod actor;
 pub mod audit;
 pub mod audit_head;
 pub mod audit_key;
@@ -87,11 +88,17 @@ pub struct ErrorRecord {
 }
 
 impl Store {
-    /// Creates an empty matter in `dir` (which may exist but must not hold a matter).
+    /// Creates an empty matter in `dir`, a new folder or an empty one (hidden files aside).
     pub fn create(dir: impl AsRef<Path>, name: &str) -> Result<Store> {
         let dir = dir.as_ref().to_path_buf();
         if dir.join(DB_FILE).exists() {
             return Err(Error::MatterExists(dir));
+        }
+        // Hidden files (a file manager's `.DS_Store`, `.directory`) do not count.
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            if entries.flatten().any(|e| !e.file_name().to_string_lossy().starts_with('.')) {
+                return Err(Error::FolderNotEmpty(dir));
+            }
         }
         std::fs::create_dir_all(&dir).map_err(|e| Error::Write { path: dir.clone(), source: e })?;
         let m = Store::open_unchecked(dir)?;

@@ -30,8 +30,30 @@ pub fn corpus(sub: &str, test: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("SKIPPED {test}: {} is absent (the shared corpus is not beside this checkout)", p.display());
+        skipped(&format!("{test}: {} is absent (the shared corpus is not beside this checkout)", p.display()));
         None
+    }
+}
+
+/// Says that the running test (or a part of it) did not run, and why: on stderr, and as a line
+/// of the skip log (`EXHIBIT_SKIP_LOG`, else target/test-skips.log), which `make test` prints in
+/// its summary — the test harness itself reports a test that returned early as `ok` and
+/// swallows what it printed.
+pub fn skipped(reason: &str) {
+    eprintln!("SKIPPED: {reason}");
+    // libtest names each test's thread after the test: `suite::test_name`.
+    let thread = std::thread::current();
+    let test = thread.name().filter(|n| *n != "main").unwrap_or("(unnamed test)");
+    let suite = test.split("::").next().unwrap_or(test);
+    let log = std::env::var_os("EXHIBIT_SKIP_LOG").map(PathBuf::from).unwrap_or_else(|| {
+        // target/<profile>/deps/<test binary> → target/test-skips.log
+        let exe = std::env::current_exe().unwrap_or_default();
+        exe.ancestors().nth(3).unwrap_or(Path::new(".")).join("test-skips.log")
+    });
+    let line = format!("rust it::{suite}\t{test}\t{}\n", reason.replace(['\t', '\n'], " "));
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&log) {
+        let _ = f.write_all(line.as_bytes());
     }
 }
 

@@ -21,7 +21,7 @@ fn corpus() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        println!("SKIPPED: corpus folder {} is absent; email corpus tests did not run", p.display());
+        crate::common::skipped(&format!("corpus folder {} is absent; email corpus tests did not run", p.display()));
         None
     }
 }
@@ -202,7 +202,7 @@ fn enron_headers_match_a_naive_scan() {
     let Some(corpus) = corpus() else { return };
     let root = corpus.join("email/enron");
     if !root.is_dir() {
-        println!("SKIPPED: {} is absent", root.display());
+        crate::common::skipped(&format!("{} is absent", root.display()));
         return;
     }
     let files = files_under(&root);
@@ -378,7 +378,7 @@ fn sample_mail_never_panics() {
     let mut exact = 0;
     for (label, dir) in &sets {
         if !dir.is_dir() {
-            println!("SKIPPED: {} is absent", dir.display());
+            crate::common::skipped(&format!("{} is absent", dir.display()));
             continue;
         }
         let mut t = Tally::default();

@@ -101,7 +101,7 @@ fn data_dir() -> Option<PathBuf> {
             .filter(|p| p.is_dir())
     };
     if found.is_none() {
-        eprintln!("SKIPPED: CPython's email test messages are absent (install libpython3.11-testsuite)");
+        crate::common::skipped("CPython's email test messages are absent (install libpython3.11-testsuite)");
     }
     found
 }
@@ -110,11 +110,11 @@ fn python(dir: &Path) -> Option<Vec<Py>> {
     let out = match Command::new("python3").arg("-c").arg(PY).arg(dir).output() {
         Ok(o) if o.status.success() => o,
         Ok(o) => {
-            eprintln!("SKIPPED: python3 could not parse the messages: {}", String::from_utf8_lossy(&o.stderr));
+            crate::common::skipped(&format!("python3 could not parse the messages: {}", String::from_utf8_lossy(&o.stderr)));
             return None;
         }
         Err(e) => {
-            eprintln!("SKIPPED: python3 is absent ({e})");
+            crate::common::skipped(&format!("python3 is absent ({e})"));
             return None;
         }
     };

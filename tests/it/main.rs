@@ -26,6 +26,7 @@ mod redact;
 mod redact_rules;
 mod redacted_view;
 mod resume;
+mod review_cli;
 mod search;
 mod search_enron;
 mod verify_tamper;

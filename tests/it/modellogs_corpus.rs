@@ -12,7 +12,7 @@ fn corpus() -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("SKIP: model-log corpus not found (../shared/corpus/modellogs)");
+        crate::common::skipped("the model-log corpus is absent (../shared/corpus/modellogs)");
         None
     }
 }

@@ -18,7 +18,7 @@ fn corpus() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: corpus not found at {} (see shared/corpus/README.md)", dir.display());
+        crate::common::skipped(&format!("corpus not found at {} (see shared/corpus/README.md)", dir.display()));
         None
     }
 }

@@ -48,7 +48,7 @@ fn pdf_corpus() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/pdf");
     if !root.is_dir() {
-        println!("SKIPPED pdf_corpus: corpus folder {} is absent", root.display());
+        crate::common::skipped(&format!("pdf_corpus: corpus folder {} is absent", root.display()));
         return;
     }
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&root)
@@ -103,7 +103,7 @@ fn pdf_corpus() {
             }
         }
     } else {
-        println!("pdftotext is not installed (poppler-utils): skipping the comparison with poppler");
+        crate::common::skipped("pdftotext is not installed (poppler-utils): the comparison with poppler did not run");
     }
 
     // --- report ---

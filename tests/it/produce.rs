@@ -634,6 +634,9 @@ fn a_production_loads_back_into_a_new_matter_with_its_bates_ranges_and_text() {
     assert_eq!(first_doc.total, 1, "bates: finds the document of a page of our production");
     let range = m.search("bates:[ACME-0000001 TO ACME-0000003]", 10, 0, Default::default()).unwrap();
     assert!(range.total >= 2);
+    // Pasted bare, a Bates number that is no control number finds the same document.
+    let pasted = m.search("ACME-0000001", 10, 0, Default::default()).unwrap();
+    assert_eq!(pasted.hits.iter().map(|h| h.id).collect::<Vec<_>>(), first_doc.hits.iter().map(|h| h.id).collect::<Vec<_>>());
 
     let mut b = Matter::create(tmp.path().join("received"), "received").unwrap();
     let s = ingest(&mut b, Path::new(&r.out), "Opposing party");

@@ -164,7 +164,7 @@ fn a_rule_over_enron_redacts_every_match_an_independent_scan_finds() {
 fn a_redaction_on_a_pdf_maps_to_boxes_where_poppler_sees_the_word() {
     let Some(pdf) = corpus("pdf/py-pdf/002-trivial-libre-office-writer.pdf", "pdf redaction boxes") else { return };
     let Ok(out) = std::process::Command::new("pdftotext").arg("-bbox").arg(&pdf).arg("-").output() else {
-        eprintln!("SKIPPED pdf redaction boxes: pdftotext (poppler-utils) is not installed");
+        crate::common::skipped("pdf redaction boxes: pdftotext (poppler-utils) is not installed");
         return;
     };
     let html = String::from_utf8_lossy(&out.stdout).to_string();

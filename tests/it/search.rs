@@ -376,7 +376,8 @@ fn malformed_queries_fail_in_the_cli_and_code_nothing() {
     // `exhibit search` exits 2 (bad usage) naming the position.
     let (code, out, err) = cli(&["--matter", mp, "search", "price w/", "--json"]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(out.is_empty(), "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("--json: the error as JSON ({e}): {out}"));
+    assert_eq!(doc["error"]["code"], "bad_query", "{doc}");
     assert!(err.contains("at character 7:") && err.contains("'w/'"), "{err}");
     // `tag add --query` with a bad query refuses and tags nothing.
     let (code, _, err) = cli(&["--matter", mp, "tag", "add", "Hot", "--query", "price AND"]);

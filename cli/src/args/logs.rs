@@ -8,6 +8,7 @@ pub enum LogsCommand {
     /// Every distillation signal per account, clusters of coordinated accounts, and (with
     /// --suspect-outputs) overlap between a suspect model's answers and the logged completions.
     Analyze {
+        /// What a group of calls is: calls of one account, API key, end user or IP address.
         #[arg(long, value_enum, default_value_t = GroupArg::Account)]
         group_by: GroupArg,
         /// JSONL of {"prompt", "output"} from the suspect model.

@@ -5,13 +5,16 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct InitArgs {
+    /// A new or empty folder to create the matter in.
     pub dir: PathBuf,
+    /// The matter's name (default: the folder's name).
     #[arg(long)]
     pub name: Option<String>,
 }
 
 #[derive(Args)]
 pub struct IngestArgs {
+    /// Files and folders to ingest: documents, mailboxes, archives, model-call logs, received productions.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Whose documents these are.
@@ -38,6 +41,7 @@ pub struct VerifyArgs {
 
 #[derive(Args)]
 pub struct AuditArgs {
+    /// How many entries to print, newest first.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
 }

@@ -25,14 +25,23 @@ pub use serve::{ServeArgs, WorkerArgs};
 pub use show::ShowArgs;
 
 #[derive(Parser)]
-#[command(name = "exhibit", version, about = "Local-first evidence and discovery review")]
+#[command(
+    name = "exhibit",
+    version,
+    about = "Local-first evidence and discovery review",
+    disable_help_subcommand = true,
+    after_help = "Searches use Exhibit's query language: `exhibit help query` prints it."
+)]
 pub struct Cli {
     /// The matter folder (or set EXHIBIT_MATTER).
     #[arg(long, global = true, env = "EXHIBIT_MATTER", value_name = "DIR")]
     pub matter: Option<PathBuf>,
-    /// Print one JSON document on stdout instead of text.
+    /// Print one JSON document on stdout instead of text (an error too: {"error": {"code", "message"}}).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Who is acting, as the audit log, tags and notes record it (default: your login name).
+    #[arg(long, global = true, env = "EXHIBIT_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -99,6 +108,15 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Serve the review UI and API on 127.0.0.1 (prints the URL with its access token).
     Serve(ServeArgs),
+    /// Help on a command (`exhibit help search`) or on the query language (`exhibit help query`).
+    Help(HelpArgs),
+}
+
+#[derive(clap::Args)]
+pub struct HelpArgs {
+    /// `query` for the query language, or a command (e.g. `search`, `tag add`).
+    #[arg(value_name = "TOPIC")]
+    pub topic: Vec<String>,
 }
 
 #[cfg(test)]
@@ -109,5 +127,28 @@ mod tests {
     #[test]
     fn the_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Every argument a person can give says what it does in `--help`. `redact` is left out
+    /// while its options are reworked on another branch (issue 17, item 3).
+    #[test]
+    fn every_option_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let builtin = matches!(a.get_id().as_str(), "help" | "version");
+                if !builtin && !a.is_hide_set() && a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", a.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "redact") {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (the command itself)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "exhibit", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:#?}");
     }
 }

@@ -24,5 +24,6 @@ pub struct ServeArgs {
 /// this program by its name `exhibit`.
 #[derive(Args)]
 pub struct WorkerArgs {
+    /// The matter's blob folder the worker stores originals in.
     pub blob_dir: PathBuf,
 }

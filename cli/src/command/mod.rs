@@ -11,6 +11,7 @@ mod assess;
 mod audit;
 mod errors;
 mod facets;
+mod help;
 mod ingest;
 mod init;
 mod logs;
@@ -52,6 +53,9 @@ impl Context {
 }
 
 pub fn run(cli: Cli) -> Result<Outcome, Failure> {
+    // Who acts, for every audit entry, tag and note this process writes (`serve` hands it to
+    // its API session instead).
+    exhibit::store::actor::set_actor(cli.actor.as_deref());
     let cx = Context { matter: cli.matter, out: Printer::new(cli.json) };
     match cli.command {
         Command::Init(a) => init::run(&cx, a),
@@ -74,6 +78,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Reindex => reindex::run(&cx),
         Command::Audit(a) => audit::run(&cx, a),
         Command::Worker(a) => worker::run(a),
-        Command::Serve(a) => serve::run(cx.matter, a),
+        Command::Serve(a) => serve::run(cx.matter, cli.actor, a),
+        Command::Help(a) => help::run(a),
     }
 }

@@ -4,7 +4,7 @@
 use super::{Context, Outcome};
 use crate::args::{Coding, NoteCommand, TagCommand};
 use crate::failure::Failure;
-use crate::printer::{Tagged, Untagged};
+use crate::printer::{NoteAdded, Tagged, Untagged};
 use exhibit::api::responses::{NoteList, TagList};
 use exhibit::review::{Propagate, Target};
 
@@ -14,6 +14,9 @@ pub fn tag(cx: &Context, action: TagCommand) -> Result<Outcome, Failure> {
         TagCommand::List => cx.out.answer(&TagList { tags: m.tags()? })?,
         TagCommand::Add(c) => {
             let (target, spread) = target(&c)?;
+            if !c.create {
+                m.require_tag(&c.tag)?;
+            }
             let change = m.tag_add(&c.tag, &target, spread)?;
             cx.out.either(&change, &Tagged(&change))?;
         }
@@ -39,7 +42,11 @@ fn target(c: &Coding) -> Result<(Target, Propagate), Failure> {
 pub fn note(cx: &Context, action: NoteCommand) -> Result<Outcome, Failure> {
     let mut m = cx.open()?;
     match action {
-        NoteCommand::Add { item, text } => cx.out.answer(&m.note_add(&item, &text.join(" "))?)?,
+        NoteCommand::Add { item, text } => {
+            let note = m.note_add(&item, &text.join(" "))?;
+            let control = m.control_number(&note.item.to_string())?;
+            cx.out.either(&note, &NoteAdded { note: &note, control: &control })?;
+        }
         NoteCommand::List { item } => cx.out.answer(&NoteList { notes: m.notes(&item)? })?,
     }
     Ok(Outcome::Done)

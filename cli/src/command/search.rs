@@ -24,7 +24,10 @@ pub fn run(cx: &Context, a: SearchArgs) -> Result<Outcome, Failure> {
         SortArg::Date => Sort::Date,
     };
     let query = a.query.join(" ");
-    let result = if a.redacted { m.search_redacted(&query, a.limit, a.offset, sort)? } else { m.search(&query, a.limit, a.offset, sort)? };
+    let mut result =
+        if a.redacted { m.search_redacted(&query, a.limit, a.offset, sort)? } else { m.search(&query, a.limit, a.offset, sort)? };
+    // `--limit 0` asks for the count alone (a search always finds at least one hit to rank).
+    result.hits.truncate(a.limit);
     let facets = if a.facets { Some(m.facets(&query)?) } else { None };
     cx.out.answer(&SearchAnswer { result, facets })?;
     Ok(Outcome::Done)

@@ -6,9 +6,10 @@ use crate::failure::Failure;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub fn run(matter: Option<PathBuf>, a: ServeArgs) -> Result<Outcome, Failure> {
+pub fn run(matter: Option<PathBuf>, actor: Option<String>, a: ServeArgs) -> Result<Outcome, Failure> {
     crate::serve::run(crate::serve::Options {
         matter,
+        actor,
         port: a.port,
         ui_dir: a.ui,
         allow: a.allow,

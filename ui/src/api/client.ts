@@ -39,6 +39,7 @@ export class Api {
 /** Items or a query (never both), item ids as strings. */
 function codingParams(c: Coding): T.Coding {
   const p: T.Coding = { tag: c.tag, family: !!c.family, duplicates: !!c.duplicates };
+  if (c.create) p.create = true;
   if (c.query !== undefined) p.query = c.query;
   else p.items = (c.items ?? []).map(String);
   return p;

@@ -27,9 +27,10 @@ export function callItem(api: Api, id: number) {
   return api.call('item', { id: String(id) });
 }
 
-/** Tags the given calls; returns how many were newly tagged. */
-export function tagCalls(api: Api, tag: string, ids: number[]): Promise<TagChange> {
-  return api.tagAdd({ tag, items: ids });
+/** Tags the given calls; returns how many were newly tagged. A tag the matter does not have is
+ * refused unless `create` (the screen asks first). */
+export function tagCalls(api: Api, tag: string, ids: number[], create = false): Promise<TagChange> {
+  return api.tagAdd({ tag, items: ids, create });
 }
 
 // ---- The accounts table ----

@@ -165,6 +165,7 @@ describe('Model logs screen', () => {
             const id = Number(params.id);
             return r({ id, control: `EXH-${id}`, kind: 'model_call', title: `prompt ${id}`, tags: [], model_call: call({ messages: [{ role: 'user', content: `Explain step by step "topic ${id}"` }] }) });
           }
+          case 'tags': return r({ tags: [{ name: 'Hot', count: 0, builtin: true }] });
           case 'tag_add': return r({ tag: params.tag, changed: (params.items as string[]).length, items: (params.items as string[]).length });
           default: throw new ApiError('unknown_method', method);
         }
@@ -195,9 +196,14 @@ describe('Model logs screen', () => {
     expect(within(view).getByText('gpt-x')).toBeTruthy();
 
     await fireEvent.click(screen.getByTestId('tag-calls'));
+    // The matter has no such tag yet: the screen asks before creating it.
+    expect((await screen.findByTestId('create-tag-ask')).textContent).toContain('Create tag “Distillation evidence”?');
+    expect(calls.some((c) => c.method === 'tag_add')).toBe(false);
+    await fireEvent.click(screen.getByTestId('create-tag-confirm'));
     await waitFor(() => expect(screen.getByTestId('tag-result').textContent).toContain('3 newly tagged'));
     const tag = calls.find((c) => c.method === 'tag_add')!;
     expect(tag.params.tag).toBe('Distillation evidence');
+    expect(tag.params.create).toBe(true);
     expect(tag.params.items).toEqual(['11', '12', '13']);
     expect(calls.find((c) => c.method === 'logs_calls')!.params).toEqual({ group_by: 'account', account: 'org-hot' });
   });

@@ -3,4 +3,9 @@
 /**
  * `tag_add`, `tag_remove`: a tag, the items (ids/controls) or a query, and propagation.
  */
-export type Coding = { tag: string, items?: Array<string>, query?: string | null, family?: boolean, duplicates?: boolean, };
+export type Coding = { tag: string, items?: Array<string>, query?: string | null, family?: boolean, duplicates?: boolean, 
+/**
+ * `tag_add` only: create the tag if the matter has none of that name. Without it an
+ * unknown tag is refused (`not_found`), so a mistyped name never becomes a new tag.
+ */
+create?: boolean, };
