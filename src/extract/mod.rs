@@ -21,6 +21,7 @@ pub mod names;
 pub mod office;
 pub mod pages;
 pub mod pdf;
+mod pdf_glyphs;
 pub mod text;
 
 use detect::Kind;

@@ -37,14 +37,17 @@
 //! pages are still read and the item gets a `pdf_partial_text` warning. A PDF without any
 //! text (scanned images) is `Ok` with empty text and a `pdf_no_text_layer` warning.
 
+use super::pdf_glyphs::{DrawnGlyph, GlyphSink};
 use super::{Extracted, Meta, Problem};
 use chrono::{FixedOffset, NaiveDate, SecondsFormat, TimeZone, Utc};
 use pdf_extract::{Dictionary, Document, MediaBox, Object, ObjectId, OutputDev, OutputError, Transform};
 use serde::{Deserialize, Serialize};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// The name recorded in `Extracted.extractor`.
+/// The name recorded in `Extracted.extractor` when pdf-extract read the file.
 pub const EXTRACTOR: &str = "pdf-extract+layout";
+/// The name recorded when hayro read it (the usual case).
+pub const EXTRACTOR_HAYRO: &str = "hayro+layout";
 /// What separates the text of two consecutive pages.
 pub const PAGE_SEPARATOR: &str = "\n\u{c}\n";
 /// A gap wider than this fraction of the font size separates two words.
@@ -58,7 +61,59 @@ const DESCENT: f64 = 0.25;
 const ASCENT: f64 = 0.95;
 
 /// Extracts the text, page offsets, glyph layout and Info metadata of one PDF.
-pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
+///
+/// hayro reads it first ([`super::pdf_glyphs`]: lazy parsing, fonts decoded once per
+/// document). pdf-extract (on lopdf, which loads the whole file and repairs more) gets its turn
+/// when hayro cannot open the file, fails on a page, or finds no text at all; its answer is
+/// taken when it reads more.
+///
+/// `EXHIBIT_PDF_READER=pdf-extract` in the environment skips hayro: the PDF benchmark measures
+/// the previous reader with it, in the same run.
+pub fn extract(bytes: &[u8], name: &str) -> Result<Extracted, Problem> {
+    if std::env::var_os("EXHIBIT_PDF_READER").is_some_and(|v| v == "pdf-extract") {
+        return extract_pdf_extract(bytes, name);
+    }
+    let first = catch_unwind(AssertUnwindSafe(|| extract_hayro(bytes))).ok().flatten();
+    match first {
+        Some(ex) if ex.warning.is_none() => Ok(ex),
+        Some(ex) => {
+            // A page failed, or no text was found: see whether pdf-extract reads more.
+            let hayro_text = ex.warning.as_ref().is_some_and(|w| w.code != "pdf_no_text_layer");
+            match extract_pdf_extract(bytes, name) {
+                Ok(other) if other.warning.is_none() && other.text.as_deref().is_some_and(|t| !t.trim().is_empty()) => Ok(other),
+                Ok(other) if !hayro_text && other.text.as_deref().is_some_and(|t| !t.trim().is_empty()) => Ok(other),
+                _ => Ok(ex),
+            }
+        }
+        None => extract_pdf_extract(bytes, name),
+    }
+}
+
+/// Reads the PDF with hayro. `None` when hayro cannot open it or read any of its pages (the
+/// caller then asks pdf-extract); a page hayro failed on is a `pdf_partial_text` warning.
+fn extract_hayro(bytes: &[u8]) -> Option<Extracted> {
+    let pdf = super::pdf_glyphs::open(bytes).ok()?;
+    let n = pdf.pages().len();
+    if n == 0 {
+        return None;
+    }
+    let mut dev = Collector::new((1..=n as u32).collect());
+    super::pdf_glyphs::read(&pdf, &mut dev);
+    dev.abandon_page();
+    let failed = std::mem::take(&mut dev.failed);
+    if failed.len() == n {
+        return None;
+    }
+    let meta = meta_from_info(&super::pdf_glyphs::info(&pdf));
+    drop(pdf);
+    let rotations = std::mem::take(&mut dev.rotations);
+    let mut ex = finish(dev, &rotations, &failed, meta).ok()?;
+    ex.extractor = EXTRACTOR_HAYRO.into();
+    Some(ex)
+}
+
+/// Reads the PDF with pdf-extract, on lopdf.
+fn extract_pdf_extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
     let doc = load(bytes)?;
     let meta = catch_unwind(AssertUnwindSafe(|| read_meta(&doc))).unwrap_or_default();
     let page_ids: Vec<(u32, ObjectId)> = catch_unwind(AssertUnwindSafe(|| doc.get_pages().into_iter().collect()))
@@ -66,7 +121,6 @@ pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
     if page_ids.is_empty() {
         return Err(damaged("the PDF is damaged: no pages could be found in it"));
     }
-    let n = page_ids.len();
     let mut dev = Collector::new(page_ids.iter().map(|&(num, _)| num).collect());
 
     // One pass over the whole document; if the extractor fails on a page, note it and go on
@@ -91,13 +145,20 @@ pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
     dev.abandon_page();
 
     let rotations: Vec<i64> = page_ids.iter().map(|&(_, id)| page_rotation(&doc, id)).collect();
+    finish(dev, &rotations, &failed, meta)
+}
+
+/// Joins the collected pages into the item's text, page offsets and layout, with the warning
+/// that says what is missing.
+fn finish(dev: Collector, rotations: &[i64], failed: &[u32], meta: Meta) -> Result<Extracted, Problem> {
+    let n = dev.pages.len();
     let has_text = dev.pages.iter().any(|p| p.text.chars().any(|c| !c.is_whitespace()));
     if failed.len() == n || (!failed.is_empty() && !has_text) {
         return Err(damaged("the PDF could not be read: the extractor failed on its fonts or structure"));
     }
 
     let mut ex = Extracted { extractor: EXTRACTOR.into(), meta, ..Default::default() };
-    let (text, pages, layout) = assemble(&dev.pages, &rotations, has_text);
+    let (text, pages, layout) = assemble(&dev.pages, rotations, has_text);
     ex.text = Some(text);
     ex.pages = pages;
     // Serializing numbers and strings into a String cannot fail.
@@ -118,6 +179,25 @@ pub fn extract(bytes: &[u8], _name: &str) -> Result<Extracted, Problem> {
         ex.warning = Some(Problem::extract("pdf_no_text_layer", "no text layer: this PDF is scanned images; OCR is needed"));
     }
     Ok(ex)
+}
+
+/// The Info dictionary as hayro read it, decoded as [`read_meta`] decodes lopdf's.
+fn meta_from_info(info: &super::pdf_glyphs::InfoStrings) -> Meta {
+    let text = |b: &Option<Vec<u8>>| -> Option<String> {
+        let b = b.as_ref()?;
+        let s = pdf_extract::decode_text_string(&Object::String(b.clone(), pdf_extract::StringFormat::Literal)).ok()?;
+        let s = s.trim_matches(|c: char| c.is_whitespace() || c.is_control()).to_string();
+        (!s.is_empty()).then_some(s)
+    };
+    let mut meta = Meta { title: text(&info.title), author: text(&info.author), ..Default::default() };
+    meta.date = info.created.as_deref().and_then(parse_pdf_date);
+    meta.modified = info.modified.as_deref().and_then(parse_pdf_date);
+    for (key, v) in [("Producer", &info.producer), ("Creator", &info.creator), ("Subject", &info.subject), ("Keywords", &info.keywords)] {
+        if let Some(s) = text(v) {
+            meta.extra.insert(key.into(), s);
+        }
+    }
+    meta
 }
 
 fn damaged(reason: &str) -> Problem {
@@ -326,12 +406,17 @@ struct Collector {
     last_begun: Option<u32>,
     bytes: usize,
     truncated: bool,
+    /// Pages the reader failed on (hayro's; pdf-extract's are counted by its caller).
+    failed: Vec<u32>,
+    /// Each page's `/Rotate`, by index, as hayro reported it.
+    rotations: Vec<i64>,
 }
 
 impl Collector {
     fn new(order: Vec<u32>) -> Self {
         let pages = vec![PageOut::default(); order.len()];
-        Collector { order, pages, open: None, last_begun: None, bytes: 0, truncated: false }
+        let rotations = vec![0; order.len()];
+        Collector { order, pages, open: None, last_begun: None, bytes: 0, truncated: false, failed: Vec::new(), rotations }
     }
 
     fn index_of(&self, num: u32) -> Option<usize> {
@@ -386,6 +471,53 @@ pub fn expand_ligatures(s: &str, out: &mut String) {
     }
 }
 
+impl Collector {
+    /// Adds one glyph to the open page (a glyph outside any page, or with a degenerate matrix,
+    /// is dropped).
+    fn push_glyph(&mut self, g: DrawnGlyph, text: &str) {
+        let Some(page) = self.open.as_mut() else { return };
+        if page.glyphs.len() >= MAX_GLYPHS_PER_PAGE {
+            return;
+        }
+        let ((ox, oy), (ax, ay), (ux, uy)) = (g.origin, g.advance, g.up);
+        if ![ox, oy, ax, ay, ux, uy].iter().all(|v| v.is_finite()) {
+            return;
+        }
+        let space = !text.is_empty() && text.chars().all(|c| c.is_whitespace());
+        let start = page.buf.len() as u32;
+        if !space {
+            expand_ligatures(text, &mut page.buf);
+        }
+        let end = page.buf.len() as u32;
+        page.glyphs.push(Glyph { start, end, ox, oy, ax, ay, ux, uy, space });
+    }
+}
+
+impl GlyphSink for Collector {
+    fn begin_page(&mut self, num: u32, media: [f64; 4], rotate: i64) {
+        // The previous page was finished by `end_page`.
+        self.last_begun = Some(num);
+        if let Some(r) = self.index_of(num).and_then(|i| self.rotations.get_mut(i)) {
+            *r = rotate;
+        }
+        self.open = Some(OpenPage { num, media, buf: String::new(), glyphs: Vec::new() });
+    }
+
+    fn glyph(&mut self, g: DrawnGlyph, text: &str) {
+        self.push_glyph(g, text);
+    }
+
+    fn end_page(&mut self) -> bool {
+        self.finish_page().is_ok()
+    }
+
+    fn page_failed(&mut self) {
+        if let Some(num) = self.last_begun {
+            self.failed.push(num);
+        }
+    }
+}
+
 impl OutputDev for Collector {
     fn begin_page(&mut self, page_num: u32, media_box: &MediaBox, _art_box: Option<(f64, f64, f64, f64)>) -> Result<(), OutputError> {
         self.finish_page()?;
@@ -404,24 +536,10 @@ impl OutputDev for Collector {
     }
 
     fn output_character(&mut self, trm: &Transform, width: f64, _spacing: f64, font_size: f64, text: &str) -> Result<(), OutputError> {
-        let Some(page) = self.open.as_mut() else { return Ok(()) };
-        if page.glyphs.len() >= MAX_GLYPHS_PER_PAGE {
-            return Ok(());
-        }
-        let (ox, oy) = (trm.m31, trm.m32);
         let w = width * font_size;
-        let (ax, ay) = (w * trm.m11, w * trm.m12);
-        let (ux, uy) = (font_size * trm.m21, font_size * trm.m22);
-        if ![ox, oy, ax, ay, ux, uy].iter().all(|v| v.is_finite()) {
-            return Ok(());
-        }
-        let space = !text.is_empty() && text.chars().all(|c| c.is_whitespace());
-        let start = page.buf.len() as u32;
-        if !space {
-            expand_ligatures(text, &mut page.buf);
-        }
-        let end = page.buf.len() as u32;
-        page.glyphs.push(Glyph { start, end, ox, oy, ax, ay, ux, uy, space });
+        let g =
+            DrawnGlyph { origin: (trm.m31, trm.m32), advance: (w * trm.m11, w * trm.m12), up: (font_size * trm.m21, font_size * trm.m22) };
+        self.push_glyph(g, text);
         Ok(())
     }
 
@@ -1019,7 +1137,7 @@ mod tests {
         assert!(p2.starts_with("top"), "{p2:?}");
         let sep: String = chars[ex.pages[1] - 3..ex.pages[1]].iter().collect();
         assert_eq!(sep, PAGE_SEPARATOR);
-        assert_eq!(ex.extractor, EXTRACTOR);
+        assert_eq!(ex.extractor, EXTRACTOR_HAYRO);
         assert!(ex.warning.is_none(), "{:?}", ex.warning);
 
         let m = &ex.meta;
@@ -1129,13 +1247,55 @@ mod tests {
         ];
         let good = text_ops(&[(72.0, 700.0, vec![lit("fine page")])]);
         let pdf = make_pdf(vec![ops.clone()], None, None);
-        let e = extract(&pdf, "broken.pdf").unwrap_err();
+        let e = extract_pdf_extract(&pdf, "broken.pdf").unwrap_err();
         assert_eq!(e.code, "pdf_damaged");
-        let pdf = make_pdf(vec![good, ops], None, None);
-        let ex = extract(&pdf, "half.pdf").unwrap();
+        let half = make_pdf(vec![good, ops], None, None);
+        let ex = extract_pdf_extract(&half, "half.pdf").unwrap();
         assert!(ex.text.unwrap().starts_with("fine page"));
         assert_eq!(ex.pages.len(), 2);
         assert_eq!(ex.warning.unwrap().code, "pdf_partial_text");
+        // hayro draws such text in a standard font, as viewers do: it is read, not lost.
+        let ex = extract(&pdf, "broken.pdf").unwrap();
+        assert_eq!(ex.text.as_deref(), Some("boom"));
+        assert!(ex.warning.is_none(), "{:?}", ex.warning);
+    }
+
+    #[test]
+    fn both_readers_agree_on_text_and_boxes() {
+        let pdf = sample();
+        let a = extract(&pdf, "sample.pdf").unwrap();
+        let b = extract_pdf_extract(&pdf, "sample.pdf").unwrap();
+        assert_eq!(a.text, b.text);
+        assert_eq!(a.pages, b.pages);
+        let (la, lb) = (Layout::from_json(a.layout.as_deref().unwrap()).unwrap(), Layout::from_json(b.layout.as_deref().unwrap()).unwrap());
+        for (pa, pb) in la.pages.iter().zip(&lb.pages) {
+            assert_eq!(pa.media, pb.media);
+            assert_eq!(pa.words.len(), pb.words.len());
+            for (wa, wb) in pa.words.iter().zip(&pb.words) {
+                assert_eq!((wa.start, wa.end), (wb.start, wb.end));
+                for k in 0..4 {
+                    assert!((wa.rect[k] - wb.rect[k]).abs() < 1.0, "{wa:?} vs {wb:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn two_thousand_pages_each_with_its_number() {
+        let pages: Vec<Vec<Operation>> =
+            (1..=2000).map(|n| text_ops(&[(72.0, 700.0, vec![lit(&format!("marker{n} on this page"))])])).collect();
+        let pdf = make_pdf(pages, None, None);
+        let ex = extract(&pdf, "long.pdf").unwrap();
+        assert_eq!(ex.pages.len(), 2000);
+        let text: Vec<char> = ex.text.unwrap().chars().collect();
+        for n in [1usize, 2, 1500, 2000] {
+            let end = ex.pages.get(n).map(|e| e - PAGE_SEPARATOR.chars().count()).unwrap_or(text.len());
+            let page: String = text[ex.pages[n - 1]..end].iter().collect();
+            assert_eq!(page, format!("marker{n} on this page"));
+        }
+        let layout = Layout::from_json(ex.layout.as_deref().unwrap()).unwrap();
+        assert_eq!(layout.pages[1499].page, 1500);
+        assert_eq!(layout.pages[1499].words[0].start, ex.pages[1499]);
     }
 
     fn put(buf: &mut String, gs: &mut Vec<Glyph>, s: &str, x: f64, y: f64) {
