@@ -44,7 +44,7 @@ function report(inputs: ExposureInputs): ExposureReport {
     requests: inputs.request.map((r) => ({ name: r.name, query: r.query, ...figures(r.query), adds_alone: 1, searches: searches(r.query) })),
     overall: figures(all), overall_searches: searches(all), overlap: [], sample: null, privilege_screen: null, evidence: [],
     hot_timeline: [{ label: '2001-03', count: 2 }], hot_documents: [], model_logs: null,
-    overview: { items_found: 0, bytes_found: 0, items: 0, bytes: 0, families: 0, custodians: [], file_types: [], sender_domains: [], months: [], undated: 0, errors: 0, needs_ocr: 0, languages: [] },
+    overview: { items_found: 0, bytes_found: 0, items: 0, bytes: 0, families: 0, custodians: [], file_types: [], sender_domains: [], months: [], undated: 0, errors: 0, needs_ocr: 0, languages: [], languages_sampled: 0, languages_of: 0 },
     terms: [], method: [],
   };
 }

@@ -2,10 +2,18 @@
 import type { AuditLog } from "./AuditLog";
 import type { AuditParams } from "./AuditParams";
 import type { CancelAnswer } from "./CancelAnswer";
+import type { CheckQueryParams } from "./CheckQueryParams";
 import type { Coding } from "./Coding";
 import type { CreateMatterParams } from "./CreateMatterParams";
 import type { DeleteSavedSearchParams } from "./DeleteSavedSearchParams";
 import type { ErrorList } from "./ErrorList";
+import type { ExportExposureParams } from "./ExportExposureParams";
+import type { ExposureExported } from "./ExposureExported";
+import type { ExposureInputs } from "./ExposureInputs";
+import type { ExposureParams } from "./ExposureParams";
+import type { ExposureReport } from "./ExposureReport";
+import type { ExposureSampleDrawn } from "./ExposureSampleDrawn";
+import type { ExposureSampleParams } from "./ExposureSampleParams";
 import type { Facets } from "./Facets";
 import type { FacetsParams } from "./FacetsParams";
 import type { GateReport } from "./GateReport";
@@ -35,6 +43,7 @@ import type { ProductionPreview } from "./ProductionPreview";
 import type { ProductionPreviewParams } from "./ProductionPreviewParams";
 import type { ProductionReport } from "./ProductionReport";
 import type { ProgressState } from "./ProgressState";
+import type { QueryCheck } from "./QueryCheck";
 import type { ReasonList } from "./ReasonList";
 import type { RedactAddParams } from "./RedactAddParams";
 import type { RedactBoxParams } from "./RedactBoxParams";
@@ -52,6 +61,7 @@ import type { RegionAdded } from "./RegionAdded";
 import type { RuleList } from "./RuleList";
 import type { RuleRemoved } from "./RuleRemoved";
 import type { RuleRun } from "./RuleRun";
+import type { SaveExposureInputsParams } from "./SaveExposureInputsParams";
 import type { SaveSearchParams } from "./SaveSearchParams";
 import type { SavedSearch } from "./SavedSearch";
 import type { SavedSearchList } from "./SavedSearchList";
@@ -194,6 +204,26 @@ page_boxes: Signature<PageBoxesParams, PageBoxes>,
  */
 redact_rule: Signature<RedactRuleParams, RuleRun>, 
 /**
+ * The exposure assessment: what the requests reach and cost, the sampling estimate and the evidence side.
+ */
+exposure: Signature<ExposureParams, ExposureReport>, 
+/**
+ * The exposure inputs kept in the matter (the defaults when none were saved).
+ */
+exposure_inputs: Signature<null, ExposureInputs>, 
+/**
+ * Keeps exposure inputs in the matter (checked first: a bad query names its request).
+ */
+save_exposure_inputs: Signature<SaveExposureInputsParams, ExposureInputs>, 
+/**
+ * Draws a seeded random sample of the uncoded responsive items and tags it for review.
+ */
+exposure_sample: Signature<ExposureSampleParams, ExposureSampleDrawn>, 
+/**
+ * Writes the exposure report (PDF, HTML, CSV or JSON by extension) and saves its figures' searches.
+ */
+export_exposure: Signature<ExportExposureParams, ExposureExported>, 
+/**
  * The stored pattern rules, with their fields and allow-lists.
  */
 redaction_rules: Signature<null, RuleList>, 
@@ -233,6 +263,10 @@ production_preview: Signature<ProductionPreviewParams, ProductionPreview>,
  * The sanitized HTML body (if any) and page count of an item.
  */
 item_body: Signature<ItemBodyParams, ItemBody>, 
+/**
+ * Reads a query without running it: where the parser stopped and what it expected, if it could not read it.
+ */
+check_query: Signature<CheckQueryParams, QueryCheck>, 
 /**
  * What the long request in flight (an ingest or a production) has done so far.
  */

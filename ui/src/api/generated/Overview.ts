@@ -19,6 +19,7 @@ months: Array<Count>, undated: number,
  */
 errors: number, needs_ocr: number, 
 /**
- * Languages of the items' text, as detected from its opening.
+ * Languages of the items' text, as detected from its opening, over `languages_sampled` of
+ * the `languages_of` items with text (every k-th item when there are many).
  */
-languages: Array<Count>, };
+languages: Array<Count>, languages_sampled: number, languages_of: number, };
