@@ -22,7 +22,7 @@ import { CORPUS, EXHIBIT, ROOT, exhibit, launchChromium, rpc, serve, workDir } f
 
 const OUT = path.join(ROOT, 'target', 'e2e-layout');
 const WIDTHS = [1024, 1280, 1440];
-const SCREENS = ['matters', 'ingest', 'review', 'production', 'audit', 'modellogs'];
+const SCREENS = ['matters', 'ingest', 'review', 'production', 'exposure', 'audit', 'modellogs'];
 const ENCRYPTED = path.join(CORPUS, 'pdf', 'py-pdf', 'libreoffice-writer-password.pdf');
 const SCANNED = path.join(CORPUS, 'pdf', 'py-pdf', 'imagemagick-CCITTFaxDecode.pdf');
 const haveCorpus = fs.existsSync(ENCRYPTED) && fs.existsSync(SCANNED);
