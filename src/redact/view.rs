@@ -914,7 +914,7 @@ mod tests {
     }
 
     /// A redactor with no rules or secrets yet: the tests add what they hide.
-    fn empty_redactor() -> ItemRedactor {
+    fn empty_redactor() -> ItemRedactor<'static> {
         ItemRedactor {
             key: "k".into(),
             rules: vec![],
