@@ -100,7 +100,7 @@ async function search(browser, q) {
     i.dispatchEvent(new Event('input', { bubbles: true }));
     document.querySelector('[data-testid=search]').click();
   }, q);
-  await until(browser, (q) => document.querySelector('[data-testid=total]')?.textContent?.includes(`match ${q}`), performance.now(), 60_000).catch(() => {});
+  await until(browser, (q) => document.querySelector('[data-testid=total]')?.textContent?.replace(' matches ', ' match ').includes(`match ${q}`), performance.now(), 60_000).catch(() => {});
   await new Promise((r) => setTimeout(r, 500));
 }
 

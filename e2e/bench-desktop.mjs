@@ -181,7 +181,7 @@ async function uiSearch(page, q) {
   const label = q === ALL ? '(all)' : `match ${q}`;
   await page.fill('[data-testid=query]', q === ALL ? '' : q);
   await page.click('[data-testid=search]');
-  await page.waitForFunction((label) => document.querySelector('[data-testid=total]')?.textContent?.includes(label), label, { timeout: 120_000 });
+  await page.waitForFunction((label) => document.querySelector('[data-testid=total]')?.textContent?.replace(' matches ', ' match ').includes(label), label, { timeout: 120_000 });
   // Let the auto-opened first document settle.
   await page.waitForSelector('[data-testid=viewer-control]');
   await page.waitForTimeout(300);

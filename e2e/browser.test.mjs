@@ -57,7 +57,7 @@ describe('browser end-to-end', { skip: skipSuite('browser', !haveCorpus && `corp
   async function search(q) {
     await page.fill('[data-testid=query]', q);
     await page.click('[data-testid=search]');
-    await page.waitForFunction((q) => document.querySelector('[data-testid=total]')?.textContent?.includes(`match ${q}`), q);
+    await page.waitForFunction((q) => document.querySelector('[data-testid=total]')?.textContent?.replace(' matches ', ' match ').includes(`match ${q}`), q);
     const text = await page.textContent('[data-testid=total]');
     return Number(text.trim().split(/\s/)[0].replace(/,/g, ''));
   }
