@@ -14,7 +14,7 @@ const missing = [TAURI_DRIVER, NATIVE, DESKTOP, EXHIBIT].filter((p) => !fs.exist
 const noDisplay = !process.env.DISPLAY && 'no DISPLAY: run under xvfb-run';
 
 describe('desktop smoke', { timeout: 180_000, skip: skipSuite('desktop-smoke', (missing.length && `missing: ${missing.join(', ')}`) || noDisplay) }, () => {
-  let driver, browser, matter;
+  let driver, browser, matter, expectedExposure;
   const shot = async (name) => {
     await browser.pause(600); // let WebKit paint decoded images
     await browser.saveScreenshot(path.join(SHOTS, `desktop-${name}.png`));
@@ -25,6 +25,11 @@ describe('desktop smoke', { timeout: 180_000, skip: skipSuite('desktop-smoke', (
     matter = path.join(work, 'demo-matter');
     exhibit('init', matter, '--name', 'Demo matter');
     exhibit('--matter', matter, 'ingest', path.join(ROOT, 'assets', 'demo'), '--custodian', 'Okafor, Sam');
+    // Exposure inputs kept in the matter, as the Exposure screen opens them; the CLI's figure is
+    // what the window must show.
+    const requests = path.join(work, 'requests.toml');
+    fs.writeFileSync(requests, '[[request]]\nname = "Pricing"\nquery = "price OR storage"\n');
+    expectedExposure = JSON.parse(exhibit('--matter', matter, 'assess', '--requests', requests, '--save-inputs', '--json')).overall.documents;
     const port = await freePort();
     const nativePort = await freePort();
     driver = spawn(TAURI_DRIVER, ['--port', String(port), '--native-port', String(nativePort), '--native-driver', NATIVE], {
@@ -138,6 +143,17 @@ describe('desktop smoke', { timeout: 180_000, skip: skipSuite('desktop-smoke', (
     await browser.waitUntil(async () => (await text('[data-testid=total]')).replace(' matches ', ' match ').includes('match tag:Responsive'), { timeout: 10_000 });
     assert.match(await text('[data-testid=total]'), /^\s*1 item matches/);
     await shot('tagged');
+  });
+
+  it('opens the Exposure screen on the inputs saved in the matter', { timeout: 60_000 }, async () => {
+    assert.ok(expectedExposure > 0, `the demo matter answers the request: ${expectedExposure}`);
+    await browser.execute(() => document.querySelector('[data-testid=nav-exposure]').click());
+    await browser.waitUntil(async () => (await text('[data-testid=overall-documents]')).trim() !== '', { timeout: 15_000 });
+    assert.equal(Number((await text('[data-testid=overall-documents]')).replace(/[^0-9]/g, '')), expectedExposure);
+    assert.match(await text('[data-testid=exposure-table]'), /Pricing/);
+    await shot('exposure');
+    await browser.execute(() => document.querySelector('[data-testid=nav-review]').click());
+    await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid=query]')), { timeout: 10_000 });
   });
 
   it('shows a PDF page through the exhibit: protocol and an email body in its sandbox', { timeout: 60_000 }, async () => {
