@@ -10,8 +10,9 @@
 use exhibit::assess::exposure::{AssessOptions, ExposureInputs};
 use exhibit::review::{Propagate, Target};
 use exhibit::Matter;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 #[global_allocator]
@@ -45,30 +46,12 @@ query = "pipeline"
 terms = ["privileged", "legal"]
 "#;
 
+/// The cached 100,000-item matter, coded by query the first time it is built.
 fn build_matter(items: usize) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-assess-{items}"));
-    let matter = root.join("matter");
-    if matter.join("exhibit.db").exists() {
-        println!("reusing {}", matter.display());
+    let (matter, fresh) = common::generated_matter("assess", items);
+    if !fresh {
         return matter;
     }
-    let _ = std::fs::remove_dir_all(&root);
-    let src = root.join("src");
-    let t = Instant::now();
-    let st =
-        Command::new(env!("CARGO_BIN_EXE_exhibit-gen")).arg(&src).args(["--items", &items.to_string(), "--seed", "7"]).status().unwrap();
-    assert!(st.success());
-    println!("generated {items} items in {:.1} s", t.elapsed().as_secs_f64());
-    let exe = env!("CARGO_BIN_EXE_exhibit");
-    assert!(Command::new(exe).args(["init", matter.to_str().unwrap()]).status().unwrap().success());
-    let t = Instant::now();
-    let out = Command::new(exe)
-        .args(["--matter", matter.to_str().unwrap(), "ingest", src.to_str().unwrap(), "--custodian", "Bench", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    println!("ingested in {:.1} s", t.elapsed().as_secs_f64());
-    let _ = std::fs::remove_dir_all(&src);
     let mut m = Matter::open(&matter).unwrap();
     for (tag, q) in [
         ("Privileged – attorney-client", "legal AND (advice OR counsel)"),

@@ -9,8 +9,9 @@
 use exhibit::index::Sort;
 use exhibit::review::{Propagate, Target};
 use exhibit::Matter;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// mimalloc, as in the `exhibit` binary, so the figures stay comparable with BENCHMARKS.md (the
@@ -64,37 +65,9 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn build_matter(items: usize) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-search-{items}"));
-    let matter = root.join("matter");
-    if matter.join("exhibit.db").exists() {
-        println!("reusing {}", matter.display());
-        return matter;
-    }
-    let _ = std::fs::remove_dir_all(&root);
-    let src = root.join("src");
-    let t = Instant::now();
-    let st =
-        Command::new(env!("CARGO_BIN_EXE_exhibit-gen")).arg(&src).args(["--items", &items.to_string(), "--seed", "7"]).status().unwrap();
-    assert!(st.success());
-    println!("generated {items} items in {:.1} s", t.elapsed().as_secs_f64());
-    let exe = env!("CARGO_BIN_EXE_exhibit");
-    assert!(Command::new(exe).args(["init", matter.to_str().unwrap()]).status().unwrap().success());
-    let t = Instant::now();
-    let out = Command::new(exe)
-        .args(["--matter", matter.to_str().unwrap(), "ingest", src.to_str().unwrap(), "--custodian", "Bench", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let secs = t.elapsed().as_secs_f64();
-    println!("ingested in {secs:.1} s ({:.0} items/s): {}", items as f64 / secs, String::from_utf8_lossy(&out.stdout).replace('\n', " "));
-    let _ = std::fs::remove_dir_all(&src);
-    matter
-}
-
 fn main() {
     let items: usize = std::env::var("EXHIBIT_BENCH_ITEMS").ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(1_000_000);
-    let matter_dir = build_matter(items);
+    let (matter_dir, _) = common::generated_matter("search", items);
     let mut m = Matter::open(&matter_dir).unwrap();
     let total_items = m.status().unwrap().items;
     let mut rows = Vec::new();

@@ -168,7 +168,9 @@ table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:13px}th,td{border:1
 th{background:#eef2f7}.assessment{padding:8px 12px;background:#f5f7fa;border-left:4px solid #6b7c93}\
 .rating-strong{border-color:#b3261e}.rating-moderate{border-color:#c77700}";
 
-fn esc(s: &str) -> String {
+/// Text for HTML or XML: the five special characters escaped, control characters (which XML
+/// forbids) blanked. The exposure report's HTML and SVG use it too.
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -177,6 +179,7 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push(' '),
             c => out.push(c),
         }
     }

@@ -356,22 +356,8 @@ fn num(v: f32) -> String {
     }
 }
 
-/// Text for HTML or XML: the five special characters escaped.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text for HTML or XML (the model-log section's escaper: one for every page we write).
+pub use crate::assess::section::esc;
 
 #[cfg(test)]
 mod tests {

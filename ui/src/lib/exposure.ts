@@ -145,6 +145,11 @@ export function niceMax(max: number): number {
 }
 
 /** Axis ticks as fractions of `max`: the middle one only when it falls on a whole number. */
+/** A row label cut to fit the charts' label column (22 characters at most). */
+export function shortLabel(label: string): string {
+  return label.length > 22 ? label.slice(0, 21) + '…' : label;
+}
+
 export function ticks(max: number): number[] {
   return Number.isInteger(max / 2) ? [0, 0.5, 1] : [0, 1];
 }
