@@ -96,25 +96,6 @@ fn random_seed() -> u64 {
     u64::from_le_bytes(b) % 1_000_000
 }
 
-fn money(r: Range, currency: &str) -> String {
-    let f = |x: f64| {
-        let whole = format!("{:.0}", x);
-        let mut out = String::new();
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    };
-    if r.low == r.high {
-        format!("{} {currency}", f(r.low))
-    } else {
-        format!("{}–{} {currency}", f(r.low), f(r.high))
-    }
-}
-
 fn hours(r: Range) -> String {
     if r.low == r.high {
         format!("{:.1} h", r.low)
@@ -138,7 +119,7 @@ fn row(o: &mut dyn Write, name: &str, e: &Exposure, currency: &str) -> io::Resul
         e.needs_redaction,
         e.hot,
         hours(e.review_hours),
-        money(e.review_cost, currency)
+        exhibit::report::layout::money(e.review_cost, currency)
     )
 }
 
