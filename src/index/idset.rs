@@ -176,12 +176,15 @@ pub fn review_set(db: &Connection, kind: &str, value: &str) -> Result<IdSet> {
             if !table_exists(db, "redaction")? {
                 return Ok(IdSet::default());
             }
-            // A drawn box over an image redacts no text, but the item has a redaction all the same.
-            if table_exists(db, "redaction_region")? {
-                "SELECT item_id FROM redaction UNION SELECT item_id FROM redaction_region".into()
-            } else {
-                "SELECT DISTINCT item_id FROM redaction".into()
+            // A drawn box over an image redacts no text, but the item has a redaction all the
+            // same; so does an item in which a rule hid a value outside its text when it ran.
+            let mut sql = String::from("SELECT item_id FROM redaction");
+            for extra in ["redaction_region", "redaction_rule_item"] {
+                if table_exists(db, extra)? {
+                    sql.push_str(&format!(" UNION SELECT item_id FROM {extra}"));
+                }
             }
+            sql
         }
         ("has", "notes") | ("has", "note") => {
             if !table_exists(db, "note")? {

@@ -11,8 +11,10 @@
 use super::engine::{insert_redaction, propagate, RuleSpec, Treatment};
 use super::scope::{body_start, text_field, Field, RuleScope};
 use crate::error::{Error, Result};
+use crate::index::idset::IdSet;
 use crate::recognizers::{Match, RuleSet};
 use crate::review::{id_ranges, Target};
+use crate::store::texts::Texts;
 use crate::store::{audit, now};
 use crate::Matter;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -135,6 +137,34 @@ fn strings(v: &serde_json::Value, f: &mut impl FnMut(&str)) {
     }
 }
 
+/// A rule set's matches in one item: in its text (the body, and an e-mail's header block when
+/// its text carries one) and in its other strings ([`item_strings`]), each with its field.
+/// Whether a match is hidden is the rule's scope's call ([`RuleScope::hides`]).
+pub(crate) struct ItemMatches {
+    /// Matches in the text, where a run stores spans.
+    pub text: Vec<(Field, Match)>,
+    /// Matches in names, header values and properties, hidden by the redacted view.
+    pub other: Vec<(Field, Match)>,
+}
+
+impl ItemMatches {
+    pub(crate) fn find(db: &Connection, texts: &mut Texts, set: &RuleSet, id: i64, kind: &str) -> Result<ItemMatches> {
+        let text = texts.get(id)?.unwrap_or_default();
+        let bs = body_start(kind, &text);
+        let in_text = set.find(&text).into_iter().map(|m| (text_field(bs, m.start), m)).collect();
+        let mut other = Vec::new();
+        for (field, s) in item_strings(db, id, kind, bs > 0)? {
+            other.extend(set.find(&s).into_iter().map(|m| (field, m)));
+        }
+        Ok(ItemMatches { text: in_text, other })
+    }
+
+    /// Whether `scope` hides any of them.
+    pub(crate) fn any_hidden(&self, scope: &RuleScope) -> bool {
+        self.text.iter().chain(&self.other).any(|(f, m)| scope.hides(*f, m))
+    }
+}
+
 /// A rule's matches in an item's text that it hides, each with its field.
 pub(crate) fn text_matches<'a>(set: &RuleSet, scope: &'a RuleScope, kind: &str, text: &str) -> impl Iterator<Item = (Field, Match)> + 'a {
     let bs = body_start(kind, text);
@@ -216,24 +246,21 @@ impl Matter {
         let mut touched: Vec<i64> = Vec::new();
         {
             let db = &self.store.db;
-            let mut texts = crate::store::texts::Texts::new(db)?;
+            let mut texts = Texts::new(db)?;
             let mut kind_of = db.prepare("SELECT kind, control FROM item WHERE id = ?1")?;
             for &id in &ids {
                 let (kind, control): (String, String) = kind_of.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 let control_fn = || -> Result<String> { Ok(control.clone()) };
                 let before = tally.matches;
-                let text = texts.get(id)?.unwrap_or_default();
-                let bs = body_start(&kind, &text);
+                let found = ItemMatches::find(db, &mut texts, &rules, id, &kind)?;
                 let mut hidden = Vec::new();
-                for m in rules.find(&text) {
-                    if tally.count(&scope, text_field(bs, m.start), &m, &control_fn)? {
+                for (field, m) in found.text {
+                    if tally.count(&scope, field, &m, &control_fn)? {
                         hidden.push(m);
                     }
                 }
-                for (field, s) in item_strings(db, id, &kind, bs > 0)? {
-                    for m in rules.find(&s) {
-                        tally.count(&scope, field, &m, &control_fn)?;
-                    }
+                for (field, m) in &found.other {
+                    tally.count(&scope, *field, m, &control_fn)?;
                 }
                 if !hidden.is_empty() {
                     spans.push((id, hidden));
@@ -263,8 +290,8 @@ impl Matter {
         let spec_json = serde_json::to_string(&spec)?;
         let (fields, allow) = scope.to_columns()?;
         tx.execute(
-            "INSERT INTO redaction_rule (spec, reason, treatment, scope, actor, time, matches, items, fields, allow)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO redaction_rule (spec, reason, treatment, scope, actor, time, matches, items, fields, allow, last_item)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, (SELECT MAX(id) FROM item))",
             params![
                 spec_json,
                 reason,
@@ -279,6 +306,12 @@ impl Matter {
             ],
         )?;
         let rule_id = tx.last_insert_rowid();
+        {
+            let mut insert = tx.prepare("INSERT INTO redaction_rule_item (rule_id, item_id) VALUES (?1, ?2)")?;
+            for id in &touched {
+                insert.execute([rule_id, *id])?;
+            }
+        }
         let source = format!("rule:{rule_id}");
         for (id, ms) in &spans {
             for m in ms {
@@ -353,6 +386,7 @@ impl Matter {
         let copies =
             tx.execute("DELETE FROM redaction WHERE source IN (SELECT 'copy:' || id FROM redaction WHERE source = ?1)", [&source])?;
         let own = tx.execute("DELETE FROM redaction WHERE source = ?1", [&source])?;
+        tx.execute("DELETE FROM redaction_rule_item WHERE rule_id = ?1", [rule])?;
         tx.execute("DELETE FROM redaction_rule WHERE id = ?1", [rule])?;
         let removed = (copies + own) as u64;
         audit::append(&tx, "redaction.rule.remove", &serde_json::json!({ "rule": rule, "removed": removed }))?;
@@ -360,4 +394,44 @@ impl Matter {
         audit::publish_head(&self.store.db);
         Ok(RuleRemoved { rule, removed })
     }
+
+    /// Items in which a stored rule hides a value, in any field. A match only in a name, a
+    /// header value or a property has no stored span; this is where it is counted.
+    pub(crate) fn rule_hits(&self) -> Result<RuleHits> {
+        let db = &self.store.db;
+        let mut hits = RuleHits::default();
+        for row in db.prepare("SELECT item_id FROM redaction_rule_item")?.query_map([], |r| r.get::<_, i64>(0))? {
+            hits.recorded.insert(row? as u64);
+        }
+        let rules = self.stored_rules()?;
+        if rules.is_empty() {
+            return Ok(hits);
+        }
+        let mut texts = Texts::new(db)?;
+        let mut last_item = db.prepare("SELECT last_item FROM redaction_rule WHERE id = ?1")?;
+        let mut newer = db.prepare("SELECT id, kind FROM item WHERE id > ?1 ORDER BY id")?;
+        for rule in &rules {
+            let since: i64 = last_item.query_row([rule.id], |r| r.get::<_, Option<i64>>(0))?.unwrap_or(0);
+            let items: Vec<(i64, String)> = newer.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            for (id, kind) in items {
+                let known = hits.recorded.contains(id as u64) || hits.since_run.contains(id as u64);
+                if !known && rule.covers(id) && ItemMatches::find(db, &mut texts, &rule.set, id, &kind)?.any_hidden(&rule.scope) {
+                    hits.since_run.insert(id as u64);
+                }
+            }
+        }
+        Ok(hits)
+    }
+}
+
+/// Where stored rules hide values ([`Matter::rule_hits`]).
+#[derive(Default)]
+pub(crate) struct RuleHits {
+    /// The items each rule hid something in when it ran (`redaction_rule_item`; what
+    /// `has:redactions` finds).
+    pub recorded: IdSet,
+    /// Items added since a rule ran (or every item, for a rule stored before runs were
+    /// recorded) in which it finds a value to hide now: a production would hide it, no run has
+    /// recorded it yet.
+    pub since_run: IdSet,
 }

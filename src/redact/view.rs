@@ -43,7 +43,7 @@ pub(crate) struct StoredRule {
 }
 
 impl StoredRule {
-    fn covers(&self, id: i64) -> bool {
+    pub(crate) fn covers(&self, id: i64) -> bool {
         self.items.as_ref().is_none_or(|s| s.contains(id as u64))
     }
 }

@@ -13,7 +13,7 @@ use super::audit::{pointer_fp, text_fp, DETAIL_VERSION};
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One difference between the log and the tables.
 #[derive(Debug, Clone)]
@@ -71,6 +71,8 @@ struct State {
     /// Rule id → (spec, reason, treatment, query, fields, allow); fields and allow are null
     /// for rules logged before they existed (every field, nothing allowed).
     rules: BTreeMap<i64, LoggedRule>,
+    /// Rule id → the items its run hid something in (`items` of its entry).
+    rule_items: BTreeMap<i64, BTreeSet<i64>>,
     /// Redaction id → its row as last written (`None`: deleted).
     redactions: BTreeMap<i64, Option<Value>>,
     regions: BTreeMap<i64, Option<Value>>,
@@ -173,11 +175,13 @@ fn apply(st: &mut State, seq: i64, action: &str, p: &Value, detailed: bool) {
                 let fields = p.get("fields").cloned().unwrap_or(Value::Null);
                 let allow = p.get("allow").cloned().unwrap_or(Value::Null);
                 st.rules.insert(rule, (p["spec"].clone(), s(&p["reason"]), s(&p["treatment"]), scope, fields, allow));
+                st.rule_items.insert(rule, parse_ranges(p["items"].as_str().unwrap_or_default()).into_iter().collect());
             }
         }
         "redaction.rule.remove" => {
             if let Some(rule) = p["rule"].as_i64() {
                 st.rules.remove(&rule);
+                st.rule_items.remove(&rule);
             }
         }
         _ => {}
@@ -345,6 +349,31 @@ fn compare(conn: &Connection, st: &State, out: &mut Replayed) -> Result<()> {
         }
         for id in st.rules.keys().filter(|id| !seen.contains(id)) {
             sink.push("rule_missing", format!("redaction rule {id} is in the log but not in the table"));
+        }
+        // The items each run recorded (rules run before they were recorded have none).
+        {
+            let mut recorded: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+            let mut stmt = conn.prepare(
+                "SELECT r.id, i.item_id FROM redaction_rule r LEFT JOIN redaction_rule_item i ON i.rule_id = r.id WHERE r.last_item IS NOT NULL",
+            )?;
+            for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))? {
+                let (rule, item) = row?;
+                let set = recorded.entry(rule).or_default();
+                set.extend(item);
+            }
+            let orphans: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM redaction_rule_item WHERE rule_id NOT IN (SELECT id FROM redaction_rule WHERE last_item IS NOT NULL)",
+                [],
+                |r| r.get(0),
+            )?;
+            if orphans > 0 {
+                sink.push("rule_items_unlogged", format!("{orphans} items are recorded for redaction rules whose runs recorded none"));
+            }
+            for (rule, items) in recorded {
+                if st.rule_items.get(&rule).is_some_and(|logged| *logged != items) {
+                    sink.push("rule_items_changed", format!("the items redaction rule {rule} hid values in differ from the log"));
+                }
+            }
         }
     }
 

@@ -296,6 +296,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE redaction_rule ADD COLUMN fields TEXT;
     ALTER TABLE redaction_rule ADD COLUMN allow TEXT;
     "#,
+    // 13: the items a rule hid something in when it ran, in any field (`redaction_rule_item`),
+    // and the last item id the run saw (`last_item`): the exposure report counts an item whose
+    // only match is in a name, a header value or a property — hidden by the redacted view, no
+    // span stored — as needing redaction, and checks items added since the run itself. Rules
+    // stored before keep `last_item` NULL: all their items are checked.
+    r#"
+    CREATE TABLE redaction_rule_item (
+        rule_id INTEGER NOT NULL REFERENCES redaction_rule(id),
+        item_id INTEGER NOT NULL,
+        PRIMARY KEY (rule_id, item_id)
+    ) WITHOUT ROWID;
+    ALTER TABLE redaction_rule ADD COLUMN last_item INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

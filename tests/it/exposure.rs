@@ -6,7 +6,7 @@ use crate::common;
 
 use common::*;
 use exhibit::assess::exposure::{AssessOptions, ExposureInputs, ExposureReport, Range};
-use exhibit::redact::Treatment;
+use exhibit::redact::{Field, RuleScope, Treatment};
 use exhibit::review::{Propagate, Target};
 use exhibit::Matter;
 use std::collections::BTreeSet;
@@ -419,6 +419,60 @@ fn the_cli_assesses_saves_searches_and_narrows_a_request() {
     let (code, _, err) = cli(&["--matter", d, "assess", "--requests", f]);
     assert_ne!(code, 0);
     assert!(err.contains("line 3") && err.contains("cost_per_pages"), "{err}");
+}
+
+#[test]
+fn needs_redaction_counts_a_rules_matches_outside_the_text_and_in_items_added_after_it_ran() {
+    // A rule that hides attachment names a20.txt, a60.txt and a92.txt and nothing in any text:
+    // the redacted view hides those names, no span is stored. Message 92 (alpha, an attachment)
+    // arrives after the rule ran.
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut m, p) = planted_matter(tmp.path());
+    let inputs = ExposureInputs::from_toml(INPUTS, "inputs").unwrap();
+    let before = m.assess_exposure(&inputs, &AssessOptions::default()).unwrap();
+    let spec = exhibit::redact::RuleSpec::Regex { pattern: r"\ba(?:20|60|92)\.txt\b".into() };
+    let scope = RuleScope { fields: vec![Field::Attachments], allow: Default::default() };
+    let run = m.redact_rule_scoped(spec, "PII", Treatment::Redact, None, scope, false).unwrap();
+    assert_eq!((run.items, run.spans), (2, 0), "two attachment names hidden, nothing in any text");
+    let late = tmp.path().join("c3");
+    fs::create_dir_all(&late).unwrap();
+    fs::write(late.join("m92.eml"), message(92)).unwrap();
+    ingest(&mut m, &late, "Custodian Two");
+
+    let after = m.assess_exposure(&inputs, &AssessOptions::default()).unwrap();
+    // RFP 1 (alpha: even messages) reaches all three attachments, RFP 2 (beta: multiples of
+    // 3) message 60's, RFP 3 (gamma, not alpha) none.
+    let added = [3, 1, 0];
+    for ((b, a), n) in before.requests.iter().zip(&after.requests).zip(added) {
+        assert_eq!(a.exposure.needs_redaction, b.exposure.needs_redaction + n, "{}", a.name);
+        // The figure's saved search finds exactly what it counts, the late item included.
+        let found = m.search(&a.searches.needs_redaction.query, 1, 0, Default::default()).unwrap().total;
+        assert_eq!(found as u64, a.exposure.needs_redaction, "{}: {}", a.name, a.searches.needs_redaction.query);
+    }
+    assert_eq!(after.overall.needs_redaction, before.overall.needs_redaction + 3);
+    // The attachments named by the rule are the ones counted (not their parents).
+    let flagged = m.search("has:redactions", 1000, 0, Default::default()).unwrap();
+    let ids: BTreeSet<i64> = flagged.hits.iter().map(|h| h.id).collect();
+    assert!(ids.contains(&p.of(20).1.unwrap()) && ids.contains(&p.of(60).1.unwrap()));
+    assert!(!ids.contains(&p.of(20).0), "the message carrying a20.txt has no redaction of its own");
+
+    // What the run recorded is checked against its audit entry.
+    let rule = run.rule.unwrap();
+    let db = rusqlite::Connection::open(tmp.path().join("m/exhibit.db")).unwrap();
+    let att20 = p.of(20).1.unwrap();
+    db.execute("DELETE FROM redaction_rule_item WHERE rule_id = ?1 AND item_id = ?2", [rule, att20]).unwrap();
+    let r = m.verify().unwrap();
+    assert!(!r.ok && r.problems.iter().any(|p| p.code == "rule_items_changed"), "{:#?}", r.problems);
+    db.execute("INSERT INTO redaction_rule_item (rule_id, item_id) VALUES (?1, ?2)", [rule, att20]).unwrap();
+    assert!(m.verify().unwrap().ok);
+
+    // Withdrawing the rule withdraws what it counted; the audit log still replays.
+    m.redact_rule_remove(rule).unwrap();
+    let removed = m.assess_exposure(&inputs, &AssessOptions::default()).unwrap();
+    for (b, r) in before.requests.iter().zip(&removed.requests) {
+        assert_eq!(r.exposure.needs_redaction, b.exposure.needs_redaction, "{}", r.name);
+    }
+    assert!(m.verify().unwrap().ok);
 }
 
 #[test]

@@ -151,7 +151,8 @@ fn a_rule_from_before_scopes_covers_every_field() {
     // The matter as a build before migration 12 left it.
     let db = rusqlite::Connection::open(tmp.path().join("m/exhibit.db")).unwrap();
     db.execute_batch(
-        "ALTER TABLE redaction_rule DROP COLUMN fields; ALTER TABLE redaction_rule DROP COLUMN allow; PRAGMA user_version = 11;",
+        "DROP TABLE redaction_rule_item; ALTER TABLE redaction_rule DROP COLUMN last_item;
+         ALTER TABLE redaction_rule DROP COLUMN fields; ALTER TABLE redaction_rule DROP COLUMN allow; PRAGMA user_version = 11;",
     )
     .unwrap();
     drop(db);

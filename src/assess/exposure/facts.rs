@@ -14,7 +14,8 @@ pub(crate) const PRIVILEGED: u8 = 1;
 pub(crate) const CONFIDENTIAL: u8 = 2;
 pub(crate) const TRADE_SECRET: u8 = 4;
 pub(crate) const HOT: u8 = 8;
-/// Carries a text or region redaction, or a needs-redaction tag.
+/// Carries a text or region redaction, a stored rule hides a value in it (any field), or it
+/// carries a needs-redaction tag.
 pub(crate) const NEEDS_REDACTION: u8 = 16;
 /// Tagged as reviewed.
 pub(crate) const REVIEWED: u8 = 32;
@@ -76,7 +77,9 @@ fn domain_of(author: &str) -> Option<String> {
 }
 
 impl Facts {
-    pub fn load(store: &Store, tags: &SensitivityTags) -> Result<Facts> {
+    /// `to_redact`: the items a production would redact something in
+    /// ([`crate::Matter::items_to_redact`]).
+    pub fn load(store: &Store, tags: &SensitivityTags, to_redact: &IdSet) -> Result<Facts> {
         let db = &store.db;
         let max_id: i64 = db.query_row("SELECT COALESCE(MAX(id), 0) FROM item", [], |r| r.get(0))?;
         let mut by_id: Vec<Option<Fact>> = vec![None; max_id as usize + 1];
@@ -185,12 +188,9 @@ impl Facts {
                 }
             }
         }
-        {
-            let mut stmt = db.prepare("SELECT item_id FROM redaction UNION SELECT item_id FROM redaction_region")?;
-            for row in stmt.query_map([], |r| r.get::<_, i64>(0))? {
-                if let Some(Some(f)) = by_id.get_mut(row? as usize) {
-                    f.flags |= NEEDS_REDACTION;
-                }
+        for id in to_redact.iter() {
+            if let Some(Some(f)) = by_id.get_mut(id as usize) {
+                f.flags |= NEEDS_REDACTION;
             }
         }
         Ok(Facts { by_id, families, custodians })

@@ -57,6 +57,9 @@ struct RequestSets {
 struct Queries<'a> {
     inputs: &'a ExposureInputs,
     screen: Option<String>,
+    /// Items a stored rule hides a value in that no run has recorded (added since it ran), by
+    /// control number: `has:redactions` does not find them yet.
+    unapplied: Option<String>,
 }
 
 /// Any of the tags, as a query (`(tag:"A" OR tag:"B")`); a query matching nothing when the list
@@ -83,7 +86,13 @@ impl Queries<'_> {
                 .map(|s| fig("potentially privileged", format!("{fam} AND ({s}) AND NOT {}", any_tag(&t.privileged)))),
             confidential: fig("confidential", format!("{fam} AND {}", any_tag(&t.confidential))),
             trade_secret: fig("trade secret", format!("{fam} AND {}", any_tag(&t.trade_secret))),
-            needs_redaction: fig("needs redaction", format!("{fam} AND (has:redactions OR {})", any_tag(&t.needs_redaction))),
+            needs_redaction: fig(
+                "needs redaction",
+                match &self.unapplied {
+                    Some(u) => format!("{fam} AND (has:redactions OR {} OR {u})", any_tag(&t.needs_redaction)),
+                    None => format!("{fam} AND (has:redactions OR {})", any_tag(&t.needs_redaction)),
+                },
+            ),
             hot: fig("hot", format!("{fam} AND {}", any_tag(&t.hot))),
         }
     }
@@ -174,13 +183,14 @@ impl Matter {
     /// the evidence side and (with `full`) the matter overview and the model-log section.
     pub fn assess_exposure(&mut self, inputs: &ExposureInputs, opts: &AssessOptions) -> Result<ExposureReport> {
         inputs.check()?;
-        let facts = Facts::load(&self.store, &inputs.tags)?;
+        let (to_redact, unapplied) = self.items_to_redact()?;
+        let facts = Facts::load(&self.store, &inputs.tags, &to_redact)?;
         let screen_query = inputs.privilege.query();
         let screen = match &screen_query {
             Some(q) => Some(self.assess_ids("privilege screen", "privilege", q)?),
             None => None,
         };
-        let queries = Queries { inputs, screen: screen_query.clone() };
+        let queries = Queries { inputs, screen: screen_query.clone(), unapplied };
 
         // Each request, then the union.
         let mut sets = Vec::with_capacity(inputs.requests.len());
@@ -288,12 +298,44 @@ impl Matter {
 
     /// Draws a seeded random sample of the uncoded responsive items (the requests' families)
     /// and tags it `Exposure sample SEED`, for reviewers to code. Returns the tag.
+    /// The items a production would redact something in — a stored span or region, or a value
+    /// a stored rule hides in any field — and, as a query by control number, those among them
+    /// that only a rule's check of items added since it ran found (`None` when there are none).
+    fn items_to_redact(&self) -> Result<(IdSet, Option<String>)> {
+        let hits = self.rule_hits()?;
+        let mut all = self.redacted_items()?;
+        for id in hits.recorded.iter().chain(hits.since_run.iter()) {
+            all.insert(id);
+        }
+        let unapplied = if hits.since_run.is_empty() { None } else { Some(self.control_query(&hits.since_run)?) };
+        Ok((all, unapplied))
+    }
+
+    /// Items as control-number terms, runs of consecutive ids as ranges
+    /// (`(control:[EXH-0000090 TO EXH-0000095] OR control:EXH-0000099)`).
+    fn control_query(&self, ids: &IdSet) -> Result<String> {
+        let mut control = self.store.db.prepare_cached("SELECT control FROM item WHERE id = ?1")?;
+        let mut of = |id: u64| control.query_row([id as i64], |r| r.get::<_, String>(0));
+        let ids: Vec<u64> = ids.iter().collect();
+        let mut terms = Vec::new();
+        let mut i = 0;
+        while i < ids.len() {
+            let mut j = i;
+            while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
+                j += 1;
+            }
+            terms.push(if i == j { format!("control:{}", of(ids[i])?) } else { format!("control:[{} TO {}]", of(ids[i])?, of(ids[j])?) });
+            i = j + 1;
+        }
+        Ok(format!("({})", terms.join(" OR ")))
+    }
+
     pub fn draw_exposure_sample(&mut self, inputs: &ExposureInputs, n: usize, seed: u64) -> Result<(String, u64)> {
         inputs.check()?;
         if n == 0 {
             return Err(Error::BadInput("a sample needs at least one item: give --sample a number above zero".into()));
         }
-        let facts = Facts::load(&self.store, &inputs.tags)?;
+        let facts = Facts::load(&self.store, &inputs.tags, &self.items_to_redact()?.0)?;
         let mut responsive = IdSet::default();
         for r in &inputs.requests {
             for id in facts.with_families(&self.assess_ids("request", &r.name, &r.query)?).iter() {
@@ -421,7 +463,7 @@ fn method(inputs: &ExposureInputs) -> Vec<String> {
         "Every other figure is counted over the request's families — its documents plus every member of their families (an email with all its attachments) — because a production carries whole families.".into(),
         "The overall figures count the union of all requests, each item once; \"adds alone\" counts the family items no other request reaches.".into(),
         format!(
-            "Sensitivity comes from review tags: privileged = {}; confidential = {}; trade secret = {}; hot = {}. Needs redaction = items carrying a redaction or the tag {}.",
+            "Sensitivity comes from review tags: privileged = {}; confidential = {}; trade secret = {}; hot = {}. Needs redaction = items carrying a redaction, items in which a stored redaction rule hides a value in any field (a name, a header, a property as well as the text; items added since the rule ran are checked too), or the tag {}.",
             inputs.tags.privileged.join(" / "),
             inputs.tags.confidential.join(" / "),
             inputs.tags.trade_secret.join(" / "),
