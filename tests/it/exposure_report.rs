@@ -118,7 +118,7 @@ name = "RFP 2 – shipment"
 query = "shipment OR budget"
 
 [[evidence]]
-name = "Delay"
+name = "Delay 延误"
 query = "delay"
 
 [privilege]
@@ -231,6 +231,11 @@ fn the_report_renders_as_pdf_html_and_csv_without_privileged_or_redacted_text() 
         assert!(flat.contains(&q.searches.privileged.search), "the figure names its saved search {:?}", q.searches.privileged.search);
     }
     assert!(flat.contains(OPEN_TITLE), "a hot title that is none of the sensitive kinds is printed");
+    // The CJK fallback draws what DejaVu lacks, and every face is embedded as a subset: the
+    // whole faces took 2.9 MB deflated.
+    assert!(flat.contains("Delay 延误"), "pdftotext reads the evidence name in Chinese");
+    let size = fs::metadata(&pdf).unwrap().len();
+    assert!(size < 200_000, "the report is {size} bytes: its fonts are not subset");
 
     // Nothing planted anywhere: pdftotext, raw PDF bytes, HTML, CSV.
     let pdf_bytes = String::from_utf8_lossy(&fs::read(&pdf).unwrap()).to_lowercase();
