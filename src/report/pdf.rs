@@ -8,9 +8,8 @@
 //! Each face is embedded as a subset of the glyphs the report draws ([`subsetter`], glyphs
 //! renumbered in the order first drawn): tens of kilobytes where the whole faces took 0.73 MB
 //! deflated, and the CJK fallback (DroidSansFallbackFull, 2.1 MB deflated) only for the
-//! characters used. A fallback
-//! face that comes as a font collection (Noto CJK's `.ttc`) is not embedded; its glyphs are
-//! drawn as .notdef.
+//! characters used. A fallback face that comes as a font collection (Noto CJK's `.ttc`) is not
+//! embedded; its glyphs are drawn as .notdef.
 
 use super::chart::{Anchor, Chart, Color, Shape};
 use super::layout::{blocks, section_blocks, Block, Side, FOOTER};
