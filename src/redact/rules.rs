@@ -10,6 +10,7 @@
 
 use super::engine::{insert_redaction, propagate, RuleSpec, Treatment};
 use super::scope::{body_start, text_field, Field, RuleScope};
+use super::view::StoredRule;
 use crate::error::{Error, Result};
 use crate::index::idset::IdSet;
 use crate::recognizers::{Match, RuleSet};
@@ -147,18 +148,31 @@ pub(crate) struct ItemMatches {
     pub other: Vec<(Field, Match)>,
 }
 
-impl ItemMatches {
-    pub(crate) fn find(db: &Connection, texts: &mut Texts, set: &RuleSet, id: i64, kind: &str) -> Result<ItemMatches> {
+/// What a rule may hide in one item, read once for any number of rules: its text (with where
+/// its body starts) and its other strings ([`item_strings`]).
+pub(crate) struct ItemStrings {
+    text: String,
+    body_start: usize,
+    other: Vec<(Field, String)>,
+}
+
+impl ItemStrings {
+    pub(crate) fn read(db: &Connection, texts: &mut Texts, id: i64, kind: &str) -> Result<ItemStrings> {
         let text = texts.get(id)?.unwrap_or_default();
-        let bs = body_start(kind, &text);
-        let in_text = set.find(&text).into_iter().map(|m| (text_field(bs, m.start), m)).collect();
-        let mut other = Vec::new();
-        for (field, s) in item_strings(db, id, kind, bs > 0)? {
-            other.extend(set.find(&s).into_iter().map(|m| (field, m)));
-        }
-        Ok(ItemMatches { text: in_text, other })
+        let body_start = body_start(kind, &text);
+        let other = item_strings(db, id, kind, body_start > 0)?;
+        Ok(ItemStrings { text, body_start, other })
     }
 
+    /// A rule set's matches in them.
+    pub(crate) fn matches(&self, set: &RuleSet) -> ItemMatches {
+        let text = set.find(&self.text).into_iter().map(|m| (text_field(self.body_start, m.start), m)).collect();
+        let other = self.other.iter().flat_map(|(field, s)| set.find(s).into_iter().map(move |m| (*field, m))).collect();
+        ItemMatches { text, other }
+    }
+}
+
+impl ItemMatches {
     /// Whether `scope` hides any of them.
     pub(crate) fn any_hidden(&self, scope: &RuleScope) -> bool {
         self.text.iter().chain(&self.other).any(|(f, m)| scope.hides(*f, m))
@@ -252,7 +266,7 @@ impl Matter {
                 let (kind, control): (String, String) = kind_of.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 let control_fn = || -> Result<String> { Ok(control.clone()) };
                 let before = tally.matches;
-                let found = ItemMatches::find(db, &mut texts, &rules, id, &kind)?;
+                let found = ItemStrings::read(db, &mut texts, id, &kind)?.matches(&rules);
                 let mut hidden = Vec::new();
                 for (field, m) in found.text {
                     if tally.count(&scope, field, &m, &control_fn)? {
@@ -407,17 +421,29 @@ impl Matter {
         if rules.is_empty() {
             return Ok(hits);
         }
-        let mut texts = Texts::new(db)?;
+        // Each rule with the last item its run saw (none: a rule from before runs were recorded).
         let mut last_item = db.prepare("SELECT last_item FROM redaction_rule WHERE id = ?1")?;
-        let mut newer = db.prepare("SELECT id, kind FROM item WHERE id > ?1 ORDER BY id")?;
-        for rule in &rules {
-            let since: i64 = last_item.query_row([rule.id], |r| r.get::<_, Option<i64>>(0))?.unwrap_or(0);
-            let items: Vec<(i64, String)> = newer.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-            for (id, kind) in items {
-                let known = hits.recorded.contains(id as u64) || hits.since_run.contains(id as u64);
-                if !known && rule.covers(id) && ItemMatches::find(db, &mut texts, &rule.set, id, &kind)?.any_hidden(&rule.scope) {
-                    hits.since_run.insert(id as u64);
-                }
+        let since: Vec<i64> = rules
+            .iter()
+            .map(|r| Ok(last_item.query_row([r.id], |row| row.get::<_, Option<i64>>(0))?.unwrap_or(0)))
+            .collect::<Result<_>>()?;
+        let oldest = since.iter().copied().min().unwrap_or(0);
+        let items: Vec<(i64, String)> = db
+            .prepare("SELECT id, kind FROM item WHERE id > ?1 ORDER BY id")?
+            .query_map([oldest], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        let mut texts = Texts::new(db)?;
+        for (id, kind) in items {
+            if hits.recorded.contains(id as u64) {
+                continue;
+            }
+            let due: Vec<&StoredRule> = rules.iter().zip(&since).filter(|(r, s)| id > **s && r.covers(id)).map(|(r, _)| r).collect();
+            if due.is_empty() {
+                continue;
+            }
+            let strings = ItemStrings::read(db, &mut texts, id, &kind)?;
+            if due.iter().any(|r| strings.matches(&r.set).any_hidden(&r.scope)) {
+                hits.since_run.insert(id as u64);
             }
         }
         Ok(hits)

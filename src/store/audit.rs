@@ -304,26 +304,21 @@ pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<Entry>> {
 
 /// Compact text for a set of ids in the audit log: "1-500,502,610-612".
 pub fn id_ranges(ids: &[i64]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < ids.len() {
-        let start = ids[i];
-        let mut end = start;
-        while i + 1 < ids.len() && ids[i + 1] == end + 1 {
-            i += 1;
-            end = ids[i];
+    let parts: Vec<String> =
+        id_runs(ids).into_iter().map(|(start, end)| if start == end { start.to_string() } else { format!("{start}-{end}") }).collect();
+    parts.join(",")
+}
+
+/// Sorted ids as runs of consecutive ids: [1, 2, 3, 5] → [(1, 3), (5, 5)].
+pub fn id_runs(ids: &[i64]) -> Vec<(i64, i64)> {
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for &id in ids {
+        match runs.last_mut() {
+            Some((_, end)) if id == *end + 1 => *end = id,
+            _ => runs.push((id, id)),
         }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if start == end {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}-{end}"));
-        }
-        i += 1;
     }
-    out
+    runs
 }
 
 #[cfg(test)]

@@ -315,17 +315,15 @@ impl Matter {
     /// (`(control:[EXH-0000090 TO EXH-0000095] OR control:EXH-0000099)`).
     fn control_query(&self, ids: &IdSet) -> Result<String> {
         let mut control = self.store.db.prepare_cached("SELECT control FROM item WHERE id = ?1")?;
-        let mut of = |id: u64| control.query_row([id as i64], |r| r.get::<_, String>(0));
-        let ids: Vec<u64> = ids.iter().collect();
+        let mut of = |id: i64| control.query_row([id], |r| r.get::<_, String>(0));
+        let ids: Vec<i64> = ids.iter().map(|id| id as i64).collect();
         let mut terms = Vec::new();
-        let mut i = 0;
-        while i < ids.len() {
-            let mut j = i;
-            while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
-                j += 1;
-            }
-            terms.push(if i == j { format!("control:{}", of(ids[i])?) } else { format!("control:[{} TO {}]", of(ids[i])?, of(ids[j])?) });
-            i = j + 1;
+        for (first, last) in crate::store::audit::id_runs(&ids) {
+            terms.push(if first == last {
+                format!("control:{}", of(first)?)
+            } else {
+                format!("control:[{} TO {}]", of(first)?, of(last)?)
+            });
         }
         Ok(format!("({})", terms.join(" OR ")))
     }
@@ -335,7 +333,8 @@ impl Matter {
         if n == 0 {
             return Err(Error::BadInput("a sample needs at least one item: give --sample a number above zero".into()));
         }
-        let facts = Facts::load(&self.store, &inputs.tags, &self.items_to_redact()?.0)?;
+        // The draw reads only which items are coded: no need to check rules for redactions.
+        let facts = Facts::load(&self.store, &inputs.tags, &IdSet::default())?;
         let mut responsive = IdSet::default();
         for r in &inputs.requests {
             for id in facts.with_families(&self.assess_ids("request", &r.name, &r.query)?).iter() {
