@@ -10,7 +10,6 @@
 
 use super::engine::{insert_redaction, propagate, RuleSpec, Treatment};
 use super::scope::{body_start, text_field, Field, RuleScope};
-use super::view::StoredRule;
 use crate::error::{Error, Result};
 use crate::index::idset::IdSet;
 use crate::recognizers::{Match, RuleSet};
@@ -437,7 +436,7 @@ impl Matter {
             if hits.recorded.contains(id as u64) {
                 continue;
             }
-            let due: Vec<&StoredRule> = rules.iter().zip(&since).filter(|(r, s)| id > **s && r.covers(id)).map(|(r, _)| r).collect();
+            let due: Vec<_> = rules.iter().zip(&since).filter(|(r, s)| id > **s && r.covers(id)).map(|(r, _)| r).collect();
             if due.is_empty() {
                 continue;
             }
