@@ -385,6 +385,8 @@ const CACHE_LIMIT: usize = 60_000;
 /// One font face with the metrics layout needs, in em units (font units / units per em).
 struct Face {
     font: FontVec,
+    /// Which face of a collection (`.ttc`) `font` is; 0 for a single-face file.
+    index: u32,
     /// `PxScale` per pixel of em: ab_glyph's scale is the ascent-to-descent height, not the em.
     px_scale_per_em: f32,
     units_per_em: f32,
@@ -403,7 +405,7 @@ impl Face {
         if !(height.is_finite() && height > 0.0 && ascent.is_finite() && descent.is_finite()) {
             return Err(invalid());
         }
-        Ok(Face { px_scale_per_em: height / upem, units_per_em: upem, ascent, descent, font })
+        Ok(Face { px_scale_per_em: height / upem, units_per_em: upem, ascent, descent, font, index })
     }
 }
 
@@ -468,15 +470,15 @@ impl Fonts {
         Ok(Fonts::assemble(regular, bold, fallbacks, mono.and_then(|p| optional(p, 0))))
     }
 
-    /// Fonts from bytes (TrueType or OpenType, or the first face of a collection), for tests and
-    /// for callers that ship their own.
-    pub fn from_bytes(regular: Vec<u8>, bold: Vec<u8>, fallbacks: Vec<Vec<u8>>) -> Result<Fonts, TypesetError> {
+    /// Fonts from bytes (TrueType or OpenType; the first face of a collection for regular and
+    /// bold, the numbered one for each fallback), for tests and for callers that ship their own.
+    pub fn from_bytes(regular: Vec<u8>, bold: Vec<u8>, fallbacks: Vec<(Vec<u8>, u32)>) -> Result<Fonts, TypesetError> {
         let regular = Face::parse(regular, 0, "the regular font")?;
         let bold = Face::parse(bold, 0, "the bold font")?;
         let fallbacks = fallbacks
             .into_iter()
             .enumerate()
-            .map(|(n, b)| Face::parse(b, 0, &format!("fallback font {}", n + 1)))
+            .map(|(n, (b, index))| Face::parse(b, index, &format!("fallback font {}", n + 1)))
             .collect::<Result<_, _>>()?;
         Ok(Fonts::assemble(regular, bold, fallbacks, None))
     }
@@ -1819,6 +1821,12 @@ impl Fonts {
         self.faces.get(face as usize).map(|f| f.font.as_slice())
     }
 
+    /// Which face of the collection [`Fonts::face_data`] returns `face` is (0 for a single-face
+    /// file).
+    pub fn face_index(&self, face: u16) -> u32 {
+        self.faces.get(face as usize).map_or(0, |f| f.index)
+    }
+
     /// The metrics of face `face`.
     pub fn face_metrics(&self, face: u16) -> Option<FaceMetrics> {
         self.faces.get(face as usize).map(|f| FaceMetrics { units_per_em: f.units_per_em, ascent: f.ascent, descent: f.descent })
@@ -2123,7 +2131,7 @@ mod tests {
         // U+2312 (arc) is in DejaVu Sans Mono but not DejaVu Sans: Mono stands in for a CJK font.
         let read = |n: &str| std::fs::read(format!("/usr/share/fonts/truetype/dejavu/{n}")).expect("fonts-dejavu-core");
         let with =
-            Fonts::from_bytes(read("DejaVuSans.ttf"), read("DejaVuSans-Bold.ttf"), vec![read("DejaVuSansMono.ttf")]).expect("parses");
+            Fonts::from_bytes(read("DejaVuSans.ttf"), read("DejaVuSans-Bold.ttf"), vec![(read("DejaVuSansMono.ttf"), 0)]).expect("parses");
         assert_eq!(with.fallback_count(), 1);
         let flow = Flow { paragraphs: vec![body("\u{2312}")] };
         let t = typeset(&flow, &geom(), &with);

@@ -8,8 +8,11 @@
 //! Each face is embedded as a subset of the glyphs the report draws ([`subsetter`], glyphs
 //! renumbered in the order first drawn): tens of kilobytes where the whole faces took 0.73 MB
 //! deflated, and the CJK fallback (DroidSansFallbackFull, 2.1 MB deflated) only for the
-//! characters used. A fallback face that comes as a font collection (Noto CJK's `.ttc`) is not
-//! embedded; its glyphs are drawn as .notdef.
+//! characters used. A face from a collection (`.ttc`: Noto Sans CJK, WenQuanYi, which the
+//! fallback chain tries before Droid) is cut out of it; TrueType outlines go in as CIDFontType2
+//! (`FontFile2`), PostScript (CFF) outlines, Noto CJK's, as CIDFontType0 in an OpenType
+//! `FontFile3`. Only a face the subsetter cannot take (variable CFF2 outlines) is left out, and
+//! its glyphs are drawn as .notdef.
 
 use super::chart::{Anchor, Chart, Color, Shape};
 use super::layout::{blocks, section_blocks, Block, Side, FOOTER};
@@ -70,7 +73,7 @@ fn rgb(c: Color) -> (f32, f32, f32) {
 
 impl<'f> Writer<'f> {
     fn new(fonts: &'f Fonts) -> Writer<'f> {
-        let embeddable = (0..u16::MAX).map_while(|f| fonts.face_data(f)).map(|d| !d.starts_with(b"ttcf")).collect();
+        let embeddable = (0..u16::MAX).map_while(|f| Some(outlines(fonts.face_data(f)?, fonts.face_index(f)).is_some())).collect();
         Writer { fonts, pages: vec![Content::new()], current: 0, y: MARGIN, used: BTreeMap::new(), subsets: BTreeMap::new(), embeddable }
     }
 
@@ -469,12 +472,22 @@ impl<'f> Writer<'f> {
                 .encoding_predefined(Name(b"Identity-H"))
                 .descendant_font(cid)
                 .to_unicode(cmap);
+            let kind = outlines(data, self.fonts.face_index(face))
+                .ok_or_else(|| Error::Internal(format!("font face {face} has no outlines a PDF can embed")))?;
             let mut c = pdf.cid_font(cid);
-            c.subtype(CidFontType::Type2);
             c.base_font(Name(base.as_bytes()));
             c.system_info(system);
             c.font_descriptor(descriptor);
-            c.cid_to_gid_map_predefined(Name(b"Identity"));
+            match kind {
+                Outlines::TrueType => {
+                    c.subtype(CidFontType::Type2);
+                    c.cid_to_gid_map_predefined(Name(b"Identity"));
+                }
+                // The subset is CID-keyed with CID = glyph number, whatever the face was.
+                Outlines::Cff => {
+                    c.subtype(CidFontType::Type0);
+                }
+            }
             c.default_width(1000.0 * self.fonts.advance(face, 0));
             {
                 let mut w = c.widths();
@@ -484,20 +497,30 @@ impl<'f> Writer<'f> {
             }
             c.finish();
             let (asc, desc) = (metrics.ascent * 1000.0, -metrics.descent * 1000.0);
-            pdf.font_descriptor(descriptor)
-                .name(Name(base.as_bytes()))
+            let mut d = pdf.font_descriptor(descriptor);
+            d.name(Name(base.as_bytes()))
                 .flags(FontFlags::NON_SYMBOLIC)
                 .bbox(Rect::new(-1000.0, desc, 2000.0, asc))
                 .italic_angle(0.0)
                 .ascent(asc)
                 .descent(desc)
                 .cap_height(asc * 0.75)
-                .stem_v(80.0)
-                .font_file2(file);
-            let subset = subsetter::subset(data, 0, &self.subsets[&face])
+                .stem_v(80.0);
+            match kind {
+                Outlines::TrueType => d.font_file2(file),
+                Outlines::Cff => d.font_file3(file),
+            };
+            d.finish();
+            let subset = subsetter::subset(data, self.fonts.face_index(face), &self.subsets[&face])
                 .map_err(|e| Error::Internal(format!("the report's font {face} could not be subset: {e}")))?;
             let packed = deflate(&subset)?;
-            pdf.stream(file, &packed).filter(Filter::FlateDecode).pair(Name(b"Length1"), subset.len() as i32);
+            let mut stream = pdf.stream(file, &packed);
+            stream.filter(Filter::FlateDecode);
+            match kind {
+                Outlines::TrueType => stream.pair(Name(b"Length1"), subset.len() as i32),
+                Outlines::Cff => stream.pair(Name(b"Subtype"), Name(b"OpenType")),
+            };
+            stream.finish();
             let mut map = pdf_writer::types::UnicodeCmap::new(Name(b"Exhibit-UTF16"), system);
             for (&cid, &(g, ch)) in glyphs {
                 if g != 0 {
@@ -510,8 +533,113 @@ impl<'f> Writer<'f> {
     }
 }
 
+/// The outlines of a face, which decide how a PDF embeds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outlines {
+    /// `glyf`: a CIDFontType2 with the subset as `FontFile2`.
+    TrueType,
+    /// `CFF `: a CIDFontType0 with the subset, still an OpenType file, as `FontFile3`.
+    Cff,
+}
+
+/// The outlines of face `index` of `data` (a font file or a collection), read from its table
+/// directory; `None` for what the subsetter cannot take (variable `CFF2` outlines) or a
+/// directory that does not parse.
+fn outlines(data: &[u8], index: u32) -> Option<Outlines> {
+    let u32_at = |at: usize| data.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let start = if data.starts_with(b"ttcf") {
+        if index >= u32_at(8)? {
+            return None;
+        }
+        u32_at(12 + 4 * index as usize)? as usize
+    } else {
+        0
+    };
+    let tables = u16::from_be_bytes(data.get(start + 4..start + 6)?.try_into().ok()?) as usize;
+    let tags: Vec<&[u8]> = (0..tables).map(|t| data.get(start + 12 + 16 * t..start + 16 + 16 * t)).collect::<Option<_>>()?;
+    if tags.contains(&&b"glyf"[..]) {
+        Some(Outlines::TrueType)
+    } else if tags.contains(&&b"CFF "[..]) {
+        Some(Outlines::Cff)
+    } else {
+        None
+    }
+}
+
 fn deflate(data: &[u8]) -> Result<Vec<u8>> {
     let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(data.len() / 2), flate2::Compression::default());
     z.write_all(data)?;
     Ok(z.finish()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    const DEJAVU_BOLD: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fonts").join(name)).expect("fixture")
+    }
+
+    #[test]
+    fn outlines_are_read_from_a_file_and_from_each_face_of_a_collection() {
+        let ttc = fixture("cjk-cff.ttc");
+        assert_eq!(outlines(&ttc, 0), Some(Outlines::Cff));
+        assert_eq!(outlines(&ttc, 1), Some(Outlines::Cff));
+        assert_eq!(outlines(&ttc, 2), None, "no third face");
+        assert_eq!(outlines(&ttc[..40], 1), None, "a cut directory does not parse");
+        if let Ok(dejavu) = std::fs::read(DEJAVU) {
+            assert_eq!(outlines(&dejavu, 0), Some(Outlines::TrueType));
+        }
+    }
+
+    /// Noto Sans CJK, the first fallback the chain tries, is a collection of CFF faces: the report
+    /// must embed the face it drew with (here the second of the fixture's two), so that a reader
+    /// both shows the glyphs and extracts the text.
+    #[test]
+    fn a_cff_face_from_a_collection_is_embedded_and_its_text_reads_back() {
+        let (Ok(regular), Ok(bold)) = (std::fs::read(DEJAVU), std::fs::read(DEJAVU_BOLD)) else {
+            eprintln!("skipped: DejaVu Sans is not installed (make deps installs fonts-dejavu-core)");
+            return;
+        };
+        let fonts = Fonts::from_bytes(regular, bold, vec![(fixture("cjk-cff.ttc"), 1)]).unwrap();
+        let page = |embed_cff: bool| {
+            let mut w = Writer::new(&fonts);
+            assert_eq!(w.embeddable, vec![true, true, true]);
+            w.embeddable[2] = embed_cff;
+            w.block(&Block::Heading { text: "Evidence 证据".into(), level: 1 });
+            w.block(&Block::Paragraph("Delay 延误 and price 价格".into()));
+            w.finish("fonts").unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fonts.pdf");
+        std::fs::write(&path, page(true)).unwrap();
+        let notdef = dir.path().join("notdef.pdf");
+        std::fs::write(&notdef, page(false)).unwrap();
+        let Ok(fonts_out) = Command::new("pdffonts").arg(&path).output() else {
+            eprintln!("skipped: poppler-utils is not installed (make deps installs it)");
+            return;
+        };
+        let listing = String::from_utf8_lossy(&fonts_out.stdout);
+        let cff: Vec<&str> = listing.lines().filter(|l| l.contains("CID Type 0C")).collect();
+        assert_eq!(cff.len(), 1, "one CFF face, embedded:\n{listing}");
+        assert!(cff[0].contains("yes yes yes"), "embedded, subset, with a ToUnicode map:\n{listing}");
+        assert_eq!(listing.lines().filter(|l| l.contains("CID TrueType")).count(), 2, "DejaVu regular and bold:\n{listing}");
+        let text = Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains("Evidence 证据") && text.contains("Delay 延误 and price 价格"), "{text}");
+        // Drawn, not merely extractable: poppler renders the page without complaint, and not
+        // as it renders the same page with the CJK drawn as .notdef boxes.
+        let render = |pdf: &std::path::Path| {
+            let out = Command::new("pdftoppm").args(["-r", "72", "-gray", "-singlefile"]).arg(pdf).output().unwrap();
+            assert!(out.status.success() && out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        };
+        let (drawn, boxes) = (render(&path), render(&notdef));
+        assert_eq!(drawn.len(), boxes.len());
+        assert_ne!(drawn, boxes, "the CFF glyphs drew as .notdef");
+    }
 }
