@@ -30,6 +30,11 @@ pub struct Matter {
     pub(crate) index: SearchIndex,
     /// Page geometry of recently viewed PDFs ([`FrameCache`]).
     pub(crate) frames: std::sync::Mutex<FrameCache>,
+    /// The items stored rules would hide something in that no run has recorded
+    /// ([`Matter::rule_hits`]), with the matter's state they were found in (last audit entry,
+    /// last item): the Exposure screen recomputes on every edit, and finding them reads each
+    /// late item's text.
+    pub(crate) rule_hits_cache: std::sync::Mutex<Option<((i64, i64), crate::index::idset::IdSet)>>,
 }
 
 impl Matter {
@@ -55,7 +60,7 @@ impl Matter {
             index.wait_for_merges()?;
             index.rebuilt = false;
         }
-        Ok(Matter { store, index, frames: Default::default() })
+        Ok(Matter { store, index, frames: Default::default(), rule_hits_cache: Default::default() })
     }
 
     pub fn dir(&self) -> &Path {

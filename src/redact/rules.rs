@@ -416,9 +416,30 @@ impl Matter {
         for row in db.prepare("SELECT item_id FROM redaction_rule_item")?.query_map([], |r| r.get::<_, i64>(0))? {
             hits.recorded.insert(row? as u64);
         }
+        // Every change to the matter is audited in its transaction, and items only ever grow:
+        // the same last entry and last item mean the same late hits.
+        let state: (i64, i64) =
+            db.query_row("SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit), (SELECT COALESCE(MAX(id), 0) FROM item)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let mut cache = self.rule_hits_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, late)) = cache.as_ref().filter(|(at, _)| *at == state) {
+            hits.since_run = late.clone();
+            return Ok(hits);
+        }
+        hits.since_run = self.late_rule_hits(&hits.recorded)?;
+        *cache = Some((state, hits.since_run.clone()));
+        Ok(hits)
+    }
+
+    /// Items added since a stored rule ran (every item, for a rule from before runs were
+    /// recorded) in which it finds a value to hide now, leaving out those in `recorded`.
+    fn late_rule_hits(&self, recorded: &IdSet) -> Result<IdSet> {
+        let db = &self.store.db;
+        let mut late = IdSet::default();
         let rules = self.stored_rules()?;
         if rules.is_empty() {
-            return Ok(hits);
+            return Ok(late);
         }
         // Each rule with the last item its run saw (none: a rule from before runs were recorded).
         let mut last_item = db.prepare("SELECT last_item FROM redaction_rule WHERE id = ?1")?;
@@ -433,7 +454,7 @@ impl Matter {
             .collect::<std::result::Result<_, _>>()?;
         let mut texts = Texts::new(db)?;
         for (id, kind) in items {
-            if hits.recorded.contains(id as u64) {
+            if recorded.contains(id as u64) {
                 continue;
             }
             let due: Vec<_> = rules.iter().zip(&since).filter(|(r, s)| id > **s && r.covers(id)).map(|(r, _)| r).collect();
@@ -442,10 +463,10 @@ impl Matter {
             }
             let strings = ItemStrings::read(db, &mut texts, id, &kind)?;
             if due.iter().any(|r| strings.matches(&r.set).any_hidden(&r.scope)) {
-                hits.since_run.insert(id as u64);
+                late.insert(id as u64);
             }
         }
-        Ok(hits)
+        Ok(late)
     }
 }
 
