@@ -9,7 +9,7 @@
 //! redaction rule has run over every item (its matches are recorded), and once 10,000 items have
 //! been ingested after it ran (the what-if checks those against the rule, live).
 
-use exhibit::assess::exposure::{AssessOptions, ExposureInputs};
+use exhibit::assess::exposure::{AssessOptions, ExposureInputs, ExposureReport};
 use exhibit::redact::{RuleSpec, Treatment};
 use exhibit::review::{Propagate, Target};
 use exhibit::Matter;
@@ -73,6 +73,18 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// The median time of `runs` assessments, and the last one's report.
+fn time(m: &mut Matter, inputs: &ExposureInputs, opts: &AssessOptions, runs: usize) -> (Duration, ExposureReport) {
+    let mut times = Vec::new();
+    let mut report = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        report = Some(m.assess_exposure(inputs, opts).unwrap());
+        times.push(t.elapsed());
+    }
+    (median(times), report.unwrap())
+}
+
 fn main() {
     let items: usize = std::env::var("EXHIBIT_BENCH_ITEMS").ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(100_000);
     let dir = build_matter(items);
@@ -80,16 +92,6 @@ fn main() {
     let total = m.status().unwrap().items;
     let inputs = ExposureInputs::from_toml(INPUTS, "bench").unwrap();
     let live = AssessOptions::default();
-    let time = |m: &mut Matter, inputs: &ExposureInputs, opts: &AssessOptions, runs: usize| {
-        let mut times = Vec::new();
-        let mut report = None;
-        for _ in 0..runs {
-            let t = Instant::now();
-            report = Some(m.assess_exposure(inputs, opts).unwrap());
-            times.push(t.elapsed());
-        }
-        (median(times), report.unwrap())
-    };
     let (what_if, report) = time(&mut m, &inputs, &live, 7);
     let narrowed_inputs = inputs.clone().with_query("RFP 1: trading", "(trading OR trader) AND date:[2001-01-01 TO 2001-06-30]").unwrap();
     let (narrowed, narrowed_report) = time(&mut m, &narrowed_inputs, &live, 7);
@@ -115,16 +117,11 @@ fn main() {
         narrowed_report.requests[0].exposure.documents
     );
     drop(m);
-    with_a_rule(&dir, &inputs, &live, &time);
+    with_a_rule(&dir, &inputs, &live);
 }
 
 /// The what-if with a redaction rule, on a copy of the matter (the cached one stays as built).
-fn with_a_rule(
-    dir: &std::path::Path,
-    inputs: &ExposureInputs,
-    live: &AssessOptions,
-    time: &dyn Fn(&mut Matter, &ExposureInputs, &AssessOptions, usize) -> (Duration, exhibit::assess::exposure::ExposureReport),
-) {
+fn with_a_rule(dir: &std::path::Path, inputs: &ExposureInputs, live: &AssessOptions) {
     let root = dir.parent().unwrap();
     let copy = root.join("with-rule");
     let _ = std::fs::remove_dir_all(&copy);
@@ -161,7 +158,10 @@ fn with_a_rule(
     println!("|---|---|");
     println!("| the rule's run: {} matches in {} items | {rule_secs:.1} s |", run.matches, run.items);
     println!("| what-if, the rule's matches recorded | {:.0} ms |", recorded.as_secs_f64() * 1e3);
-    println!("| first what-if after 10,000 more items were ingested (checks them against the rule) | {:.0} ms |", first.as_secs_f64() * 1e3);
+    println!(
+        "| first what-if after 10,000 more items were ingested (checks them against the rule) | {:.0} ms |",
+        first.as_secs_f64() * 1e3
+    );
     println!("| the next what-ifs (the matter unchanged since) | {:.0} ms |", late.as_secs_f64() * 1e3);
     println!(
         "\nneeds_redaction overall: {} after the run, {} with the 10,000 later items ({} → {} documents)",
