@@ -589,23 +589,30 @@ mod tests {
         let ttc = fixture("cjk-cff.ttc");
         assert_eq!(outlines(&ttc, 0), Some(Outlines::Cff));
         assert_eq!(outlines(&ttc, 1), Some(Outlines::Cff));
-        assert_eq!(outlines(&ttc, 2), None, "no third face");
+        assert_eq!(outlines(&ttc, 2), Some(Outlines::Cff));
+        assert_eq!(outlines(&ttc, 3), None, "no fourth face");
         assert_eq!(outlines(&ttc[..40], 1), None, "a cut directory does not parse");
         if let Ok(dejavu) = std::fs::read(DEJAVU) {
             assert_eq!(outlines(&dejavu, 0), Some(Outlines::TrueType));
         }
     }
 
-    /// Noto Sans CJK, the first fallback the chain tries, is a collection of CFF faces: the report
-    /// must embed the face it drew with (here the second of the fixture's two), so that a reader
-    /// both shows the glyphs and extracts the text.
+    /// Noto Sans CJK, the first fallback the chain tries, is a collection of CID-keyed CFF faces:
+    /// the report must embed the face it drew with (here the fixture's second, name-keyed, and
+    /// third, CID-keyed), so that a reader both shows the glyphs and extracts the text.
     #[test]
     fn a_cff_face_from_a_collection_is_embedded_and_its_text_reads_back() {
         let (Ok(regular), Ok(bold)) = (std::fs::read(DEJAVU), std::fs::read(DEJAVU_BOLD)) else {
             eprintln!("skipped: DejaVu Sans is not installed (make deps installs fonts-dejavu-core)");
             return;
         };
-        let fonts = Fonts::from_bytes(regular, bold, vec![(fixture("cjk-cff.ttc"), 1)]).unwrap();
+        for face in [1, 2] {
+            embeds_face(&regular, &bold, face);
+        }
+    }
+
+    fn embeds_face(regular: &[u8], bold: &[u8], face: u32) {
+        let fonts = Fonts::from_bytes(regular.to_vec(), bold.to_vec(), vec![(fixture("cjk-cff.ttc"), face)]).unwrap();
         let page = |embed_cff: bool| {
             let mut w = Writer::new(&fonts);
             assert_eq!(w.embeddable, vec![true, true, true]);
@@ -625,7 +632,7 @@ mod tests {
         };
         let listing = String::from_utf8_lossy(&fonts_out.stdout);
         let cff: Vec<&str> = listing.lines().filter(|l| l.contains("CID Type 0C")).collect();
-        assert_eq!(cff.len(), 1, "one CFF face, embedded:\n{listing}");
+        assert_eq!(cff.len(), 1, "face {face}: one CFF face, embedded:\n{listing}");
         assert!(cff[0].contains("yes yes yes"), "embedded, subset, with a ToUnicode map:\n{listing}");
         assert_eq!(listing.lines().filter(|l| l.contains("CID TrueType")).count(), 2, "DejaVu regular and bold:\n{listing}");
         let text = Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
@@ -640,6 +647,6 @@ mod tests {
         };
         let (drawn, boxes) = (render(&path), render(&notdef));
         assert_eq!(drawn.len(), boxes.len());
-        assert_ne!(drawn, boxes, "the CFF glyphs drew as .notdef");
+        assert_ne!(drawn, boxes, "face {face}: the CFF glyphs drew as .notdef");
     }
 }
