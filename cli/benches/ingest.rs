@@ -74,7 +74,7 @@ fn recoll(tmp: &Path, dirs: &[&Path]) -> Option<f64> {
 }
 
 /// pdftotext over `files` one after another, each given the time Exhibit's ingest gives a file
-/// (30 s, plus a second per 4 MB): without a limit it spins for many minutes on the corpus's
+/// (by default 30 s, plus a second per 4 MB): without a limit it spins for many minutes on the corpus's
 /// decompression bomb (`pdfjs/bomb_giant.pdf`). Seconds in all, and how many files hit the limit.
 fn pdftotext_all(files: &[PathBuf]) -> Option<(f64, usize)> {
     Command::new("pdftotext").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().ok()?;
@@ -82,7 +82,7 @@ fn pdftotext_all(files: &[PathBuf]) -> Option<(f64, usize)> {
     let mut stopped = 0;
     for f in files {
         let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
-        let limit = exhibit::ingest::worker::deadline_for(std::time::Duration::from_secs(30), size).as_secs();
+        let limit = exhibit::ingest::worker::deadline_for(exhibit::ingest::IngestOptions::default().timeout, size).as_secs();
         let st = Command::new("timeout")
             .args(["-s", "KILL", &limit.to_string(), "pdftotext"])
             .arg(f)

@@ -59,8 +59,9 @@ struct Writer<'f> {
     used: BTreeMap<u16, BTreeMap<u16, (u16, char)>>,
     /// Per face, the renumbering of its glyphs in the embedded subset.
     subsets: BTreeMap<u16, GlyphRemapper>,
-    /// Faces that cannot be embedded (collections): their glyphs are drawn as .notdef of face 0.
-    embeddable: Vec<bool>,
+    /// Per face, its outlines, which decide how it is embedded; `None` for a face that cannot be
+    /// (variable CFF2): its glyphs are drawn as .notdef of face 0.
+    outlines: Vec<Option<Outlines>>,
 }
 
 /// A glyph placed on a line: its number in the embedded subset, its number in the face, and
@@ -73,8 +74,8 @@ fn rgb(c: Color) -> (f32, f32, f32) {
 
 impl<'f> Writer<'f> {
     fn new(fonts: &'f Fonts) -> Writer<'f> {
-        let embeddable = (0..u16::MAX).map_while(|f| Some(outlines(fonts.face_data(f)?, fonts.face_index(f)).is_some())).collect();
-        Writer { fonts, pages: vec![Content::new()], current: 0, y: MARGIN, used: BTreeMap::new(), subsets: BTreeMap::new(), embeddable }
+        let outlines = (0..u16::MAX).map_while(|f| Some(outlines(fonts.face_data(f)?, fonts.face_index(f)))).collect();
+        Writer { fonts, pages: vec![Content::new()], current: 0, y: MARGIN, used: BTreeMap::new(), subsets: BTreeMap::new(), outlines }
     }
 
     fn page(&mut self) -> &mut Content {
@@ -110,7 +111,8 @@ impl<'f> Writer<'f> {
         let (r, g, b) = rgb(color);
         let mut runs: Vec<(u16, Vec<Placed>)> = Vec::new();
         for gl in &line.glyphs {
-            let (face, glyph) = if self.embeddable.get(gl.face as usize).copied().unwrap_or(false) { (gl.face, gl.glyph) } else { (0, 0) };
+            let embeddable = self.outlines.get(gl.face as usize).is_some_and(Option::is_some);
+            let (face, glyph) = if embeddable { (gl.face, gl.glyph) } else { (0, 0) };
             let cid = self.subsets.entry(face).or_default().remap(glyph);
             self.used.entry(face).or_default().entry(cid).or_insert((glyph, gl.ch));
             match runs.last_mut() {
@@ -472,7 +474,11 @@ impl<'f> Writer<'f> {
                 .encoding_predefined(Name(b"Identity-H"))
                 .descendant_font(cid)
                 .to_unicode(cmap);
-            let kind = outlines(data, self.fonts.face_index(face))
+            let kind = self
+                .outlines
+                .get(face as usize)
+                .copied()
+                .flatten()
                 .ok_or_else(|| Error::Internal(format!("font face {face} has no outlines a PDF can embed")))?;
             let mut c = pdf.cid_font(cid);
             c.base_font(Name(base.as_bytes()));
@@ -615,8 +621,10 @@ mod tests {
         let fonts = Fonts::from_bytes(regular.to_vec(), bold.to_vec(), vec![(fixture("cjk-cff.ttc"), face)]).unwrap();
         let page = |embed_cff: bool| {
             let mut w = Writer::new(&fonts);
-            assert_eq!(w.embeddable, vec![true, true, true]);
-            w.embeddable[2] = embed_cff;
+            assert_eq!(w.outlines.iter().map(Option::is_some).collect::<Vec<_>>(), vec![true, true, true]);
+            if !embed_cff {
+                w.outlines[2] = None;
+            }
             w.block(&Block::Heading { text: "Evidence 证据".into(), level: 1 });
             w.block(&Block::Paragraph("Delay 延误 and price 价格".into()));
             w.finish("fonts").unwrap()
